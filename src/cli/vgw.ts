@@ -1,0 +1,56 @@
+import { loadConfig, ConfigError } from '../config/config.js';
+import { createLogger } from '../kernel/logger.js';
+import { startGateway } from '../main.js';
+
+const USAGE = `usage: vgw <command> [flags]
+
+commands:
+  start     run the gateway (flags override VGW_* environment variables, see README)
+  help      show this text
+`;
+
+async function start(argv: readonly string[]): Promise<void> {
+  const config = loadConfig(argv, process.env);
+  const logger = createLogger(config.logLevel, process.stdout);
+  const gw = await startGateway(config, logger);
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutting down', { signal });
+    gw.close().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        logger.error('shutdown failed', { err: e instanceof Error ? e : String(e) });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case 'start':
+        await start(rest);
+        return -1; // keeps running
+      case undefined:
+      case 'help':
+      case '--help':
+        process.stdout.write(USAGE);
+        return 0;
+      default:
+        process.stderr.write(`vgw: unknown command "${cmd}"\n${USAGE}`);
+        return 2;
+    }
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`vgw: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,29 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadConfig, ConfigError } from './config.js';
+
+test('defaults match the README', () => {
+  const c = loadConfig([], {});
+  assert.equal(c.httpPort, 3000);
+  assert.equal(c.sipAddress, '0.0.0.0');
+  assert.equal(c.sipPort, 5060);
+  assert.deepEqual(c.rtpPorts, { min: 40000, max: 49999 });
+  assert.equal(c.dataDir, './data');
+  assert.equal(c.logLevel, 'info');
+  assert.equal(c.simulator, true);
+  assert.equal(c.simulatorPort, 15060);
+});
+
+test('flags win over environment', () => {
+  const c = loadConfig(['--http-port', '4000', '--sip-port=5080'], { VGW_HTTP_PORT: '3500', VGW_SIP_PORT: '5062', VGW_PUBLIC_ADDRESS: '10.1.2.3' });
+  assert.equal(c.httpPort, 4000);
+  assert.equal(c.sipPort, 5080);
+  assert.equal(c.publicAddress, '10.1.2.3');
+});
+
+test('bad values are typed errors naming the variable', () => {
+  assert.throws(() => loadConfig([], { VGW_HTTP_PORT: 'x' }), (e: unknown) => e instanceof ConfigError && /VGW_HTTP_PORT/.test(e.message));
+  assert.throws(() => loadConfig([], { VGW_RTP_PORTS: '5000' }), /VGW_RTP_PORTS/);
+  assert.throws(() => loadConfig([], { VGW_LOG_LEVEL: 'loud' }), /VGW_LOG_LEVEL/);
+  assert.throws(() => loadConfig(['--nope', '1'], {}), /unknown flag --nope/);
+});

@@ -1,0 +1,99 @@
+import { GatewayError } from '../kernel/errors.js';
+import { isLogLevel, type LogLevel } from '../kernel/logger.js';
+
+/** Everything the gateway is configured with, read once (DESIGN.md §4.3) by the composition root. */
+export interface Config {
+  readonly httpAddress: string;
+  readonly httpPort: number;
+  readonly sipAddress: string;
+  readonly sipPort: number;
+  /** Address written into Via, Contact and SDP; defaults to the SIP bind address or 127.0.0.1. */
+  readonly publicAddress: string;
+  readonly rtpPorts: { readonly min: number; readonly max: number };
+  readonly dataDir: string;
+  readonly logLevel: LogLevel;
+  readonly adminApiKey?: string;
+  readonly databaseUrl?: string;
+  readonly simulator: boolean;
+  readonly simulatorPort: number;
+  readonly tcpIdleTimeoutMs: number;
+}
+
+export class ConfigError extends GatewayError {
+  constructor(message: string) {
+    super('CONFIG_INVALID', message);
+  }
+}
+
+/** Flag name ↔ environment variable. A flag (`--http-port 3000` or `--http-port=3000`) wins. */
+const KEYS = {
+  'http-address': 'VGW_HTTP_ADDRESS',
+  'http-port': 'VGW_HTTP_PORT',
+  'sip-address': 'VGW_SIP_ADDRESS',
+  'sip-port': 'VGW_SIP_PORT',
+  'public-address': 'VGW_PUBLIC_ADDRESS',
+  'rtp-ports': 'VGW_RTP_PORTS',
+  'data-dir': 'VGW_DATA_DIR',
+  'log-level': 'VGW_LOG_LEVEL',
+  'admin-api-key': 'VGW_ADMIN_API_KEY',
+  'database-url': 'VGW_DATABASE_URL',
+  simulator: 'VGW_SIMULATOR',
+  'simulator-port': 'VGW_SIMULATOR_PORT',
+  'tcp-idle-timeout': 'VGW_TCP_IDLE_TIMEOUT_MS',
+} as const;
+type Key = keyof typeof KEYS;
+
+export function parseFlags(argv: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) continue;
+    const eq = a.indexOf('=');
+    if (eq > 0) out.set(a.slice(2, eq), a.slice(eq + 1));
+    else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) out.set(a.slice(2), argv[++i]);
+    else out.set(a.slice(2), 'true');
+  }
+  return out;
+}
+
+function port(name: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`${name} must be a port number (0-65535), got "${v}"`);
+  return n;
+}
+
+export function loadConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Config {
+  const flags = parseFlags(argv);
+  for (const f of flags.keys()) {
+    if (!(f in KEYS)) throw new ConfigError(`unknown flag --${f}`);
+  }
+  const get = (k: Key): string | undefined => flags.get(k) ?? (env[KEYS[k]] || undefined);
+  const rtp = get('rtp-ports') ?? '40000-49999';
+  const m = /^(\d+)-(\d+)$/.exec(rtp);
+  if (!m) throw new ConfigError(`VGW_RTP_PORTS must look like 40000-49999, got "${rtp}"`);
+  const min = port('VGW_RTP_PORTS', m[1]);
+  const max = port('VGW_RTP_PORTS', m[2]);
+  if (min > max || min % 2 !== 0) throw new ConfigError('VGW_RTP_PORTS: the range must start at an even port and not be reversed');
+  const level = get('log-level') ?? 'info';
+  if (!isLogLevel(level)) throw new ConfigError(`VGW_LOG_LEVEL must be trace|debug|info|warn|error|silent, got "${level}"`);
+  const sipAddress = get('sip-address') ?? '0.0.0.0';
+  const sim = (get('simulator') ?? 'on').toLowerCase();
+  if (!['on', 'off', 'true', 'false', '1', '0'].includes(sim)) throw new ConfigError(`VGW_SIMULATOR must be on or off, got "${sim}"`);
+  const idle = Number(get('tcp-idle-timeout') ?? 120_000);
+  if (!Number.isFinite(idle) || idle <= 0) throw new ConfigError('VGW_TCP_IDLE_TIMEOUT_MS must be a positive number');
+  return Object.freeze({
+    httpAddress: get('http-address') ?? '0.0.0.0',
+    httpPort: port('VGW_HTTP_PORT', get('http-port') ?? '3000'),
+    sipAddress,
+    sipPort: port('VGW_SIP_PORT', get('sip-port') ?? '5060'),
+    publicAddress: get('public-address') ?? (sipAddress === '0.0.0.0' ? '127.0.0.1' : sipAddress),
+    rtpPorts: Object.freeze({ min, max }),
+    dataDir: get('data-dir') ?? './data',
+    logLevel: level,
+    adminApiKey: get('admin-api-key'),
+    databaseUrl: get('database-url'),
+    simulator: ['on', 'true', '1'].includes(sim),
+    simulatorPort: port('VGW_SIMULATOR_PORT', get('simulator-port') ?? '15060'),
+    tcpIdleTimeoutMs: idle,
+  });
+}
