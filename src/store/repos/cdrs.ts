@@ -1,0 +1,138 @@
+import { newSid } from '../../kernel/ids.js';
+import { q, type SqlValue } from '../db.js';
+import { StoreError } from '../errors.js';
+import type { AlertRepository, CdrRepository } from '../repositories.js';
+import { countRows, defineTable, getRow, insertRow, selectRows } from '../table.js';
+import type { Alert, AlertQuery, Cdr, CdrInput, Page, TimeRangeQuery } from '../types.js';
+import { nowIso, written, type RepoContext } from './context.js';
+
+const cdrsTable = defineTable({
+  table: 'cdrs',
+  id: 'call_sid',
+  cols: {
+    call_sid: 'text', account_sid: 'text', application_sid: 'text', direction: 'text', from: 'text', to: 'text', trunk: 'text', sip_callid: 'text',
+    sip_parent_callid: 'text', attempted_at: 'text', answered_at: 'text', terminated_at: 'text', duration: 'int', answered: 'bool', sip_status: 'int',
+    termination_reason: 'text', termination_cause: 'text', post_dial_delay_ms: 'int', webhook_latency_ms: 'int', host: 'text', remote_host: 'text',
+    trace_id: 'text', recording_url: 'text', timeline: 'json',
+  },
+});
+
+const alertsTable = defineTable({
+  table: 'alerts',
+  id: 'alert_sid',
+  cols: {
+    alert_sid: 'text', time: 'text', account_sid: 'text', alert_type: 'text', message: 'text', detail: 'text', call_sid: 'text', vendor: 'text',
+    target_sid: 'text', url: 'text', status: 'int', count: 'int',
+  },
+});
+
+export const MAX_PAGE_SIZE = 500;
+const DEFAULT_PAGE_SIZE = 50;
+
+interface Filter {
+  readonly where: string[];
+  readonly params: SqlValue[];
+}
+
+/** `days`, `start` and `end` (contract §7.2) over the time column `col`. */
+function timeRange(ctx: RepoContext, col: string, query: TimeRangeQuery, f: Filter): void {
+  const start = query.start ?? (query.days ? new Date(ctx.clock.wallNow() - query.days * 86_400_000).toISOString() : undefined);
+  if (start !== undefined) {
+    f.where.push(`${q(col)} >= ?`);
+    f.params.push(isoTime(start, 'start'));
+  }
+  if (query.end !== undefined) {
+    f.where.push(`${q(col)} <= ?`);
+    f.params.push(isoTime(query.end, 'end'));
+  }
+}
+
+/** Times are stored in one ISO-8601 UTC form so that text order is time order on both engines. */
+function isoTime(v: string, field: string): string {
+  const ms = Date.parse(v);
+  if (Number.isNaN(ms)) throw new StoreError('STORE_INVALID', `${field} is not a date-time`, { field });
+  return new Date(ms).toISOString();
+}
+
+/** A LIKE pattern matching `s` literally (backslash escapes `%`, `_` and itself). */
+function likeLiteral(s: string): string {
+  return `%${s.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+async function page<T>(ctx: RepoContext, table: ReturnType<typeof defineTable>, f: Filter, order: string, query: TimeRangeQuery): Promise<Page<T>> {
+  const size = Math.min(Math.max(1, Math.trunc(query.count ?? DEFAULT_PAGE_SIZE)), MAX_PAGE_SIZE);
+  const pageNo = Math.max(1, Math.trunc(query.page ?? 1));
+  const where = f.where.join(' AND ');
+  const total = await countRows(ctx.db, table.table, where, f.params);
+  const data = await selectRows<T>(ctx.db, table, where, [...f.params, size, (pageNo - 1) * size], `${order} LIMIT ? OFFSET ?`);
+  return { total, page: pageNo, page_size: size, data };
+}
+
+export function cdrRepository(ctx: RepoContext): CdrRepository {
+  const { db } = ctx;
+  const cols = Object.keys(cdrsTable.cols);
+  const upsert = `INSERT INTO "cdrs" (${cols.map(q).join(', ')}) VALUES (${cols.map(() => '?').join(', ')}) ON CONFLICT ("call_sid") DO UPDATE SET ${cols
+    .filter((c) => c !== 'call_sid')
+    .map((c) => `${q(c)} = excluded.${q(c)}`)
+    .join(', ')}`;
+  return {
+    async write(cdr: CdrInput) {
+      const full: Cdr = {
+        application_sid: null, trunk: null, sip_callid: null, sip_parent_callid: null, duration: 0, answered: false,
+        sip_status: null, termination_reason: null, termination_cause: null, post_dial_delay_ms: null, webhook_latency_ms: null, host: null,
+        remote_host: null, trace_id: null, recording_url: null, timeline: [], ...cdr,
+        attempted_at: isoTime(cdr.attempted_at, 'attempted_at'),
+        answered_at: cdr.answered_at ? isoTime(cdr.answered_at, 'answered_at') : null,
+        terminated_at: cdr.terminated_at ? isoTime(cdr.terminated_at, 'terminated_at') : null,
+      };
+      const params = cols.map((c) => {
+        const v = (full as unknown as Record<string, unknown>)[c];
+        if (c === 'timeline') return JSON.stringify(v);
+        if (typeof v === 'boolean') return v ? 1 : 0;
+        return (v ?? null) as SqlValue;
+      });
+      await db.run(upsert, params);
+      return written(await getRow<Cdr>(db, cdrsTable, cdr.call_sid), 'cdr');
+    },
+    get: (callSid) => getRow<Cdr>(db, cdrsTable, callSid),
+    list(accountSid, query = {}) {
+      const f: Filter = { where: ['"account_sid" = ?'], params: [accountSid] };
+      timeRange(ctx, 'attempted_at', query, f);
+      if (query.answered !== undefined) f.where.push(`"answered" = ${query.answered ? 1 : 0}`);
+      if (query.direction !== undefined) {
+        f.where.push('"direction" = ?');
+        f.params.push(query.direction);
+      }
+      if (query.trunk !== undefined) {
+        f.where.push('"trunk" = ?');
+        f.params.push(query.trunk);
+      }
+      if (query.filter) {
+        f.where.push(`(LOWER("from") LIKE ? ESCAPE '\\' OR LOWER("to") LIKE ? ESCAPE '\\' OR LOWER("call_sid") LIKE ? ESCAPE '\\')`);
+        const p = likeLiteral(query.filter);
+        f.params.push(p, p, p);
+      }
+      return page<Cdr>(ctx, cdrsTable, f, '"attempted_at" DESC, "call_sid"', query);
+    },
+  };
+}
+
+export function alertRepository(ctx: RepoContext): AlertRepository {
+  const { db } = ctx;
+  return {
+    async write(alert) {
+      const sid = newSid();
+      await insertRow(db, alertsTable, { ...alert, alert_sid: sid, time: alert.time ? isoTime(alert.time, 'time') : nowIso(ctx) });
+      return written(await getRow<Alert>(db, alertsTable, sid), 'alert');
+    },
+    list(accountSid, query: AlertQuery = {}) {
+      const f: Filter = { where: ['"account_sid" = ?'], params: [accountSid] };
+      timeRange(ctx, 'time', query, f);
+      if (query.alert_type !== undefined) {
+        f.where.push('"alert_type" = ?');
+        f.params.push(query.alert_type);
+      }
+      return page<Alert>(ctx, alertsTable, f, '"time" DESC, "alert_sid"', query);
+    },
+  };
+}
