@@ -1,0 +1,12 @@
+/** The SIP stack's public surface for the call layer. */
+export * from './message/index.js';
+export type { Peer, TransportName, Inbound } from './transport/types.js';
+export { SipTransportLayer, type TransportLayerOptions } from './transport/layer.js';
+export { TransactionLayer, type IncomingRequest } from './transaction/layer.js';
+export { DEFAULT_TIMERS, type TimerBase } from './transaction/timers.js';
+export { UserAgent, type UserAgentOptions, type UserAgentEvents } from './ua/user-agent.js';
+export { OutgoingInvite, type InviteOptions, type InviteFailure, type Credentials } from './ua/outgoing-invite.js';
+export { IncomingInvite } from './ua/incoming-invite.js';
+export { Dialog, type DialogEndReason, type IncomingReinvite, type BodyInit } from './ua/dialog.js';
+export { SipRequestError } from './ua/context.js';
+export { createSipStack, type SipStack, type SipStackOptions } from './stack.js';

@@ -1,0 +1,260 @@
+import type { TimerHandle } from '../../kernel/clock.js';
+import { Emitter } from '../../kernel/emitter.js';
+import { createResponse } from '../message/index.js';
+import type { SipHeader, SipRequest, SipResponse } from '../message/types.js';
+import {
+  acceptRemoteSeq, buildInDialogRequest, dialogKey, nextHop, nextLocalSeq, refreshTarget, type DialogState,
+} from '../dialog/dialog-state.js';
+import type { IncomingRequest, ServerTransaction } from '../transaction/layer.js';
+import type { Peer, TransportName } from '../transport/types.js';
+import { sendRequest, SipRequestError, type UaContext } from './context.js';
+
+export type DialogEndReason = 'bye-received' | 'bye-sent' | 'ack-timeout' | 'closed';
+
+export interface BodyInit {
+  readonly body?: Buffer | string;
+  readonly contentType?: string;
+  readonly headers?: readonly SipHeader[];
+}
+
+/** An offer (or offerless re-INVITE) from the peer within the dialog; answer it once. */
+export interface IncomingReinvite {
+  readonly request: SipRequest;
+  respond(status: number, init?: BodyInit & { reason?: string }): void;
+}
+
+export type DialogEvents = {
+  /** The ACK for our 2xx arrived (UAS) — the dialog is confirmed. */
+  confirmed: [];
+  reinvite: [offer: IncomingReinvite];
+  info: [req: SipRequest];
+  refer: [req: SipRequest];
+  notify: [req: SipRequest];
+  message: [req: SipRequest];
+  terminated: [reason: DialogEndReason, req?: SipRequest];
+};
+
+/**
+ * One INVITE dialog usage (RFC 3261 §12–§15): in-dialog requests both ways, re-INVITE,
+ * BYE, 2xx retransmission until ACK (§13.3.1.4) and ACK retransmission on 2xx (§13.2.2.4).
+ */
+export class Dialog extends Emitter<DialogEvents> {
+  private ended = false;
+  private retransmit: { timer?: TimerHandle; cancel(): void } | undefined;
+  private lastAck: { ack: SipRequest; dest: Peer } | undefined;
+  private reinviting = false;
+
+  constructor(
+    public state: DialogState,
+    readonly role: 'uac' | 'uas',
+    readonly transport: TransportName,
+    private readonly ctx: UaContext,
+    private readonly onForget: (d: Dialog) => void,
+  ) {
+    super((e) => ctx.report('dialog listener', e));
+  }
+
+  get key(): string {
+    return dialogKey(this.state.id);
+  }
+
+  get callId(): string {
+    return this.state.id.callId;
+  }
+
+  get terminated(): boolean {
+    return this.ended;
+  }
+
+  /** UAC: ACK a 2xx (initial INVITE or re-INVITE) and remember it for retransmitted 2xx. */
+  async ack2xx(res: SipResponse): Promise<void> {
+    const ack = buildInDialogRequest(this.state, { method: 'ACK', via: this.ctx.via(this.transport), cseq: res.cseq.seq, headers: this.ctx.commonHeaders });
+    const dest = await this.nextHopPeer();
+    this.lastAck = { ack, dest };
+    await this.ctx.transactions.sendAck(ack, dest);
+  }
+
+  /** UAC: a 2xx arrived again (our ACK was lost); send the same ACK again. */
+  receive2xxRetransmission(): void {
+    if (this.lastAck) this.ctx.transactions.sendAck(this.lastAck.ack, this.lastAck.dest).catch((e: unknown) => this.ctx.report('ACK retransmission', e));
+  }
+
+  /** UAS: keep sending our 2xx until the ACK comes (§13.3.1.4); no ACK in 64·T1 → BYE. */
+  startRetransmitting2xx(txn: ServerTransaction, res: SipResponse): void {
+    const { T1, T2 } = this.ctx.transactions.timerBase;
+    let interval = T1;
+    let stopped = false;
+    const giveUp = this.ctx.clock.setTimer(64 * T1, () => {
+      if (stopped) return;
+      stop();
+      this.ctx.logger.warn('no ACK for 2xx; ending the dialog with BYE', { callId: this.callId });
+      this.bye().catch((e: unknown) => this.ctx.report('BYE after ACK timeout', e));
+      this.end('ack-timeout');
+    });
+    const state: { timer?: TimerHandle; cancel(): void } = { cancel: () => stop() };
+    const stop = (): void => {
+      stopped = true;
+      state.timer?.cancel();
+      giveUp.cancel();
+    };
+    const arm = (): void => {
+      state.timer = this.ctx.clock.setTimer(interval, () => {
+        if (stopped) return;
+        txn.respond(res);
+        interval = Math.min(interval * 2, T2);
+        arm();
+      });
+    };
+    // Over TCP the transport is reliable, but the 2xx is still retransmitted by the core (§13.3.1.4).
+    arm();
+    this.retransmit?.cancel();
+    this.retransmit = state;
+  }
+
+  /** UAS: the ACK for our 2xx (initial or re-INVITE). */
+  receiveAck(_ack: SipRequest): void {
+    if (!this.retransmit) return;
+    this.retransmit.cancel();
+    this.retransmit = undefined;
+    this.emit('confirmed');
+  }
+
+  /** A request within this dialog, already matched by the UA core. */
+  receiveRequest(incoming: IncomingRequest): void {
+    const req = incoming.request;
+    const txn = incoming.transaction;
+    const next = acceptRemoteSeq(this.state, req.cseq.seq);
+    if (!next) {
+      txn.respond(createResponse(req, 500, { reason: 'Server Internal Error - CSeq out of order', headers: this.ctx.commonHeaders }));
+      return;
+    }
+    this.state = next;
+    switch (req.method) {
+      case 'BYE':
+        txn.respond(createResponse(req, 200, { headers: this.ctx.commonHeaders }));
+        this.end('bye-received', req);
+        return;
+      case 'INVITE':
+        this.receiveReinvite(req, txn);
+        return;
+      case 'UPDATE':
+        // No offer/answer in UPDATE yet: accept a session refresh without a body only.
+        txn.respond(createResponse(req, req.body.length ? 488 : 200, { headers: this.ctx.commonHeaders }));
+        return;
+      case 'INFO':
+      case 'OPTIONS':
+      case 'NOTIFY':
+      case 'MESSAGE':
+        txn.respond(createResponse(req, 200, { headers: this.ctx.commonHeaders }));
+        if (req.method !== 'OPTIONS') this.emit(req.method.toLowerCase() as 'info' | 'notify' | 'message', req);
+        return;
+      case 'REFER':
+        txn.respond(createResponse(req, 202, { headers: this.ctx.commonHeaders }));
+        this.emit('refer', req);
+        return;
+      default:
+        txn.respond(createResponse(req, 405, { headers: [...this.ctx.commonHeaders, { name: 'Allow', value: ALLOW }] }));
+    }
+  }
+
+  private receiveReinvite(req: SipRequest, txn: ServerTransaction): void {
+    if (this.reinviting) {
+      txn.respond(createResponse(req, 491, { headers: this.ctx.commonHeaders })); // §14.2 glare
+      return;
+    }
+    if (this.listenerCount('reinvite') === 0) {
+      txn.respond(createResponse(req, 488, { headers: this.ctx.commonHeaders }));
+      return;
+    }
+    let answered = false;
+    this.emit('reinvite', {
+      request: req,
+      respond: (status, init) => {
+        if (answered) return;
+        answered = true;
+        const res = createResponse(req, status, {
+          reason: init?.reason,
+          contact: status < 300 ? [this.ctx.contact(this.transport)] : undefined,
+          headers: [...this.ctx.commonHeaders, ...(init?.headers ?? [])],
+          body: init?.body,
+          contentType: init?.contentType,
+        });
+        txn.respond(res);
+        if (status >= 200 && status < 300) {
+          this.state = refreshTarget(this.state, req.contact);
+          this.startRetransmitting2xx(txn, res);
+        }
+      },
+    });
+  }
+
+  /** Sends a non-INVITE request in the dialog (INFO, REFER, NOTIFY, OPTIONS, MESSAGE …). */
+  async request(method: string, init: BodyInit = {}): Promise<SipResponse> {
+    if (this.ended && method !== 'BYE') throw new SipRequestError(481, 'dialog has ended');
+    this.state = nextLocalSeq(this.state);
+    const req = buildInDialogRequest(this.state, {
+      method,
+      via: this.ctx.via(this.transport),
+      headers: [...this.ctx.commonHeaders, ...(init.headers ?? [])],
+      body: init.body,
+      contentType: init.contentType,
+      contact: method === 'REFER' || method === 'NOTIFY' ? this.ctx.contact(this.transport) : undefined,
+    });
+    return sendRequest(this.ctx, req, await this.nextHopPeer());
+  }
+
+  /** §14.1: a re-INVITE (hold/unhold/refresh); the 2xx is ACKed here. */
+  async reinvite(init: BodyInit): Promise<SipResponse> {
+    if (this.ended) throw new SipRequestError(481, 'dialog has ended');
+    if (this.reinviting) throw new SipRequestError(491, 're-INVITE already in progress');
+    this.reinviting = true;
+    try {
+      this.state = nextLocalSeq(this.state);
+      const req = buildInDialogRequest(this.state, {
+        method: 'INVITE',
+        via: this.ctx.via(this.transport),
+        contact: this.ctx.contact(this.transport),
+        headers: [...this.ctx.commonHeaders, ...(init.headers ?? [])],
+        body: init.body,
+        contentType: init.contentType ?? (init.body ? 'application/sdp' : undefined),
+      });
+      const res = await sendRequest(this.ctx, req, await this.nextHopPeer());
+      if (res.status >= 200 && res.status < 300) {
+        this.state = refreshTarget(this.state, res.contact);
+        await this.ack2xx(res);
+      }
+      return res;
+    } finally {
+      this.reinviting = false;
+    }
+  }
+
+  /** §15.1.1: ends the dialog; resolves with the BYE's final response (or a synthetic failure). */
+  async bye(headers: readonly SipHeader[] = []): Promise<SipResponse | SipRequestError> {
+    if (this.ended) return new SipRequestError(481, 'dialog already ended');
+    this.end('bye-sent');
+    try {
+      return await this.request('BYE', { headers });
+    } catch (e) {
+      if (e instanceof SipRequestError) return e;
+      throw e;
+    }
+  }
+
+  private async nextHopPeer(): Promise<Peer> {
+    const peers = await this.ctx.resolve(nextHop(this.state), this.transport);
+    return peers[0];
+  }
+
+  /** Marks the dialog ended without sending anything (idempotent). */
+  end(reason: DialogEndReason, req?: SipRequest): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.retransmit?.cancel();
+    this.retransmit = undefined;
+    this.onForget(this);
+    this.emit('terminated', reason, req);
+  }
+}
+
+export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, MESSAGE, UPDATE';

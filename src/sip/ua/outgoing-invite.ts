@@ -1,0 +1,244 @@
+import { Emitter } from '../../kernel/emitter.js';
+import { newBranch, newTag, randomHex } from '../../kernel/ids.js';
+import { buildAuthorization, parseChallenge } from '../auth/digest.js';
+import { uacDialogState } from '../dialog/dialog-state.js';
+import { createRequest, formatUri, getHeader } from '../message/index.js';
+import type { NameAddr, SipHeader, SipRequest, SipResponse, Uri } from '../message/types.js';
+import type { ClientTransaction } from '../transaction/layer.js';
+import type { Peer } from '../transport/types.js';
+import type { UaContext } from './context.js';
+import { Dialog } from './dialog.js';
+
+export interface Credentials {
+  readonly username: string;
+  readonly password: string;
+}
+
+export interface InviteOptions {
+  /** Request-URI. */
+  readonly uri: Uri;
+  /** Where to send it; resolved from the Request-URI (RFC 3263) when absent. */
+  readonly destination?: Peer;
+  readonly from: { readonly uri: Uri; readonly displayName?: string };
+  readonly to?: { readonly uri: Uri; readonly displayName?: string };
+  readonly headers?: readonly SipHeader[];
+  readonly body?: Buffer | string;
+  readonly contentType?: string;
+  readonly credentials?: Credentials;
+  readonly callId?: string;
+  /** User part of our Contact. */
+  readonly contactUser?: string;
+}
+
+/** Why an outgoing INVITE ended without a dialog. */
+export interface InviteFailure {
+  readonly status: number;
+  readonly reason: string;
+  readonly response?: SipResponse;
+  readonly cancelled: boolean;
+}
+
+export type OutgoingInviteEvents = {
+  /** The INVITE is on the wire (first transmission). */
+  sent: [req: SipRequest];
+  /** 1xx; `response.body` non-empty for early media (183 with SDP). */
+  progress: [res: SipResponse];
+  answered: [dialog: Dialog, res: SipResponse];
+  failed: [failure: InviteFailure];
+};
+
+/**
+ * A UAC INVITE (RFC 3261 §13.2): sends it, retries once per challenge with digest credentials
+ * (§22.2, same Call-ID, CSeq + 1), ACKs the 2xx (§13.2.2.4), CANCELs on request (§9.1, only
+ * after a provisional response), and ACKs + BYEs extra 2xx from other forks (§13.2.2.4).
+ */
+export class OutgoingInvite extends Emitter<OutgoingInviteEvents> {
+  readonly callId: string;
+  private readonly fromTag = newTag();
+  private cseq = 1;
+  private current: SipRequest | undefined;
+  private txn: ClientTransaction | undefined;
+  private dest: Peer | undefined;
+  private provisional = false;
+  private cancelRequested = false;
+  private cancelSent = false;
+  private settled = false;
+  private dialog: Dialog | undefined;
+  private authTries = 0;
+  private cancelReason: string | undefined;
+
+  constructor(
+    private readonly ctx: UaContext,
+    private readonly opts: InviteOptions,
+    private readonly adoptDialog: (d: Dialog) => void,
+    private readonly forgetDialog: (d: Dialog) => void,
+  ) {
+    super((e) => ctx.report('invite listener', e));
+    this.callId = opts.callId ?? `${randomHex(12)}`;
+  }
+
+  /** The request as last sent (after any auth retry). */
+  get request(): SipRequest | undefined {
+    return this.current;
+  }
+
+  async start(): Promise<void> {
+    try {
+      this.dest = this.opts.destination ?? (await this.ctx.resolve(this.opts.uri, 'udp'))[0];
+    } catch (e) {
+      this.fail({ status: 503, reason: `cannot resolve ${describe(this.opts.uri)}: ${e instanceof Error ? e.message : String(e)}`, cancelled: false });
+      return;
+    }
+    this.send([]);
+  }
+
+  private send(authHeaders: readonly SipHeader[]): void {
+    const dest = this.dest;
+    if (!dest || this.settled) return;
+    const from: NameAddr = { displayName: this.opts.from.displayName, uri: this.opts.from.uri, params: { tag: this.fromTag } };
+    const to: NameAddr = { displayName: this.opts.to?.displayName, uri: this.opts.to?.uri ?? this.opts.uri, params: {} };
+    const req = createRequest({
+      method: 'INVITE',
+      uri: this.opts.uri,
+      via: [{ ...this.ctx.via(dest.transport), branch: newBranch() }],
+      from,
+      to,
+      callId: this.callId,
+      cseq: { seq: this.cseq, method: 'INVITE' },
+      contact: [this.ctx.contact(dest.transport, this.opts.contactUser)],
+      headers: [...this.ctx.commonHeaders, ...authHeaders, ...(this.opts.headers ?? [])],
+      body: this.opts.body,
+      contentType: this.opts.contentType ?? (this.opts.body ? 'application/sdp' : undefined),
+    });
+    this.current = req;
+    this.provisional = false;
+    this.txn = this.ctx.transactions.sendRequest(req, dest, {
+      receiveResponse: (res) => this.receive(req, res),
+      timeout: () => this.fail({ status: 408, reason: 'Request Timeout', cancelled: this.cancelRequested }),
+      transportError: (e) => this.fail({ status: 503, reason: `Service Unavailable (${e.message})`, cancelled: false }),
+    });
+    if (authHeaders.length === 0) this.emit('sent', req);
+  }
+
+  private receive(req: SipRequest, res: SipResponse): void {
+    if (req !== this.current) return; // a response to an INVITE we already replaced (auth retry)
+    if (res.status < 200) {
+      this.provisional = true;
+      if (this.cancelRequested && !this.cancelSent) this.sendCancel();
+      if (!this.settled && res.status > 100) this.emit('progress', res);
+      return;
+    }
+    if (res.status < 300) {
+      this.receive2xx(req, res);
+      return;
+    }
+    if ((res.status === 401 || res.status === 407) && this.retryWithAuth(req, res)) return;
+    this.fail({ status: res.status, reason: res.reason, response: res, cancelled: this.cancelRequested && res.status === 487 });
+  }
+
+  private receive2xx(req: SipRequest, res: SipResponse): void {
+    const dialog = new Dialog(uacDialogState(req, res), 'uac', this.dest?.transport ?? 'udp', this.ctx, this.forgetDialog);
+    if (this.dialog) {
+      if (this.dialog.state.id.remoteTag === dialog.state.id.remoteTag) {
+        this.dialog.receive2xxRetransmission();
+        return;
+      }
+      this.hangUpFork(dialog, res);
+      return;
+    }
+    if (this.settled) {
+      // A 2xx after we gave up (e.g. it crossed our CANCEL): confirm and end it at once.
+      this.hangUpFork(dialog, res);
+      return;
+    }
+    this.dialog = dialog;
+    this.adoptDialog(dialog);
+    this.settled = true;
+    dialog.ack2xx(res).catch((e: unknown) => this.ctx.report('ACK for 2xx', e));
+    this.emit('answered', dialog, res);
+  }
+
+  /** §13.2.2.4: a second dialog from another fork is ACKed and then ended with BYE. */
+  private hangUpFork(dialog: Dialog, res: SipResponse): void {
+    this.adoptDialog(dialog);
+    dialog.ack2xx(res)
+      .then(() => dialog.bye())
+      .catch((e: unknown) => this.ctx.report('ending extra fork', e));
+  }
+
+  /** §22.2: one retry per challenge; a second challenge means the credentials were refused. */
+  private retryWithAuth(req: SipRequest, res: SipResponse): boolean {
+    const creds = this.opts.credentials;
+    if (!creds || this.cancelRequested || this.authTries >= 2) return false;
+    const header = getHeader(res, res.status === 401 ? 'WWW-Authenticate' : 'Proxy-Authenticate');
+    if (!header) return false;
+    let challenge;
+    try {
+      challenge = parseChallenge(header);
+    } catch {
+      return false;
+    }
+    if (this.authTries >= 1 && !challenge.stale) return false;
+    this.authTries++;
+    const value = buildAuthorization({
+      challenge,
+      method: 'INVITE',
+      uri: formatUri(req.uri),
+      username: creds.username,
+      password: creds.password,
+      cnonce: randomHex(8),
+      nc: 1,
+      body: req.body,
+    });
+    this.cseq++;
+    this.send([{ name: res.status === 401 ? 'Authorization' : 'Proxy-Authorization', value }]);
+    return true;
+  }
+
+  /** §9.1: CANCEL only once a provisional response has arrived; until then remember the wish. */
+  cancel(reason?: string): void {
+    if (this.settled || this.cancelRequested) return;
+    this.cancelRequested = true;
+    this.cancelReason = reason;
+    if (this.provisional) this.sendCancel();
+  }
+
+  private sendCancel(): void {
+    const req = this.current;
+    const dest = this.dest;
+    if (!req || !dest || this.cancelSent) return;
+    this.cancelSent = true;
+    const cancel = createRequest({
+      method: 'CANCEL',
+      uri: req.uri,
+      via: req.via.slice(0, 1),
+      from: req.from,
+      to: req.to,
+      callId: req.callId,
+      cseq: { seq: req.cseq.seq, method: 'CANCEL' },
+      route: req.route,
+      headers: [...this.ctx.commonHeaders, ...(this.cancelReason ? [{ name: 'Reason', value: this.cancelReason }] : [])],
+    });
+    this.ctx.transactions.sendRequest(cancel, dest, { receiveResponse: () => undefined, timeout: () => undefined, transportError: () => undefined });
+    // §9.1: no final response within 64·T1 of the CANCEL → treat the INVITE as cancelled.
+    this.ctx.clock.setTimer(64 * this.ctx.transactions.timerBase.T1, () => {
+      if (!this.settled) this.fail({ status: 487, reason: 'Request Terminated (no answer to CANCEL)', cancelled: true });
+    });
+  }
+
+  private fail(f: InviteFailure): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.emit('failed', f);
+  }
+
+  /** The client transaction currently carrying the INVITE, for diagnostics. */
+  get transaction(): ClientTransaction | undefined {
+    return this.txn;
+  }
+}
+
+function describe(uri: Uri): string {
+  return 'host' in uri ? `${uri.host}${uri.port ? `:${uri.port}` : ''}` : uri.scheme;
+}
+

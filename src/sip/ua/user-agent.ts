@@ -1,0 +1,187 @@
+import type { Clock } from '../../kernel/clock.js';
+import { Emitter } from '../../kernel/emitter.js';
+import { newBranch } from '../../kernel/ids.js';
+import type { Logger } from '../../kernel/logger.js';
+import type { DnsResolver } from '../dns/resolve.js';
+import { dialogKey, type DialogState } from '../dialog/dialog-state.js';
+import { createResponse } from '../message/index.js';
+import type { NameAddr, SipHeader, SipRequest, SipResponse, Uri, Via } from '../message/types.js';
+import { InviteServerTransaction } from '../transaction/invite-server.js';
+import type { IncomingRequest, TransactionLayer } from '../transaction/layer.js';
+import type { SipTransportLayer } from '../transport/layer.js';
+import type { Peer, TransportName } from '../transport/types.js';
+import type { UaContext } from './context.js';
+import { ALLOW, Dialog } from './dialog.js';
+import { IncomingInvite } from './incoming-invite.js';
+import { OutgoingInvite, type InviteOptions } from './outgoing-invite.js';
+import { uriToPeers } from './targets.js';
+
+export interface UserAgentOptions {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly transport: SipTransportLayer;
+  readonly transactions: TransactionLayer;
+  readonly resolver?: DnsResolver;
+  /** Product token for User-Agent / Server (RFC 3261 §20.41). */
+  readonly product?: string;
+}
+
+export type UserAgentEvents = {
+  /** A new INVITE outside any dialog. Nobody listening → 480. */
+  invite: [invite: IncomingInvite];
+  /** Any other out-of-dialog request except OPTIONS and CANCEL; the listener must respond. */
+  request: [incoming: IncomingRequest];
+};
+
+/**
+ * The user-agent core (RFC 3261 §8, §12–§15): dispatches requests to dialogs or to the
+ * application, answers OPTIONS, matches CANCEL (§9.2), and is the facade the call layer uses.
+ */
+export class UserAgent extends Emitter<UserAgentEvents> {
+  private readonly dialogs = new Map<string, Dialog>();
+  private readonly invitesByTxn = new Map<InviteServerTransaction, IncomingInvite>();
+  private readonly ctx: UaContext;
+
+  constructor(private readonly opts: UserAgentOptions) {
+    super((e) => opts.logger.error('user agent listener failed', { err: e instanceof Error ? e : String(e) }));
+    const product = opts.product ?? 'vgw';
+    this.ctx = {
+      clock: opts.clock,
+      logger: opts.logger,
+      transactions: opts.transactions,
+      commonHeaders: [{ name: 'User-Agent', value: product }],
+      via: (t) => this.via(t),
+      contact: (t, user) => this.contact(t, user),
+      resolve: (uri, fallback) => uriToPeers(uri, fallback, opts.resolver),
+      report: (what, e) => opts.logger.warn(`${what} failed`, { err: e instanceof Error ? e : String(e) }),
+    };
+    opts.transactions.setUser({
+      receiveRequest: (incoming) => this.receiveRequest(incoming),
+      receiveAck: (ack) => this.receiveAck(ack),
+      receiveStray2xx: (res) => this.receiveStray2xx(res),
+    });
+  }
+
+  get activeDialogs(): number {
+    return this.dialogs.size;
+  }
+
+  get context(): UaContext {
+    return this.ctx;
+  }
+
+  private via(transport: TransportName): Via {
+    return this.opts.transport.localVia(transport, newBranch());
+  }
+
+  private contact(transport: TransportName, user = 'vgw'): NameAddr {
+    const params: Record<string, string | null> = transport === 'tcp' ? { transport: 'tcp' } : {};
+    const uri: Uri = { scheme: 'sip', user, host: this.opts.transport.publicAddress, port: this.opts.transport.port, params, headers: {} };
+    return { uri, params: {} };
+  }
+
+  /** Places an INVITE. Listen for `progress`, `answered` and `failed` on the result. */
+  invite(options: InviteOptions): OutgoingInvite {
+    const inv = new OutgoingInvite(this.ctx, options, (d) => this.adopt(d), (d) => this.forget(d));
+    queueMicrotask(() => {
+      inv.start().catch((e: unknown) => this.ctx.report('INVITE', e));
+    });
+    return inv;
+  }
+
+  private adopt(d: Dialog): void {
+    this.dialogs.set(d.key, d);
+  }
+
+  private forget(d: Dialog): void {
+    if (this.dialogs.get(d.key) === d) this.dialogs.delete(d.key);
+  }
+
+  private receiveRequest(incoming: IncomingRequest): void {
+    const req = incoming.request;
+    const toTag = req.to.params.tag;
+    if (toTag) {
+      const dialog = this.dialogs.get(dialogKey({ callId: req.callId, localTag: toTag, remoteTag: req.from.params.tag ?? '' }));
+      if (dialog) dialog.receiveRequest(incoming);
+      else incoming.transaction.respond(createResponse(req, 481, { headers: this.ctx.commonHeaders }));
+      return;
+    }
+    switch (req.method) {
+      case 'INVITE':
+        this.receiveInvite(incoming);
+        return;
+      case 'CANCEL':
+        this.receiveCancel(incoming);
+        return;
+      case 'OPTIONS':
+        incoming.transaction.respond(createResponse(req, 200, { headers: [...this.ctx.commonHeaders, { name: 'Allow', value: ALLOW }, { name: 'Accept', value: 'application/sdp' }] }));
+        return;
+      default:
+        if (this.listenerCount('request') > 0) this.emit('request', incoming);
+        else incoming.transaction.respond(createResponse(req, 405, { headers: [...this.ctx.commonHeaders, { name: 'Allow', value: ALLOW }] }));
+    }
+  }
+
+  private receiveInvite(incoming: IncomingRequest): void {
+    const txn = incoming.transaction;
+    if (!(txn instanceof InviteServerTransaction)) return;
+    const inv = new IncomingInvite(incoming.request, incoming.source, txn, this.ctx, (d) => this.adopt(d), (d) => this.forget(d));
+    this.invitesByTxn.set(txn, inv);
+    // Forget it once the transaction is over (the dialog, if any, lives on in `dialogs`).
+    const sweep = this.opts.clock.setTimer(64 * this.opts.transactions.timerBase.T1 + 1000, () => this.invitesByTxn.delete(txn));
+    if (this.listenerCount('invite') === 0) {
+      sweep.cancel();
+      this.invitesByTxn.delete(txn);
+      inv.reject(480, { reason: 'Temporarily Unavailable' });
+      return;
+    }
+    this.emit('invite', inv);
+  }
+
+  /** §9.2: CANCEL matches the INVITE server transaction with the same branch. */
+  private receiveCancel(incoming: IncomingRequest): void {
+    const req = incoming.request;
+    const inviteTxn = this.opts.transactions.findInviteServer(req);
+    const inv = inviteTxn ? this.invitesByTxn.get(inviteTxn) : undefined;
+    if (!inv) {
+      incoming.transaction.respond(createResponse(req, 481, { headers: this.ctx.commonHeaders }));
+      return;
+    }
+    incoming.transaction.respond(createResponse(req, 200, { headers: this.ctx.commonHeaders }));
+    inv.cancelledBy(req);
+  }
+
+  private receiveAck(ack: SipRequest): void {
+    const d = this.dialogs.get(dialogKey({ callId: ack.callId, localTag: ack.to.params.tag ?? '', remoteTag: ack.from.params.tag ?? '' }));
+    d?.receiveAck(ack);
+  }
+
+  /** §13.2.2.4: a 2xx whose transaction is gone: re-ACK a known dialog, or ACK + BYE an unknown fork. */
+  private receiveStray2xx(res: SipResponse): void {
+    const id = { callId: res.callId, localTag: res.from.params.tag ?? '', remoteTag: res.to.params.tag ?? '' };
+    const d = this.dialogs.get(dialogKey(id));
+    if (d) {
+      d.receive2xxRetransmission();
+      return;
+    }
+    const state: DialogState = {
+      id, local: res.from, remote: res.to, localSeq: res.cseq.seq,
+      remoteTarget: res.contact[0]?.uri ?? { scheme: 'sip', host: res.via[0]?.host ?? '', params: {}, headers: {} },
+      routeSet: [...res.recordRoute].reverse(), secure: false,
+    };
+    const transport: TransportName = res.via[0]?.transport === 'TCP' ? 'tcp' : 'udp';
+    const fork = new Dialog(state, 'uac', transport, this.ctx, (x) => this.forget(x));
+    this.adopt(fork);
+    fork.ack2xx(res).then(() => fork.bye()).catch((e: unknown) => this.ctx.report('ending stray 2xx dialog', e));
+  }
+
+  /** Ends every dialog with BYE (used on shutdown) and waits for the answers (bounded by Timer F). */
+  async byeAll(headers: readonly SipHeader[] = []): Promise<void> {
+    await Promise.all([...this.dialogs.values()].map((d) => d.bye(headers)));
+  }
+
+  /** The peers a URI resolves to, for callers that want to try several gateways themselves. */
+  resolve(uri: Uri, fallback: TransportName): Promise<Peer[]> {
+    return this.ctx.resolve(uri, fallback);
+  }
+}

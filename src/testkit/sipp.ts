@@ -1,0 +1,102 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePort } from './ports.js';
+
+/** The project's sipp scenarios (test/sipp) — found from the repo root whether run from src or dist. */
+export const SIPP_DIR = resolve(new URL('.', import.meta.url).pathname, '../../test/sipp');
+
+export interface SippRun {
+  readonly port: number;
+  readonly mediaPort: number;
+  /** Resolves when sipp exits. */
+  readonly done: Promise<SippResult>;
+  kill(): void;
+}
+
+export interface SippResult {
+  readonly code: number | null;
+  readonly successful: number;
+  readonly failed: number;
+  readonly screen: string;
+  readonly errors: string;
+  readonly messages: string;
+}
+
+export interface SippOptions {
+  /** File name in test/sipp, or an absolute path. */
+  readonly scenario: string;
+  /** Remote host:port for a UAC; omitted for a UAS. */
+  readonly target?: string;
+  readonly transport?: 'udp' | 'tcp';
+  readonly calls?: number;
+  readonly port?: number;
+  readonly mediaPort?: number;
+  readonly timeoutSeconds?: number;
+  readonly extra?: readonly string[];
+  /** Working directory (pcap files are looked up relative to the scenario). */
+  readonly cwd?: string;
+}
+
+/** Starts sipp (Debian `sip-tester`) on 127.0.0.1 with its own SIP, media and control ports. */
+export async function startSipp(o: SippOptions): Promise<SippRun> {
+  const port = o.port ?? (await freePort());
+  const mediaPort = o.mediaPort ?? (await freePort());
+  const controlPort = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'sipp-'));
+  const scenario = o.scenario.startsWith('/') ? o.scenario : join(SIPP_DIR, o.scenario);
+  const args = [
+    ...(o.target ? [o.target] : []),
+    '-sf', scenario, '-i', '127.0.0.1', '-p', String(port), '-mi', '127.0.0.1', '-mp', String(mediaPort),
+    '-cp', String(controlPort), '-m', String(o.calls ?? 1), '-nostdin',
+    '-t', o.transport === 'tcp' ? 't1' : 'u1',
+    '-timeout', `${o.timeoutSeconds ?? 30}s`, '-timeout_error',
+    '-trace_screen', '-screen_file', join(dir, 'screen.log'),
+    '-trace_err', '-error_file', join(dir, 'errors.log'),
+    '-trace_msg', '-message_file', join(dir, 'messages.log'),
+    ...(o.extra ?? []),
+  ];
+  const child = spawn('sipp', args, { cwd: o.cwd ?? SIPP_DIR, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const done = new Promise<SippResult>((resolveDone) => {
+    child.on('exit', (code) => {
+      const read = (f: string): string => (existsSync(join(dir, f)) ? readFileSync(join(dir, f), 'utf8') : '');
+      const screen = read('screen.log');
+      resolveDone({
+        code,
+        successful: count(screen, 'Successful call'),
+        failed: count(screen, 'Failed call'),
+        screen,
+        errors: read('errors.log') + stderr,
+        messages: read('messages.log'),
+      });
+    });
+  });
+  // Give sipp a moment to bind before the test talks to it.
+  await waitForUdpBind(port);
+  return { port, mediaPort, done, kill: () => child.kill('SIGTERM') };
+}
+
+function count(screen: string, label: string): number {
+  const lines = screen.split('\n').filter((l) => l.includes(label));
+  const last = lines[lines.length - 1];
+  if (!last) return 0;
+  const cols = last.split('|').map((c) => c.trim());
+  return Number(cols[2] ?? 0) || 0;
+}
+
+async function waitForUdpBind(port: number): Promise<void> {
+  const { createSocket } = await import('node:dgram');
+  for (let i = 0; i < 100; i++) {
+    const busy = await new Promise<boolean>((r) => {
+      const u = createSocket('udp4');
+      u.once('error', () => r(true));
+      u.bind(port, '127.0.0.1', () => u.close(() => r(false)));
+    });
+    if (busy) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`sipp did not bind port ${port}`);
+}
