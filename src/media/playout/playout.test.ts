@@ -1,0 +1,121 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { FakeClock } from '../../testkit/fake-clock.js';
+import { tones, wavBytes, zeroCrossingHz } from '../../testkit/audio.js';
+import {
+  decodeRaw, decodeWav, encodeWav, fileSource, MediaSourceError, pcmSource, PlayoutScheduler, resample, sequenceSource, silenceSource, urlSource,
+} from './index.js';
+import { ULAW_ENCODE } from '../codec/g711.js';
+
+const AUDIO = '/work/shared/audio';
+
+test('WAV: 16-bit 8 kHz file decodes to its samples', () => {
+  const pcm = decodeWav(readFileSync(`${AUDIO}/beep_1000hz_500ms_8k.wav`));
+  assert.equal(pcm.length, 4000);
+  assert.ok(Math.abs(zeroCrossingHz(pcm.subarray(400, 3600)) - 1000) < 1);
+});
+
+test('WAV: 8-bit unsigned, µ-law, A-law, stereo and 22.05 kHz all come out as 8 kHz mono', () => {
+  const tone = tones([700], 200, 10000);
+  const u8 = Buffer.concat([wavHeaderFor(1, 8, 8000, 1, tone.length), Buffer.from(tone.map((v) => (v >> 8) + 128))]);
+  assert.ok(Math.abs(zeroCrossingHz(decodeWav(u8)) - 700) < 2);
+  const mu = Buffer.concat([wavHeaderFor(7, 8, 8000, 1, tone.length), Buffer.from(tone.map((v) => ULAW_ENCODE[v & 0xffff]))]);
+  assert.ok(Math.abs(zeroCrossingHz(decodeWav(mu)) - 700) < 2);
+  const stereo = new Int16Array(tone.length * 2);
+  tone.forEach((v, i) => { stereo[2 * i] = v; stereo[2 * i + 1] = v; });
+  assert.equal(decodeWav(wavBytes(stereo, 8000, 2)).length, tone.length);
+  const hi = Int16Array.from({ length: 22050 }, (_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 1000 * i) / 22050)));
+  const down = decodeWav(wavBytes(hi, 22050));
+  assert.ok(Math.abs(down.length - 8000) <= 1);
+  assert.ok(Math.abs(zeroCrossingHz(down.subarray(100, 7900)) - 1000) < 1);
+  assert.throws(() => decodeWav(Buffer.from('nope')), MediaSourceError);
+});
+
+test('resampling removes content above the new Nyquist frequency', () => {
+  const alias = Int16Array.from({ length: 16000 }, (_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 6000 * i) / 16000)));
+  const out = resample(alias, 16000, 8000);
+  const rms = Math.sqrt(out.subarray(100, -100).reduce((a, v) => a + v * v, 0) / (out.length - 200));
+  assert.ok(rms < 200, `rms ${rms}`);
+});
+
+test('raw formats: µ-law file, L16 big-endian, s16le', () => {
+  const ulaw = decodeRaw(readFileSync(`${AUDIO}/hello_8k.ulaw`), 'ulaw');
+  assert.equal(ulaw.length, 12736);
+  const be = Buffer.from([0x01, 0x02, 0xff, 0xfe]);
+  assert.deepEqual([...decodeRaw(be, 'l16')], [0x0102, -2]);
+  assert.deepEqual([...decodeRaw(be, 's16le')], [0x0201, -257]);
+  assert.equal(encodeWav(new Int16Array(10)).length, 64);
+});
+
+test('sources: file, silence, sequence produce 160-sample frames, zero-padded at the end', async () => {
+  const signal = new AbortController().signal;
+  const seq = await sequenceSource([silenceSource(30), fileSource(`${AUDIO}/beep_1000hz_500ms_8k.wav`), pcmSource(new Int16Array(5))]).open(signal);
+  assert.equal(seq.totalSamples, 240 + 4000 + 5);
+  const out = new Int16Array(160);
+  const counts: number[] = [];
+  for (let n = seq.read(out); n > 0; n = seq.read(out)) counts.push(n);
+  assert.deepEqual(counts.slice(0, 3), [160, 80, 160]);
+  assert.equal(counts.reduce((a, b) => a + b, 0), 4245);
+  await assert.rejects(fileSource('/nonexistent.wav').open(signal), (e: unknown) => e instanceof MediaSourceError && e.code === 'MEDIA_SOURCE_FAILED');
+});
+
+test('URL source: WAV over fetch; MP3 without ffmpeg is a clear typed error', async () => {
+  const wav = wavBytes(tones([500], 100));
+  const fakeFetch = (async (u: string | URL | Request) => new Response(String(u).endsWith('.mp3') ? Buffer.from('ID3xxxx') : wav, {
+    headers: { 'content-type': String(u).endsWith('.mp3') ? 'audio/mpeg' : 'audio/wav' },
+  })) as typeof fetch;
+  const r = await urlSource('http://x/a.wav', { fetch: fakeFetch }).open(new AbortController().signal);
+  assert.equal(r.totalSamples, 800);
+  await assert.rejects(urlSource('http://x/a.mp3', { fetch: fakeFetch, ffmpegPath: null }).open(new AbortController().signal),
+    (e: unknown) => e instanceof MediaSourceError && e.code === 'MEDIA_MP3_NEEDS_FFMPEG' && /ffmpeg/.test(e.message));
+  const notFound = (async () => new Response('x', { status: 404 })) as typeof fetch;
+  await assert.rejects(urlSource('http://x/b.wav', { fetch: notFound }).open(new AbortController().signal), (e: unknown) => e instanceof MediaSourceError && e.code === 'MEDIA_FETCH_FAILED');
+});
+
+test('scheduler: one timer drives every target; ticks due at start + n·20 ms even when timers fire late', () => {
+  const clock = new FakeClock();
+  const s = new PlayoutScheduler({ clock });
+  const seen: Array<[string, number, number]> = [];
+  const a = { onTick: (t: number, now: number) => seen.push(['a', t, now]) };
+  const b = { onTick: (t: number, now: number) => seen.push(['b', t, now]) };
+  s.add(a);
+  s.add(b);
+  assert.equal(clock.pendingCount, 1);
+  clock.advance(100);
+  assert.deepEqual(seen.filter((x) => x[0] === 'a').map((x) => x[2]), [0, 20, 40, 60, 80, 100]);
+  s.remove(a);
+  clock.advance(40);
+  assert.equal(seen.filter((x) => x[0] === 'a').length, 6);
+  assert.equal(seen.filter((x) => x[0] === 'b').length, 8);
+  s.remove(b);
+  assert.equal(clock.pendingCount, 0);
+});
+
+test('scheduler: a stalled loop catches up a few ticks back to back, then skips', () => {
+  let now = 0;
+  const timers: Array<{ at: number; fn: () => void }> = [];
+  const clock = { now: () => now, wallNow: () => now, setTimer: (ms: number, fn: () => void) => { timers.push({ at: now + ms, fn }); return { cancel: () => undefined }; } };
+  const s = new PlayoutScheduler({ clock, maxCatchUpTicks: 3 });
+  const ticks: number[] = [];
+  s.add({ onTick: (t) => ticks.push(t) });
+  const fire = (at: number) => { now = at; const t = timers.shift(); t?.fn(); };
+  fire(0);
+  assert.equal(timers[0].at, 20);
+  fire(27); // late by 7 ms: the next is still due at 40, not 47
+  assert.equal(timers[0].at, 40);
+  fire(100); // ticks 2..5 due: caught up back to back
+  assert.deepEqual(ticks, [0, 1, 2, 3, 4, 5]);
+  fire(400); // 15 ticks behind: skips all but 3
+  assert.equal(s.stats.skippedTicks, 11);
+  assert.deepEqual(ticks.slice(6), [17, 18, 19, 20]); // 3 missed + the one due now
+});
+
+function wavHeaderFor(format: number, bits: number, rate: number, channels: number, frames: number): Buffer {
+  const h = encodeWav(new Int16Array(0), rate, channels).subarray(0, 44);
+  h.writeUInt16LE(format, 20);
+  h.writeUInt16LE(bits, 34);
+  h.writeUInt16LE((channels * bits) / 8, 32);
+  h.writeUInt32LE(frames * channels * (bits / 8), 40);
+  return h;
+}

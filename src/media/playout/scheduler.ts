@@ -1,0 +1,130 @@
+/**
+ * The one 20 ms playout clock of the process (DESIGN.md §4.4). Every tick is scheduled against
+ * an absolute start time — tick n is due at start + n·20 ms on the monotonic clock — so timer
+ * lateness never accumulates. When the event loop stalls, missed ticks are run back to back
+ * up to `maxCatchUpTicks`; beyond that the schedule jumps forward and the skip is counted.
+ */
+import type { Clock, TimerHandle } from '../../kernel/clock.js';
+import type { Logger } from '../../kernel/logger.js';
+
+export const TICK_MS = 20;
+
+/** Something driven by the scheduler (a session). `onTick` must not throw and must not allocate. */
+export interface TickTarget {
+  onTick(tick: number, nowMs: number): void;
+}
+
+export interface PlayoutSchedulerOptions {
+  readonly clock: Clock;
+  readonly logger?: Logger;
+  readonly tickMs?: number;
+  readonly maxCatchUpTicks?: number;
+}
+
+export interface SchedulerStats {
+  readonly ticks: number;
+  readonly skippedTicks: number;
+  readonly targets: number;
+  /** Largest observed lateness of a tick, in ms. */
+  readonly maxLateMs: number;
+}
+
+export class PlayoutScheduler {
+  readonly #clock: Clock;
+  readonly #logger: Logger | undefined;
+  readonly #tickMs: number;
+  readonly #maxCatchUp: number;
+  readonly #targets: TickTarget[] = [];
+  readonly #removals: TickTarget[] = [];
+  #ticking = false;
+  #timer: TimerHandle | null = null;
+  #start = 0;
+  #next = 0;
+  #ticks = 0;
+  #skipped = 0;
+  #maxLate = 0;
+  readonly #run = (): void => this.#onTimer();
+
+  constructor(opts: PlayoutSchedulerOptions) {
+    this.#clock = opts.clock;
+    this.#logger = opts.logger;
+    this.#tickMs = opts.tickMs ?? TICK_MS;
+    this.#maxCatchUp = opts.maxCatchUpTicks ?? 3;
+  }
+
+  get stats(): SchedulerStats {
+    return { ticks: this.#ticks, skippedTicks: this.#skipped, targets: this.#targets.length, maxLateMs: this.#maxLate };
+  }
+
+  /** Starts driving `t`; the clock runs while at least one target is registered. */
+  add(t: TickTarget): void {
+    if (this.#targets.includes(t)) return;
+    this.#targets.push(t);
+    if (this.#timer === null) {
+      this.#start = this.#clock.now();
+      this.#next = 0;
+      this.#arm();
+    }
+  }
+
+  remove(t: TickTarget): void {
+    if (this.#ticking) {
+      // Removing inside a tick would make the swapped-in target miss this tick.
+      this.#removals.push(t);
+      return;
+    }
+    const i = this.#targets.indexOf(t);
+    if (i < 0) return;
+    // Swap-remove: order of targets within a tick does not matter.
+    this.#targets[i] = this.#targets[this.#targets.length - 1];
+    this.#targets.pop();
+    if (this.#targets.length === 0) this.stop();
+  }
+
+  has(t: TickTarget): boolean {
+    return this.#targets.includes(t);
+  }
+
+  /** Stops the clock (targets stay registered only if re-added). */
+  stop(): void {
+    this.#timer?.cancel();
+    this.#timer = null;
+    this.#targets.length = 0;
+  }
+
+  #arm(): void {
+    const due = this.#start + this.#next * this.#tickMs;
+    this.#timer = this.#clock.setTimer(due - this.#clock.now(), this.#run);
+  }
+
+  #onTimer(): void {
+    const now = this.#clock.now();
+    const due = Math.floor((now - this.#start) / this.#tickMs);
+    const late = now - (this.#start + this.#next * this.#tickMs);
+    if (late > this.#maxLate) this.#maxLate = late;
+    if (due - this.#next > this.#maxCatchUp) {
+      const skip = due - this.#next - this.#maxCatchUp;
+      this.#skipped += skip;
+      this.#next += skip;
+      this.#logger?.warn('playout scheduler fell behind; skipping ticks', { skipped: skip });
+    }
+    while (this.#next <= due && this.#targets.length > 0) {
+      this.#tickAll(this.#next, now);
+      this.#next++;
+      this.#ticks++;
+    }
+    if (this.#targets.length > 0) this.#arm();
+    else this.#timer = null;
+  }
+
+  #tickAll(tick: number, now: number): void {
+    const ts = this.#targets;
+    this.#ticking = true;
+    try {
+      for (let i = 0; i < ts.length; i++) ts[i].onTick(tick, now);
+    } finally {
+      this.#ticking = false;
+    }
+    while (this.#removals.length > 0) this.remove(this.#removals.pop() as TickTarget);
+  }
+}
