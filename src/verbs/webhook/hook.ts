@@ -1,0 +1,58 @@
+import { GatewayError } from '../../kernel/errors.js';
+
+/** A webhook as the jambonz contract writes it: a URL string or `{url, method, username, password}`. */
+export type HookSpec = string | { readonly url: string; readonly method?: string; readonly username?: string; readonly password?: string };
+
+export type RetryOn = 'ct' | 'rt' | '4xx' | '5xx' | 'all';
+
+/** A resolved hook: absolute URL without fragment, method, credentials, retry policy. */
+export interface Hook {
+  readonly url: string;
+  readonly method: 'GET' | 'POST';
+  readonly username?: string;
+  readonly password?: string;
+  /** Retries after the first attempt (the `#rc=` fragment, at most 5). */
+  readonly retries: number;
+  /** What may be retried (the `#rp=` fragment; default `ct`, connection errors). */
+  readonly retryOn: ReadonlySet<RetryOn>;
+}
+
+export class HookSpecError extends GatewayError {
+  constructor(message: string) {
+    super('HOOK_INVALID', message);
+  }
+}
+
+const RETRY_KEYS: readonly RetryOn[] = ['ct', 'rt', '4xx', '5xx', 'all'];
+
+/**
+ * Resolves a hook spec (contract §2.6–2.8): relative URLs against `base` (the call_hook), which
+ * also lends its credentials when the hook names none; `#rc=N&rp=…` becomes the retry policy.
+ */
+export function resolveHook(spec: HookSpec, base?: Hook): Hook {
+  const raw = typeof spec === 'string' ? { url: spec } : spec;
+  if (typeof raw.url !== 'string' || raw.url.length === 0) throw new HookSpecError('hook url must be a non-empty string');
+  let url: URL;
+  try {
+    url = base ? new URL(raw.url, base.url) : new URL(raw.url);
+  } catch {
+    throw new HookSpecError(`hook url "${raw.url}" is not ${base ? 'a valid URL' : 'an absolute URL'}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new HookSpecError(`hook url "${raw.url}" must be http(s)`);
+  const method = (raw.method ?? 'POST').toUpperCase();
+  if (method !== 'GET' && method !== 'POST') throw new HookSpecError(`hook method must be GET or POST, got "${raw.method}"`);
+  const frag = new URLSearchParams(url.hash.replace(/^#/, ''));
+  url.hash = '';
+  const rc = Math.min(5, Math.max(0, Number(frag.get('rc') ?? 0) || 0));
+  const rp = (frag.get('rp') ?? 'ct').split(',').map((s) => s.trim()).filter((s): s is RetryOn => (RETRY_KEYS as readonly string[]).includes(s));
+  const sameOrigin = base !== undefined && new URL(base.url).origin === url.origin;
+  const inherit = raw.username === undefined && sameOrigin;
+  return {
+    url: url.toString(),
+    method,
+    username: inherit ? base?.username : raw.username,
+    password: inherit ? base?.password : raw.password,
+    retries: rc,
+    retryOn: new Set(rp.length ? rp : ['ct']),
+  };
+}
