@@ -1,0 +1,113 @@
+/**
+ * The offline default voice: espeak-ng (Debian package `espeak-ng`). Text or our SSML subset is
+ * handed to `espeak-ng --stdout` (SSML with `-m`), the 22050 Hz WAV it streams is converted to
+ * 8 kHz mono, and the time to the first audio bytes is measured.
+ */
+import { spawn } from 'node:child_process';
+import type { Clock } from '../kernel/clock.js';
+import { RateConverter } from './resample.js';
+import { isSsml, parseSsml, toEspeakSsml } from './ssml.js';
+import { TtsError, type TtsAdapter, type TtsRequest, type TtsResult } from './types.js';
+
+export interface EspeakOptions {
+  readonly clock: Clock;
+  /** Executable name or path. Default `espeak-ng`. */
+  readonly command?: string;
+  /** Default voice when the request names neither voice nor language. */
+  readonly defaultVoice?: string;
+  /** Words per minute (espeak -s). */
+  readonly wordsPerMinute?: number;
+}
+
+interface RawWav {
+  readonly rate: number;
+  readonly samples: Int16Array;
+}
+
+/** Reads espeak's streamed WAV: 16-bit mono PCM; the sizes in its header are placeholders. */
+export function readStreamedWav(buf: Buffer): RawWav {
+  if (buf.length < 44 || buf.toString('ascii', 0, 4) !== 'RIFF') throw new TtsError('TTS_FAILED', 'espeak-ng produced no WAV');
+  let o = 12;
+  let rate = 22050;
+  while (o + 8 <= buf.length) {
+    const id = buf.toString('ascii', o, o + 4);
+    const size = buf.readUInt32LE(o + 4);
+    if (id === 'fmt ') rate = buf.readUInt32LE(o + 12);
+    if (id === 'data') {
+      const start = o + 8;
+      const end = start + Math.min(size, buf.length - start);
+      const samples = new Int16Array((end - start) >> 1);
+      for (let i = 0; i < samples.length; i++) samples[i] = buf.readInt16LE(start + 2 * i);
+      return { rate, samples };
+    }
+    o += 8 + size;
+  }
+  throw new TtsError('TTS_FAILED', 'espeak-ng WAV has no data chunk');
+}
+
+function voiceArg(req: TtsRequest, fallback: string): string {
+  // espeak voices are language codes, optionally with a variant: "en-us", "en+f3", "de".
+  const v = req.voice ?? req.language ?? fallback;
+  if (!/^[\w+-]{1,40}$/.test(v)) throw new TtsError('TTS_FAILED', `bad espeak voice "${v}"`);
+  return v;
+}
+
+export class EspeakAdapter implements TtsAdapter {
+  readonly vendor = 'espeak-ng';
+  readonly #clock: Clock;
+  readonly #command: string;
+  readonly #voice: string;
+  readonly #wpm: number | undefined;
+  readonly #converters = new Map<number, RateConverter>();
+
+  constructor(opts: EspeakOptions) {
+    this.#clock = opts.clock;
+    this.#command = opts.command ?? 'espeak-ng';
+    this.#voice = opts.defaultVoice ?? 'en-us';
+    this.#wpm = opts.wordsPerMinute;
+  }
+
+  async synthesize(req: TtsRequest, signal: AbortSignal): Promise<TtsResult> {
+    const ssml = req.ssml ?? isSsml(req.text);
+    const input = ssml ? toEspeakSsml(parseSsml(req.text)) : req.text;
+    const args = ['--stdout', '-v', voiceArg(req, this.#voice), ...(ssml ? ['-m'] : []), ...(this.#wpm ? ['-s', String(this.#wpm)] : [])];
+    const started = this.#clock.now();
+    const { wav, firstAt } = await this.#run(args, input, signal);
+    const raw = readStreamedWav(wav);
+    return { samples: this.#converter(raw.rate).convert(raw.samples), sampleRate: 8000, vendor: this.vendor, firstAudioMs: firstAt - started, cached: false };
+  }
+
+  #converter(rate: number): RateConverter {
+    let c = this.#converters.get(rate);
+    if (!c) {
+      c = new RateConverter(rate, 8000);
+      this.#converters.set(rate, c);
+    }
+    return c;
+  }
+
+  /** Text goes in on stdin ("--stdin"), so nothing the caller says reaches the argument list. */
+  #run(args: string[], input: string, signal: AbortSignal): Promise<{ wav: Buffer; firstAt: number }> {
+    return new Promise((resolve, reject) => {
+      const p = spawn(this.#command, [...args, '--stdin'], { signal, stdio: ['pipe', 'pipe', 'pipe'] });
+      const chunks: Buffer[] = [];
+      let firstAt = -1;
+      let err = '';
+      p.stdout.on('data', (d: Buffer) => {
+        if (firstAt < 0) firstAt = this.#clock.now();
+        chunks.push(d);
+      });
+      p.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+      p.on('error', (e) => {
+        const aborted = signal.aborted;
+        reject(new TtsError(aborted ? 'TTS_ABORTED' : 'TTS_FAILED', aborted ? 'speech synthesis aborted' : `cannot run ${this.#command}: ${e.message}`, { cause: e }));
+      });
+      p.on('close', (code) => {
+        if (code === 0 && chunks.length > 0) resolve({ wav: Buffer.concat(chunks), firstAt });
+        else if (!signal.aborted) reject(new TtsError('TTS_FAILED', `${this.#command} exited with ${code}: ${err.trim()}`));
+      });
+      p.stdin.on('error', () => undefined);
+      p.stdin.end(input);
+    });
+  }
+}

@@ -1,0 +1,85 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { systemClock } from '../kernel/clock.js';
+import { zeroCrossingHz } from '../testkit/audio.js';
+import {
+  CachedTtsAdapter, createDefaultTtsRegistry, EspeakAdapter, parseSsml, RateConverter, toEspeakSsml, TtsError, TtsRegistry, ttsCacheKey,
+  type TtsAdapter,
+} from './index.js';
+
+const signal = (): AbortSignal => new AbortController().signal;
+
+test('SSML subset: speak, break time/strength, say-as digits, entities; other tags dropped', () => {
+  const parts = parseSsml('<speak>Your code is <say-as interpret-as="digits">4711</say-as>.<break time="500ms"/><prosody rate="slow">Tom &amp; Jerry</prosody><break strength="strong"/><break time="1.5s"/></speak>');
+  assert.deepEqual(parts, [
+    { kind: 'text', text: 'Your code is ' }, { kind: 'text', text: '4 7 1 1' }, { kind: 'text', text: '.' }, { kind: 'break', ms: 500 },
+    { kind: 'text', text: 'Tom & Jerry' }, { kind: 'break', ms: 700 }, { kind: 'break', ms: 1500 },
+  ]);
+  assert.equal(toEspeakSsml([{ kind: 'text', text: 'a<b' }, { kind: 'break', ms: 300 }]), '<speak>a&lt;b <break time="300ms"/></speak>');
+  assert.throws(() => parseSsml('<speak><break time="soon"/></speak>'), (e: unknown) => e instanceof TtsError && e.code === 'TTS_BAD_SSML');
+});
+
+test('rate converter: 22050 → 8000 keeps a 1 kHz tone and the duration', () => {
+  const input = Int16Array.from({ length: 22050 }, (_, i) => Math.round(10000 * Math.sin((2 * Math.PI * 1000 * i) / 22050)));
+  const out = new RateConverter(22050, 8000).convert(input);
+  assert.equal(out.length, 8000);
+  assert.ok(Math.abs(zeroCrossingHz(out.subarray(200, 7800)) - 1000) < 0.5);
+});
+
+test('espeak-ng adapter: text → 8 kHz speech of plausible length, first-audio time measured', async () => {
+  const tts = new EspeakAdapter({ clock: systemClock });
+  const r = await tts.synthesize({ text: 'Hello, this is a test' }, signal());
+  assert.equal(r.sampleRate, 8000);
+  assert.ok(r.samples.length > 8000 && r.samples.length < 3 * 8000, String(r.samples.length));
+  assert.ok(r.firstAudioMs >= 0 && r.firstAudioMs < 2000);
+  assert.equal(r.cached, false);
+  const peak = r.samples.reduce((a, v) => Math.max(a, Math.abs(v)), 0);
+  assert.ok(peak > 3000);
+});
+
+test('espeak-ng adapter: SSML breaks lengthen the audio', async () => {
+  const tts = new EspeakAdapter({ clock: systemClock });
+  const plain = await tts.synthesize({ text: '<speak>one two</speak>' }, signal());
+  const broken = await tts.synthesize({ text: '<speak>one <break time="1000ms"/> two</speak>' }, signal());
+  const extra = (broken.samples.length - plain.samples.length) / 8;
+  assert.ok(extra > 800 && extra < 1300, `extra ${extra} ms`);
+});
+
+test('cache: second request is read from disk, identical, keyed by vendor/voice/language/text', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vgw-tts-'));
+  try {
+    let calls = 0;
+    const inner: TtsAdapter = { vendor: 'fake', synthesize: async () => { calls++; return { samples: Int16Array.from([1, -2, 3]), sampleRate: 8000, vendor: 'fake', firstAudioMs: 5, cached: false }; } };
+    const c = new CachedTtsAdapter(inner, { dir, clock: systemClock });
+    const a = await c.synthesize({ text: 'hi', voice: 'x' }, signal());
+    const b = await c.synthesize({ text: 'hi', voice: 'x' }, signal());
+    await c.synthesize({ text: 'hi', voice: 'y' }, signal());
+    assert.equal(calls, 2);
+    assert.equal(b.cached, true);
+    assert.deepEqual([...b.samples], [...a.samples]);
+    assert.equal(readdirSync(dir).length, 2);
+    assert.notEqual(ttsCacheKey('a', { text: 't', language: 'en' }), ttsCacheKey('a', { text: 't', language: 'de' }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('registry: espeak and espeak-ng aliases resolve; unknown vendor is a typed error', () => {
+  const reg = createDefaultTtsRegistry({ clock: systemClock });
+  assert.equal(reg.get('espeak').vendor, 'espeak-ng');
+  assert.equal(reg.get('ESPEAK-NG').vendor, 'espeak-ng');
+  assert.throws(() => reg.get('google'), (e: unknown) => e instanceof TtsError && e.code === 'TTS_UNKNOWN_VENDOR');
+  assert.deepEqual(new TtsRegistry().vendors(), []);
+});
+
+test('espeak adapter: a missing binary is TTS_FAILED; abort rejects', async () => {
+  const bad = new EspeakAdapter({ clock: systemClock, command: '/nonexistent/espeak' });
+  await assert.rejects(bad.synthesize({ text: 'x' }, signal()), (e: unknown) => e instanceof TtsError && e.code === 'TTS_FAILED');
+  const ac = new AbortController();
+  const p = new EspeakAdapter({ clock: systemClock }).synthesize({ text: 'a long sentence '.repeat(200) }, ac.signal);
+  ac.abort();
+  await assert.rejects(p, (e: unknown) => e instanceof TtsError && e.code === 'TTS_ABORTED');
+});
