@@ -221,7 +221,7 @@ export interface Cdr {
   readonly remote_host: string | null;
   readonly trace_id: string | null;
   readonly recording_url: string | null;
-  readonly timeline: readonly TimelineEntry[];
+  readonly timeline: TimelineEntry[];
 }
 
 export type CdrInput = Partial<Cdr> & Pick<Cdr, 'call_sid' | 'account_sid' | 'direction' | 'from' | 'to' | 'attempted_at'>;
@@ -248,7 +248,7 @@ export interface Page<T> {
   readonly total: number;
   readonly page: number;
   readonly page_size: number;
-  readonly data: readonly T[];
+  readonly data: T[];
 }
 
 export interface TimeRangeQuery {

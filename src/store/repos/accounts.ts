@@ -1,5 +1,6 @@
 import { newSid, randomHex } from '../../kernel/ids.js';
 import { q } from '../db.js';
+import { StoreError } from '../errors.js';
 import type { AccountRepository, ApiKeyRepository, WebhookSecretRepository } from '../repositories.js';
 import { countRows, decodeRow, defineTable, deleteRow, getRow, insertRow, selectRows, updateRow } from '../table.js';
 import type { Account, AccountInput, ApiKey, ApiKeyInput } from '../types.js';
@@ -24,6 +25,11 @@ function realm(v: string | null | undefined): string | null | undefined {
   return typeof v === 'string' ? v.toLowerCase() : v;
 }
 
+function realmTaken(e: unknown): never {
+  if (e instanceof StoreError && e.code === 'STORE_CONFLICT') throw new StoreError('STORE_CONFLICT', 'sip_realm is already in use', { cause: e, field: 'sip_realm' });
+  throw e;
+}
+
 export function accountRepository(ctx: RepoContext): AccountRepository {
   const { db } = ctx;
   return {
@@ -35,12 +41,12 @@ export function accountRepository(ctx: RepoContext): AccountRepository {
         account_sid: sid,
         webhook_secret: input.webhook_secret ?? newWebhookSecret(),
         created_at: nowIso(ctx),
-      });
+      }).catch(realmTaken);
       return written(await getRow<Account>(db, accountsTable, sid), 'account');
     },
     get: (sid) => getRow<Account>(db, accountsTable, sid),
     list: () => selectRows<Account>(db, accountsTable, '', [], '"created_at", "account_sid"'),
-    update: (sid, patch) => updateRow(db, accountsTable, sid, { ...patch, sip_realm: realm(patch.sip_realm) }),
+    update: (sid, patch) => updateRow(db, accountsTable, sid, { ...patch, sip_realm: realm(patch.sip_realm) }).catch(realmTaken),
     delete: (sid) =>
       db.transaction(async (tx) => {
         if (!(await tx.get('SELECT 1 AS "x" FROM "accounts" WHERE "account_sid" = ?', [sid]))) return false;
