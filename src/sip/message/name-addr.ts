@@ -55,8 +55,8 @@ export function parseNameAddr(value: string): NameAddr {
   if (laquot >= 0) {
     const raquot = value.indexOf('>', laquot + 1);
     if (raquot < 0) throw new SipParseError('missing > in name-addr');
-    // RFC 4475 §3.1.2.14: spaces inside <> are invalid; we accept them and trim.
-    uriText = trimLws(value.slice(laquot + 1, raquot));
+    // No whitespace inside <> (§25.1 LAQUOT/RAQUOT; RFC 4475 §3.1.2.14): parseUri rejects it.
+    uriText = value.slice(laquot + 1, raquot);
     after = raquot + 1;
   } else {
     // §20.10: an addr-spec ends at the first ';' (header parameters follow) and may not hold '?' or ','.

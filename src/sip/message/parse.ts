@@ -50,10 +50,9 @@ function findHeaderEnd(buf: Buffer, start: number): [number, number] {
       const lineEnd = i > lineStart && buf[i - 1] === CR ? i - 1 : i;
       if (lineEnd === lineStart) return [lineStart, i + 1];
       lineStart = i + 1;
-    } else if (b < 32) {
-      if (b === CR ? buf[i + 1] !== LF : b !== 9) throw new SipParseError('control character in header section');
-    } else if (b === 127) {
-      throw new SipParseError('control character in header section');
+    } else if (b < 32 || b === 127) {
+      // Allowed: HTAB, CR before LF, and any other control octet as a quoted-pair (§25.1).
+      if (b === CR ? buf[i + 1] !== LF : b !== 9 && buf[i - 1] !== 92) throw new SipParseError('control character in header section');
     }
   }
   throw new SipParseError('header section not terminated by an empty line');

@@ -75,12 +75,17 @@ export function unquote(q: string): string {
   return out;
 }
 
-/** A quoted-string for `text`, escaping DQUOTE and backslash (§25.1 quoted-pair). */
+/** A quoted-string for `text`: DQUOTE, backslash and control characters become quoted-pairs (§25.1); CR/LF, which cannot, become SP. */
 export function quote(text: string): string {
   let out = '"';
   for (let i = 0; i < text.length; i++) {
     const ch = text[i];
-    if (ch === '"' || ch === '\\') out += '\\';
+    const c = text.charCodeAt(i);
+    if (c === 13 || c === 10) {
+      out += ' ';
+      continue;
+    }
+    if (ch === '"' || ch === '\\' || c < 32 || c === 127) out += '\\';
     out += ch;
   }
   return out + '"';
