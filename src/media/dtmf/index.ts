@@ -5,3 +5,4 @@ export {
 } from './rfc4733.js';
 export { InbandDtmfDetector, type InbandDigit, type InbandDtmfOptions } from './inband.js';
 export { parseDtmfInfo, type InfoDigit } from './sip-info.js';
+export { dtmfTonesPcm } from './tones.js';

@@ -1,0 +1,77 @@
+/**
+ * The media engine: owns the RTP port allocator and the one playout scheduler, and creates
+ * sessions. The call layer drives it as: createSession → (SDP via src/sdp, using localPort) →
+ * setRemote → play / sendDtmf / onDtmf / onAudio / record → close.
+ */
+import type { Clock } from '../../kernel/clock.js';
+import type { Logger } from '../../kernel/logger.js';
+import { newSid } from '../../kernel/ids.js';
+import { PlayoutScheduler, type SchedulerStats } from '../playout/scheduler.js';
+import { PortAllocator, type PortRange } from './port-allocator.js';
+import { RtpSession } from './rtp-session.js';
+
+export interface MediaEngineOptions {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** VGW_RTP_PORTS. */
+  readonly portRange: PortRange;
+  /** Address the RTP sockets bind to. Default 0.0.0.0. */
+  readonly bindAddress?: string;
+  /** Symmetric RTP latching default for new sessions (default true). */
+  readonly latch?: boolean;
+  readonly reorderDepth?: number;
+  readonly rtcpIntervalMs?: number;
+}
+
+export interface CreateSessionOptions {
+  readonly id?: string;
+  readonly latch?: boolean;
+  readonly inbandDtmf?: boolean;
+}
+
+export class MediaEngine {
+  readonly scheduler: PlayoutScheduler;
+  readonly #o: MediaEngineOptions;
+  readonly #ports: PortAllocator;
+  readonly #sessions = new Set<RtpSession>();
+  #closed = false;
+
+  constructor(opts: MediaEngineOptions) {
+    this.#o = opts;
+    this.scheduler = new PlayoutScheduler({ clock: opts.clock, logger: opts.logger });
+    this.#ports = new PortAllocator(opts.portRange, opts.bindAddress ?? '0.0.0.0');
+  }
+
+  get sessionCount(): number {
+    return this.#sessions.size;
+  }
+
+  get schedulerStats(): SchedulerStats {
+    return this.scheduler.stats;
+  }
+
+  /** Binds an RTP/RTCP port pair and returns a session ready for `setRemote`. */
+  async createSession(opts: CreateSessionOptions = {}): Promise<RtpSession> {
+    if (this.#closed) throw new Error('media engine is closed');
+    const pair = await this.#ports.allocate();
+    const id = opts.id ?? newSid();
+    const session = new RtpSession({
+      id, port: pair.port, rtp: pair.rtp, rtcp: pair.rtcp, clock: this.#o.clock, scheduler: this.scheduler,
+      logger: this.#o.logger.child({ media: id }), latch: opts.latch ?? this.#o.latch, inbandDtmf: opts.inbandDtmf,
+      reorderDepth: this.#o.reorderDepth, rtcpIntervalMs: this.#o.rtcpIntervalMs,
+      onClose: (s) => {
+        this.#sessions.delete(s);
+        this.#ports.release(s.localPort);
+      },
+    });
+    this.#sessions.add(session);
+    return session;
+  }
+
+  /** Closes every session. Idempotent. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.all([...this.#sessions].map((s) => s.close()));
+    this.scheduler.stop();
+  }
+}

@@ -1,0 +1,7 @@
+export { MediaEngine, type CreateSessionOptions, type MediaEngineOptions } from './engine.js';
+export { RtpSession, type AudioListener, type DtmfListener, type RtpSessionOptions } from './rtp-session.js';
+export { PortAllocator, type PortRange } from './port-allocator.js';
+export { ReorderBuffer, type ReorderSink } from './reorder.js';
+export { Recorder, type RecordingResult, type RecordingTarget } from './recorder.js';
+export { MediaSessionError, type MediaSessionErrorCode } from './errors.js';
+export type { AudioFrameInfo, Direction, DtmfEvent, PlayResult, RemoteMedia, SessionStats } from './types.js';

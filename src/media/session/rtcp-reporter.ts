@@ -1,0 +1,71 @@
+/**
+ * Periodic RTCP for one session (RFC 3550 §6.2, §6.4): an SR while we send, an RR otherwise,
+ * each with SDES CNAME, every `intervalMs` (randomised ×[0.5, 1.5] as §6.3.1 asks).
+ */
+import type { Socket } from 'node:dgram';
+import type { Clock, TimerHandle } from '../../kernel/clock.js';
+import { ntpFromUnixMs, writeBye, writeReceiverReport, writeSdesCname, writeSenderReport, type ReportBlock } from '../rtp/rtcp.js';
+import type { RtpReceiveStats } from '../rtp/receive-stats.js';
+
+export interface RtcpSource {
+  readonly ssrc: number;
+  readonly cname: string;
+  readonly packetsSent: number;
+  readonly octetsSent: number;
+  readonly rtpTimestamp: number;
+  readonly remoteSsrc: number | null;
+  readonly receiveStats: RtpReceiveStats;
+  readonly lastSr: { readonly middle32: number; readonly at: number } | null;
+  rtcpTarget(): { address: string; port: number } | null;
+}
+
+export class RtcpReporter {
+  readonly #buf = Buffer.alloc(256);
+  #timer: TimerHandle | null = null;
+  #sentPackets = 0;
+
+  constructor(private readonly socket: Socket, private readonly clock: Clock, private readonly src: RtcpSource, private readonly intervalMs = 5000) {}
+
+  start(): void {
+    if (this.#timer) return;
+    const next = this.intervalMs * (0.5 + Math.random());
+    this.#timer = this.clock.setTimer(next, () => {
+      this.#timer = null;
+      this.send();
+      this.start();
+    });
+  }
+
+  stop(): void {
+    this.#timer?.cancel();
+    this.#timer = null;
+  }
+
+  #block(): ReportBlock[] {
+    const s = this.src;
+    if (s.remoteSsrc === null) return [];
+    const v = s.receiveStats.reportBlock();
+    const lsr = s.lastSr;
+    const dlsr = lsr ? Math.round(((this.clock.now() - lsr.at) / 1000) * 65536) : 0;
+    return [{ ssrc: s.remoteSsrc, ...v, lastSr: lsr?.middle32 ?? 0, delaySinceLastSr: dlsr }];
+  }
+
+  /** Builds and sends one compound report (plus BYE when `bye`). */
+  send(bye = false): void {
+    const target = this.src.rtcpTarget();
+    if (!target) return;
+    const s = this.src;
+    const blocks = this.#block();
+    let n: number;
+    if (s.packetsSent > this.#sentPackets || bye) {
+      const ntp = ntpFromUnixMs(this.clock.wallNow());
+      n = writeSenderReport(this.#buf, 0, s.ssrc, { ntpSeconds: ntp.seconds, ntpFraction: ntp.fraction, rtpTimestamp: s.rtpTimestamp, packetCount: s.packetsSent, octetCount: s.octetsSent }, blocks);
+    } else {
+      n = writeReceiverReport(this.#buf, 0, s.ssrc, blocks);
+    }
+    this.#sentPackets = s.packetsSent;
+    n += writeSdesCname(this.#buf, n, s.ssrc, s.cname);
+    if (bye) n += writeBye(this.#buf, n, s.ssrc);
+    this.socket.send(Buffer.from(this.#buf.subarray(0, n)), target.port, target.address);
+  }
+}

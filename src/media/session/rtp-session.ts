@@ -1,0 +1,514 @@
+/**
+ * One call's RTP session: the only socket code in media/. It sends a 20 ms frame on every tick of
+ * the shared scheduler (playback, RFC 4733 events, or silence), receives with symmetric-RTP
+ * latching and a small reorder buffer, decodes into a reused frame that listeners tap, and
+ * reports over RTCP. Per packet, nothing is allocated by this code.
+ */
+import type { RemoteInfo, Socket } from 'node:dgram';
+import { randomInt } from 'node:crypto';
+import type { Clock } from '../../kernel/clock.js';
+import type { Logger } from '../../kernel/logger.js';
+import { ALAW_TO_ULAW, decodeG711, decodeTable, encodeG711, encodeTable, ULAW_TO_ALAW, type G711Law } from '../codec/g711.js';
+import { InbandDtmfDetector } from '../dtmf/inband.js';
+import { Rfc4733Receiver, Rfc4733Sender, writeRfc4733Payload, type Rfc4733SenderOptions } from '../dtmf/rfc4733.js';
+import { dtmfTonesPcm } from '../dtmf/tones.js';
+import { pcmSource, type AudioSource, type FrameReader } from '../playout/source.js';
+import type { PlayoutScheduler, TickTarget } from '../playout/scheduler.js';
+import { looksLikeRtcp, parseRtpHeader, RtpHeader, RTP_HEADER_SIZE, writeRtpHeader } from '../rtp/rtp-header.js';
+import { RtpReceiveStats } from '../rtp/receive-stats.js';
+import { parseRtcp } from '../rtp/rtcp.js';
+import { RtpSequencer, timestampDelta } from '../rtp/sequence.js';
+import { MediaSessionError } from './errors.js';
+import { Recorder, type RecordingResult, type RecordingTarget } from './recorder.js';
+import { ReorderBuffer, type ReorderSink } from './reorder.js';
+import { RtcpReporter, type RtcpSource } from './rtcp-reporter.js';
+import type { AudioFrameInfo, Direction, DtmfEvent, PlayResult, RemoteMedia, SessionStats } from './types.js';
+
+const FRAME = 160;
+const MAX_FRAME = 480;
+const RING = 8;
+const PT_PCMU = 0;
+const PT_PCMA = 8;
+
+export interface RtpSessionOptions {
+  readonly id: string;
+  readonly port: number;
+  readonly rtp: Socket;
+  readonly rtcp: Socket;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly scheduler: PlayoutScheduler;
+  /** Symmetric RTP: send to where the peer's packets come from (default true). */
+  readonly latch?: boolean;
+  readonly reorderDepth?: number;
+  /** Run the Goertzel DTMF detector on received audio (default false). */
+  readonly inbandDtmf?: boolean;
+  readonly rtcpIntervalMs?: number;
+  readonly onClose?: (s: RtpSession) => void;
+}
+
+export type AudioListener = (frame: Int16Array, info: AudioFrameInfo) => void;
+export type DtmfListener = (e: DtmfEvent) => void;
+
+const sends = (d: Direction): boolean => d === 'sendrecv' || d === 'sendonly';
+const receives = (d: Direction): boolean => d === 'sendrecv' || d === 'recvonly';
+const lawOf = (pt: number): G711Law => (pt === PT_PCMA ? 'PCMA' : 'PCMU');
+
+export class RtpSession implements TickTarget, ReorderSink, RtcpSource {
+  readonly id: string;
+  readonly localPort: number;
+  readonly ssrc = randomInt(1, 0xffffffff) >>> 0;
+  readonly cname: string;
+  readonly #o: RtpSessionOptions;
+  readonly #seq = new RtpSequencer(randomInt(0, 0x10000), randomInt(0, 0xffffffff));
+  readonly #ring = Array.from({ length: RING }, () => Buffer.alloc(RTP_HEADER_SIZE + MAX_FRAME));
+  #ringIdx = 0;
+  readonly #pcmOut = new Int16Array(FRAME);
+  readonly #pcmIn = new Int16Array(MAX_FRAME);
+  readonly #hdr = new RtpHeader();
+  readonly receiveStats = new RtpReceiveStats();
+  readonly #reorder: ReorderBuffer;
+  readonly #dtmfRx = new Rfc4733Receiver();
+  readonly #inband: InbandDtmfDetector | null;
+  readonly #rtcpReporter: RtcpReporter;
+  readonly #info = { sequenceNumber: 0, timestamp: 0, samples: 0 };
+  readonly #audioListeners: AudioListener[] = [];
+  readonly #dtmfListeners: DtmfListener[] = [];
+  #remote: RemoteMedia | null = null;
+  #encode: Uint8Array = encodeTable('PCMU');
+  #address = '';
+  #port = 0;
+  #latched = false;
+  #connected = false;
+  #direction: Direction = 'sendrecv';
+  #marker = true;
+  #reader: FrameReader | null = null;
+  #playResolve: ((r: PlayResult) => void) | null = null;
+  #playAbort: { signal: AbortSignal; fn: () => void } | null = null;
+  #playSource = '';
+  #playedSamples = 0;
+  #playTail: Promise<unknown> = Promise.resolve();
+  #dtmfSender: Rfc4733Sender | null = null;
+  #dtmfResolve: (() => void) | null = null;
+  #dtmfTail: Promise<unknown> = Promise.resolve();
+  #recorder: Recorder | null = null;
+  #recPos = 0;
+  #recInBase = -1;
+  #recInTs0 = 0;
+  #peer: RtpSession | null = null;
+  #bridgeOffset: number | null = null;
+  #closed: Promise<void> | null = null;
+  packetsSent = 0;
+  octetsSent = 0;
+  packetsReceived = 0;
+  remoteSsrc: number | null = null;
+  lastSr: { middle32: number; at: number } | null = null;
+
+  constructor(opts: RtpSessionOptions) {
+    this.#o = opts;
+    this.id = opts.id;
+    this.localPort = opts.port;
+    this.cname = `vgw-${opts.id}`;
+    this.#reorder = new ReorderBuffer(this, opts.reorderDepth ?? 4);
+    this.#inband = opts.inbandDtmf ? new InbandDtmfDetector() : null;
+    this.#rtcpReporter = new RtcpReporter(opts.rtcp, opts.clock, this, opts.rtcpIntervalMs);
+    opts.rtp.on('message', this.#onMessage);
+    opts.rtcp.on('message', this.#onRtcp);
+    opts.rtp.on('error', this.#onSocketError);
+    opts.rtcp.on('error', this.#onSocketError);
+  }
+
+  get rtpTimestamp(): number {
+    return this.#seq.timestamp;
+  }
+  get closed(): boolean {
+    return this.#closed !== null;
+  }
+  get direction(): Direction {
+    return this.#direction;
+  }
+  get remote(): RemoteMedia | null {
+    return this.#remote;
+  }
+
+  /** Sets (or changes, on re-INVITE) where and how to send. Starts the media clock. */
+  setRemote(r: RemoteMedia): void {
+    if (this.closed) throw new MediaSessionError('MEDIA_SESSION_CLOSED', 'session is closed');
+    if (!(r.port > 0 && r.port < 65536) || (r.codec !== 'PCMU' && r.codec !== 'PCMA')) throw new MediaSessionError('MEDIA_BAD_REMOTE', 'bad remote media');
+    const moved = this.#remote === null || this.#remote.address !== r.address || this.#remote.port !== r.port;
+    this.#remote = r;
+    this.#encode = encodeTable(r.codec);
+    if (moved) {
+      this.#disconnect();
+      this.#address = r.address;
+      this.#port = r.port;
+      this.#latched = false;
+      this.#marker = true;
+      // Without latching, the SDP address is final: connect at once (the kernel then drops strays).
+      if (this.#o.latch === false) this.#connect(r.address, r.port);
+    }
+    this.#o.scheduler.add(this);
+    this.#rtcpReporter.start();
+  }
+
+  /** RFC 3264 §8.4 hold and resume, from our side's perspective. */
+  setDirection(d: Direction): void {
+    if (sends(d) && !sends(this.#direction)) this.#marker = true;
+    this.#direction = d;
+  }
+
+  onAudio(l: AudioListener): () => void {
+    this.#audioListeners.push(l);
+    return () => { const i = this.#audioListeners.indexOf(l); if (i >= 0) this.#audioListeners.splice(i, 1); };
+  }
+
+  onDtmf(l: DtmfListener): () => void {
+    this.#dtmfListeners.push(l);
+    return () => { const i = this.#dtmfListeners.indexOf(l); if (i >= 0) this.#dtmfListeners.splice(i, 1); };
+  }
+
+  /**
+   * Plays a source to the peer, after any playback already queued. Resolves when it ends, is
+   * aborted through `signal` (barge-in: the next packet is already silence) or the session
+   * closes; rejects with the source's typed error if it cannot be opened.
+   */
+  play(source: AudioSource, signal?: AbortSignal): Promise<PlayResult> {
+    const run = (): Promise<PlayResult> => this.#runPlayback(source, signal ?? new AbortController().signal);
+    const p = this.#playTail.then(run, run);
+    this.#playTail = p.catch(() => undefined);
+    return p;
+  }
+
+  async #runPlayback(source: AudioSource, signal: AbortSignal): Promise<PlayResult> {
+    const result = (reason: PlayResult['reason']): PlayResult => ({ reason, playedMs: 0, source: source.description });
+    if (this.closed) return result('closed');
+    if (signal.aborted) return result('aborted');
+    const reader = await source.open(signal);
+    if (signal.aborted) return result('aborted');
+    if (this.closed) return result('closed');
+    return new Promise<PlayResult>((resolve) => {
+      this.#reader = reader;
+      this.#playResolve = resolve;
+      this.#playSource = source.description;
+      this.#playedSamples = 0;
+      const fn = (): void => this.#finishPlayback('aborted');
+      this.#playAbort = { signal, fn };
+      signal.addEventListener('abort', fn, { once: true });
+    });
+  }
+
+  #finishPlayback(reason: PlayResult['reason']): void {
+    const resolve = this.#playResolve;
+    if (!resolve) return;
+    this.#playResolve = null;
+    this.#reader = null;
+    if (this.#playAbort) this.#playAbort.signal.removeEventListener('abort', this.#playAbort.fn);
+    this.#playAbort = null;
+    resolve({ reason, playedMs: Math.round(this.#playedSamples / 8), source: this.#playSource });
+  }
+
+  /**
+   * Sends digits as RFC 4733 events when the peer accepted telephone-event, otherwise as
+   * in-band tones. Resolves when the last end packet (or tone) has gone out.
+   */
+  sendDtmf(digits: string, opts: Rfc4733SenderOptions = {}): Promise<void> {
+    if (this.#remote?.dtmfPayloadType === null) {
+      return this.play(pcmSource(dtmfTonesPcm(digits, opts.toneMs ?? 100, opts.gapMs ?? 100), `dtmf:${digits}`)).then(() => undefined);
+    }
+    const run = (): Promise<void> => new Promise<void>((resolve) => {
+      if (this.closed) return resolve();
+      this.#dtmfSender = new Rfc4733Sender(digits, opts);
+      this.#dtmfResolve = resolve;
+    });
+    const p = this.#dtmfTail.then(run, run);
+    this.#dtmfTail = p;
+    return p;
+  }
+
+  #finishDtmf(): void {
+    const r = this.#dtmfResolve;
+    this.#dtmfSender = null;
+    this.#dtmfResolve = null;
+    r?.();
+  }
+
+  /** Starts recording what each side hears. */
+  async startRecording(target: RecordingTarget): Promise<void> {
+    if (this.closed) throw new MediaSessionError('MEDIA_SESSION_CLOSED', 'session is closed');
+    await this.stopRecording();
+    this.#recorder = await Recorder.create(target);
+    this.#recPos = 0;
+    this.#recInBase = -1;
+  }
+
+  async stopRecording(): Promise<RecordingResult | null> {
+    const r = this.#recorder;
+    this.#recorder = null;
+    return r ? r.stop() : null;
+  }
+
+  /** Forwards received audio (and DTMF events) both ways between two sessions, transcoding G.711. */
+  bridge(other: RtpSession): void {
+    if (other === this) return;
+    this.unbridge();
+    other.unbridge();
+    this.#peer = other;
+    other.#peer = this;
+    this.#bridgeOffset = null;
+    other.#bridgeOffset = null;
+  }
+
+  unbridge(): void {
+    const p = this.#peer;
+    this.#peer = null;
+    this.#marker = true;
+    if (p && p.#peer === this) {
+      p.#peer = null;
+      p.#marker = true;
+    }
+  }
+
+  get bridgedTo(): RtpSession | null {
+    return this.#peer;
+  }
+
+  get stats(): SessionStats {
+    return {
+      packetsSent: this.packetsSent, octetsSent: this.octetsSent, packetsReceived: this.packetsReceived,
+      packetsLost: Math.max(0, this.receiveStats.cumulativeLost), jitterMs: this.receiveStats.jitter / 8,
+      lateOrDuplicate: this.#reorder.late, remoteSsrc: this.remoteSsrc, latchedTo: this.#latched ? `${this.#address}:${this.#port}` : null,
+    };
+  }
+
+  rtcpTarget(): { address: string; port: number } | null {
+    const r = this.#remote;
+    if (!r || this.closed) return null;
+    return { address: this.#address, port: this.#latched ? this.#port + 1 : (r.rtcpPort ?? r.port + 1) };
+  }
+
+  /** Scheduler tick: one packet (or none) per session. */
+  onTick(): void {
+    if (this.#recorder) this.#recPos += FRAME;
+    const canSend = sends(this.#direction) && this.#port !== 0 && this.#address !== '0.0.0.0';
+    if (this.#dtmfSender && this.#tickDtmf(canSend)) return;
+    let n = 0;
+    if (this.#reader) {
+      n = this.#reader.read(this.#pcmOut);
+      if (n === 0) this.#finishPlayback('finished');
+      else this.#playedSamples += n;
+    }
+    if (n === 0) {
+      if (this.#peer) {
+        // Bridged and idle: the peer's forwarded audio is what goes out.
+        this.#seq.advanceTimestamp(FRAME);
+        return;
+      }
+      this.#pcmOut.fill(0);
+    }
+    if (this.#recorder) this.#recorder.write(this.#recorder.outbound, this.#recPos - FRAME, this.#pcmOut, FRAME);
+    if (canSend) this.#sendAudio();
+    this.#seq.advanceTimestamp(FRAME);
+  }
+
+  #sendAudio(): void {
+    const buf = this.#nextBuffer();
+    const r = this.#remote as RemoteMedia;
+    writeRtpHeader(buf, 0, this.#marker, r.payloadType, this.#seq.nextSequence(), this.#seq.timestamp, this.ssrc);
+    this.#marker = false;
+    encodeG711(this.#encode, this.#pcmOut, FRAME, buf, RTP_HEADER_SIZE);
+    this.#send(buf, RTP_HEADER_SIZE + FRAME);
+  }
+
+  /** True when this tick carried a telephone-event packet. */
+  #tickDtmf(canSend: boolean): boolean {
+    const step = (this.#dtmfSender as Rfc4733Sender).step(this.#seq.timestamp);
+    if ((this.#dtmfSender as Rfc4733Sender).done) this.#finishDtmf();
+    if (step.kind !== 'event') return false;
+    if (this.#reader && this.#reader.read(this.#pcmOut) > 0) this.#playedSamples += FRAME;
+    const pt = this.#remote?.dtmfPayloadType;
+    if (canSend && pt !== null && pt !== undefined) {
+      const buf = this.#nextBuffer();
+      writeRtpHeader(buf, 0, step.marker, pt, this.#seq.nextSequence(), step.timestamp, this.ssrc);
+      writeRfc4733Payload(buf, RTP_HEADER_SIZE, step.event, step.end, step.volume, step.duration);
+      this.#send(buf, RTP_HEADER_SIZE + 4);
+    }
+    this.#seq.advanceTimestamp(FRAME);
+    return true;
+  }
+
+  #nextBuffer(): Buffer {
+    // A ring of buffers: the kernel may still hold the previous datagram when the next is built.
+    const b = this.#ring[this.#ringIdx];
+    this.#ringIdx = (this.#ringIdx + 1) & (RING - 1);
+    return b;
+  }
+
+  #send(buf: Buffer, length: number): void {
+    this.packetsSent++;
+    this.octetsSent += length - RTP_HEADER_SIZE;
+    if (this.#connected) this.#o.rtp.send(buf, 0, length);
+    else this.#o.rtp.send(buf, 0, length, this.#port, this.#address);
+  }
+
+  #connect(address: string, port: number): void {
+    try {
+      this.#o.rtp.connect(port, address, () => {
+        if (!this.closed && this.#address === address && this.#port === port) this.#connected = true;
+      });
+    } catch (e) {
+      this.#o.logger.warn('RTP connect failed', { err: e instanceof Error ? e : String(e) });
+    }
+  }
+
+  #disconnect(): void {
+    if (!this.#connected) return;
+    this.#connected = false;
+    try {
+      this.#o.rtp.disconnect();
+    } catch {
+      // not connected after all
+    }
+  }
+
+  readonly #onMessage = (msg: Buffer, rinfo: RemoteInfo): void => {
+    if (this.closed || looksLikeRtcp(msg, msg.length) || !parseRtpHeader(msg, msg.length, this.#hdr)) return;
+    if (!this.#latched && this.#o.latch !== false && this.#remote) this.#latch(rinfo);
+    if (!receives(this.#direction)) return;
+    const h = this.#hdr;
+    this.packetsReceived++;
+    this.remoteSsrc = h.ssrc;
+    this.receiveStats.update(h.sequenceNumber);
+    this.receiveStats.updateJitter(Math.round(this.#o.clock.now() * 8), h.timestamp);
+    const dtmfPt = this.#remote?.dtmfPayloadType;
+    if (dtmfPt !== null && dtmfPt !== undefined && h.payloadType === dtmfPt) this.#onTelephoneEvent(msg);
+    else if (h.payloadType === PT_PCMU || h.payloadType === PT_PCMA) {
+      this.#reorder.push(h.sequenceNumber, h.timestamp, h.payloadType, msg, h.payloadOffset, h.payloadLength);
+    }
+  };
+
+  /** RFC 4961 symmetric RTP: send back to where the peer's packets come from. */
+  #latch(rinfo: RemoteInfo): void {
+    this.#latched = true;
+    if (rinfo.address !== this.#address || rinfo.port !== this.#port) this.#disconnect();
+    this.#address = rinfo.address;
+    this.#port = rinfo.port;
+    this.#connect(rinfo.address, rinfo.port);
+  }
+
+  #onTelephoneEvent(msg: Buffer): void {
+    const h = this.#hdr;
+    const d = this.#dtmfRx.receive(h.sequenceNumber, h.timestamp, msg, h.payloadOffset, h.payloadLength, this.#o.clock.now());
+    if (d) this.#emitDtmf({ digit: d.digit, source: 'rfc4733', atMs: d.at });
+    const peer = this.#peer;
+    if (peer) peer.#forwardEvent(msg, h.payloadOffset, h.payloadLength, h.marker, h.timestamp);
+  }
+
+  /** Reorder-buffer output: one in-order G.711 payload. */
+  deliver(seq: number, timestamp: number, payloadType: number, buf: Uint8Array, offset: number, length: number): void {
+    const n = Math.min(length, MAX_FRAME);
+    decodeG711(decodeTable(lawOf(payloadType)), buf, offset, n, this.#pcmIn);
+    const rec = this.#recorder;
+    if (rec) {
+      if (this.#recInBase < 0) {
+        this.#recInBase = this.#recPos;
+        this.#recInTs0 = timestamp;
+      }
+      rec.write(rec.inbound, this.#recInBase + timestampDelta(timestamp, this.#recInTs0), this.#pcmIn, n);
+    }
+    if (this.#inband && n >= FRAME) {
+      const d = this.#inband.push(this.#pcmIn, this.#o.clock.now(), FRAME);
+      if (d) this.#emitDtmf({ digit: d.digit, source: 'inband', atMs: d.startMs });
+    }
+    this.#info.sequenceNumber = seq;
+    this.#info.timestamp = timestamp;
+    this.#info.samples = n;
+    for (let i = 0; i < this.#audioListeners.length; i++) {
+      try {
+        this.#audioListeners[i](this.#pcmIn, this.#info);
+      } catch (e) {
+        this.#o.logger.error('audio listener failed', { err: e instanceof Error ? e : String(e) });
+      }
+    }
+    const peer = this.#peer;
+    if (peer) peer.#forwardAudio(payloadType, buf, offset, n, timestamp);
+  }
+
+  #bridgeTs(ts: number): number {
+    if (this.#bridgeOffset === null) this.#bridgeOffset = (this.#seq.timestamp - ts) | 0;
+    return (ts + this.#bridgeOffset) >>> 0;
+  }
+
+  /** Sends audio the bridged peer received, in our codec, unless we are playing something. */
+  #forwardAudio(payloadType: number, buf: Uint8Array, offset: number, n: number, ts: number): void {
+    const r = this.#remote;
+    if (!r || this.closed || this.#reader || this.#dtmfSender || !sends(this.#direction) || this.#address === '0.0.0.0') return;
+    const out = this.#nextBuffer();
+    writeRtpHeader(out, 0, this.#marker, r.payloadType, this.#seq.nextSequence(), this.#bridgeTs(ts), this.ssrc);
+    this.#marker = false;
+    out.set(buf.subarray(offset, offset + n), RTP_HEADER_SIZE);
+    const inLaw = lawOf(payloadType);
+    if (inLaw !== r.codec) {
+      const table = inLaw === 'PCMU' ? ULAW_TO_ALAW : ALAW_TO_ULAW;
+      for (let i = RTP_HEADER_SIZE; i < RTP_HEADER_SIZE + n; i++) out[i] = table[out[i]];
+    }
+    if (this.#recorder) {
+      decodeG711(decodeTable(r.codec), out, RTP_HEADER_SIZE, Math.min(n, FRAME), this.#pcmOut);
+      this.#recorder.write(this.#recorder.outbound, this.#recPos, this.#pcmOut, Math.min(n, FRAME));
+    }
+    this.#send(out, RTP_HEADER_SIZE + n);
+  }
+
+  #forwardEvent(buf: Uint8Array, offset: number, length: number, marker: boolean, ts: number): void {
+    const pt = this.#remote?.dtmfPayloadType;
+    if (pt === null || pt === undefined || this.closed || !sends(this.#direction) || length < 4) return;
+    const out = this.#nextBuffer();
+    writeRtpHeader(out, 0, marker, pt, this.#seq.nextSequence(), this.#bridgeTs(ts), this.ssrc);
+    out.set(buf.subarray(offset, offset + 4), RTP_HEADER_SIZE);
+    this.#send(out, RTP_HEADER_SIZE + 4);
+  }
+
+  #emitDtmf(e: DtmfEvent): void {
+    for (const l of [...this.#dtmfListeners]) {
+      try {
+        l(e);
+      } catch (err) {
+        this.#o.logger.error('dtmf listener failed', { err: err instanceof Error ? err : String(err) });
+      }
+    }
+  }
+
+  readonly #onRtcp = (msg: Buffer): void => {
+    for (const p of parseRtcp(msg)) {
+      // RFC 3550 §6.4.1 LSR: the middle 32 bits of the SR's NTP timestamp.
+      if (p.type === 'sr') this.lastSr = { middle32: ((p.sender.ntpSeconds << 16) | (p.sender.ntpFraction >>> 16)) >>> 0, at: this.#o.clock.now() };
+    }
+  };
+
+  readonly #onSocketError = (e: Error): void => {
+    this.#o.logger.warn('RTP socket error', { err: e, session: this.id });
+  };
+
+  /** Stops everything and frees the ports. Safe to call more than once. */
+  close(): Promise<void> {
+    this.#closed ??= this.#doClose();
+    return this.#closed;
+  }
+
+  async #doClose(): Promise<void> {
+    this.#o.scheduler.remove(this);
+    this.#finishPlayback('closed');
+    this.#finishDtmf();
+    this.unbridge();
+    try {
+      if (this.#remote) this.#rtcpReporter.send(true);
+    } catch (e) {
+      this.#o.logger.debug('RTCP BYE not sent', { err: e instanceof Error ? e : String(e) });
+    }
+    this.#rtcpReporter.stop();
+    const rec = this.stopRecording();
+    this.#o.rtp.close();
+    this.#o.rtcp.close();
+    this.#o.onClose?.(this);
+    await rec;
+  }
+}

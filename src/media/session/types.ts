@@ -1,0 +1,45 @@
+import type { G711Law } from '../codec/g711.js';
+import type { DtmfDigit } from '../dtmf/digits.js';
+
+export type Direction = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
+
+/** Where and how to send: the negotiated SDP, as the call layer hands it over. */
+export interface RemoteMedia {
+  readonly address: string;
+  readonly port: number;
+  readonly codec: G711Law;
+  readonly payloadType: number;
+  readonly dtmfPayloadType: number | null;
+  /** Default port + 1 (RFC 3550 §11). */
+  readonly rtcpPort?: number;
+}
+
+export interface PlayResult {
+  readonly reason: 'finished' | 'aborted' | 'closed';
+  readonly playedMs: number;
+  readonly source: string;
+}
+
+export interface DtmfEvent {
+  readonly digit: DtmfDigit;
+  readonly source: 'rfc4733' | 'inband';
+  readonly atMs: number;
+}
+
+/** Metadata of a decoded received frame. The frame array is reused: copy it to keep it. */
+export interface AudioFrameInfo {
+  readonly sequenceNumber: number;
+  readonly timestamp: number;
+  readonly samples: number;
+}
+
+export interface SessionStats {
+  readonly packetsSent: number;
+  readonly octetsSent: number;
+  readonly packetsReceived: number;
+  readonly packetsLost: number;
+  readonly jitterMs: number;
+  readonly lateOrDuplicate: number;
+  readonly remoteSsrc: number | null;
+  readonly latchedTo: string | null;
+}
