@@ -74,8 +74,8 @@ export async function startSipp(o: SippOptions): Promise<SippRun> {
       });
     });
   });
-  // Give sipp a moment to bind before the test talks to it.
-  await waitForUdpBind(port);
+  // A UAS must be listening before the test calls it; a UAC starts by itself.
+  if (!o.target) await waitForBind(port, o.transport ?? 'udp');
   return { port, mediaPort, done, kill: () => child.kill('SIGTERM') };
 }
 
@@ -87,16 +87,23 @@ function count(screen: string, label: string): number {
   return Number(cols[2] ?? 0) || 0;
 }
 
-async function waitForUdpBind(port: number): Promise<void> {
+async function waitForBind(port: number, transport: 'udp' | 'tcp'): Promise<void> {
   const { createSocket } = await import('node:dgram');
+  const { createServer } = await import('node:net');
+  const busy = (): Promise<boolean> => new Promise<boolean>((r) => {
+    if (transport === 'tcp') {
+      const s = createServer();
+      s.once('error', () => r(true));
+      s.listen(port, '127.0.0.1', () => s.close(() => r(false)));
+      return;
+    }
+    const u = createSocket('udp4');
+    u.once('error', () => r(true));
+    u.bind(port, '127.0.0.1', () => u.close(() => r(false)));
+  });
   for (let i = 0; i < 100; i++) {
-    const busy = await new Promise<boolean>((r) => {
-      const u = createSocket('udp4');
-      u.once('error', () => r(true));
-      u.bind(port, '127.0.0.1', () => u.close(() => r(false)));
-    });
-    if (busy) return;
+    if (await busy()) return;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`sipp did not bind port ${port}`);
+  throw new Error(`sipp did not bind ${transport} port ${port}`);
 }

@@ -6,6 +6,7 @@ import { startUdpRelay } from '../../testkit/udp-relay.js';
 import type { InviteFailure } from './outgoing-invite.js';
 import type { Dialog } from './dialog.js';
 import type { SipResponse } from '../message/types.js';
+import { verifyAuthorization } from '../auth/digest.js';
 
 for (const transport of ['udp', 'tcp'] as const) {
   test(`acceptance 1 (${transport}): our UAC → sipp UAS: INVITE, 100/180/200, ACK, BYE — sipp counts 1 successful call`, async () => {
@@ -91,8 +92,13 @@ for (const code of [401, 407]) {
       assert.equal(r.successful, 1, r.errors);
       assert.equal(sippReceived(r.messages, 'INVITE'), 2);
       const second = r.messages.split('INVITE sip:')[2] ?? '';
-      assert.match(second, code === 401 ? /^Authorization: Digest/m : /^Proxy-Authorization: Digest/m);
+      const header = code === 401 ? 'Authorization' : 'Proxy-Authorization';
+      const creds = new RegExp(`^${header}: (Digest .*)$`, 'm').exec(second)?.[1]?.trim() ?? '';
       assert.match(second, /^CSeq: 2 INVITE/m);
+      // sipp's verifyauth checked the 401 retry; for 407 (which verifyauth cannot read) we check it here.
+      const verify = (password: string): boolean => verifyAuthorization(creds, { method: 'INVITE', realm: 'sipp.test', password: () => password });
+      assert.ok(verify('s3cret'), `digest in ${header} verifies: ${creds}`);
+      assert.ok(!verify('other'));
     } finally {
       sipp.kill();
       await stack.close();
@@ -101,7 +107,8 @@ for (const code of [401, 407]) {
 
   test(`acceptance 3: wrong password against a ${code} challenge → failure ${code}, no retry loop`, async () => {
     const stack = await startTestStack();
-    const sipp = await startSipp({ scenario: `uas_auth_${code}.xml` });
+    // A 401 peer verifies the digest (sipp verifyauth); the 407 peer refuses whatever comes back.
+    const sipp = await startSipp({ scenario: code === 401 ? 'uas_auth_401.xml' : 'uas_auth_407_refuse.xml' });
     try {
       const inv = stack.ua.invite({
         uri: sipUri('1234', sipp.port), from: { uri: sipUri('carrier', stack.transport.port) }, body: TEST_SDP,
