@@ -1,0 +1,160 @@
+import type { CallControl } from '../call/control.js';
+import type { Clock } from '../kernel/clock.js';
+import type { Logger } from '../kernel/logger.js';
+import { linkedController } from './abort.js';
+import { VerbValidationError } from './errors.js';
+import type { AppRequestor } from './requestor.js';
+import type { ParsedVerb, SessionSettings, VerbContext, VerbList, VerbOutcome } from './types.js';
+import { WebhookError } from './webhook/client.js';
+import { HookSpecError, type HookSpec } from './webhook/hook.js';
+
+export interface InterpreterOptions {
+  readonly call: CallControl;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly requestor: AppRequestor;
+  readonly session: SessionSettings;
+  /** The redirect verb's `statusHook` (a new call_status_hook for the rest of the call). */
+  readonly onStatusHook?: (spec: HookSpec) => void;
+}
+
+/** The alert type for a failure that ends the application (contract §2.2, §2.8). */
+export function alertTypeFor(e: unknown): string {
+  if (e instanceof WebhookError) {
+    if (e.code === 'WEBHOOK_CONNECT') return 'webhook-connection-failure';
+    if (e.code === 'WEBHOOK_INVALID_JSON') return 'invalid-app-payload';
+    return 'webhook-failure';
+  }
+  return 'invalid-app-payload';
+}
+
+/** Failures of the application itself (its webhooks or its verbs) end the call cleanly. */
+export function isAppFailure(e: unknown): boolean {
+  return e instanceof WebhookError || e instanceof VerbValidationError || e instanceof HookSpecError;
+}
+
+/**
+ * Runs a verb list on a live call (contract §4.1). A hook reply with verbs replaces the rest of
+ * the list; when the list runs out the call is hung up; it stops when the call ends. Live control
+ * (`replace`, `redirect`) aborts the running verb and puts new verbs in place at once.
+ */
+export class Interpreter {
+  #list: ParsedVerb[] = [];
+  #pending: VerbList | undefined;
+  #current: AbortController | undefined;
+  #stopped = false;
+  readonly #log: Logger;
+
+  constructor(private readonly opts: InterpreterOptions) {
+    this.#log = opts.logger.child({ call_sid: opts.call.sid });
+  }
+
+  /** Runs `verbs` (or verbs given to `replace` before this) until the list or the call ends. */
+  async run(verbs: VerbList): Promise<void> {
+    const ended = this.opts.call.endedSignal;
+    this.#list = [...(this.#pending ?? verbs)];
+    this.#pending = undefined;
+    while (!ended.aborted && !this.#stopped) {
+      if (this.#pending) {
+        this.#list = [...this.#pending];
+        this.#pending = undefined;
+      }
+      const verb = this.#list.shift();
+      if (!verb) break;
+      const outcome = await this.#runOne(verb);
+      if (this.#pending) continue;
+      if (outcome?.replace) this.#list = [...outcome.replace];
+    }
+    if (!ended.aborted && !this.#stopped) {
+      this.#stopped = true;
+      this.#log.debug('verb list ended: hanging up');
+      await this.#hangup();
+    }
+  }
+
+  /** Replaces the application with `verbs` at once, aborting the running verb. */
+  replace(verbs: VerbList): void {
+    if (this.#stopped || this.opts.call.endedSignal.aborted) return;
+    this.#pending = verbs;
+    this.#current?.abort();
+  }
+
+  /**
+   * Live control `call_hook` (contract §5.1): `session:redirect` to `spec`; the verbs of the reply
+   * replace the application. Rejects only for an invalid hook spec; webhook failures end the call.
+   */
+  async redirect(spec: HookSpec): Promise<void> {
+    const hook = this.opts.requestor.resolve(spec);
+    try {
+      const verbs = await this.opts.requestor.verbs(hook, { ...this.opts.call.info() });
+      this.opts.requestor.rebase(hook);
+      if (verbs) this.replace(verbs);
+      else this.#log.warn('call_hook redirect returned no verbs; the application goes on', { url: hook.url });
+    } catch (e) {
+      await this.fail(e);
+    }
+  }
+
+  /** Ends the call after a failure of the application: an alert, then a hang-up. */
+  async fail(e: unknown): Promise<void> {
+    if (this.#stopped || this.opts.call.endedSignal.aborted) return;
+    this.#stopped = true;
+    const type = alertTypeFor(e);
+    const message = e instanceof Error ? e.message : String(e);
+    this.#log.warn('application failed: hanging up', { alert: type, err: message });
+    this.opts.call.alert(type, message);
+    this.#current?.abort();
+    await this.#hangup();
+  }
+
+  async #runOne(verb: ParsedVerb): Promise<VerbOutcome | undefined> {
+    const link = linkedController(this.opts.call.endedSignal);
+    this.#current = link.controller;
+    try {
+      return (await verb.definition.run(this.#context(verb), verb.props, link.controller.signal)) ?? undefined;
+    } catch (e) {
+      if (link.controller.signal.aborted) {
+        this.#log.debug('verb ended after it was aborted', { verb: verb.name, err: String(e) });
+      } else if (isAppFailure(e)) {
+        await this.fail(e);
+      } else {
+        this.#log.error('verb failed', { verb: verb.name, err: e instanceof Error ? e : String(e) });
+        this.opts.call.alert('verb-failure', `${verb.name}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      return undefined;
+    } finally {
+      link.dispose();
+      if (this.#current === link.controller) this.#current = undefined;
+    }
+  }
+
+  #context(verb: ParsedVerb): VerbContext {
+    const { call, clock, session, requestor } = this.opts;
+    return {
+      call,
+      clock,
+      session,
+      logger: this.#log.child({ verb: verb.name }),
+      verbId: verb.id,
+      actionHook: (spec, fields) => {
+        const payload = { ...call.info(), ...fields, ...(verb.id === undefined ? {} : { verb_id: verb.id }) };
+        return requestor.verbs(requestor.resolve(spec), payload);
+      },
+      redirect: async (spec) => {
+        const hook = requestor.resolve(spec);
+        const verbs = await requestor.verbs(hook, { ...call.info() });
+        requestor.rebase(hook);
+        return verbs;
+      },
+      setStatusHook: (spec) => this.opts.onStatusHook?.(spec),
+    };
+  }
+
+  async #hangup(): Promise<void> {
+    try {
+      await this.opts.call.hangup();
+    } catch (e) {
+      this.#log.warn('hang-up failed', { err: e instanceof Error ? e : String(e) });
+    }
+  }
+}

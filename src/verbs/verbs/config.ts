@@ -1,0 +1,93 @@
+import { anyValue, arr, bool, hookSchema, num, obj, oneOf, opt, req, str, type ObjectSchema, type Schema } from '../schema.js';
+import { defineVerb, type RecognizerSpec, type SessionSettings } from '../types.js';
+import { anyObject, recognizerSchema } from './recognizer.js';
+import { effectiveSynthesizer, synthesizerSchema, type SynthesizerProps } from './say.js';
+
+/** `amd` (contract §3.2), as createCall, `config` and `dial` accept it. */
+export const amdSchema: ObjectSchema = obj({
+  actionHook: req(hookSchema()),
+  thresholdWordCount: opt(num({ min: 1 })),
+  digitCount: opt(num({ min: 0 })),
+  recognizer: opt(recognizerSchema),
+  timers: opt(
+    obj({
+      noSpeechTimeoutMs: opt(num({ min: 0 })),
+      decisionTimeoutMs: opt(num({ min: 0 })),
+      toneTimeoutMs: opt(num({ min: 0 })),
+      greetingCompletionTimeoutMs: opt(num({ min: 0 })),
+    }),
+  ),
+});
+
+const resetSchema: Schema = oneOf(
+  '"synthesizer", "recognizer" or an array of them',
+  str({ enum: ['synthesizer', 'recognizer'] }),
+  arr(str({ enum: ['synthesizer', 'recognizer'] })),
+);
+
+/**
+ * Keys other than synthesizer/recognizer/reset: accepted, type-checked loosely and stored on the
+ * session for the features that read them (AMD, background gather, recording …).
+ */
+const extras: Readonly<Record<string, Schema>> = {
+  amd: amdSchema,
+  bargeIn: anyObject(),
+  ttsStream: anyObject(),
+  record: anyObject(),
+  listen: anyObject(),
+  stream: anyObject(),
+  transcribe: anyObject(),
+  fillerNoise: anyObject(),
+  actionHookDelayAction: anyObject(),
+  vad: anyObject(),
+  notifyEvents: bool(),
+  notifySttLatency: bool(),
+  earlyMedia: bool(),
+  autoStreamTts: bool(),
+  disableTtsCache: bool(),
+  trackTtsPlayout: bool(),
+  onHoldMusic: str(),
+  sipRequestWithinDialogHook: hookSchema(),
+  referHook: hookSchema(),
+  boostAudioSignal: oneOf('a number or a string', num(), str()),
+  noiseIsolation: anyValue(),
+  turnTaking: anyValue(),
+};
+
+export const configSchema: ObjectSchema = obj({
+  synthesizer: opt(synthesizerSchema),
+  recognizer: opt(recognizerSchema),
+  reset: opt(resetSchema),
+  ...Object.fromEntries(Object.entries(extras).map(([k, s]) => [k, opt(s)])),
+});
+
+interface ConfigProps {
+  readonly synthesizer?: SynthesizerProps;
+  readonly recognizer?: Readonly<Record<string, unknown>>;
+  readonly reset?: string | readonly string[];
+  readonly [key: string]: unknown;
+}
+
+/** Applies a config verb to the session settings (exported for tests and for live control). */
+export function applyConfig(session: SessionSettings, p: ConfigProps): void {
+  const reset = p.reset === undefined ? [] : typeof p.reset === 'string' ? [p.reset] : p.reset;
+  if (reset.includes('synthesizer')) session.synthesizer = session.initial.synthesizer;
+  if (reset.includes('recognizer')) session.recognizer = session.initial.recognizer;
+  if (p.synthesizer) session.synthesizer = effectiveSynthesizer(session.synthesizer, p.synthesizer);
+  if (p.recognizer) {
+    const merged: RecognizerSpec = { ...session.recognizer, ...p.recognizer, vendor: String(p.recognizer.vendor ?? session.recognizer.vendor) };
+    session.recognizer = merged;
+  }
+  for (const key of Object.keys(extras)) {
+    if (p[key] !== undefined) session.extras.set(key, p[key]);
+  }
+}
+
+/** Session defaults for TTS/STT and the other session settings (contract §4.2 config). */
+export const config = defineVerb<ConfigProps>({
+  name: 'config',
+  schema: configSchema,
+  async run(ctx, p) {
+    applyConfig(ctx.session, p);
+  },
+});

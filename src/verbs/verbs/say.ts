@@ -1,0 +1,94 @@
+import type { SynthesizerSpec } from '../../call/control.js';
+import { anyValue, bool, loopSchema, obj, oneOf, opt, req, str, strOrList, type ObjectSchema } from '../schema.js';
+import { defineVerb, type VerbContext } from '../types.js';
+import { describe, ensureMedia, loopCount } from './media.js';
+
+export interface SynthesizerProps {
+  readonly vendor?: string;
+  readonly language?: string;
+  readonly voice?: string | Readonly<Record<string, unknown>>;
+  readonly label?: string;
+  readonly engine?: string;
+  readonly gender?: string;
+  readonly options?: Readonly<Record<string, unknown>>;
+}
+
+/** `synthesizer` as verb-specifications writes it (say, config, gather.say). */
+export const synthesizerSchema: ObjectSchema = obj({
+  vendor: opt(str()),
+  language: opt(str()),
+  voice: opt(oneOf('a string or an object', str(), obj({}, { test: /.*/, schema: anyValue() }))),
+  label: opt(str()),
+  engine: opt(str()),
+  gender: opt(str()),
+  options: opt(obj({}, { test: /.*/, schema: anyValue() })),
+  fallbackVendor: opt(str()),
+  fallbackLanguage: opt(str()),
+  fallbackVoice: opt(oneOf('a string or an object', str(), obj({}, { test: /.*/, schema: anyValue() }))),
+  fallbackLabel: opt(str()),
+});
+
+export interface SayProps {
+  readonly text: string | readonly string[];
+  readonly synthesizer?: SynthesizerProps;
+  readonly loop?: number | 'forever';
+  readonly earlyMedia?: boolean;
+}
+
+export const saySchema: ObjectSchema = obj({
+  text: req(strOrList()),
+  synthesizer: opt(synthesizerSchema),
+  loop: opt(loopSchema()),
+  earlyMedia: opt(bool()),
+  stream: opt(bool()),
+  closeStreamOnEmpty: opt(bool()),
+  disableTtsCache: opt(bool()),
+  instructions: opt(str()),
+});
+
+/**
+ * The synthesizer a say uses: its own fields over the session default. A different vendor does
+ * not inherit the default's voice (it would name another vendor's voice).
+ */
+export function effectiveSynthesizer(session: SynthesizerSpec, own: SynthesizerProps | undefined): SynthesizerSpec {
+  if (!own) return session;
+  const vendor = own.vendor ?? session.vendor;
+  const sameVendor = vendor.toLowerCase() === session.vendor.toLowerCase();
+  const voice = typeof own.voice === 'string' ? own.voice : sameVendor ? session.voice : undefined;
+  const label = own.label ?? (sameVendor ? session.label : undefined);
+  return { vendor, language: own.language ?? session.language, voice, label };
+}
+
+/**
+ * Speaks every text one after another, `loop` times (contract §4.2). Returns when done or when
+ * `signal` aborts; a TTS failure becomes a `tts-failure` alert and ends the say.
+ */
+export async function speak(ctx: VerbContext, p: SayProps, signal: AbortSignal): Promise<void> {
+  await ensureMedia(ctx, p.earlyMedia);
+  const synth = effectiveSynthesizer(ctx.session.synthesizer, p.synthesizer);
+  const texts = typeof p.text === 'string' ? [p.text] : p.text;
+  const rounds = loopCount(p.loop);
+  for (let round = 0; round < rounds && !signal.aborted; round++) {
+    let playedMs = 0;
+    for (const text of texts) {
+      if (signal.aborted) return;
+      try {
+        const r = await ctx.call.say(text, synth, signal);
+        if (r.interrupted) return;
+        playedMs += r.playbackMs;
+      } catch (e) {
+        if (signal.aborted) return;
+        ctx.call.alert('tts-failure', `say with vendor ${synth.vendor} failed: ${describe(e)}`);
+        return;
+      }
+    }
+    // Nothing audible came out: looping again (e.g. "forever") would only spin.
+    if (playedMs === 0) return;
+  }
+}
+
+export const say = defineVerb<SayProps>({
+  name: 'say',
+  schema: saySchema,
+  run: (ctx, p, signal) => speak(ctx, p, signal),
+});
