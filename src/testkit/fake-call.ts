@@ -1,5 +1,6 @@
 import type { CallControl, CallDirection, CallInfo, PlayOutcome, SipRequestInit, SynthesizerSpec } from '../call/control.js';
 import type { Clock } from '../kernel/clock.js';
+import type { WebhookRequest, WebhookResult } from '../verbs/webhook/client.js';
 
 /** Everything a FakeCall was asked to do, in order. */
 export type FakeCallEvent =
@@ -196,5 +197,30 @@ export class FakeCall implements CallControl {
         this.#waiters.splice(i, 1);
       }
     }
+  }
+}
+
+/** A scripted reply: JSON to return, or an error to throw (e.g. a WebhookError). */
+export type FakeReply = unknown;
+
+/**
+ * An in-process webhook sender (the shape of WebhookClient.send) for interpreter tests: records
+ * every request and answers from a script.
+ */
+export class FakeWebhooks {
+  readonly requests: WebhookRequest[] = [];
+
+  constructor(private readonly reply: (req: WebhookRequest, n: number) => FakeReply | Promise<FakeReply> = () => undefined) {}
+
+  async send(req: WebhookRequest): Promise<WebhookResult> {
+    this.requests.push(req);
+    const r = await this.reply(req, this.requests.length);
+    if (r instanceof Error) throw r;
+    return { status: 200, json: r, latencyMs: 0, attempts: 1 };
+  }
+
+  /** The request URLs' paths, in order. */
+  get paths(): string[] {
+    return this.requests.map((r) => new URL(r.hook.url).pathname);
   }
 }

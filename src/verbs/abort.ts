@@ -2,7 +2,7 @@ import type { Clock } from '../kernel/clock.js';
 
 /** Resolves after `ms` on `clock`, or at once when `signal` aborts (never rejects). */
 export function delay(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
+  if (signal.aborted || ms <= 0) return Promise.resolve();
   return new Promise((resolve) => {
     const done = (): void => {
       timer.cancel();

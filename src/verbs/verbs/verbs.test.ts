@@ -1,0 +1,181 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { nullLogger } from '../../kernel/logger.js';
+import { FakeClock } from '../../testkit/fake-clock.js';
+import { FakeCall, FakeWebhooks, type FakeCallOptions } from '../../testkit/fake-call.js';
+import { startApplication } from '../session.js';
+import type { WebhookRequest } from '../webhook/client.js';
+
+const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+interface Run {
+  readonly call: FakeCall;
+  readonly hooks: FakeWebhooks;
+  readonly clock: FakeClock;
+  readonly done: Promise<void>;
+}
+
+function run(verbs: unknown[], opts: FakeCallOptions = {}, reply?: (req: WebhookRequest, n: number) => unknown): Run {
+  const clock = new FakeClock();
+  const call = new FakeCall({ clock, ...opts });
+  const hooks = new FakeWebhooks(reply);
+  const app = startApplication({ call, clock, logger: nullLogger, webhooks: hooks, callHook: 'http://app.test/base/hook', appJson: verbs, secret: 's' });
+  return { call, hooks, clock, done: app.done };
+}
+
+test('say: a text array is spoken in order, loop times, with the espeak default synthesizer', async () => {
+  const r = run([{ say: { text: ['one', 'two'], loop: 2 } }]);
+  await r.done;
+  assert.deepEqual(r.call.said, ['one', 'two', 'one', 'two']);
+  const first = r.call.events[0];
+  assert.ok(first.kind === 'say');
+  assert.deepEqual(first.synth, { vendor: 'espeak', language: 'en-US' });
+  assert.equal(r.call.hangups, 1, 'the end of the list hangs up');
+});
+
+test('say: its synthesizer overrides the session default; config changes the default; reset restores it', async () => {
+  const r = run([
+    { say: { text: 'a', synthesizer: { vendor: 'google', voice: 'en-US-Wavenet-C' } } },
+    { config: { synthesizer: { vendor: 'espeak-ng', language: 'de-DE', voice: 'de' } } },
+    { say: { text: 'b' } },
+    { say: { text: 'c', synthesizer: { language: 'fr-FR' } } },
+    { config: { reset: 'synthesizer' } },
+    { say: { text: 'd' } },
+  ]);
+  await r.done;
+  const synths = r.call.events.flatMap((e) => (e.kind === 'say' ? [e.synth] : []));
+  assert.deepEqual(synths, [
+    { vendor: 'google', language: 'en-US', voice: 'en-US-Wavenet-C', label: undefined },
+    { vendor: 'espeak-ng', language: 'de-DE', voice: 'de', label: undefined },
+    { vendor: 'espeak-ng', language: 'fr-FR', voice: 'de', label: undefined },
+    { vendor: 'espeak', language: 'en-US' },
+  ]);
+});
+
+test('say: loop "forever" plays until the caller hangs up', async () => {
+  const r = run([{ say: { text: 'again', loop: 'forever' } }], { mediaMs: 1000 });
+  await flush();
+  for (let i = 0; i < 5; i++) {
+    r.clock.advance(1000);
+    await flush();
+  }
+  r.call.remoteHangup();
+  await r.done;
+  assert.equal(r.call.said.length, 6);
+  assert.equal(r.call.hangups, 0, 'no BYE of our own after the caller hung up');
+});
+
+test('say: earlyMedia on an unanswered inbound call asks for early media; a TTS failure alerts and goes on', async () => {
+  const r = run([{ say: { text: 'hi', earlyMedia: true } }, { pause: { length: 0 } }], { answered: false, direction: 'inbound', sayError: new Error('no credentials for vendor') });
+  await r.done;
+  assert.deepEqual(r.call.events[0], { kind: 'answer', earlyMedia: true });
+  assert.deepEqual(r.call.alerts.map((a) => a.alertType), ['tts-failure']);
+  assert.equal(r.call.hangups, 1);
+});
+
+test('play: actionHook gets playCompleted with playback time and verb_id; its verbs replace the rest', async () => {
+  const r = run([{ play: { id: 'p1', url: ['a.wav', 'b.wav'], actionHook: '/played' } }, { say: { text: 'never' } }], {}, () => [{ say: { text: 'instead' } }]);
+  await r.done;
+  assert.deepEqual(r.call.played, ['a.wav', 'b.wav']);
+  assert.deepEqual(r.call.said, ['instead']);
+  const req = r.hooks.requests[0];
+  assert.equal(req.hook.url, 'http://app.test/played');
+  assert.equal(req.payload.reason, 'playCompleted');
+  assert.equal(req.payload.playback_seconds, 2);
+  assert.equal(req.payload.playback_milliseconds, 2000);
+  assert.equal(req.payload.verb_id, 'p1');
+  assert.equal(req.payload.call_sid, 'call-1');
+  assert.equal(req.secret, 's');
+});
+
+test('play: a URL that fails → play-url-notfound alert and {status:"fail", reason:"playFailed"}', async () => {
+  const r = run([{ play: { url: ['ok.wav', 'missing.wav', 'never.wav'], actionHook: '/played' } }], { failingUrls: ['missing.wav'] });
+  await r.done;
+  assert.deepEqual(r.call.played, ['ok.wav', 'missing.wav']);
+  assert.deepEqual(r.call.alerts.map((a) => a.alertType), ['play-url-notfound']);
+  assert.equal(r.hooks.requests[0].payload.status, 'fail');
+  assert.equal(r.hooks.requests[0].payload.reason, 'playFailed');
+});
+
+test('play: timeoutSecs stops a long play and still reports playCompleted', async () => {
+  const r = run([{ play: { url: 'long.wav', timeoutSecs: 2, actionHook: '/p' } }], { mediaMs: 10_000 });
+  await flush();
+  r.clock.advance(2000);
+  await r.done;
+  assert.equal(r.hooks.requests[0].payload.playback_milliseconds, 2000);
+});
+
+test('pause: waits `length` seconds on the clock', async () => {
+  const r = run([{ pause: { length: 3 } }, { say: { text: 'after' } }]);
+  await flush();
+  r.clock.advance(2999);
+  await flush();
+  assert.deepEqual(r.call.said, []);
+  r.clock.advance(1);
+  await r.done;
+  assert.deepEqual(r.call.said, ['after']);
+});
+
+test('hangup: headers go on the BYE and the interpreter does not hang up again', async () => {
+  const r = run([{ hangup: { headers: { 'X-Reason': 'done' } } }, { say: { text: 'never' } }]);
+  await r.done;
+  assert.deepEqual(r.call.events, [{ kind: 'hangup', headers: { 'X-Reason': 'done' } }]);
+});
+
+test('tag replaces customerData, which later hooks carry', async () => {
+  const r = run([{ tag: { data: { crm: 'A-17' } } }, { play: { url: 'x.wav', actionHook: '/p' } }], { info: { customerData: { old: true } } });
+  await r.done;
+  assert.deepEqual(r.hooks.requests[0].payload.customerData, { crm: 'A-17' });
+});
+
+test('dtmf: sends digits with a 500 ms default duration; answer answers', async () => {
+  const r = run([{ answer: {} }, { dtmf: { dtmf: '12#' } }, { dtmf: { dtmf: '9', duration: 250 } }], { answered: false, direction: 'inbound' });
+  await r.done;
+  assert.deepEqual(r.call.events.slice(0, 3), [
+    { kind: 'answer', earlyMedia: false },
+    { kind: 'dtmf', digits: '12#', durationMs: 500 },
+    { kind: 'dtmf', digits: '9', durationMs: 250 },
+  ]);
+});
+
+test('sip:request: success and failure reach the actionHook', async () => {
+  const ok = run([{ 'sip:request': { method: 'info', body: 'hello', headers: { 'Content-Type': 'text/plain', 'X-A': '1' }, actionHook: '/r' } }]);
+  await ok.done;
+  assert.deepEqual(ok.call.events[0], { kind: 'sipRequest', method: 'INFO', init: { body: 'hello', contentType: 'text/plain', headers: { 'X-A': '1' } } });
+  assert.equal(ok.hooks.requests[0].payload.result, 'success');
+  assert.equal(ok.hooks.requests[0].payload.sip_status, 200);
+  const bad = run([{ 'sip:request': { method: 'MESSAGE', actionHook: '/r' } }], { sipResponse: new Error('no dialog') });
+  await bad.done;
+  assert.equal(bad.hooks.requests[0].payload.result, 'failed');
+  assert.equal(bad.hooks.requests[0].payload.err, 'no dialog');
+});
+
+test('alert writes alert-from-application', async () => {
+  const r = run([{ alert: { message: 'look at me' } }]);
+  await r.done;
+  assert.deepEqual(r.call.alerts, [{ alertType: 'alert-from-application', message: 'look at me' }]);
+});
+
+test('redirect: session:redirect carries the call info only; the reply replaces the app; statusHook is passed on', async () => {
+  const clock = new FakeClock();
+  const call = new FakeCall({ clock });
+  const hooks = new FakeWebhooks(() => [{ say: { text: 'redirected' } }]);
+  const statusHooks: unknown[] = [];
+  const infoBefore = call.info();
+  const app = startApplication({
+    call, clock, logger: nullLogger, webhooks: hooks, callHook: 'http://app.test/hook',
+    appJson: [{ redirect: { actionHook: 'https://other.test/next', statusHook: '/status' } }, { say: { text: 'never' } }],
+    onStatusHook: (s) => statusHooks.push(s),
+  });
+  await app.done;
+  assert.deepEqual(call.said, ['redirected']);
+  assert.equal(hooks.requests[0].hook.url, 'https://other.test/next');
+  assert.deepEqual(hooks.requests[0].payload, infoBefore);
+  assert.deepEqual(statusHooks, ['/status']);
+});
+
+test('redirect: an absolute hook on another host becomes the base for relative hooks', async () => {
+  const r = run([{ redirect: { actionHook: 'https://other.test/app/next' } }], {}, (_q, n) => (n === 1 ? [{ play: { url: 'x.wav', actionHook: 'done' } }] : undefined));
+  await r.done;
+  assert.deepEqual(r.hooks.requests.map((q) => q.hook.url), ['https://other.test/app/next', 'https://other.test/app/done']);
+});
