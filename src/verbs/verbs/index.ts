@@ -1,23 +1,23 @@
 import { VerbRegistry } from '../registry.js';
+import { alert } from './alert.js';
+import { answer } from './answer.js';
 import { config } from './config.js';
+import { dtmf } from './dtmf.js';
 import { gather } from './gather.js';
+import { hangup } from './hangup.js';
+import { pause } from './pause.js';
 import { play } from './play.js';
+import { redirect } from './redirect.js';
 import { say } from './say.js';
-import { alert, answer, dtmf, hangup, pause, redirect, sipRequest, tag } from './simple.js';
+import { sipRequest } from './sip-request.js';
+import { tag } from './tag.js';
 
-/** A registry holding every verb this gateway runs today. */
+/** Every verb this gateway runs today. */
+export const CORE_VERBS = [say, play, pause, gather, hangup, redirect, tag, config, dtmf, answer, sipRequest, alert] as const;
+
+/** A registry holding the core verbs; add more with `register`. */
 export function coreVerbs(): VerbRegistry {
-  return new VerbRegistry()
-    .register(say)
-    .register(play)
-    .register(pause)
-    .register(gather)
-    .register(hangup)
-    .register(redirect)
-    .register(tag)
-    .register(config)
-    .register(dtmf)
-    .register(answer)
-    .register(sipRequest)
-    .register(alert);
+  const registry = new VerbRegistry();
+  for (const verb of CORE_VERBS) registry.register(verb);
+  return registry;
 }

@@ -1,0 +1,13 @@
+import { obj, req, str, type ObjectSchema } from '../schema.js';
+import { defineVerb } from '../types.js';
+
+export const alertSchema: ObjectSchema = obj({ message: req(str()) });
+
+/** Writes an `alert-from-application` alert for the account. */
+export const alert = defineVerb<{ readonly message: string }>({
+  name: 'alert',
+  schema: alertSchema,
+  async run(ctx, p) {
+    ctx.call.alert('alert-from-application', p.message);
+  },
+});

@@ -1,0 +1,14 @@
+import { delay } from '../abort.js';
+import { num, obj, req, type ObjectSchema } from '../schema.js';
+import { defineVerb } from '../types.js';
+
+export const pauseSchema: ObjectSchema = obj({ length: req(num({ min: 0 })) });
+
+/** Waits `length` seconds on the clock (contract §4.2). */
+export const pause = defineVerb<{ readonly length: number }>({
+  name: 'pause',
+  schema: pauseSchema,
+  async run(ctx, p, signal) {
+    await delay(ctx.clock, p.length * 1000, signal);
+  },
+});
