@@ -62,8 +62,9 @@ export class Interpreter {
       const verb = this.#list.shift();
       if (!verb) break;
       const outcome = await this.#runOne(verb);
-      if (this.#pending) continue;
-      if (outcome?.replace) this.#list = [...outcome.replace];
+      if (outcome?.end) this.#stopped = true;
+      else if (this.#pending) continue;
+      else if (outcome?.replace) this.#list = [...outcome.replace];
     }
     if (!ended.aborted && !this.#stopped) {
       this.#stopped = true;

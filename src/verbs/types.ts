@@ -21,6 +21,8 @@ export type VerbList = readonly ParsedVerb[];
 export interface VerbOutcome {
   /** A hook answered with verbs: they replace the rest of the application (contract §2.2). */
   readonly replace?: VerbList;
+  /** The verb ended the call (hangup): nothing more runs, whatever the call's state says. */
+  readonly end?: boolean;
 }
 
 export interface RecognizerSpec {

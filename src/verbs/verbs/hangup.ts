@@ -9,5 +9,6 @@ export const hangup = defineVerb<{ readonly headers?: Readonly<Record<string, st
   schema: hangupSchema,
   async run(ctx, p) {
     await ctx.call.hangup(p.headers);
+    return { end: true };
   },
 });

@@ -179,3 +179,17 @@ test('redirect: an absolute hook on another host becomes the base for relative h
   await r.done;
   assert.deepEqual(r.hooks.requests.map((q) => q.hook.url), ['https://other.test/app/next', 'https://other.test/app/done']);
 });
+
+test('hangup: nothing runs after it even while the BYE is still in flight', async () => {
+  class SlowByeCall extends FakeCall {
+    override async hangup(headers?: Readonly<Record<string, string>>): Promise<void> {
+      this.events.push(headers === undefined ? { kind: 'hangup' } : { kind: 'hangup', headers });
+    }
+  }
+  const clock = new FakeClock();
+  const call = new SlowByeCall({ clock });
+  const app = startApplication({ call, clock, logger: nullLogger, webhooks: new FakeWebhooks(), appJson: [{ hangup: {} }, { say: { text: 'never' } }] });
+  await app.done;
+  assert.deepEqual(call.said, []);
+  assert.equal(call.hangups, 1);
+});
