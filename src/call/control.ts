@@ -75,6 +75,8 @@ export interface CallControl {
   sipRequest(method: string, init: SipRequestInit): Promise<{ readonly status: number; readonly reason: string }>;
   /** Replaces customerData (the `tag` verb and PUT tag; contract §2.5). */
   setCustomerData(data: Readonly<Record<string, unknown>>): void;
+  /** Adds a step to the call's timeline, e.g. `webhook` with `{ url, status, latency_ms }`. */
+  note?(event: string, detail?: Readonly<Record<string, unknown>>): void;
   /** Records an alert for the call's account (webhook failures, bad verbs, missing credentials). */
   alert(alertType: string, message: string, detail?: string): void;
 }

@@ -1,0 +1,303 @@
+import type { Clock, TimerHandle } from '../kernel/clock.js';
+import { Emitter } from '../kernel/emitter.js';
+import type { Logger } from '../kernel/logger.js';
+import { fileSource, lazyPcmSource, parseDtmfInfo, urlSource, type RtpSession } from '../media/index.js';
+import type { Dialog, SipHeader } from '../sip/index.js';
+import type { TtsRegistry } from '../speech/index.js';
+import type {
+  CallControl, CallDirection, CallInfo, CallStatus, PlayOutcome, SipRequestInit, SynthesizerSpec, TerminationBy,
+} from './control.js';
+import { CallError } from './errors.js';
+import { Timeline } from './timeline.js';
+
+export interface CallDeps {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly tts: TtsRegistry;
+  /** Where `ffmpeg` is looked up for MP3 prompts (PATH). */
+  readonly searchPath?: string;
+  /** `host:port` of our SIP listener, for `fs_sip_address`. */
+  readonly sipAddress: string;
+  readonly alert: (accountSid: string, callSid: string, alertType: string, message: string, detail?: string) => void;
+}
+
+export interface CallInit {
+  readonly sid: string;
+  readonly accountSid: string;
+  readonly applicationSid?: string;
+  readonly direction: CallDirection;
+  readonly from: string;
+  readonly to: string;
+  readonly callerName?: string;
+  readonly trunk?: string;
+  readonly customerData?: Readonly<Record<string, unknown>>;
+  readonly parentCallSid?: string;
+}
+
+export type CallEvents = {
+  /** A status change (the info already carries the new status). */
+  status: [info: CallInfo];
+  /** The call is over; its resources are released. */
+  ended: [call: Call];
+};
+
+const FINAL: ReadonlySet<CallStatus> = new Set(['completed', 'failed', 'busy', 'no-answer']);
+
+/** Headers never copied from a hook's `headers` object onto SIP messages (we own them). */
+function toSipHeaders(h: Readonly<Record<string, string>> | undefined): SipHeader[] {
+  return Object.entries(h ?? {}).map(([name, value]) => ({ name, value: String(value) }));
+}
+
+/**
+ * One call: a SIP dialog and an RTP session (DESIGN.md §3 call/). Owns its media; reports its
+ * status; implements the `CallControl` the verbs drive.
+ */
+export class Call extends Emitter<CallEvents> implements CallControl {
+  readonly sid: string;
+  readonly accountSid: string;
+  readonly applicationSid?: string;
+  readonly direction: CallDirection;
+  readonly from: string;
+  readonly to: string;
+  readonly callerName?: string;
+  readonly trunk?: string;
+  readonly parentCallSid?: string;
+  readonly timeline: Timeline;
+  readonly attemptedAt: number;
+  readonly traceId: string;
+  sipCallId = '';
+  status: CallStatus = 'trying';
+  sipStatus = 100;
+  sipReason = 'Trying';
+  answeredAt: number | undefined;
+  endedAt: number | undefined;
+  terminationBy: TerminationBy | undefined;
+  terminationReason: string | undefined;
+  customerData: Readonly<Record<string, unknown>> | undefined;
+  /** Round-trip of the first application webhook (session:new), for the CDR. */
+  webhookLatencyMs: number | undefined;
+  /** Set by the placement code: cancels a call that has not been answered yet. */
+  cancelPending: ((reason: 'timeout' | 'api' | 'hangup') => void) | undefined;
+  private dialog: Dialog | undefined;
+  private media: RtpSession | undefined;
+  private readonly ended = new AbortController();
+  private readonly dtmfListeners = new Set<(digit: string) => void>();
+  private limitTimer: TimerHandle | undefined;
+  private firstRtpOut = false;
+
+  constructor(init: CallInit, private readonly deps: CallDeps) {
+    super((e) => deps.logger.warn('call listener failed', { err: e instanceof Error ? e : String(e) }));
+    this.sid = init.sid;
+    this.accountSid = init.accountSid;
+    this.applicationSid = init.applicationSid;
+    this.direction = init.direction;
+    this.from = init.from;
+    this.to = init.to;
+    this.callerName = init.callerName;
+    this.trunk = init.trunk;
+    this.parentCallSid = init.parentCallSid;
+    this.customerData = init.customerData;
+    this.timeline = new Timeline(deps.clock);
+    this.attemptedAt = deps.clock.wallNow();
+    this.traceId = init.sid.replace(/-/g, '').slice(0, 16);
+  }
+
+  get endedSignal(): AbortSignal {
+    return this.ended.signal;
+  }
+
+  get answered(): boolean {
+    return this.answeredAt !== undefined;
+  }
+
+  get isFinal(): boolean {
+    return FINAL.has(this.status);
+  }
+
+  get mediaSession(): RtpSession | undefined {
+    return this.media;
+  }
+
+  get sipDialog(): Dialog | undefined {
+    return this.dialog;
+  }
+
+  info(): CallInfo {
+    const duration = this.answeredAt !== undefined && this.endedAt !== undefined ? Math.round((this.endedAt - this.answeredAt) / 1000) : undefined;
+    return {
+      call_sid: this.sid,
+      direction: this.direction,
+      from: this.from,
+      to: this.to,
+      call_id: this.sipCallId,
+      sip_status: this.sipStatus,
+      sip_reason: this.sipReason,
+      call_status: this.status,
+      account_sid: this.accountSid,
+      ...(this.applicationSid ? { application_sid: this.applicationSid } : {}),
+      trace_id: this.traceId,
+      fs_sip_address: this.deps.sipAddress,
+      ...(this.callerName ? { caller_name: this.callerName } : {}),
+      ...(this.parentCallSid ? { parent_call_sid: this.parentCallSid } : {}),
+      ...(this.terminationBy && this.status === 'completed' ? { call_termination_by: this.terminationBy } : {}),
+      ...(this.status === 'completed' && duration !== undefined ? { duration } : {}),
+      ...(this.customerData ? { customerData: this.customerData } : {}),
+    };
+  }
+
+  /** Moves to `status` and reports it. A final status is reported once; later changes are ignored. */
+  setStatus(status: CallStatus, sipStatus: number, sipReason: string): void {
+    if (this.isFinal) return;
+    this.status = status;
+    this.sipStatus = sipStatus;
+    this.sipReason = sipReason;
+    this.timeline.add(`status:${status}`, { sip_status: sipStatus, sip_reason: sipReason });
+    this.emit('status', this.info());
+  }
+
+  attachMedia(media: RtpSession): void {
+    this.media = media;
+    media.onDtmf((e) => this.dtmf(e.digit, e.source));
+  }
+
+  /** The callee answered (outbound) or we answered (inbound): the dialog is up. */
+  answeredWith(dialog: Dialog, timeLimitSeconds?: number): void {
+    this.dialog = dialog;
+    this.answeredAt = this.deps.clock.wallNow();
+    dialog.on('terminated', (reason, req) => {
+      if (reason === 'bye-received') {
+        this.timeline.add('bye-received', req ? { headers: req.headers.length } : undefined);
+        this.finish('caller', 'remote hangup');
+      } else if (reason === 'ack-timeout') {
+        this.finish('jambonz', 'no ACK for our 2xx');
+      }
+    });
+    dialog.on('info', (req) => {
+      const info = parseDtmfInfo(req.contentType ?? '', req.body.toString());
+      if (info) this.dtmf(info.digit, 'sip-info');
+    });
+    this.setStatus('in-progress', 200, 'OK');
+    if (timeLimitSeconds && timeLimitSeconds > 0) {
+      this.limitTimer = this.deps.clock.setTimer(timeLimitSeconds * 1000, () => {
+        this.timeline.add('time-limit', { seconds: timeLimitSeconds });
+        void this.hangupWith('time limit reached');
+      });
+    }
+  }
+
+  /** Ends an unanswered call with a failure status (busy, no-answer, failed). */
+  failed(status: 'failed' | 'busy' | 'no-answer', sipStatus: number, sipReason: string): void {
+    this.setStatus(status, sipStatus, sipReason);
+    this.release(sipReason);
+  }
+
+  private dtmf(digit: string, source: string): void {
+    this.timeline.add('dtmf', { digit, source });
+    for (const l of [...this.dtmfListeners]) l(digit);
+  }
+
+  /** An answered call ends: `completed` once, media closed, `ended` emitted. */
+  private finish(by: TerminationBy, reason: string): void {
+    if (this.isFinal) return;
+    this.terminationBy = by;
+    this.endedAt = this.deps.clock.wallNow();
+    this.setStatus('completed', this.sipStatus >= 200 && this.sipStatus < 300 ? this.sipStatus : 200, this.sipReason);
+    this.release(reason);
+  }
+
+  private release(reason: string): void {
+    this.endedAt ??= this.deps.clock.wallNow();
+    this.terminationReason ??= reason;
+    this.limitTimer?.cancel();
+    this.ended.abort(new CallError('CALL_WRONG_STATE', `call ended: ${reason}`));
+    const media = this.media;
+    if (media) media.close().catch((e: unknown) => this.deps.logger.warn('closing media failed', { err: e instanceof Error ? e : String(e) }));
+    this.timeline.add('ended', { reason });
+    this.emit('ended', this);
+  }
+
+  // ---- CallControl ----
+
+  answer(): Promise<void> {
+    // Outbound calls are answered by the callee; inbound answering lives in the inbound handler.
+    return Promise.resolve();
+  }
+
+  async say(text: string, synth: SynthesizerSpec, signal: AbortSignal): Promise<PlayOutcome> {
+    const media = this.requireMedia();
+    const source = lazyPcmSource(`say:${synth.vendor}`, async (s) => {
+      const r = await this.deps.tts.synthesize(synth.vendor, { text, voice: synth.voice, language: synth.language }, s);
+      this.timeline.add('tts', { vendor: r.vendor, first_audio_ms: r.firstAudioMs, cached: r.cached, characters: text.length });
+      return r;
+    });
+    return this.playSource(media, source, signal);
+  }
+
+  async play(url: string, signal: AbortSignal): Promise<PlayOutcome> {
+    const media = this.requireMedia();
+    const source = /^https?:\/\//i.test(url) ? urlSource(url, { searchPath: this.deps.searchPath }) : fileSource(url);
+    return this.playSource(media, source, signal);
+  }
+
+  private async playSource(media: RtpSession, source: Parameters<RtpSession['play']>[0], signal: AbortSignal): Promise<PlayOutcome> {
+    const both = AbortSignal.any([signal, this.ended.signal]);
+    if (!this.firstRtpOut) {
+      this.firstRtpOut = true;
+      this.timeline.add('first-rtp-out', { source: source.description });
+    }
+    const r = await media.play(source, both);
+    return { playbackMs: r.playedMs, interrupted: r.reason !== 'finished' };
+  }
+
+  private requireMedia(): RtpSession {
+    if (!this.media || this.ended.signal.aborted) throw new CallError('CALL_WRONG_STATE', 'the call has no media (not answered or already ended)');
+    return this.media;
+  }
+
+  onDtmf(listener: (digit: string) => void): () => void {
+    this.dtmfListeners.add(listener);
+    return () => this.dtmfListeners.delete(listener);
+  }
+
+  async sendDtmf(digits: string, durationMs: number): Promise<void> {
+    await this.requireMedia().sendDtmf(digits, { toneMs: durationMs });
+  }
+
+  hangup(headers?: Readonly<Record<string, string>>): Promise<void> {
+    return this.hangupWith('hangup', headers);
+  }
+
+  /** Ends the call from our side, whatever its state. Idempotent. */
+  async hangupWith(reason: string, headers?: Readonly<Record<string, string>>): Promise<void> {
+    if (this.isFinal) return;
+    if (!this.answered) {
+      this.cancelPending?.('hangup');
+      return;
+    }
+    const dialog = this.dialog;
+    this.timeline.add('bye-sent', { reason });
+    this.finish('jambonz', reason);
+    if (dialog) await dialog.bye(toSipHeaders(headers));
+  }
+
+  async sipRequest(method: string, init: SipRequestInit): Promise<{ status: number; reason: string }> {
+    if (!this.dialog || this.isFinal) throw new CallError('CALL_WRONG_STATE', 'sip:request needs an answered call');
+    const res = await this.dialog.request(method.toUpperCase(), { body: init.body, contentType: init.contentType, headers: toSipHeaders(init.headers) });
+    return { status: res.status, reason: res.reason };
+  }
+
+  setCustomerData(data: Readonly<Record<string, unknown>>): void {
+    this.customerData = data;
+  }
+
+  /** A step the application layer wants on the timeline (webhooks with their round-trip …). */
+  note(event: string, detail?: Readonly<Record<string, unknown>>): void {
+    if (event === 'webhook' && this.webhookLatencyMs === undefined && typeof detail?.latency_ms === 'number') this.webhookLatencyMs = detail.latency_ms;
+    this.timeline.add(event, detail);
+  }
+
+  alert(alertType: string, message: string, detail?: string): void {
+    this.timeline.add('alert', { alert_type: alertType, message });
+    this.deps.alert(this.accountSid, this.sid, alertType, message, detail);
+  }
+}

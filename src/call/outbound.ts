@@ -1,0 +1,211 @@
+import type { Clock, TimerHandle } from '../kernel/clock.js';
+import type { Logger } from '../kernel/logger.js';
+import type { MediaEngine, RtpSession } from '../media/index.js';
+import { applyAnswer, createOffer, parseSdp, serializeSdp, type NegotiatedMedia, type SessionDescription } from '../sdp/index.js';
+import { parseUri, type Credentials, type InviteFailure, type OutgoingInvite, type SipHeader, type SipResponse, type Uri, type UserAgent } from '../sip/index.js';
+import type { Store } from '../store/index.js';
+import type { Call } from './call.js';
+import { chooseRoute, gatewayRequestUri } from './carrier.js';
+import { CallError } from './errors.js';
+
+/** What `POST /Calls` (or a dial leg) asks for, already validated. */
+export interface OutboundRequest {
+  readonly from: string;
+  readonly callerName?: string;
+  readonly fromHost?: string;
+  readonly to: {
+    readonly type: 'phone' | 'sip' | 'user';
+    readonly number?: string;
+    readonly sipUri?: string;
+    readonly name?: string;
+    readonly trunk?: string;
+    readonly auth?: { readonly username: string; readonly password: string };
+    readonly headers?: Readonly<Record<string, string>>;
+  };
+  /** Ring timeout in seconds. */
+  readonly timeout: number;
+  readonly timeLimit?: number;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface OutboundContext {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly ua: UserAgent;
+  readonly media: MediaEngine;
+  readonly store: Store;
+  readonly publicAddress: string;
+}
+
+interface Attempt {
+  readonly uri: Uri;
+  readonly credentials?: Credentials;
+  readonly label: string;
+}
+
+/** RFC 3261 §21.6 and the issue: fail over on 408, 5xx and transport failures only. */
+export function shouldFailOver(status: number): boolean {
+  return status === 408 || (status >= 500 && status < 600);
+}
+
+/** contract §2.4: 486/600/603 → busy, 487 after our CANCEL → no-answer, the rest → failed. */
+export function failureStatus(f: InviteFailure): 'busy' | 'no-answer' | 'failed' {
+  if (f.status === 486 || f.status === 600 || f.status === 603) return 'busy';
+  if (f.cancelled || f.status === 487) return 'no-answer';
+  return 'failed';
+}
+
+/** The gateways (phone) or the URI (sip/user) to try, in order. */
+export async function attemptsFor(ctx: OutboundContext, accountSid: string, req: OutboundRequest): Promise<{ attempts: Attempt[]; trunk?: string }> {
+  const t = req.to;
+  if (t.type === 'phone') {
+    if (!t.number) throw new CallError('CALL_BAD_TARGET', 'to.number is required for a phone target', 'to.number');
+    const route = await chooseRoute(ctx.store, accountSid, req.from, t.trunk);
+    const c = route.carrier;
+    const creds = t.auth ?? (c.register_username && c.register_password ? { username: c.register_username, password: c.register_password } : undefined);
+    return {
+      trunk: c.name,
+      attempts: route.gateways.map((gw) => ({ uri: gatewayRequestUri(c, gw, t.number ?? ''), credentials: creds, label: `${c.name}/${gw.ipv4}:${gw.port ?? 5060}` })),
+    };
+  }
+  const raw = t.type === 'sip' ? t.sipUri : t.name;
+  if (!raw) throw new CallError('CALL_BAD_TARGET', `to.${t.type === 'sip' ? 'sipUri' : 'name'} is required`, t.type === 'sip' ? 'to.sipUri' : 'to.name');
+  const text = t.type === 'user' && !raw.includes(':') ? `sip:${raw}` : raw;
+  let uri: Uri;
+  try {
+    uri = parseUri(text);
+  } catch {
+    throw new CallError('CALL_BAD_TARGET', `"${raw}" is not a SIP URI`, t.type === 'sip' ? 'to.sipUri' : 'to.name');
+  }
+  if (uri.scheme !== 'sip' && uri.scheme !== 'sips') throw new CallError('CALL_BAD_TARGET', `"${raw}" is not a sip: URI`, 'to.sipUri');
+  if (!('host' in uri) || !uri.host.includes('.') && uri.host !== 'localhost' && !uri.host.startsWith('[')) {
+    throw new CallError('CALL_BAD_TARGET', `"${raw}" has no routable host (no SIP realm for user targets)`, t.type === 'sip' ? 'to.sipUri' : 'to.name');
+  }
+  return { attempts: [{ uri, credentials: t.auth, label: raw }] };
+}
+
+function sipHeaders(...maps: Array<Readonly<Record<string, string>> | undefined>): SipHeader[] {
+  const merged = new Map<string, { name: string; value: string }>();
+  for (const m of maps) for (const [name, value] of Object.entries(m ?? {})) merged.set(name.toLowerCase(), { name, value: String(value) });
+  return [...merged.values()];
+}
+
+/**
+ * Places `call` through its attempts in order. Resolves with the SIP Call-ID once the first
+ * INVITE is on the wire (the 201 of `POST /Calls`); progress, answer and failure arrive as the
+ * call's status changes.
+ */
+export async function placeOutbound(ctx: OutboundContext, call: Call, req: OutboundRequest, attempts: readonly Attempt[]): Promise<string> {
+  const media = await ctx.media.createSession({ id: call.sid });
+  call.attachMedia(media);
+  const offer = createOffer({ publicAddress: ctx.publicAddress, port: media.localPort });
+  const placer = new Placement(ctx, call, req, attempts, media, offer);
+  return placer.start();
+}
+
+class Placement {
+  private index = 0;
+  private current: OutgoingInvite | undefined;
+  private ringTimer: TimerHandle | undefined;
+  private earlyMedia = false;
+  private cancelledBy: 'timeout' | 'api' | 'hangup' | undefined;
+  private sentResolve: ((callId: string) => void) | undefined;
+
+  constructor(
+    private readonly ctx: OutboundContext,
+    private readonly call: Call,
+    private readonly req: OutboundRequest,
+    private readonly attempts: readonly Attempt[],
+    private readonly media: RtpSession,
+    private readonly offer: SessionDescription,
+  ) {}
+
+  start(): Promise<string> {
+    const sent = new Promise<string>((resolve) => { this.sentResolve = resolve; });
+    this.call.cancelPending = (why) => this.cancel(why);
+    this.ringTimer = this.ctx.clock.setTimer(this.req.timeout * 1000, () => this.cancel('timeout'));
+    this.next();
+    return sent;
+  }
+
+  private next(): void {
+    const a = this.attempts[this.index++];
+    const fromHost = this.req.fromHost ?? this.ctx.publicAddress;
+    const inv = this.ctx.ua.invite({
+      uri: a.uri,
+      from: { uri: { scheme: 'sip', user: this.req.from, host: fromHost, params: {}, headers: {} }, displayName: this.req.callerName },
+      headers: sipHeaders(this.req.headers, { 'X-Call-Sid': this.call.sid, 'X-Account-Sid': this.call.accountSid }, this.req.to.headers),
+      body: serializeSdp(this.offer),
+      credentials: a.credentials,
+      contactUser: this.req.from.replace(/[^A-Za-z0-9+._-]/g, '') || 'vgw',
+    });
+    this.current = inv;
+    inv.on('sent', (r) => {
+      this.call.sipCallId ||= r.callId;
+      this.call.timeline.add('invite-sent', { to: a.label, call_id: r.callId });
+      this.sentResolve?.(r.callId);
+      this.sentResolve = undefined;
+    });
+    inv.on('progress', (res) => this.progress(res));
+    inv.on('answered', (dialog, res) => {
+      this.ringTimer?.cancel();
+      this.call.timeline.add('response', { status: res.status, reason: res.reason });
+      if (!this.negotiate(res)) {
+        this.call.timeline.add('sdp-answer-rejected');
+      }
+      this.call.answeredWith(dialog, this.req.timeLimit);
+    });
+    inv.on('failed', (f) => this.failed(a, f));
+  }
+
+  private progress(res: SipResponse): void {
+    this.call.timeline.add('response', { status: res.status, reason: res.reason });
+    if (res.body.length > 0 && this.negotiate(res)) {
+      this.earlyMedia = true;
+      this.call.setStatus('early-media', res.status, res.reason);
+    } else {
+      this.call.setStatus('ringing', res.status, res.reason);
+    }
+  }
+
+  /** Applies an SDP answer from a 18x or 2xx to the RTP session. */
+  private negotiate(res: SipResponse): boolean {
+    let result;
+    try {
+      result = applyAnswer(this.offer, parseSdp(res.body.toString()));
+    } catch {
+      return false;
+    }
+    if (!result.ok) return false;
+    const m: NegotiatedMedia = result.media;
+    this.media.setRemote({ address: m.remoteAddress, port: m.remotePort, codec: m.codec, payloadType: m.payloadType, dtmfPayloadType: m.dtmfPayloadType });
+    this.media.setDirection(m.direction);
+    return true;
+  }
+
+  private failed(a: Attempt, f: InviteFailure): void {
+    this.call.timeline.add('invite-failed', { to: a.label, status: f.status, reason: f.reason });
+    if (this.sentResolve && f.status === 503 && !f.response && this.index >= this.attempts.length) {
+      // Nothing could even be sent (DNS, transport): still answer the API, then report failure.
+      this.sentResolve(this.call.sipCallId || '');
+      this.sentResolve = undefined;
+    }
+    const canFailOver = !this.cancelledBy && !this.earlyMedia && shouldFailOver(f.status) && this.index < this.attempts.length;
+    if (canFailOver) {
+      this.ctx.logger.info('failing over to the next gateway', { call_sid: this.call.sid, status: f.status, from: a.label });
+      this.next();
+      return;
+    }
+    this.ringTimer?.cancel();
+    const status = this.cancelledBy === 'timeout' || this.cancelledBy === 'api' ? 'no-answer' : failureStatus(f);
+    this.call.failed(this.cancelledBy === 'hangup' ? 'no-answer' : status, f.status, f.reason);
+    this.sentResolve?.(this.call.sipCallId);
+  }
+
+  private cancel(why: 'timeout' | 'api' | 'hangup'): void {
+    if (this.call.answered || this.call.isFinal) return;
+    this.cancelledBy ??= why;
+    this.call.timeline.add('cancel', { why });
+    this.current?.cancel(why === 'timeout' ? 'SIP;cause=487;text="ring timeout"' : undefined);
+  }
+}
