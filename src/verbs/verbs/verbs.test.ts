@@ -193,3 +193,16 @@ test('hangup: nothing runs after it even while the BYE is still in flight', asyn
   assert.deepEqual(call.said, []);
   assert.equal(call.hangups, 1);
 });
+
+test('a live replace while an actionHook is in flight wins over that hook\'s late reply', async () => {
+  let answer: ((v: unknown) => void) | undefined;
+  const clock = new FakeClock();
+  const call = new FakeCall({ clock });
+  const hooks = new FakeWebhooks(() => new Promise((r) => { answer = r; }));
+  const app = startApplication({ call, clock, logger: nullLogger, webhooks: hooks, callHook: 'http://app.test/hook', appJson: [{ play: { url: 'a.wav', actionHook: '/p' } }] });
+  while (!answer) await flush();
+  app.replace([{ say: { text: 'new' } }]);
+  answer([{ say: { text: 'stale' } }]);
+  await app.done;
+  assert.deepEqual(call.said, ['new']);
+});
