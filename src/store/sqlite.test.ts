@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { nullLogger } from '../kernel/logger.js';
 import { storeContract } from '../testkit/store-contract.js';
-import { openStore } from './index.js';
+import { isStoreError, openStore } from './index.js';
 import { SqliteDb } from './sqlite.js';
 
 storeContract('sqlite', async () => {
@@ -50,6 +50,17 @@ test('sqlite: statements issued while a transaction awaits wait for it instead o
   } finally {
     await db.close();
     await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('sqlite: a second store on the same data dir is refused while the first is open', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vgw-store-'));
+  const first = await openStore({ dataDir: dir, logger: nullLogger });
+  try {
+    await assert.rejects(openStore({ dataDir: dir, logger: nullLogger }), (e: unknown) => isStoreError(e, 'STORE_UNAVAILABLE') && /another process/.test(e.message));
+  } finally {
+    await first.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -19,10 +19,13 @@ export interface TableDef {
 export interface Table extends TableDef {
   /** `"a", "b", …` — every column, in definition order. */
   readonly selectList: string;
+  /** The columns whose stored form differs from the record's (bool, json, hook), computed once. */
+  readonly converted: readonly (readonly [string, ColKind])[];
 }
 
 export function defineTable(def: TableDef): Table {
-  return { ...def, selectList: Object.keys(def.cols).map(q).join(', ') };
+  const converted = Object.entries(def.cols).filter(([, k]) => k === 'bool' || k === 'json' || k === 'hook');
+  return { ...def, selectList: Object.keys(def.cols).map(q).join(', '), converted };
 }
 
 const METHODS: readonly HookMethod[] = ['GET', 'POST', 'WS'];
@@ -57,25 +60,18 @@ function encode(kind: ColKind, col: string, v: unknown): SqlValue {
 
 function decode(kind: ColKind, v: unknown): unknown {
   if (v === null || v === undefined) return null;
-  switch (kind) {
-    case 'bool':
-      return Number(v) !== 0;
-    case 'int':
-    case 'num':
-      return Number(v);
-    case 'json':
-    case 'hook':
-      return JSON.parse(String(v)) as unknown;
-    default:
-      return String(v);
-  }
+  if (kind === 'bool') return Number(v) !== 0;
+  return JSON.parse(String(v)) as unknown;
 }
 
-/** Turns a database row into a record. `T` is the record type the table describes. */
-export function decodeRow<T>(t: TableDef, row: Row): T {
-  const out: Record<string, unknown> = {};
-  for (const [col, kind] of Object.entries(t.cols)) out[col] = decode(kind, row[col]);
-  return out as T;
+/**
+ * Turns a row of `t`'s select list into a record, in place: both engines already return text
+ * as strings and INTEGER / DOUBLE PRECISION as numbers, so only bool and JSON columns change.
+ * Rows are decoded on every read, which makes this the store's hot path.
+ */
+export function decodeRow<T>(t: Table, row: Row): T {
+  for (const [col, kind] of t.converted) row[col] = decode(kind, row[col]);
+  return row as T;
 }
 
 /** Inserts the known, defined fields of `values`; the database supplies defaults for the rest. */

@@ -28,6 +28,8 @@ export function storeContract(engine: string, newLocation: () => Promise<StoreLo
   describe(`store contract (${engine})`, () => {
     withStore('migrations are versioned and reopening is a no-op; close is idempotent', async (s, loc) => {
       const a = await s.accounts.create({ name: 'persist' });
+      await s.close();
+      await s.close();
       const again = await loc.open();
       assert.equal((await again.accounts.get(a.account_sid))?.name, 'persist');
       await again.close();
