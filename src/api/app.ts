@@ -61,9 +61,11 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => (body === '' ? done(null, undefined) : json(req, String(body), done)));
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ msg: 'not found' }));
   app.decorateRequest('auth', undefined);
-  app.addHook('onResponse', async (req, reply) => {
-    log.debug('request', { method: req.method, url: req.routeOptions.url ?? req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) });
-  });
+  if (log.level === 'debug' || log.level === 'trace') {
+    app.addHook('onResponse', async (req, reply) => {
+      log.debug('request', { method: req.method, url: req.routeOptions.url ?? req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) });
+    });
+  }
   registerDocs(app);
   app.get('/health', { schema: { hide: true } }, async (_req, reply) => {
     const ok = deps.isReady();

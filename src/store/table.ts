@@ -21,11 +21,35 @@ export interface Table extends TableDef {
   readonly selectList: string;
   /** The columns whose stored form differs from the record's (bool, json, hook), computed once. */
   readonly converted: readonly (readonly [string, ColKind])[];
+  /** `SELECT … WHERE id = ?`, built once. */
+  readonly getSql: string;
+  /** SELECT texts by WHERE and ORDER BY, so each query's text is one string object reused. */
+  readonly selects: Map<string, Map<string, string>>;
 }
 
 export function defineTable(def: TableDef): Table {
   const converted = Object.entries(def.cols).filter(([, k]) => k === 'bool' || k === 'json' || k === 'hook');
-  return { ...def, selectList: Object.keys(def.cols).map(q).join(', '), converted };
+  const selectList = Object.keys(def.cols).map(q).join(', ');
+  const getSql = `SELECT ${selectList} FROM ${q(def.table)} WHERE ${q(def.id)} = ?`;
+  return { ...def, selectList, converted, getSql, selects: new Map() };
+}
+
+/**
+ * The text of a SELECT, built once per (where, orderBy): statement caches are keyed by SQL
+ * text, and looking up the same string object is much cheaper than hashing a fresh one.
+ */
+export function selectSql(t: Table, where: string, orderBy: string): string {
+  let byOrder = t.selects.get(where);
+  if (!byOrder) {
+    byOrder = new Map();
+    t.selects.set(where, byOrder);
+  }
+  let sql = byOrder.get(orderBy);
+  if (sql === undefined) {
+    sql = `SELECT ${t.selectList} FROM ${q(t.table)}${where ? ` WHERE ${where}` : ''} ORDER BY ${orderBy}`;
+    byOrder.set(orderBy, sql);
+  }
+  return sql;
 }
 
 const METHODS: readonly HookMethod[] = ['GET', 'POST', 'WS'];
@@ -100,13 +124,13 @@ export async function updateRow(db: Queryable, t: TableDef, id: string, patch: R
 }
 
 export async function getRow<T>(db: Queryable, t: Table, id: string): Promise<T | undefined> {
-  const row = await db.get(`SELECT ${t.selectList} FROM ${q(t.table)} WHERE ${q(t.id)} = ?`, [id]);
+  const row = await db.get(t.getSql, [id]);
   return row ? decodeRow<T>(t, row) : undefined;
 }
 
 /** Rows matching `where` (an SQL fragment with `?`s, or '' for all), in `orderBy` order. */
 export async function selectRows<T>(db: Queryable, t: Table, where: string, params: readonly SqlValue[], orderBy: string): Promise<T[]> {
-  const rows = await db.all(`SELECT ${t.selectList} FROM ${q(t.table)}${where ? ` WHERE ${where}` : ''} ORDER BY ${orderBy}`, params);
+  const rows = await db.all(selectSql(t, where, orderBy), params);
   return rows.map((r) => decodeRow<T>(t, r));
 }
 

@@ -83,10 +83,14 @@ const apiKeysTable = defineTable({
 });
 
 type StoredKey = Omit<ApiKey, 'scope'>;
-const withScope = (k: StoredKey): ApiKey => ({ ...k, scope: k.account_sid === null ? 'admin' : 'account' });
+function withScope(k: StoredKey): ApiKey {
+  (k as { scope?: string }).scope = k.account_sid === null ? 'admin' : 'account';
+  return k as ApiKey;
+}
 
 export function apiKeyRepository(ctx: RepoContext): ApiKeyRepository {
   const { db } = ctx;
+  const byHash = `SELECT ${apiKeysTable.selectList} FROM ${q('api_keys')} WHERE "token_hash" = ?`;
   const get = async (sid: string): Promise<ApiKey | undefined> => {
     const k = await getRow<StoredKey>(db, apiKeysTable, sid);
     return k && withScope(k);
@@ -109,7 +113,7 @@ export function apiKeyRepository(ctx: RepoContext): ApiKeyRepository {
     },
     delete: (sid) => deleteRow(db, apiKeysTable, sid),
     async findByTokenHash(hash) {
-      const row = await db.get(`SELECT ${apiKeysTable.selectList} FROM ${q('api_keys')} WHERE "token_hash" = ?`, [hash]);
+      const row = await db.get(byHash, [hash]);
       return row ? withScope(decodeRow<StoredKey>(apiKeysTable, row)) : undefined;
     },
     async touchLastUsed(sid, at) {
