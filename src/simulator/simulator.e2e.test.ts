@@ -9,6 +9,7 @@ import { decodeWav, fileSource, MediaEngine, ToneDetector, type RtpSession, type
 import { applyAnswer, createOffer, parseSdp, serializeSdp } from '../sdp/index.js';
 import type { Dialog, DialogEndReason, InviteFailure, OutgoingInvite, SipStack } from '../sip/index.js';
 import { freePort } from '../testkit/ports.js';
+import { startSipp } from '../testkit/sipp.js';
 import { sipUri, startTestStack, testLogger, waitFor } from '../testkit/sip-stack.js';
 import { SIMULATOR_NUMBERS, startSimulator, type Simulator } from './index.js';
 import { DEFAULT_ASSETS_DIR } from './prompts.js';
@@ -230,3 +231,17 @@ test('the simulator hangs up itself at its call limit; close() hangs up live cal
     await short.close();
   }
 });
+
+for (const transport of ['udp', 'tcp'] as const) {
+  test(`sipp UAC (${transport}) → simulator human number: 180, 200, ACK, BYE from sipp → 200`, async () => {
+    const sipp = await startSipp({ scenario: 'uac_call.xml', target: `127.0.0.1:${sim.port}`, transport, extra: ['-s', '+15550100', '-d', '500'] });
+    const r = await sipp.done;
+    assert.equal(r.failed, 0, r.errors);
+    assert.equal(r.successful, 1, r.errors);
+    assert.match(r.messages, /SIP\/2.0 180 Ringing/);
+    const rec = sim.calls.at(-1);
+    assert.ok(rec);
+    await sim.waitForEnd(rec.callId);
+    assert.deepEqual([sim.call(rec.callId)?.behaviour, sim.call(rec.callId)?.endReason], ['human', 'caller-bye']);
+  });
+}
