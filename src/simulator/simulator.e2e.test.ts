@@ -245,3 +245,10 @@ for (const transport of ['udp', 'tcp'] as const) {
     assert.deepEqual([sim.call(rec.callId)?.behaviour, sim.call(rec.callId)?.endReason], ['human', 'caller-bye']);
   });
 }
+
+test('a port already in use → SIMULATOR_START_FAILED', async () => {
+  await assert.rejects(
+    startSimulator({ clock: systemClock, logger: testLogger(), port: sim.port, rtpPorts: { min: 46500, max: 46599 }, dataDir }),
+    (e: unknown) => e instanceof Error && 'code' in e && e.code === 'SIMULATOR_START_FAILED',
+  );
+});
