@@ -1,21 +1,35 @@
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Config } from './config/config.js';
 import { systemClock, type Clock } from './kernel/clock.js';
 import type { Logger } from './kernel/logger.js';
 import { buildApi } from './api/app.js';
+import { liveCallRoutes } from './api/routes/live-calls.js';
+import { CallManager } from './call/manager.js';
+import { MediaEngine } from './media/index.js';
 import { createSipStack, type SipStack } from './sip/index.js';
+import { createDefaultTtsRegistry } from './speech/index.js';
+import { bootstrapAdminKey, openStore, type Store } from './store/index.js';
+import { CallsService, WebhookClient } from './verbs/index.js';
 
 export interface Gateway {
   readonly httpPort: number;
   readonly sipPort: number;
   readonly sip: SipStack;
-  close(): Promise<void>;
+  readonly store: Store;
+  readonly calls: CallManager;
+  /** The admin key created on this start (first start with an empty store only). */
+  readonly firstAdminKey?: string;
+  /** Stops taking calls, drains live ones for up to `drainMs`, hangs up the rest, closes everything. */
+  close(drainMs?: number): Promise<void>;
 }
 
 /** Composition root: the only module that knows every layer (DESIGN.md §3). */
 export async function startGateway(config: Config, logger: Logger, clock: Clock = systemClock): Promise<Gateway> {
   mkdirSync(config.dataDir, { recursive: true });
   let ready = false;
+  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, logger, clock });
+  const admin = await bootstrapAdminKey(store, config.adminApiKey, logger);
   const sip = await createSipStack({
     clock,
     logger: logger.child({ layer: 'sip' }),
@@ -23,28 +37,47 @@ export async function startGateway(config: Config, logger: Logger, clock: Clock 
     port: config.sipPort,
     publicAddress: config.publicAddress,
     tcpIdleTimeoutMs: config.tcpIdleTimeoutMs,
+  }).catch(async (e: unknown) => {
+    await store.close();
+    throw e;
   });
-  const api = buildApi({ logger, isReady: () => ready });
+  const media = new MediaEngine({ clock, logger: logger.child({ layer: 'media' }), portRange: config.rtpPorts, bindAddress: config.sipAddress });
+  const tts = createDefaultTtsRegistry({ clock, cacheDir: join(config.dataDir, 'tts-cache') });
+  const calls = new CallManager({
+    clock, logger: logger.child({ layer: 'call' }), ua: sip.ua, media, store, tts,
+    publicAddress: config.publicAddress, sipAddress: `${config.publicAddress}:${sip.transport.port}`, searchPath: process.env.PATH,
+  });
+  const webhooks = new WebhookClient({ clock });
+  const service = new CallsService({ clock, logger: logger.child({ layer: 'app' }), store, calls, webhooks });
+  const serviceUrl = `http://${config.publicAddress}:${config.httpPort}`;
+  const api = buildApi({ logger, isReady: () => ready, store, clock, plugins: [liveCallRoutes(service, serviceUrl)] });
   try {
     await api.listen({ host: config.httpAddress, port: config.httpPort });
   } catch (e) {
-    await sip.close();
+    await Promise.all([sip.close(), media.close(), store.close()]);
     throw e;
   }
   const addr = api.server.address();
   const httpPort = typeof addr === 'object' && addr ? addr.port : config.httpPort;
   ready = true;
-  logger.info('gateway listening', { http: httpPort, sip: sip.transport.port, publicAddress: config.publicAddress });
+  logger.info('gateway listening', { http: httpPort, sip: sip.transport.port, publicAddress: config.publicAddress, store: store.kind });
   let closed: Promise<void> | undefined;
   return {
     httpPort,
     sipPort: sip.transport.port,
     sip,
-    close() {
+    store,
+    calls,
+    firstAdminKey: admin.token,
+    close(drainMs = 0) {
       closed ??= (async () => {
         ready = false;
+        await calls.shutdown(drainMs);
         await api.close();
+        await webhooks.close();
+        await media.close();
         await sip.close();
+        await store.close();
       })();
       return closed;
     },

@@ -286,6 +286,12 @@ export class Call extends Emitter<CallEvents> implements CallControl {
     return { status: res.status, reason: res.reason };
   }
 
+  /** PUT mute_status: stop (or resume) sending our audio; the far end's audio still arrives. */
+  mute(on: boolean): void {
+    this.timeline.add(on ? 'mute' : 'unmute');
+    this.media?.setDirection(on ? 'recvonly' : 'sendrecv');
+  }
+
   setCustomerData(data: Readonly<Record<string, unknown>>): void {
     this.customerData = data;
   }

@@ -13,12 +13,16 @@ async function start(argv: readonly string[]): Promise<void> {
   const config = loadConfig(argv, process.env);
   const logger = createLogger(config.logLevel, process.stdout);
   const gw = await startGateway(config, logger);
+  if (gw.firstAdminKey) {
+    // Shown once, on the terminal only; the store keeps nothing but its hash.
+    process.stderr.write(`\nFirst start: an admin API key was created. It is shown only now:\n\n  ${gw.firstAdminKey}\n\nUse it as "Authorization: Bearer <key>" (or set VGW_ADMIN_API_KEY to choose your own).\n\n`);
+  }
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
     logger.info('shutting down', { signal });
-    gw.close().then(
+    gw.close(config.drainTimeoutMs).then(
       () => process.exit(0),
       (e: unknown) => {
         logger.error('shutdown failed', { err: e instanceof Error ? e : String(e) });

@@ -17,6 +17,8 @@ export interface Config {
   readonly simulator: boolean;
   readonly simulatorPort: number;
   readonly tcpIdleTimeoutMs: number;
+  /** On SIGTERM, how long live calls may go on before they are hung up. */
+  readonly drainTimeoutMs: number;
 }
 
 export class ConfigError extends GatewayError {
@@ -40,6 +42,7 @@ const KEYS = {
   simulator: 'VGW_SIMULATOR',
   'simulator-port': 'VGW_SIMULATOR_PORT',
   'tcp-idle-timeout': 'VGW_TCP_IDLE_TIMEOUT_MS',
+  'drain-timeout': 'VGW_DRAIN_TIMEOUT_MS',
 } as const;
 type Key = keyof typeof KEYS;
 
@@ -81,6 +84,8 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
   if (!['on', 'off', 'true', 'false', '1', '0'].includes(sim)) throw new ConfigError(`VGW_SIMULATOR must be on or off, got "${sim}"`);
   const idle = Number(get('tcp-idle-timeout') ?? 120_000);
   if (!Number.isFinite(idle) || idle <= 0) throw new ConfigError('VGW_TCP_IDLE_TIMEOUT_MS must be a positive number');
+  const drain = Number(get('drain-timeout') ?? 30_000);
+  if (!Number.isFinite(drain) || drain < 0) throw new ConfigError('VGW_DRAIN_TIMEOUT_MS must be a number of milliseconds ≥ 0');
   return Object.freeze({
     httpAddress: get('http-address') ?? '0.0.0.0',
     httpPort: port('VGW_HTTP_PORT', get('http-port') ?? '3000'),
@@ -95,5 +100,6 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     simulator: ['on', 'true', '1'].includes(sim),
     simulatorPort: port('VGW_SIMULATOR_PORT', get('simulator-port') ?? '15060'),
     tcpIdleTimeoutMs: idle,
+    drainTimeoutMs: drain,
   });
 }

@@ -16,3 +16,4 @@ export { synthesizerSchema } from './verbs/say.js';
 export { WebhookClient, WebhookError, type WebhookClientOptions, type WebhookErrorCode } from './webhook/client.js';
 export { HookSpecError, resolveHook, type Hook, type HookSpec } from './webhook/hook.js';
 export { signatureHeader, verifySignature } from './webhook/signature.js';
+export { CallsService, CallRequestError, type CallsServiceOptions, type CreateCallBody } from './calls-service.js';

@@ -1,0 +1,148 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyReply } from 'fastify';
+import type { CallStatus } from '../../call/control.js';
+import { CallError } from '../../call/errors.js';
+import { GatewayError } from '../../kernel/errors.js';
+import { CallRequestError, VerbValidationError, type CallsService, type CreateCallBody as CreateCallInput } from '../../verbs/index.js';
+import { accountForRequest } from '../auth.js';
+import { ApiError, notFound } from '../errors.js';
+import { Sid } from '../schemas/common.js';
+import { CallRecord, CallsQuery, CreateCallBody, CreateCallReply, UpdateCallBody } from '../schemas/live-calls.js';
+import type { ApiPlugin } from '../types.js';
+
+const AccountParams = Type.Object({ account_sid: Sid });
+const CallParams = Type.Object({ account_sid: Sid, call_sid: Sid });
+const ErrorBody = Type.Object({ msg: Type.String(), errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))) });
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 422: ErrorBody, 429: ErrorBody, 503: ErrorBody };
+
+/** Call-layer errors as HTTP answers (429/503 carry Retry-After). */
+function toHttp(e: unknown, reply: FastifyReply): never {
+  if (e instanceof CallRequestError) throw new ApiError(400, e.message, [{ path: e.field, message: e.message }]);
+  if (e instanceof VerbValidationError) throw new ApiError(400, e.message, [{ path: e.path, message: e.message }]);
+  if (e instanceof CallError) {
+    if (e.retryAfterSeconds !== undefined) reply.header('retry-after', String(e.retryAfterSeconds));
+    switch (e.code) {
+      case 'CALL_NOT_FOUND': throw notFound('call');
+      case 'CALL_WRONG_STATE': throw new ApiError(422, e.message);
+      case 'CALL_LIMIT': throw new ApiError(429, e.message);
+      case 'CALL_SHUTTING_DOWN': throw new ApiError(503, e.message);
+      default: throw new ApiError(400, e.message, e.field ? [{ path: e.field, message: e.message }] : undefined);
+    }
+  }
+  if (e instanceof GatewayError && e.code === 'MEDIA_NO_PORTS') {
+    reply.header('retry-after', '1');
+    throw new ApiError(503, 'no free RTP ports');
+  }
+  throw e;
+}
+
+/** Keys of PUT /Calls/{sid} (contract §5.1): exactly one, whisper may accompany one other. */
+function actionKeys(body: Record<string, unknown>): string[] {
+  const keys = Object.keys(body).filter((k) => body[k] !== undefined);
+  const main = keys.filter((k) => k !== 'whisper');
+  if (keys.length === 0) throw new ApiError(400, 'no valid options supplied to updateCall');
+  if (main.length > 1) throw new ApiError(400, 'multiple options are not allowed in updateCall');
+  return keys;
+}
+
+/**
+ * `/v1/Accounts/{account_sid}/Calls`: create (201 once the INVITE is sent), list, read, live
+ * control (PUT) and hang-up (DELETE), plus the per-call Timeline.
+ */
+export function liveCallRoutes(service: CallsService, serviceUrl: string): ApiPlugin {
+  return async (app, deps) => {
+    app.post('/Accounts/:account_sid/Calls', {
+      schema: { tags: ['Calls'], summary: 'Place an outbound call', params: AccountParams, body: CreateCallBody, response: { 201: CreateCallReply, ...errors } },
+    }, async (req, reply) => {
+      const account = await accountForRequest(req, deps.store, req.params.account_sid);
+      try {
+        const r = await service.create(account.account_sid, req.body as CreateCallInput);
+        return reply.code(201).send({ sid: r.sid, callId: r.callId, callid: r.callId });
+      } catch (e) {
+        return toHttp(e, reply);
+      }
+    });
+
+    app.get('/Accounts/:account_sid/Calls', {
+      schema: { tags: ['Calls'], summary: 'Live calls of the account', params: AccountParams, querystring: CallsQuery, response: { 200: Type.Array(CallRecord), ...errors } },
+    }, async (req) => {
+      const account = await accountForRequest(req, deps.store, req.params.account_sid);
+      return service.list(account.account_sid, { ...req.query, callStatus: req.query.callStatus as CallStatus | undefined }).map((i) => ({ ...i, service_url: serviceUrl, customerData: undefined }));
+    });
+
+    app.get('/Accounts/:account_sid/Calls/:call_sid', {
+      schema: { tags: ['Calls'], summary: 'One live call', params: CallParams, response: { 200: CallRecord, ...errors } },
+    }, async (req, reply) => {
+      await accountForRequest(req, deps.store, req.params.account_sid);
+      try {
+        return { ...service.live(req.params.account_sid, req.params.call_sid).info(), service_url: serviceUrl, customerData: undefined };
+      } catch (e) {
+        return toHttp(e, reply);
+      }
+    });
+
+    app.get('/Accounts/:account_sid/Calls/:call_sid/Timeline', {
+      schema: { tags: ['Calls'], summary: 'What happened to a call, live or finished', params: CallParams },
+    }, async (req, reply) => {
+      await accountForRequest(req, deps.store, req.params.account_sid);
+      const live = service.find(req.params.account_sid, req.params.call_sid);
+      if (live) return { call_sid: live.sid, call_status: live.status, live: true, timeline: live.timeline.list() };
+      const cdr = await deps.store.cdrs.get(req.params.call_sid);
+      if (!cdr || cdr.account_sid !== req.params.account_sid) return toHttp(new CallError('CALL_NOT_FOUND', 'call not found'), reply);
+      return { call_sid: cdr.call_sid, call_status: cdr.termination_cause, live: false, timeline: cdr.timeline };
+    });
+
+    const update = async (accountSid: string, callSid: string, body: Record<string, unknown>, reply: FastifyReply): Promise<FastifyReply> => {
+      const keys = actionKeys(body);
+      try {
+        const call = service.live(accountSid, callSid);
+        for (const key of keys) {
+          switch (key) {
+            case 'call_hook': await service.redirect(accountSid, callSid, body.call_hook as CreateCallInput['call_hook'] & object); break;
+            case 'call_status': await service.setStatus(accountSid, callSid, body.call_status as 'completed' | 'no-answer'); break;
+            case 'tag': call.setCustomerData(body.tag as Record<string, unknown>); break;
+            case 'whisper': service.whisper(accountSid, callSid, body.whisper); break;
+            case 'mute_status': call.mute(body.mute_status === 'mute'); break;
+            case 'dtmf': {
+              const d = body.dtmf as { digit: string; duration?: number };
+              await call.sendDtmf(d.digit, d.duration ?? 250);
+              break;
+            }
+            case 'sip_request': {
+              const s = body.sip_request as { method: string; content_type?: string; content?: string; headers?: Record<string, string> };
+              const r = await call.sipRequest(s.method, { body: s.content, contentType: s.content_type, headers: s.headers });
+              return reply.code(200).send({ status: r.status, reason: r.reason });
+            }
+            default: break;
+          }
+        }
+      } catch (e) {
+        return toHttp(e, reply);
+      }
+      return reply.code(202).send();
+    };
+
+    for (const method of ['PUT', 'POST'] as const) {
+      app.route({
+        method, url: '/Accounts/:account_sid/Calls/:call_sid',
+        schema: { tags: ['Calls'], summary: method === 'PUT' ? 'Live call control' : 'Live call control (old clients)', params: CallParams, body: UpdateCallBody, ...(method === 'POST' ? { hide: true } : {}) },
+        handler: async (req, reply) => {
+          await accountForRequest(req, deps.store, req.params.account_sid);
+          return update(req.params.account_sid, req.params.call_sid, req.body as Record<string, unknown>, reply);
+        },
+      });
+    }
+
+    app.delete('/Accounts/:account_sid/Calls/:call_sid', {
+      schema: { tags: ['Calls'], summary: 'Hang up a call (BYE, or CANCEL while it rings)', params: CallParams },
+    }, async (req, reply) => {
+      await accountForRequest(req, deps.store, req.params.account_sid);
+      try {
+        await service.hangup(req.params.account_sid, req.params.call_sid);
+      } catch (e) {
+        return toHttp(e, reply);
+      }
+      return reply.code(204).send();
+    });
+  };
+}

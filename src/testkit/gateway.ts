@@ -1,0 +1,103 @@
+import { mkdtempSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../config/config.js';
+import { startGateway, type Gateway } from '../main.js';
+import { testRtpRange } from './call-harness.js';
+import { testLogger } from './sip-stack.js';
+
+export const TEST_ADMIN_KEY = 'test-admin-key-0123456789abcdef';
+
+export interface TestGateway {
+  readonly gw: Gateway;
+  readonly base: string;
+  readonly dataDir: string;
+  /** Calls the REST API with the admin key (or `key`); resolves with status and parsed JSON body. */
+  api(method: string, path: string, body?: unknown, key?: string): Promise<{ status: number; body: unknown; headers: Headers }>;
+  close(): Promise<void>;
+}
+
+/** The whole gateway (`startGateway`) on free ports with a temp SQLite store and a known admin key. */
+export async function startTestGateway(env: Record<string, string> = {}): Promise<TestGateway> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'vgw-gw-'));
+  const rtp = testRtpRange();
+  const config = loadConfig([], {
+    VGW_HTTP_ADDRESS: '127.0.0.1', VGW_HTTP_PORT: '0', VGW_SIP_ADDRESS: '127.0.0.1', VGW_SIP_PORT: '0',
+    VGW_RTP_PORTS: `${rtp.min}-${rtp.max}`, VGW_DATA_DIR: dataDir, VGW_ADMIN_API_KEY: TEST_ADMIN_KEY, VGW_SIMULATOR: 'off',
+    VGW_LOG_LEVEL: 'silent', ...env,
+  });
+  const gw = await startGateway(config, testLogger());
+  const base = `http://127.0.0.1:${gw.httpPort}`;
+  return {
+    gw, base, dataDir,
+    async api(method, path, body, key = TEST_ADMIN_KEY) {
+      const res = await fetch(`${base}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        body: body !== undefined ? JSON.stringify(body) : undefined,
+      });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        // not JSON
+      }
+      return { status: res.status, body: parsed, headers: res.headers };
+    },
+    close: () => gw.close(0),
+  };
+}
+
+export interface HookRequest {
+  readonly path: string;
+  readonly method: string;
+  readonly headers: IncomingMessage['headers'];
+  readonly body: string;
+  readonly json: Record<string, unknown>;
+}
+
+/** A local webhook server: `routes[path]` gives the JSON reply (or a status) for each request. */
+export async function startHookServer(routes: Record<string, (r: HookRequest) => unknown>): Promise<{ url: string; seen: HookRequest[]; close(): Promise<void> }> {
+  const seen: HookRequest[] = [];
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    let body = '';
+    req.on('data', (c: Buffer) => { body += c.toString(); });
+    req.on('end', () => {
+      const path = (req.url ?? '').split('?')[0];
+      let json: Record<string, unknown> = {};
+      try {
+        json = body ? (JSON.parse(body) as Record<string, unknown>) : {};
+      } catch {
+        // keep {}
+      }
+      const r: HookRequest = { path, method: req.method ?? '', headers: req.headers, body, json };
+      seen.push(r);
+      const handler = routes[path];
+      const out = handler ? handler(r) : undefined;
+      if (typeof out === 'number') {
+        res.writeHead(out);
+        res.end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(out === undefined ? '' : JSON.stringify(out));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const a = server.address();
+  const url = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
+  return { url, seen, close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+}
+
+/** Polls `check` every 50 ms until it is truthy or `ms` pass. */
+export async function eventually<T>(check: () => T | undefined | false, ms = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = check();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

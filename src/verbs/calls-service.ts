@@ -1,0 +1,236 @@
+import type { Call } from '../call/call.js';
+import type { CallInfo, CallStatus } from '../call/control.js';
+import { CallError } from '../call/errors.js';
+import type { CallManager } from '../call/manager.js';
+import type { OutboundRequest } from '../call/outbound.js';
+import type { Clock } from '../kernel/clock.js';
+import { GatewayError } from '../kernel/errors.js';
+import type { Logger } from '../kernel/logger.js';
+import type { Application, Hook as StoredHook, Store } from '../store/index.js';
+import { VerbValidationError } from './errors.js';
+import { CallSequence, type WebhookSender } from './requestor.js';
+import { validate } from './schema.js';
+import { startApplication, type ApplicationDefaults, type ApplicationHandle } from './session.js';
+import { StatusNotifier } from './status-notifier.js';
+import { amdSchema } from './verbs/config.js';
+import { HookSpecError, resolveHook, type HookSpec } from './webhook/hook.js';
+
+/** `POST /Calls` body (contract §1.1 plus the seed's fields), already schema-checked by the API. */
+export interface CreateCallBody {
+  readonly application_sid?: string;
+  readonly call_hook?: HookSpec;
+  readonly call_status_hook?: HookSpec;
+  readonly app_json?: string | readonly unknown[];
+  readonly from: string;
+  readonly fromHost?: string;
+  readonly callerName?: string;
+  readonly to: OutboundRequest['to'] & { readonly type: 'phone' | 'sip' | 'user' };
+  readonly timeout?: number;
+  readonly timeLimit?: number;
+  readonly tag?: Readonly<Record<string, unknown>>;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly notifyUrl?: HookSpec;
+  readonly amd?: Readonly<Record<string, unknown>>;
+  readonly speech_synthesis_vendor?: string;
+  readonly speech_synthesis_language?: string;
+  readonly speech_synthesis_voice?: string;
+  readonly speech_synthesis_label?: string;
+  readonly speech_recognizer_vendor?: string;
+  readonly speech_recognizer_language?: string;
+  readonly speech_recognizer_label?: string;
+}
+
+/** A request the service refuses; `field` is the body path at fault (→ 400 with that path). */
+export class CallRequestError extends GatewayError {
+  constructor(message: string, readonly field: string) {
+    super('CALL_REQUEST_INVALID', message);
+  }
+}
+
+export interface CallsServiceOptions {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly store: Store;
+  readonly calls: CallManager;
+  readonly webhooks: WebhookSender;
+}
+
+interface LiveApp {
+  handle?: ApplicationHandle;
+  notifier: StatusNotifier;
+}
+
+/**
+ * Outbound calls as the REST API sees them: resolves the application and hooks, places the call,
+ * reports its statuses (call_status_hook + notifyUrl) and runs the application on answer.
+ */
+export class CallsService {
+  private readonly apps = new Map<string, LiveApp>();
+
+  constructor(private readonly o: CallsServiceOptions) {}
+
+  async create(accountSid: string, body: CreateCallBody): Promise<{ sid: string; callId: string }> {
+    const account = await this.o.store.accounts.get(accountSid);
+    if (!account) throw new CallError('CALL_NOT_FOUND', 'account not found');
+    const app = await this.application(accountSid, body.application_sid);
+    const callHook = body.call_hook ?? hookSpec(app?.call_hook);
+    const appJson = body.app_json ?? app?.app_json ?? undefined;
+    if (!callHook && !appJson) throw new CallRequestError('give application_sid, call_hook or app_json', 'application_sid');
+    checkHook(callHook, 'call_hook');
+    const statusHook = body.call_status_hook ?? hookSpec(app?.call_status_hook);
+    checkHook(statusHook, 'call_status_hook');
+    checkHook(body.notifyUrl, 'notifyUrl');
+    if (body.amd !== undefined) {
+      try {
+        validate(amdSchema, body.amd, 'amd');
+      } catch (e) {
+        if (e instanceof VerbValidationError) throw new CallRequestError(e.message, e.path || 'amd');
+        throw e;
+      }
+    }
+    if (!account.allow_any_caller_id) {
+      const owned = await this.o.store.phoneNumbers.findByNumber(body.from);
+      if (!owned || owned.account_sid !== accountSid) {
+        throw new CallRequestError(`"${body.from}" is not a phone number of this account (add it under PhoneNumbers, or allow any caller id on the account)`, 'from');
+      }
+    }
+    const secret = await this.o.store.webhookSecrets.get(accountSid);
+    const defaults = speechDefaults(body, app);
+    const sequence = new CallSequence();
+    const { call, callId } = await this.o.calls.placeOutbound({
+      accountSid,
+      applicationSid: app?.application_sid,
+      customerData: body.tag,
+      onCall: (c) => this.attach(c, { statusHook, notifyUrl: body.notifyUrl, callHook, appJson, secret, defaults, envVars: app?.env_vars ?? undefined, sequence }),
+    }, {
+      from: body.from,
+      callerName: body.callerName,
+      fromHost: body.fromHost,
+      to: body.to,
+      timeout: body.timeout ?? 60,
+      timeLimit: body.timeLimit,
+      headers: body.headers,
+    });
+    return { sid: call.sid, callId };
+  }
+
+  private async application(accountSid: string, sid: string | undefined): Promise<Application | undefined> {
+    if (sid === undefined) return undefined;
+    const app = await this.o.store.applications.get(sid);
+    if (!app || app.account_sid !== accountSid) throw new CallRequestError(`application_sid not found ${sid}`, 'application_sid');
+    return app;
+  }
+
+  private attach(call: Call, a: {
+    statusHook?: HookSpec; notifyUrl?: HookSpec; callHook?: HookSpec; appJson?: string | readonly unknown[];
+    secret?: string; defaults: ApplicationDefaults; envVars?: Readonly<Record<string, unknown>>; sequence: CallSequence;
+  }): void {
+    const notifier = new StatusNotifier({
+      webhooks: this.o.webhooks, clock: this.o.clock, logger: this.o.logger,
+      statusHook: a.statusHook, notifyUrl: a.notifyUrl, secret: a.secret, sequence: a.sequence,
+      info: () => call.info(),
+      onAlert: (type, message) => call.alert(type, message),
+    });
+    const live: LiveApp = { notifier };
+    this.apps.set(call.sid, live);
+    call.on('status', (info) => {
+      notifier.status(info);
+      if (info.call_status === 'in-progress' && !live.handle) {
+        live.handle = startApplication({
+          call, clock: this.o.clock, logger: this.o.logger, webhooks: this.o.webhooks,
+          callHook: a.callHook, appJson: a.appJson, secret: a.secret, defaults: a.defaults, envVars: a.envVars,
+          sequence: a.sequence, onStatusHook: (spec) => notifier.setStatusHook(spec),
+        });
+      }
+    });
+    call.on('ended', () => {
+      // Keep the app reachable until its last status event is out, then forget it.
+      void notifier.idle().then(() => this.apps.delete(call.sid));
+    });
+  }
+
+  /** The live call of an account, or a 404-style CallError. */
+  live(accountSid: string, sid: string): Call {
+    const call = this.o.calls.get(sid);
+    if (!call || call.accountSid !== accountSid) throw new CallError('CALL_NOT_FOUND', 'call not found');
+    return call;
+  }
+
+  /** The live call, or undefined (finished calls are in the CDRs). */
+  find(accountSid: string, sid: string): Call | undefined {
+    const call = this.o.calls.get(sid);
+    return call && call.accountSid === accountSid ? call : undefined;
+  }
+
+  list(accountSid: string, f: { direction?: string; from?: string; to?: string; callStatus?: CallStatus }): CallInfo[] {
+    return this.o.calls.list(accountSid, f).map((c) => c.info());
+  }
+
+  /** PUT `call_hook`: `session:redirect`, its verbs replace the running app. */
+  async redirect(accountSid: string, sid: string, hook: HookSpec): Promise<void> {
+    const call = this.live(accountSid, sid);
+    checkHook(hook, 'call_hook');
+    const handle = this.apps.get(sid)?.handle;
+    if (!handle || !call.answered) throw new CallError('CALL_WRONG_STATE', 'the call is not answered yet');
+    await handle.redirect(hook);
+  }
+
+  /** PUT `whisper`: say/play verbs played on the call now. */
+  whisper(accountSid: string, sid: string, verbs: unknown): void {
+    const call = this.live(accountSid, sid);
+    const handle = this.apps.get(sid)?.handle;
+    if (!handle || !call.answered) throw new CallError('CALL_WRONG_STATE', 'the call is not answered yet');
+    handle.replace(Array.isArray(verbs) ? verbs : [verbs]);
+  }
+
+  /** PUT `call_status`: completed hangs up an answered call; no-answer cancels a ringing one. */
+  async setStatus(accountSid: string, sid: string, status: 'completed' | 'no-answer'): Promise<void> {
+    const call = this.live(accountSid, sid);
+    if (status === 'completed') {
+      if (!call.answered) throw new CallError('CALL_WRONG_STATE', 'call_status completed needs an answered call (use no-answer while it rings)');
+      await call.hangupWith('call_status completed (REST)');
+      return;
+    }
+    if (call.answered || call.isFinal) throw new CallError('CALL_WRONG_STATE', 'call_status no-answer only applies while the call rings');
+    call.cancelPending?.('api');
+  }
+
+  /** DELETE: hangs up whatever the state (DESIGN.md §2). */
+  async hangup(accountSid: string, sid: string): Promise<void> {
+    await this.live(accountSid, sid).hangupWith('deleted through the REST API');
+  }
+}
+
+/** A stored hook (nullable fields) as a hook spec. */
+function hookSpec(h: StoredHook | null | undefined): HookSpec | undefined {
+  if (!h) return undefined;
+  return { url: h.url, method: h.method ?? undefined, username: h.username ?? undefined, password: h.password ?? undefined };
+}
+
+function checkHook(spec: HookSpec | undefined, field: string): void {
+  if (spec === undefined) return;
+  try {
+    resolveHook(spec);
+  } catch (e) {
+    if (e instanceof HookSpecError) throw new CallRequestError(e.message, field);
+    throw e;
+  }
+}
+
+/** Request fields win over the application's; espeak when nothing names a synthesizer (issue 5). */
+function speechDefaults(b: CreateCallBody, app: Application | undefined): ApplicationDefaults {
+  const vendor = b.speech_synthesis_vendor ?? app?.speech_synthesis_vendor ?? 'espeak';
+  return {
+    synthesizer: {
+      vendor,
+      language: b.speech_synthesis_language ?? app?.speech_synthesis_language ?? 'en-US',
+      voice: b.speech_synthesis_voice ?? app?.speech_synthesis_voice ?? undefined,
+      label: b.speech_synthesis_label ?? app?.speech_synthesis_label ?? undefined,
+    },
+    recognizer: {
+      vendor: b.speech_recognizer_vendor ?? app?.speech_recognizer_vendor ?? 'default',
+      language: b.speech_recognizer_language ?? app?.speech_recognizer_language ?? 'en-US',
+      label: b.speech_recognizer_label ?? app?.speech_recognizer_label ?? undefined,
+    },
+  };
+}
