@@ -10,6 +10,9 @@ import { MediaEngine } from './media/index.js';
 import { createSipStack, type SipStack } from './sip/index.js';
 import { createDefaultTtsRegistry } from './speech/index.js';
 import { bootstrapAdminKey, openStore, type Store } from './store/index.js';
+import { registerDemoApp } from './api/routes/demo.js';
+import { provisionDemo, type DemoIds } from './cli/demo.js';
+import { startSimulator, type Simulator } from './simulator/index.js';
 import { CallsService, WebhookClient } from './verbs/index.js';
 
 export interface Gateway {
@@ -18,6 +21,8 @@ export interface Gateway {
   readonly sip: SipStack;
   readonly store: Store;
   readonly calls: CallManager;
+  readonly simulator?: Simulator;
+  readonly demo?: DemoIds;
   /** The admin key created on this start (first start with an empty store only). */
   readonly firstAdminKey?: string;
   /** Stops taking calls, drains live ones for up to `drainMs`, hangs up the rest, closes everything. */
@@ -41,7 +46,8 @@ export async function startGateway(config: Config, logger: Logger, clock: Clock 
     await store.close();
     throw e;
   });
-  const media = new MediaEngine({ clock, logger: logger.child({ layer: 'media' }), portRange: config.rtpPorts, bindAddress: config.sipAddress });
+  const ranges = splitRtpPorts(config.rtpPorts, config.simulator);
+  const media = new MediaEngine({ clock, logger: logger.child({ layer: 'media' }), portRange: ranges.gateway, bindAddress: config.sipAddress });
   const tts = createDefaultTtsRegistry({ clock, cacheDir: join(config.dataDir, 'tts-cache') });
   const calls = new CallManager({
     clock, logger: logger.child({ layer: 'call' }), ua: sip.ua, media, store, tts,
@@ -51,14 +57,20 @@ export async function startGateway(config: Config, logger: Logger, clock: Clock 
   const service = new CallsService({ clock, logger: logger.child({ layer: 'app' }), store, calls, webhooks });
   const serviceUrl = `http://${config.publicAddress}:${config.httpPort}`;
   const api = buildApi({ logger, isReady: () => ready, store, clock, plugins: [liveCallRoutes(service, serviceUrl)] });
+  registerDemoApp(api);
+  let simulator: Simulator | undefined;
   try {
     await api.listen({ host: config.httpAddress, port: config.httpPort });
+    if (config.simulator && ranges.simulator) {
+      simulator = await startSimulator({ clock, logger: logger.child({ layer: 'simulator' }), port: config.simulatorPort, rtpPorts: ranges.simulator, dataDir: config.dataDir });
+    }
   } catch (e) {
-    await Promise.all([sip.close(), media.close(), store.close()]);
+    await Promise.all([api.close(), sip.close(), media.close(), store.close()]);
     throw e;
   }
   const addr = api.server.address();
   const httpPort = typeof addr === 'object' && addr ? addr.port : config.httpPort;
+  const demo = simulator ? await provisionDemo(store, httpPort, simulator.port, logger) : undefined;
   ready = true;
   logger.info('gateway listening', { http: httpPort, sip: sip.transport.port, publicAddress: config.publicAddress, store: store.kind });
   let closed: Promise<void> | undefined;
@@ -69,12 +81,15 @@ export async function startGateway(config: Config, logger: Logger, clock: Clock 
     store,
     calls,
     firstAdminKey: admin.token,
+    simulator,
+    demo,
     close(drainMs = 0) {
       closed ??= (async () => {
         ready = false;
         await calls.shutdown(drainMs);
         await api.close();
         await webhooks.close();
+        await simulator?.close();
         await media.close();
         await sip.close();
         await store.close();
@@ -82,4 +97,13 @@ export async function startGateway(config: Config, logger: Logger, clock: Clock 
       return closed;
     },
   };
+}
+
+/** With the simulator on, its RTP ports are the top tenth (≥ 100 ports) of VGW_RTP_PORTS. */
+export function splitRtpPorts(r: { min: number; max: number }, simulator: boolean): { gateway: { min: number; max: number }; simulator?: { min: number; max: number } } {
+  const size = r.max - r.min + 1;
+  if (!simulator || size < 400) return { gateway: r, ...(simulator ? { simulator: r } : {}) };
+  let cut = r.max + 1 - Math.max(100, Math.floor(size / 10));
+  if (cut % 2 !== 0) cut += 1;
+  return { gateway: { min: r.min, max: cut - 1 }, simulator: { min: cut, max: r.max } };
 }

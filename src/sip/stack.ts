@@ -37,6 +37,10 @@ export async function createSipStack(o: SipStackOptions): Promise<SipStack> {
   let closing: Promise<void> | undefined;
   return {
     transport, transactions, ua,
-    close: () => (closing ??= transport.close()),
+    close: () => (closing ??= (async () => {
+      ua.close();
+      transactions.close();
+      await transport.close();
+    })()),
   };
 }

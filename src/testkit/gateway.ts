@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import assert from 'node:assert/strict';
 import { loadConfig } from '../config/config.js';
 import { startGateway, type Gateway } from '../main.js';
 import { testRtpRange } from './call-harness.js';
@@ -101,3 +102,29 @@ export async function eventually<T>(check: () => T | undefined | false, ms = 10_
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+export interface Provisioned { accountSid: string; applicationSid: string; carrierSid: string; from: string }
+
+/** Account, application (call_hook + status hook), a carrier whose gateways are the given sipp ports, and a from number. */
+export async function provisionSippCarrier(t: TestGateway, hooks: string, gatewayPorts: number[]): Promise<Provisioned> {
+  const acc = await t.api('POST', '/v1/Accounts', { name: 'seed account' });
+  assert.equal(acc.status, 201, JSON.stringify(acc.body));
+  const accountSid = (acc.body as { sid: string }).sid;
+  const app = await t.api('POST', '/v1/Applications', {
+    name: 'seed app', account_sid: accountSid,
+    call_hook: { url: `${hooks}/app`, method: 'POST' }, call_status_hook: { url: `${hooks}/status`, method: 'POST' },
+  });
+  assert.equal(app.status, 201, JSON.stringify(app.body));
+  const carrier = await t.api('POST', '/v1/VoipCarriers', { name: 'sipp-carrier', account_sid: accountSid });
+  assert.equal(carrier.status, 201, JSON.stringify(carrier.body));
+  const carrierSid = (carrier.body as { sid: string }).sid;
+  for (const [i, port] of gatewayPorts.entries()) {
+    const gw = await t.api('POST', '/v1/SipGateways', { voip_carrier_sid: carrierSid, ipv4: '127.0.0.1', port, inbound: true, outbound: true, priority: i });
+    assert.equal(gw.status, 201, JSON.stringify(gw.body));
+  }
+  const from = '+4930123456';
+  const num = await t.api('POST', '/v1/PhoneNumbers', { number: from, account_sid: accountSid, application_sid: (app.body as { sid: string }).sid, voip_carrier_sid: carrierSid });
+  assert.equal(num.status, 201, JSON.stringify(num.body));
+  return { accountSid, applicationSid: (app.body as { sid: string }).sid, carrierSid, from };
+}
+

@@ -107,3 +107,10 @@ async function waitForBind(port: number, transport: 'udp' | 'tcp'): Promise<void
   }
   throw new Error(`sipp did not bind ${transport} port ${port}`);
 }
+
+/** Counts the requests of `method` that sipp received, from its -trace_msg log. */
+export function sippReceivedCount(messages: string, method: string): number {
+  let n = 0;
+  for (const b of messages.split(/-{10,}.*\n/)) if (/message received/.test(b) && new RegExp(`^${method} sip:`, 'm').test(b)) n++;
+  return n;
+}

@@ -92,6 +92,14 @@ export class TransactionLayer {
     return t instanceof InviteServerTransaction ? t : undefined;
   }
 
+  /** Terminates every transaction and cancels its timers (shutdown). */
+  close(): void {
+    for (const t of [...this.clients.values()]) t.terminate('Terminated');
+    for (const t of [...this.servers.values()]) t.terminate('Terminated');
+    this.clients.clear();
+    this.servers.clear();
+  }
+
   private env(reliable: boolean, send: TransactionEnv['send']): TransactionEnv {
     return { clock: this.opts.clock, timers: transactionTimers(this.base, reliable), T2: this.base.T2, reliable, send };
   }

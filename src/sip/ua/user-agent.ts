@@ -1,4 +1,4 @@
-import type { Clock } from '../../kernel/clock.js';
+import type { Clock, TimerHandle } from '../../kernel/clock.js';
 import { Emitter } from '../../kernel/emitter.js';
 import { newBranch } from '../../kernel/ids.js';
 import type { Logger } from '../../kernel/logger.js';
@@ -40,6 +40,7 @@ export type UserAgentEvents = {
 export class UserAgent extends Emitter<UserAgentEvents> {
   private readonly dialogs = new Map<string, Dialog>();
   private readonly invitesByTxn = new Map<InviteServerTransaction, IncomingInvite>();
+  private readonly sweeps = new Set<TimerHandle>();
   private readonly ctx: UaContext;
 
   constructor(private readonly opts: UserAgentOptions) {
@@ -128,9 +129,14 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     const inv = new IncomingInvite(incoming.request, incoming.source, txn, this.ctx, (d) => this.adopt(d), (d) => this.forget(d));
     this.invitesByTxn.set(txn, inv);
     // Forget it once the transaction is over (the dialog, if any, lives on in `dialogs`).
-    const sweep = this.opts.clock.setTimer(64 * this.opts.transactions.timerBase.T1 + 1000, () => this.invitesByTxn.delete(txn));
+    const sweep = this.opts.clock.setTimer(64 * this.opts.transactions.timerBase.T1 + 1000, () => {
+      this.sweeps.delete(sweep);
+      this.invitesByTxn.delete(txn);
+    });
+    this.sweeps.add(sweep);
     if (this.listenerCount('invite') === 0) {
       sweep.cancel();
+      this.sweeps.delete(sweep);
       this.invitesByTxn.delete(txn);
       inv.reject(480, { reason: 'Temporarily Unavailable' });
       return;
@@ -178,6 +184,14 @@ export class UserAgent extends Emitter<UserAgentEvents> {
   /** Ends every dialog with BYE (used on shutdown) and waits for the answers (bounded by Timer F). */
   async byeAll(headers: readonly SipHeader[] = []): Promise<void> {
     await Promise.all([...this.dialogs.values()].map((d) => d.bye(headers)));
+  }
+
+  /** Forgets every dialog and pending INVITE without signalling (the stack is closing). */
+  close(): void {
+    for (const d of [...this.dialogs.values()]) d.end('closed');
+    for (const sweep of this.sweeps) sweep.cancel();
+    this.sweeps.clear();
+    this.invitesByTxn.clear();
   }
 
   /** The peers a URI resolves to, for callers that want to try several gateways themselves. */
