@@ -76,6 +76,8 @@ export class Call extends Emitter<CallEvents> implements CallControl {
   customerData: Readonly<Record<string, unknown>> | undefined;
   /** Round-trip of the first application webhook (session:new), for the CDR. */
   webhookLatencyMs: number | undefined;
+  /** An application failure that should end the call; the next hang-up carries it as its reason. */
+  private failureReason: string | undefined;
   /** Set by the placement code: cancels a call that has not been answered yet. */
   cancelPending: ((reason: 'timeout' | 'api' | 'hangup') => void) | undefined;
   private dialog: Dialog | undefined;
@@ -141,6 +143,7 @@ export class Call extends Emitter<CallEvents> implements CallControl {
       ...(this.parentCallSid ? { parent_call_sid: this.parentCallSid } : {}),
       ...(this.terminationBy && this.status === 'completed' ? { call_termination_by: this.terminationBy } : {}),
       ...(this.status === 'completed' && duration !== undefined ? { duration } : {}),
+      ...(this.isFinal && this.terminationReason ? { termination_reason: this.terminationReason } : {}),
       ...(this.customerData ? { customerData: this.customerData } : {}),
     };
   }
@@ -200,6 +203,7 @@ export class Call extends Emitter<CallEvents> implements CallControl {
   private finish(by: TerminationBy, reason: string): void {
     if (this.isFinal) return;
     this.terminationBy = by;
+    this.terminationReason = reason;
     this.endedAt = this.deps.clock.wallNow();
     this.setStatus('completed', this.sipStatus >= 200 && this.sipStatus < 300 ? this.sipStatus : 200, this.sipReason);
     this.release(reason);
@@ -264,7 +268,7 @@ export class Call extends Emitter<CallEvents> implements CallControl {
   }
 
   hangup(headers?: Readonly<Record<string, string>>): Promise<void> {
-    return this.hangupWith('hangup', headers);
+    return this.hangupWith(this.failureReason ?? 'hangup', headers);
   }
 
   /** Ends the call from our side, whatever its state. Idempotent. */
@@ -304,6 +308,7 @@ export class Call extends Emitter<CallEvents> implements CallControl {
 
   alert(alertType: string, message: string, detail?: string): void {
     this.timeline.add('alert', { alert_type: alertType, message });
+    if (/^(webhook-|invalid-app-payload)/.test(alertType)) this.failureReason ??= `${alertType}: ${message}`;
     this.deps.alert(this.accountSid, this.sid, alertType, message, detail);
   }
 }

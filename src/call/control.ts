@@ -29,6 +29,8 @@ export interface CallInfo {
   readonly parent_call_sid?: string;
   readonly call_termination_by?: TerminationBy;
   readonly duration?: number;
+  /** Our addition: why the call ended (e.g. `webhook-failure: POST … answered 500`), on final statuses. */
+  readonly termination_reason?: string;
   readonly customerData?: Readonly<Record<string, unknown>>;
 }
 

@@ -77,6 +77,12 @@ export async function startHookServer(routes: Record<string, (r: HookRequest) =>
       seen.push(r);
       const handler = routes[path];
       const out = handler ? handler(r) : undefined;
+      if (out instanceof Promise) return; // never answers (timeout tests)
+      if (typeof out === 'string') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(out);
+        return;
+      }
       if (typeof out === 'number') {
         res.writeHead(out);
         res.end();

@@ -90,4 +90,5 @@ export const CallRecord = Type.Object({
   parent_call_sid: Type.Optional(Type.String()),
   call_termination_by: Type.Optional(Type.String()),
   duration: Type.Optional(Type.Integer()),
+  termination_reason: Type.Optional(Type.String()),
 }, { additionalProperties: false });
