@@ -5,6 +5,7 @@ import { systemClock, type Clock } from './kernel/clock.js';
 import type { Logger } from './kernel/logger.js';
 import { buildApi } from './api/app.js';
 import { liveCallRoutes } from './api/routes/live-calls.js';
+import { GatewayMetrics } from './api/metrics.js';
 import { CallManager } from './call/manager.js';
 import { MediaEngine } from './media/index.js';
 import { createSipStack, type SipStack } from './sip/index.js';
@@ -49,15 +50,19 @@ export async function startGateway(config: Config, logger: Logger, clock: Clock 
   const ranges = splitRtpPorts(config.rtpPorts, config.simulator);
   const media = new MediaEngine({ clock, logger: logger.child({ layer: 'media' }), portRange: ranges.gateway, bindAddress: config.sipAddress });
   const tts = createDefaultTtsRegistry({ clock, cacheDir: join(config.dataDir, 'tts-cache') });
+  let activeCalls = (): number => 0;
+  const metrics = new GatewayMetrics(() => activeCalls());
   const calls = new CallManager({
-    clock, logger: logger.child({ layer: 'call' }), ua: sip.ua, media, store, tts,
+    clock, logger: logger.child({ layer: 'call' }), ua: sip.ua, media, store, tts, observer: metrics,
     publicAddress: config.publicAddress, sipAddress: `${config.publicAddress}:${sip.transport.port}`, searchPath: process.env.PATH,
   });
+  activeCalls = () => calls.activeCount;
   const webhooks = new WebhookClient({ clock });
-  const service = new CallsService({ clock, logger: logger.child({ layer: 'app' }), store, calls, webhooks });
+  const service = new CallsService({ clock, logger: logger.child({ layer: 'app' }), store, calls, webhooks, onWebhook: (ms, ok) => metrics.webhook(ms, ok) });
   const serviceUrl = `http://${config.publicAddress}:${config.httpPort}`;
   const api = buildApi({ logger, isReady: () => ready, store, clock, plugins: [liveCallRoutes(service, serviceUrl)] });
   registerDemoApp(api);
+  metrics.register(api);
   let simulator: Simulator | undefined;
   try {
     await api.listen({ host: config.httpAddress, port: config.httpPort });

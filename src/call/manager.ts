@@ -20,6 +20,8 @@ export interface CallManagerOptions {
   readonly publicAddress: string;
   readonly sipAddress: string;
   readonly searchPath?: string;
+  /** Metrics hooks (Prometheus in the composition root). */
+  readonly observer?: { status(direction: string, status: string): void; postDialDelay(ms: number): void };
 }
 
 export interface OutboundCallInit {
@@ -125,6 +127,20 @@ export class CallManager {
 
   private track(call: Call): void {
     this.calls.set(call.sid, call);
+    const observer = this.o.observer;
+    if (observer) {
+      let pddSeen = false;
+      call.on('status', (info) => {
+        observer.status(call.direction, info.call_status);
+        if (!pddSeen && info.call_status !== 'trying') {
+          pddSeen = true;
+          const tl = call.timeline.list();
+          const sent = tl.find((e) => e.event === 'invite-sent');
+          const first = tl.find((e) => e.event === 'response');
+          if (sent && first) observer.postDialDelay(first.t - sent.t);
+        }
+      });
+    }
     call.on('ended', () => {
       this.calls.delete(call.sid);
       const p = this.o.store.cdrs.write(cdrOf(call)).catch((e: unknown) => this.o.logger.error('writing the CDR failed', { call_sid: call.sid, err: e instanceof Error ? e : String(e) }));

@@ -53,6 +53,8 @@ export interface CallsServiceOptions {
   readonly store: Store;
   readonly calls: CallManager;
   readonly webhooks: WebhookSender;
+  /** Called after every application webhook with its round-trip (metrics). */
+  readonly onWebhook?: (latencyMs: number, ok: boolean) => void;
 }
 
 interface LiveApp {
@@ -121,12 +123,36 @@ export class CallsService {
     return app;
   }
 
+  /** The webhook sender for one call: every request lands on the call's timeline with its round-trip. */
+  private timed(call: Call): WebhookSender {
+    const inner = this.o.webhooks;
+    const clock = this.o.clock;
+    const onWebhook = this.o.onWebhook;
+    return {
+      async send(req) {
+        const started = clock.now();
+        try {
+          const r = await inner.send(req);
+          call.note('webhook', { url: req.hook.url, method: req.hook.method, status: r.status, latency_ms: r.latencyMs, attempts: r.attempts });
+          onWebhook?.(r.latencyMs, true);
+          return r;
+        } catch (e) {
+          const ms = Math.round(clock.now() - started);
+          call.note('webhook', { url: req.hook.url, method: req.hook.method, error: e instanceof Error ? e.message : String(e), latency_ms: ms });
+          onWebhook?.(ms, false);
+          throw e;
+        }
+      },
+    };
+  }
+
   private attach(call: Call, a: {
     statusHook?: HookSpec; notifyUrl?: HookSpec; callHook?: HookSpec; appJson?: string | readonly unknown[];
     secret?: string; defaults: ApplicationDefaults; envVars?: Readonly<Record<string, unknown>>; sequence: CallSequence;
   }): void {
+    const webhooks = this.timed(call);
     const notifier = new StatusNotifier({
-      webhooks: this.o.webhooks, clock: this.o.clock, logger: this.o.logger,
+      webhooks, clock: this.o.clock, logger: this.o.logger,
       statusHook: a.statusHook, notifyUrl: a.notifyUrl, secret: a.secret, sequence: a.sequence,
       info: () => call.info(),
       onAlert: (type, message) => call.alert(type, message),
@@ -137,7 +163,7 @@ export class CallsService {
       notifier.status(info);
       if (info.call_status === 'in-progress' && !live.handle) {
         live.handle = startApplication({
-          call, clock: this.o.clock, logger: this.o.logger, webhooks: this.o.webhooks,
+          call, clock: this.o.clock, logger: this.o.logger, webhooks,
           callHook: a.callHook, appJson: a.appJson, secret: a.secret, defaults: a.defaults, envVars: a.envVars,
           sequence: a.sequence, onStatusHook: (spec) => notifier.setStatusHook(spec),
         });
