@@ -4,6 +4,7 @@
 //   node scripts/test.mjs unit      unit tests only
 //   node scripts/test.mjs e2e       end-to-end tests only (*.e2e.test.js: sipp, real sockets)
 //   node scripts/test.mjs FILTER    only test files whose path contains FILTER
+// The portal's component tests (vitest, no browser) run with `all`, `unit` and `portal`.
 import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -39,5 +40,10 @@ function run(files, concurrency) {
   return r.status ?? 1;
 }
 const a = run(unit, 2);
+let c = 0;
+if (mode === 'all' || mode === 'unit' || mode === 'portal') {
+  const vitest = new URL('../node_modules/vitest/vitest.mjs', import.meta.url).pathname;
+  c = spawnSync(process.execPath, [vitest, 'run', '--config', new URL('../src/portal/vitest.config.ts', import.meta.url).pathname], { stdio: 'inherit' }).status ?? 1;
+}
 const b = run(e2e, 1);
-process.exit(a || b);
+process.exit(a || b || c);

@@ -61,7 +61,6 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]): Lo
     return () => {
       live = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...deps, n]);
   const reload = useCallback(() => setN((x) => x + 1), []);
   return { data: state.data, error: state.error, loading: state.loading, reload };
@@ -87,7 +86,6 @@ export function usePoll(tick: () => Promise<void>, ms: number, on = true, deps: 
       stop = true;
       if (timer) clearTimeout(timer);
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [on, ms, ...deps]);
 }
 
