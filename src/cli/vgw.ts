@@ -17,6 +17,9 @@ async function start(argv: readonly string[]): Promise<void> {
     // Shown once, on the terminal only; the store keeps nothing but its hash.
     process.stderr.write(`\nFirst start: an admin API key was created. It is shown only now:\n\n  ${gw.firstAdminKey}\n\nUse it as "Authorization: Bearer <key>" (or set VGW_ADMIN_API_KEY to choose your own).\n\n`);
   }
+  if (gw.demo) {
+    process.stderr.write(`Simulator carrier on 127.0.0.1:${gw.simulator?.port ?? '?'} — demo account_sid=${gw.demo.accountSid} application_sid=${gw.demo.applicationSid} from=+15551230000 (see README "Quick start")\n`);
+  }
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;

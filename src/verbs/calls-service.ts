@@ -72,6 +72,7 @@ export class CallsService {
   constructor(private readonly o: CallsServiceOptions) {}
 
   async create(accountSid: string, body: CreateCallBody): Promise<{ sid: string; callId: string }> {
+    const received = this.o.clock.now();
     const account = await this.o.store.accounts.get(accountSid);
     if (!account) throw new CallError('CALL_NOT_FOUND', 'account not found');
     const app = await this.application(accountSid, body.application_sid);
@@ -113,6 +114,8 @@ export class CallsService {
       timeLimit: body.timeLimit,
       headers: body.headers,
     });
+    // The gateway's own share of the set-up: request received → INVITE on the wire (bench:calls).
+    call.note('api-request', { added_delay_ms: Math.round((this.o.clock.now() - received) * 100) / 100 });
     return { sid: call.sid, callId };
   }
 
