@@ -1,0 +1,127 @@
+#!/usr/bin/env node
+// Replays the labelled AMD corpus through the detector (from dist/) faster than real time and
+// prints accuracy, the confusion matrix, error rates and verdict latencies (docs/amd.md):
+//   node scripts/bench-amd.mjs [corpusDir] [--preset fast|balanced|conservative] [--json] [--list]
+// The corpus (default data/amd-corpus) is generated first when it is missing.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildCorpus } from './amd-corpus.mjs';
+
+const dist = new URL('../dist/', import.meta.url);
+if (!existsSync(new URL('media/detect/amd/index.js', dist))) {
+  console.error('dist/ is missing the AMD detector: run `npm run build` first');
+  process.exit(1);
+}
+const { replayPcm, resolveAmdParams } = await import(new URL('media/detect/amd/index.js', dist).href);
+const { decodeWav } = await import(new URL('media/playout/wav.js', dist).href);
+
+const CLASSES = ['human', 'machine', 'fax', 'sit'];
+const PREDICTED = [...CLASSES, 'none'];
+
+function parseArgs(argv) {
+  const o = { dir: 'data/amd-corpus', preset: 'balanced', json: false, list: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--preset') o.preset = argv[++i];
+    else if (a === '--json') o.json = true;
+    else if (a === '--list') o.list = true;
+    else if (!a.startsWith('--')) o.dir = a;
+    else throw new Error(`unknown flag ${a}`);
+  }
+  return o;
+}
+
+/** The class an event list decides: the first human/machine verdict, else none. */
+export function predictedClass(events) {
+  const v = events.find((e) => e.type === 'amd_human_detected' || e.type === 'amd_machine_detected');
+  if (!v) return { cls: 'none', event: events.find((e) => e.type !== 'amd_stopped') };
+  if (v.type === 'amd_human_detected') return { cls: 'human', event: v };
+  return { cls: v.reason === 'fax' || v.reason === 'sit' ? v.reason : 'machine', event: v };
+}
+
+function quantile(xs, q) {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
+}
+
+function evaluate(item, events) {
+  const { cls, event } = predictedClass(events);
+  const r = { id: item.id, kind: item.kind, truth: item.class, hard: item.hard, predicted: cls, reason: event?.reason ?? event?.type ?? null, latencyMs: null, beepLatencyMs: null };
+  if (cls === item.class && event) {
+    if (cls === 'human') r.latencyMs = event.decision_ms - item.greetingEndMs;
+    else r.latencyMs = event.decision_ms - (item.onsetMs ?? 0);
+  }
+  if (item.beep) {
+    const tone = events.find((e) => e.type === 'amd_tone_detected');
+    r.beepLatencyMs = tone ? tone.decision_ms - item.beep.endMs : null;
+  }
+  return r;
+}
+
+function summarise(results) {
+  const main = results.filter((r) => !r.hard);
+  const confusion = Object.fromEntries(CLASSES.map((c) => [c, Object.fromEntries(PREDICTED.map((p) => [p, 0]))]));
+  for (const r of main) confusion[r.truth][r.predicted]++;
+  const of = (c) => main.filter((r) => r.truth === c);
+  const rate = (c, bad) => of(c).filter((r) => bad(r.predicted)).length / Math.max(1, of(c).length);
+  const lat = (c) => of(c).map((r) => r.latencyMs).filter((x) => x !== null);
+  const beeps = main.filter((r) => r.kind.includes('beep'));
+  const beepLat = beeps.map((r) => r.beepLatencyMs).filter((x) => x !== null);
+  const hard = results.filter((r) => r.hard);
+  return {
+    recordings: main.length,
+    accuracy: main.filter((r) => r.predicted === r.truth).length / main.length,
+    humanAsMachine: rate('human', (p) => p !== 'human' && p !== 'none'),
+    machineAsHuman: rate('machine', (p) => p === 'human'),
+    confusion,
+    latency: Object.fromEntries(CLASSES.map((c) => [c, { p50: quantile(lat(c), 0.5), p95: quantile(lat(c), 0.95), max: quantile(lat(c), 1) }])),
+    beep: { recordings: beeps.length, detected: beepLat.length, p50: quantile(beepLat, 0.5), p95: quantile(beepLat, 0.95), max: quantile(beepLat, 1) },
+    hard: { recordings: hard.length, correct: hard.filter((r) => r.predicted === r.truth).length, byKind: countBy(hard, (r) => `${r.kind}→${r.predicted}`) },
+  };
+}
+
+function countBy(xs, key) {
+  const m = {};
+  for (const x of xs) m[key(x)] = (m[key(x)] ?? 0) + 1;
+  return m;
+}
+
+const pct = (x) => `${(100 * x).toFixed(1)} %`;
+const msf = (x) => (x === null ? '—' : `${x} ms`);
+
+function print(s, o, audioS, wallMs) {
+  console.log(`AMD corpus ${o.dir}, preset ${o.preset}: ${s.recordings} recordings (hard class excluded), ${audioS.toFixed(0)} s of audio in ${(wallMs / 1000).toFixed(1)} s (${(audioS / (wallMs / 1000)).toFixed(0)}× real time)\n`);
+  console.log(`accuracy            ${pct(s.accuracy)}`);
+  console.log(`human → machine     ${pct(s.humanAsMachine)}`);
+  console.log(`machine → human     ${pct(s.machineAsHuman)}\n`);
+  console.log(`confusion (rows: truth, columns: verdict)\n${'truth'.padEnd(10)}${PREDICTED.map((p) => p.padStart(9)).join('')}`);
+  for (const c of CLASSES) console.log(`${c.padEnd(10)}${PREDICTED.map((p) => String(s.confusion[c][p]).padStart(9)).join('')}`);
+  console.log('\nverdict latency (correct verdicts): human after the greeting ends, others after speech/tone onset');
+  for (const c of CLASSES) console.log(`${c.padEnd(10)} p50 ${msf(s.latency[c].p50).padStart(8)}   p95 ${msf(s.latency[c].p95).padStart(8)}   max ${msf(s.latency[c].max).padStart(8)}`);
+  const b = s.beep;
+  console.log(`beep event after the tone ends: ${b.detected}/${b.recordings} beeps reported, p50 ${msf(b.p50)}, p95 ${msf(b.p95)}, max ${msf(b.max)}`);
+  console.log(`\nhard class (not counted above): ${s.hard.correct}/${s.hard.recordings} right`, s.hard.byKind);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const o = parseArgs(process.argv.slice(2));
+  const corpus = existsSync(join(o.dir, 'labels.json'))
+    ? JSON.parse(readFileSync(join(o.dir, 'labels.json'), 'utf8'))
+    : await buildCorpus({ outDir: o.dir, log: (m) => console.error(m) });
+  const params = resolveAmdParams({ preset: o.preset });
+  const t0 = Date.now();
+  let audioS = 0;
+  const results = [];
+  for (const item of corpus.items) {
+    const pcm = decodeWav(readFileSync(join(o.dir, item.file)));
+    audioS += pcm.length / 8000;
+    results.push(evaluate(item, replayPcm(pcm, params)));
+  }
+  const s = summarise(results);
+  if (o.json) console.log(JSON.stringify({ preset: o.preset, ...s }));
+  else print(s, o, audioS, Date.now() - t0);
+  if (o.list) {
+    for (const r of results) if (r.predicted !== r.truth || (r.beepLatencyMs ?? 0) > 150) console.log(JSON.stringify(r));
+  }
+}
