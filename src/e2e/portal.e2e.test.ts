@@ -186,8 +186,7 @@ test('issue 8: the portal provisions, places a call, follows it live and in rece
     await page.getByRole('cell', { name: 'No calls match.' }).waitFor();
     await page.getByLabel('From, to or call sid contains').fill('15550100');
     await page.getByRole('button', { name: 'Apply filters' }).click();
-    await recent.waitFor();
-    await recent.getByRole('button', { name: /^Timeline/ }).click();
+    await recent.getByRole('button', { name: /^Hide timeline/ }).waitFor();
     await timeline.waitFor();
     await shot(page, '10-recent-calls');
 

@@ -31,6 +31,12 @@ export const EMPTY_CALL: Values = {
   fromHost: '', timeout: '', timeLimit: '', 'amd.actionHook': '', tag: '', headers: '', notifyUrl: '',
 };
 
+/** The call's status: the last `status:*` step of its timeline, else what the API reports. */
+export function statusOf(t: Timeline): string {
+  const last = [...t.timeline].reverse().find((e) => e.event.startsWith('status:'));
+  return last ? last.event.slice('status:'.length) : (t.call_status ?? 'queued');
+}
+
 /** Follows a placed call: its status and timeline, polled until it is over. */
 function FollowCall({ sid, callId }: { sid: string; callId: string }) {
   const { api, base } = usePortal();
@@ -59,7 +65,7 @@ function FollowCall({ sid, callId }: { sid: string; callId: string }) {
       <h2 id="follow-title">Call {sid}</h2>
       <p class="mono">SIP Call-ID {callId}</p>
       <Status>
-        Status: <strong data-testid="call-status">{tl?.call_status ?? 'queued'}</strong>{tl && (tl.live ? ' (live)' : ' (ended)')}
+        Status: <strong data-testid="call-status">{tl ? statusOf(tl) : 'queued'}</strong>{tl && (tl.live ? ' (live)' : ' (ended)')}
       </Status>
       <ErrorNote message={error} />
       {tl?.live && <button type="button" class="danger" onClick={() => void hangup()}>Hang up this call</button>}

@@ -14,6 +14,11 @@ interface Filters {
   readonly days: string;
 }
 
+/** An answered call completed; otherwise the CDR's cause is the final status (busy, no-answer, failed). */
+export function callResult(c: Pick<Cdr, 'answered' | 'termination_cause'>): string {
+  return c.answered ? 'completed' : (c.termination_cause ?? 'failed');
+}
+
 /** The RecentCalls query string for a page and the filters (empty filters are left out). */
 export function recentQuery(page: number, f: Filters, count = PAGE_SIZE): string {
   const q = new URLSearchParams({ page: String(page), count: String(count) });
@@ -76,7 +81,7 @@ export function RecentCallsPage() {
                 <td class="mono">{c.from}</td>
                 <td class="mono">{c.to}</td>
                 <td>{c.trunk ?? '—'}</td>
-                <td><span class={`badge s-${c.termination_cause ?? ''}`}>{c.termination_cause ?? '—'}</span>{c.termination_reason ? ` (${c.termination_reason})` : ''}</td>
+                <td><span class={`badge s-${callResult(c)}`}>{callResult(c)}</span>{c.answered && c.termination_cause ? ` · ended by ${c.termination_cause}` : ''}{c.termination_reason ? ` (${c.termination_reason})` : ''}</td>
                 <td>{c.sip_status ?? '—'}</td>
                 <td>{c.answered ? duration(c.duration) : '—'}</td>
                 <td>

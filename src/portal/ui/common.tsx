@@ -1,5 +1,5 @@
 import { createContext, type ComponentChildren } from 'preact';
-import { useCallback, useContext, useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useContext, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { describeError, type Api } from '../lib/api.js';
 import type { Account } from '../lib/types.js';
 
@@ -25,7 +25,7 @@ export function usePortal(): Ctx {
 /** A page: its `<h1>` names it and the document title follows it; the heading takes focus on arrival. */
 export function Page({ title, children, actions }: { title: string; children: ComponentChildren; actions?: ComponentChildren }) {
   const h = useRef<HTMLHeadingElement>(null);
-  useEffect(() => {
+  useLayoutEffect(() => {
     document.title = `${title} · Voice Gateway portal`;
     h.current?.focus();
   }, [title]);
