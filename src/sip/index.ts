@@ -9,4 +9,9 @@ export { OutgoingInvite, type InviteOptions, type InviteFailure, type Credential
 export { IncomingInvite } from './ua/incoming-invite.js';
 export { Dialog, type DialogEndReason, type IncomingReinvite, type BodyInit } from './ua/dialog.js';
 export { SipRequestError } from './ua/context.js';
+export {
+  Registerer, registrarContext, refreshDelayMs, DEFAULT_EXPIRES, DEFAULT_RETRY_DELAYS_MS,
+  type RegistererOptions, type RegistererEvents, type RegistrarContext, type RegistrationState, type RegistrationStatus,
+} from './ua/registerer.js';
 export { createSipStack, type SipStack, type SipStackOptions } from './stack.js';
+export { buildAuthorization, createChallenge, parseChallenge, verifyAuthorization, type DigestChallenge } from './auth/digest.js';
