@@ -7,6 +7,7 @@ import { buildApi } from './api/app.js';
 import { liveCallRoutes } from './api/routes/live-calls.js';
 import { GatewayMetrics } from './api/metrics.js';
 import { CallManager } from './call/manager.js';
+import { InboundHandler } from './call/inbound.js';
 import { MediaEngine } from './media/index.js';
 import { createSipStack, type SipStack } from './sip/index.js';
 import { createDefaultTtsRegistry } from './speech/index.js';
@@ -59,6 +60,20 @@ export async function startGateway(config: Config, logger: Logger, clock: Clock 
   activeCalls = () => calls.activeCount;
   const webhooks = new WebhookClient({ clock });
   const service = new CallsService({ clock, logger: logger.child({ layer: 'app' }), store, calls, webhooks, onWebhook: (ms, ok) => metrics.webhook(ms, ok) });
+  const inbound = new InboundHandler({
+    clock, logger: logger.child({ layer: 'inbound' }), store, media, calls, publicAddress: config.publicAddress,
+    onCall: (call, route, sipInfo) => {
+      service.inbound(call, route.applicationSid, { ...sipInfo }).catch((e: unknown) => {
+        logger.error('starting the inbound application failed', { call_sid: call.sid, err: e instanceof Error ? e : String(e) });
+        call.alert('invalid-app-payload', e instanceof Error ? e.message : String(e));
+        void call.hangup();
+      });
+    },
+  });
+  sip.ua.on('invite', (inv) => {
+    if (!calls.isAccepting) inv.reject(503, { reason: 'Service Unavailable', headers: [{ name: 'Retry-After', value: '5' }] });
+    else inbound.handle(inv);
+  });
   const serviceUrl = `http://${config.publicAddress}:${config.httpPort}`;
   const api = buildApi({ logger, isReady: () => ready, store, clock, plugins: [liveCallRoutes(service, serviceUrl)] });
   registerDemoApp(api);

@@ -78,6 +78,12 @@ export class Call extends Emitter<CallEvents> implements CallControl {
   webhookLatencyMs: number | undefined;
   /** An application failure that should end the call; the next hang-up carries it as its reason. */
   private failureReason: string | undefined;
+  /** Our SDP (inbound answer), kept so a 183 and the later 200 carry the same session. */
+  localSdp: string | undefined;
+  /** Inbound: answers the INVITE (200, or 183 for early media) — set by the inbound handler. */
+  answerPending: ((opts: { earlyMedia?: boolean }) => Promise<void>) | undefined;
+  /** Inbound: rejects the INVITE before answer (sip:decline, app failure, end of verbs). */
+  rejectPending: ((status: number, reason: string, headers?: Readonly<Record<string, string>>) => void) | undefined;
   /** Set by the placement code: cancels a call that has not been answered yet. */
   cancelPending: ((reason: 'timeout' | 'api' | 'hangup') => void) | undefined;
   private dialog: Dialog | undefined;
@@ -141,7 +147,7 @@ export class Call extends Emitter<CallEvents> implements CallControl {
       fs_sip_address: this.deps.sipAddress,
       ...(this.callerName ? { caller_name: this.callerName } : {}),
       ...(this.parentCallSid ? { parent_call_sid: this.parentCallSid } : {}),
-      ...(this.terminationBy && this.status === 'completed' ? { call_termination_by: this.terminationBy } : {}),
+      ...(this.terminationBy && this.isFinal ? { call_termination_by: this.terminationBy } : {}),
       ...(this.status === 'completed' && duration !== undefined ? { duration } : {}),
       ...(this.isFinal && this.terminationReason ? { termination_reason: this.terminationReason } : {}),
       ...(this.customerData ? { customerData: this.customerData } : {}),
@@ -189,7 +195,9 @@ export class Call extends Emitter<CallEvents> implements CallControl {
   }
 
   /** Ends an unanswered call with a failure status (busy, no-answer, failed). */
-  failed(status: 'failed' | 'busy' | 'no-answer', sipStatus: number, sipReason: string): void {
+  failed(status: 'failed' | 'busy' | 'no-answer', sipStatus: number, sipReason: string, by?: TerminationBy): void {
+    if (this.isFinal) return;
+    this.terminationBy = by;
     this.setStatus(status, sipStatus, sipReason);
     this.release(sipReason);
   }
@@ -222,9 +230,17 @@ export class Call extends Emitter<CallEvents> implements CallControl {
 
   // ---- CallControl ----
 
-  answer(): Promise<void> {
-    // Outbound calls are answered by the callee; inbound answering lives in the inbound handler.
-    return Promise.resolve();
+  /** Inbound: answers (or sends 183 with `earlyMedia`); outbound calls are answered by the callee. */
+  async answer(opts: { earlyMedia?: boolean } = {}): Promise<void> {
+    if (this.answered || this.isFinal || !this.answerPending) return;
+    await this.answerPending(opts);
+  }
+
+  /** Inbound `sip:decline`: rejects the unanswered INVITE with `status`. */
+  decline(status: number, reason: string, headers?: Readonly<Record<string, string>>): void {
+    if (this.answered || this.isFinal) throw new CallError('CALL_WRONG_STATE', 'sip:decline needs an unanswered inbound call');
+    if (!this.rejectPending) throw new CallError('CALL_WRONG_STATE', 'sip:decline applies to inbound calls only');
+    this.rejectPending(status, reason, headers);
   }
 
   async say(text: string, synth: SynthesizerSpec, signal: AbortSignal): Promise<PlayOutcome> {
@@ -275,7 +291,13 @@ export class Call extends Emitter<CallEvents> implements CallControl {
   async hangupWith(reason: string, headers?: Readonly<Record<string, string>>): Promise<void> {
     if (this.isFinal) return;
     if (!this.answered) {
-      this.cancelPending?.('hangup');
+      if (this.rejectPending) {
+        // An app failure before answer → 480 with the reason (contract §2.2); verbs ran out → 603.
+        const failure = this.failureReason;
+        this.rejectPending(failure ? 480 : 603, failure ? 'Temporarily Unavailable' : 'Decline', failure ? { 'X-Reason': failure.slice(0, 200) } : undefined);
+      } else {
+        this.cancelPending?.('hangup');
+      }
       return;
     }
     const dialog = this.dialog;

@@ -5,7 +5,7 @@ import type { MediaEngine } from '../media/index.js';
 import type { UserAgent } from '../sip/index.js';
 import type { TtsRegistry } from '../speech/index.js';
 import type { CdrInput, Store } from '../store/index.js';
-import { Call } from './call.js';
+import { Call, type CallDeps } from './call.js';
 import type { CallStatus } from './control.js';
 import { CallError } from './errors.js';
 import { attemptsFor, placeOutbound, type OutboundRequest } from './outbound.js';
@@ -85,14 +85,7 @@ export class CallManager {
       trunk,
       customerData: init.customerData,
       parentCallSid: init.parentCallSid,
-    }, {
-      clock: this.o.clock,
-      logger: this.o.logger,
-      tts: this.o.tts,
-      searchPath: this.o.searchPath,
-      sipAddress: this.o.sipAddress,
-      alert: (accountSid, callSid, alertType, message, detail) => this.alert(accountSid, callSid, alertType, message, detail),
-    });
+    }, this.callDeps());
     this.track(call);
     init.onCall?.(call);
     let callId: string;
@@ -104,6 +97,32 @@ export class CallManager {
     }
     if (!call.isFinal) call.setStatus('trying', 100, 'Trying');
     return { call, callId };
+  }
+
+  /** A new inbound call (the inbound handler answers or rejects it). */
+  createInbound(init: { accountSid: string; applicationSid: string; from: string; to: string; callerName?: string; trunk?: string; sipCallId: string }): Call {
+    const call = new Call({
+      sid: newSid(), accountSid: init.accountSid, applicationSid: init.applicationSid, direction: 'inbound',
+      from: init.from, to: init.to, callerName: init.callerName, trunk: init.trunk,
+    }, this.callDeps());
+    call.sipCallId = init.sipCallId;
+    this.track(call);
+    return call;
+  }
+
+  get isAccepting(): boolean {
+    return this.accepting;
+  }
+
+  private callDeps(): CallDeps {
+    return {
+      clock: this.o.clock,
+      logger: this.o.logger,
+      tts: this.o.tts,
+      searchPath: this.o.searchPath,
+      sipAddress: this.o.sipAddress,
+      alert: (accountSid, callSid, alertType, message, detail) => this.alert(accountSid, callSid, alertType, message, detail),
+    };
   }
 
   private attempts(accountSid: string, req: OutboundRequest): ReturnType<typeof attemptsFor> {

@@ -119,6 +119,21 @@ export class CallsService {
     return { sid: call.sid, callId };
   }
 
+  /** An inbound call (issue 7): `session:new` with the `sip` object goes out before the call is answered. */
+  async inbound(call: Call, applicationSid: string, sip: Readonly<Record<string, unknown>>): Promise<void> {
+    const app = await this.o.store.applications.get(applicationSid);
+    const secret = await this.o.store.webhookSecrets.get(call.accountSid);
+    const sequence = new CallSequence();
+    const callHook = hookSpec(app?.call_hook);
+    const appJson = app?.app_json ?? undefined;
+    this.attach(call, {
+      statusHook: hookSpec(app?.call_status_hook), callHook, appJson, secret, sequence,
+      defaults: speechDefaults({ from: call.from, to: { type: 'phone' } }, app), envVars: app?.env_vars ?? undefined,
+      startNow: true, sessionFields: { sip },
+    });
+    call.setStatus('trying', 100, 'Trying');
+  }
+
   private async application(accountSid: string, sid: string | undefined): Promise<Application | undefined> {
     if (sid === undefined) return undefined;
     const app = await this.o.store.applications.get(sid);
@@ -152,6 +167,8 @@ export class CallsService {
   private attach(call: Call, a: {
     statusHook?: HookSpec; notifyUrl?: HookSpec; callHook?: HookSpec; appJson?: string | readonly unknown[];
     secret?: string; defaults: ApplicationDefaults; envVars?: Readonly<Record<string, unknown>>; sequence: CallSequence;
+    /** Inbound calls run their application before answer. */
+    startNow?: boolean; sessionFields?: Readonly<Record<string, unknown>>;
   }): void {
     const webhooks = this.timed(call);
     const notifier = new StatusNotifier({
@@ -162,16 +179,18 @@ export class CallsService {
     });
     const live: LiveApp = { notifier };
     this.apps.set(call.sid, live);
+    const start = (): void => {
+      live.handle = startApplication({
+        call, clock: this.o.clock, logger: this.o.logger, webhooks,
+        callHook: a.callHook, appJson: a.appJson, secret: a.secret, defaults: a.defaults, envVars: a.envVars,
+        sequence: a.sequence, onStatusHook: (spec) => notifier.setStatusHook(spec), sessionFields: a.sessionFields,
+      });
+    };
     call.on('status', (info) => {
       notifier.status(info);
-      if (info.call_status === 'in-progress' && !live.handle) {
-        live.handle = startApplication({
-          call, clock: this.o.clock, logger: this.o.logger, webhooks,
-          callHook: a.callHook, appJson: a.appJson, secret: a.secret, defaults: a.defaults, envVars: a.envVars,
-          sequence: a.sequence, onStatusHook: (spec) => notifier.setStatusHook(spec),
-        });
-      }
+      if (info.call_status === 'in-progress' && !live.handle) start();
     });
+    if (a.startNow) start();
     call.on('ended', () => {
       // Keep the app reachable until its last status event is out, then forget it.
       void notifier.idle().then(() => this.apps.delete(call.sid));

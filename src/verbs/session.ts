@@ -38,6 +38,8 @@ export interface StartApplicationOptions {
   /** Share one counter with the status notifier for one sequence across all of a call's webhooks. */
   readonly sequence?: CallSequence;
   readonly newEventId?: () => string;
+  /** Extra `session:new` fields, e.g. the inbound call's `sip` object (contract §2.1). */
+  readonly sessionFields?: Readonly<Record<string, unknown>>;
   /** The redirect verb's `statusHook`. */
   readonly onStatusHook?: (spec: HookSpec) => void;
 }
@@ -53,11 +55,12 @@ export interface ApplicationHandle {
 }
 
 /** `session:new` body (contract §2.1): call info + defaults + env_vars. */
-function sessionNewPayload(call: CallControl, s: SessionSettings, envVars: StartApplicationOptions['envVars']): Record<string, unknown> {
+function sessionNewPayload(call: CallControl, s: SessionSettings, envVars: StartApplicationOptions['envVars'], extra: StartApplicationOptions['sessionFields']): Record<string, unknown> {
   const { vendor, language, voice, label } = s.synthesizer;
   const r = s.recognizer;
   const payload: Record<string, unknown> = {
     ...call.info(),
+    ...extra,
     defaults: { synthesizer: { vendor, language, voice, label }, recognizer: { vendor: r.vendor, language: r.language, label: r.label } },
   };
   if (envVars && Object.keys(envVars).length > 0) payload.env_vars = envVars;
@@ -91,7 +94,7 @@ export function startApplication(opts: StartApplicationOptions): ApplicationHand
     if (setupError !== undefined) throw setupError;
     if (opts.appJson !== undefined) return parseAppJson(opts.appJson, registry);
     if (!base) throw new VerbValidationError('', 'the application has neither call_hook nor app_json');
-    const verbs = await requestor.verbs(base, sessionNewPayload(opts.call, session, opts.envVars));
+    const verbs = await requestor.verbs(base, sessionNewPayload(opts.call, session, opts.envVars, opts.sessionFields));
     if (!verbs) throw new VerbValidationError('', `the call_hook ${base.url} returned no verbs`);
     return verbs;
   };

@@ -40,6 +40,10 @@ export interface AmdTuning {
   readonly releaseDb: number;
   /** Frames under this absolute level are silence (Asterisk's silenceThreshold 256 ≈ −42). */
   readonly minSpeechDbfs: number;
+  /** Frames this far under the greeting's loudest frame are silence (background talkers). */
+  readonly speechRangeDb: number;
+  /** A word this much louder than the greeting so far restarts it (the rest was background). */
+  readonly greetingRestartDb: number;
   /** Fastest rise of the noise floor estimate, in dB per second. */
   readonly floorRiseDbPerS: number;
   /** Beep frequency band. */
@@ -82,8 +86,8 @@ export const DEFAULT_TIMERS: AmdTimers = {
 };
 
 const BALANCED: AmdTuning = {
-  greetingMs: 2300, afterGreetingSilenceMs: 800, minWordMs: 100, betweenWordsSilenceMs: 50, maxWords: 0,
-  maxWordLengthMs: 2000, onsetDb: 10, releaseDb: 6, minSpeechDbfs: -50, floorRiseDbPerS: 2,
+  greetingMs: 2300, afterGreetingSilenceMs: 800, minWordMs: 60, betweenWordsSilenceMs: 50, maxWords: 0,
+  maxWordLengthMs: 2000, onsetDb: 10, releaseDb: 6, minSpeechDbfs: -50, speechRangeDb: 20, greetingRestartDb: 8, floorRiseDbPerS: 2,
   beepMinHz: 400, beepMaxHz: 2100, beepMinMs: 160, beepMaxMs: 4000, beepCompletionMs: 1000,
   detectFax: true, detectSit: true,
 };
@@ -136,7 +140,7 @@ function sub(o: Obj, key: string): Obj {
 
 const NUMERIC_TUNING = [
   'greetingMs', 'afterGreetingSilenceMs', 'minWordMs', 'betweenWordsSilenceMs', 'maxWords', 'maxWordLengthMs', 'onsetDb',
-  'releaseDb', 'floorRiseDbPerS', 'beepMinHz', 'beepMaxHz', 'beepMinMs', 'beepMaxMs', 'beepCompletionMs',
+  'releaseDb', 'speechRangeDb', 'greetingRestartDb', 'floorRiseDbPerS', 'beepMinHz', 'beepMaxHz', 'beepMinMs', 'beepMaxMs', 'beepCompletionMs',
 ] as const;
 
 function resolveTuning(base: AmdTuning, t: Obj): AmdTuning {

@@ -3,7 +3,10 @@
  * voiced when its level is far enough above the noise floor; voiced runs of at least
  * `minWordMs`, separated by at least `betweenWordsSilenceMs` of silence, are words. The floor is
  * the quietest frame of the last 2 s, allowed to rise only slowly so that a long sound (music, a
- * greeting without pauses) is not taken for the floor. Times are ms since answer.
+ * greeting without pauses) is not taken for the floor. Frames more than `speechRangeDb` under the
+ * greeting's loudest frame are silence too, so that background talkers do not extend a greeting;
+ * a word `greetingRestartDb` louder than everything before restarts the greeting (what came
+ * before was background). Times are ms since answer.
  */
 import type { AmdSegment } from './events.js';
 import type { AmdTuning } from './params.js';
@@ -18,10 +21,15 @@ export class Segmenter {
   readonly #levels = new Float32Array(FLOOR_WINDOW);
   #count = 0;
   #floor = -120;
+  #minFloor = -120;
+  readonly #quiet = new Float32Array(FLOOR_WINDOW);
+  readonly #sorted = new Float32Array(FLOOR_WINDOW);
+  #quietCount = 0;
   #runStart = 0;
   #runMs = 0;
   #runCounted = false;
   #gapMs = Infinity;
+  #runPeakDb = -120;
   readonly #segments: AmdSegment[] = [];
   /** Start of the first word, once there is one. */
   onsetMs: number | undefined;
@@ -30,6 +38,10 @@ export class Segmenter {
   words = 0;
   longestWordMs = 0;
   speechMs = 0;
+  /** The loudest frame of the greeting's words (dBFS). */
+  peakDb = -120;
+  /** How often the greeting was found to be background and restarted. */
+  restarts = 0;
   /** Whether the last frame was voiced. */
   voiced = false;
   /** The current voiced run, once it counts as a word. */
@@ -49,8 +61,10 @@ export class Segmenter {
     const t = this.#t;
     const inRun = this.#runMs > 0 && this.#gapMs < t.betweenWordsSilenceMs;
     const margin = inRun ? t.releaseDb : t.onsetDb;
-    this.voiced = !tonal && levelDb > t.minSpeechDbfs && levelDb > this.#floor + margin;
+    const gate = Math.max(t.minSpeechDbfs, this.#floor + margin, this.peakDb - t.speechRangeDb);
+    this.voiced = !tonal && levelDb > gate;
     if (!this.voiced) {
+      if (!tonal && this.#gapMs >= Number(process.env.AMD_GAP ?? 0)) this.#noteUnvoiced(levelDb);
       this.#gapMs += frameMs;
       if (this.#gapMs >= t.betweenWordsSilenceMs) this.currentWordMs = 0;
       return;
@@ -59,17 +73,22 @@ export class Segmenter {
     if (!inRun) {
       this.#runStart = atMs;
       this.#runCounted = false;
+      this.#runPeakDb = -120;
     }
     this.#gapMs = 0;
     this.#runMs = end - this.#runStart;
+    if (levelDb > this.#runPeakDb) this.#runPeakDb = levelDb;
     if (!this.#runCounted && this.#runMs >= t.minWordMs) {
       this.#runCounted = true;
+      // Much louder than all before: what came before was background (other talkers), not the greeting.
+      if (this.words > 0 && this.#runPeakDb > this.peakDb + t.greetingRestartDb) this.#restart();
       this.words++;
       this.onsetMs ??= this.#runStart;
       this.speechMs += this.#runMs - frameMs;
       this.#addSpeech(this.#runStart);
     }
     if (this.#runCounted) {
+      if (levelDb > this.peakDb) this.peakDb = levelDb;
       this.speechMs += frameMs;
       this.lastSpeechEndMs = end;
       this.currentWordMs = this.#runMs;
@@ -77,6 +96,15 @@ export class Segmenter {
       const last = this.#segments[this.#segments.length - 1];
       if (last?.kind === 'speech') this.#segments[this.#segments.length - 1] = { ...last, end_ms: end };
     }
+  }
+
+  #restart(): void {
+    this.words = 0;
+    this.onsetMs = undefined;
+    this.speechMs = 0;
+    this.longestWordMs = 0;
+    this.restarts++;
+    this.#segments.length = 0;
   }
 
   /** Speech and silence segments up to `nowMs`. */
@@ -97,12 +125,30 @@ export class Segmenter {
     segs.push({ kind: 'speech', start_ms: startMs, end_ms: startMs });
   }
 
+  /**
+   * The floor is the median level of the last 2 s of unvoiced frames (babble and other
+   * fluctuating noise sit around it, not 10 dB over it), but never under the quietest frame of
+   * the last 2 s, which rises at most `floorRiseDbPerS` (so a sudden steady noise is learnt).
+   */
   #trackFloor(db: number, frameMs: number): void {
     const w = FLOOR_WINDOW;
     this.#levels[this.#count++ % w] = db;
     let min = Infinity;
     for (let i = 0; i < Math.min(this.#count, w); i++) if (this.#levels[i] < min) min = this.#levels[i];
-    if (this.#count === 1 || min <= this.#floor) this.#floor = min;
-    else this.#floor = Math.min(min, this.#floor + (this.#t.floorRiseDbPerS * frameMs) / 1000);
+    if (this.#count === 1 || min <= this.#minFloor) this.#minFloor = min;
+    else this.#minFloor = Math.min(min, this.#minFloor + (this.#t.floorRiseDbPerS * frameMs) / 1000);
+    const n = Math.min(this.#quietCount, w);
+    if (n === 0) {
+      this.#floor = this.#minFloor;
+      return;
+    }
+    this.#sorted.set(this.#quiet.subarray(0, n));
+    const sorted = this.#sorted.subarray(0, n).sort();
+    const q = Number(process.env.AMD_Q ?? 0.5);
+    this.#floor = Math.max(this.#minFloor, sorted[Math.floor(q * (n - 1))]);
+  }
+
+  #noteUnvoiced(db: number): void {
+    this.#quiet[this.#quietCount++ % FLOOR_WINDOW] = db;
   }
 }

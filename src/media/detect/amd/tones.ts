@@ -34,7 +34,7 @@ const CED_HZ = 2100;
 const FAX_TOLERANCE_HZ = 30;
 const CED_MIN_MS = 1500;
 /** Before speech, a possible first SIT segment or CNG burst is held this long for its sequel. */
-const SIT_HOLD_MS = 400;
+const SIT_HOLD_MS = 300;
 const CNG_HOLD_MS = 4800;
 const MIN_PURITY = 0.85;
 const MIN_TONE_DBFS = -45;
@@ -80,10 +80,10 @@ export class ToneTracker {
     return out;
   }
 
-  /** Releases a held tone whose sequel did not come: it was a beep after all. */
+  /** Releases a held tone whose sequel did not come (no tone going on): it was a beep after all. */
   tick(nowMs: number, out: ToneFinding[]): void {
     const h = this.#held;
-    if (!h || nowMs < h.until) return;
+    if (!h || nowMs < h.until || this.#active !== undefined) return;
     this.#held = undefined;
     h.rec.kind = 'beep';
     if (h.rec.endMs !== undefined) out.push({ kind: 'beep', hz: h.rec.hz, startMs: h.rec.startMs, endMs: h.rec.endMs });

@@ -1,0 +1,185 @@
+import type { Clock } from '../kernel/clock.js';
+import { randomHex } from '../kernel/ids.js';
+import type { Logger } from '../kernel/logger.js';
+import type { MediaEngine } from '../media/index.js';
+import { createAnswer, parseSdp, serializeSdp } from '../sdp/index.js';
+import { createChallenge, getHeader, verifyAuthorization, type IncomingInvite, type SipHeader } from '../sip/index.js';
+import type { Store, VoipCarrier } from '../store/index.js';
+import type { Call } from './call.js';
+import { InboundGatewayIndex } from './inbound-auth.js';
+import type { CallManager } from './manager.js';
+
+/** Where an accepted inbound call goes. */
+export interface InboundRoute {
+  readonly accountSid: string;
+  readonly applicationSid: string;
+  readonly carrier: VoipCarrier;
+  /** The dialled number, as the Request-URI carried it. */
+  readonly number: string;
+}
+
+/** The `sip` object of an inbound `session:new` (contract §2.1). */
+export interface InboundSip {
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+  readonly method: string;
+  readonly uri: string;
+  readonly calledNumber: string;
+  readonly callingNumber: string;
+  readonly source_address: string;
+  readonly source_port: number;
+  readonly protocol: string;
+}
+
+export interface InboundOptions {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly store: Store;
+  readonly media: MediaEngine;
+  readonly calls: CallManager;
+  readonly publicAddress: string;
+  /** Runs the application of a new inbound call (before it is answered). */
+  readonly onCall: (call: Call, route: InboundRoute, sip: InboundSip) => void;
+}
+
+type Decision = { readonly reject: number; readonly reason: string; readonly headers?: SipHeader[] } | { readonly route: InboundRoute };
+
+const NONCE_TTL_MS = 5 * 60_000;
+
+/**
+ * Inbound INVITEs (issue 7): accepted only from a carrier's inbound gateway address (any port)
+ * or with the digest credentials of a carrier; the dialled number picks the application.
+ * 403 unknown source, 404 unknown number, 488 no common codec, 480 no application.
+ */
+export class InboundHandler {
+  private readonly gateways: InboundGatewayIndex;
+  private readonly nonces = new Map<string, number>();
+
+  constructor(private readonly o: InboundOptions) {
+    this.gateways = new InboundGatewayIndex(o.store, () => o.clock.now());
+  }
+
+  handle(inv: IncomingInvite): void {
+    this.decide(inv).then((d) => {
+      if ('reject' in d) {
+        inv.reject(d.reject, { reason: d.reason, headers: d.headers });
+        return;
+      }
+      this.accept(inv, d.route);
+    }).catch((e: unknown) => {
+      this.o.logger.error('inbound call failed', { err: e instanceof Error ? e : String(e) });
+      inv.reject(500, { reason: 'Server Internal Error' });
+    });
+  }
+
+  private async decide(inv: IncomingInvite): Promise<Decision> {
+    const req = inv.request;
+    const carriers = await this.gateways.carriersFor(inv.source.address);
+    let carrier: VoipCarrier | undefined;
+    const dialled = 'user' in req.uri && req.uri.user ? decodeURIComponent(req.uri.user) : 'number' in req.uri ? req.uri.number : '';
+    const num = dialled ? await this.o.store.phoneNumbers.findByNumber(dialled) : undefined;
+    if (carriers.length > 0) {
+      carrier = carriers.find((c) => c.voip_carrier_sid === num?.voip_carrier_sid) ?? carriers[0];
+    } else {
+      const auth = await this.digest(inv);
+      if ('reject' in auth) return auth;
+      carrier = auth.carrier;
+    }
+    if (!num || !num.account_sid) return { reject: 404, reason: 'Not Found' };
+    if (carrier.account_sid !== null && carrier.account_sid !== num.account_sid) return { reject: 404, reason: 'Not Found' };
+    const applicationSid = num.application_sid ?? carrier.application_sid;
+    if (!applicationSid) return { reject: 480, reason: 'Temporarily Unavailable', headers: [{ name: 'X-Reason', value: 'no application for this number' }] };
+    if (!this.offerAcceptable(req.body.toString())) return { reject: 488, reason: 'Not Acceptable Here' };
+    return { route: { accountSid: num.account_sid, applicationSid, carrier, number: dialled } };
+  }
+
+  /** RFC 3261 §22.4 / RFC 8760: a carrier that authenticates with digest instead of its address. */
+  private async digest(inv: IncomingInvite): Promise<{ carrier: VoipCarrier } | { reject: number; reason: string; headers?: SipHeader[] }> {
+    const all = (await this.o.store.voipCarriers.list({})).filter((c) => c.is_active && c.inbound_auth_username && c.inbound_auth_password);
+    if (all.length === 0) return { reject: 403, reason: 'Forbidden' };
+    const realm = this.o.publicAddress;
+    const creds = getHeader(inv.request, 'Authorization');
+    if (creds) {
+      const now = this.o.clock.now();
+      for (const c of all) {
+        const ok = verifyAuthorization(creds, {
+          method: 'INVITE', realm,
+          password: (u) => (u === c.inbound_auth_username ? c.inbound_auth_password ?? undefined : undefined),
+          nonceValid: (n) => (this.nonces.get(n) ?? -Infinity) > now - NONCE_TTL_MS,
+        });
+        if (ok) return { carrier: c };
+      }
+      return { reject: 403, reason: 'Forbidden' };
+    }
+    const nonce = randomHex(16);
+    this.nonces.set(nonce, this.o.clock.now());
+    for (const [n, at] of this.nonces) if (at < this.o.clock.now() - NONCE_TTL_MS) this.nonces.delete(n);
+    return { reject: 401, reason: 'Unauthorized', headers: [{ name: 'WWW-Authenticate', value: createChallenge({ realm, nonce, algorithm: 'MD5', qop: ['auth'] }) }] };
+  }
+
+  private offerAcceptable(body: string): boolean {
+    try {
+      return createAnswer(parseSdp(body), { publicAddress: this.o.publicAddress, port: 9 }).ok;
+    } catch {
+      return false;
+    }
+  }
+
+  private accept(inv: IncomingInvite, route: InboundRoute): void {
+    const req = inv.request;
+    const from = 'user' in req.from.uri && req.from.uri.user ? decodeURIComponent(req.from.uri.user) : '';
+    const call = this.o.calls.createInbound({ accountSid: route.accountSid, applicationSid: route.applicationSid, from, to: route.number, callerName: req.from.displayName, trunk: route.carrier.name, sipCallId: req.callId });
+    call.answerPending = (opts) => this.answer(call, inv, opts.earlyMedia === true);
+    call.rejectPending = (status, reason, headers) => {
+      inv.reject(status, { reason, headers: Object.entries(headers ?? {}).map(([name, value]) => ({ name, value })) });
+      call.failed(status === 486 || status === 600 || status === 603 ? 'busy' : 'failed', status, reason, 'jambonz');
+    };
+    inv.on('cancelled', () => call.failed('no-answer', 487, 'Request Terminated', 'caller'));
+    inv.progress(180);
+    call.timeline.add('invite-received', { from: `${inv.source.address}:${inv.source.port}`, carrier: route.carrier.name });
+    this.o.onCall(call, route, sipObject(inv, route.number, from));
+  }
+
+  /** Creates the RTP session, answers the offer, and sends 183 (early media) or 200. */
+  private async answer(call: Call, inv: IncomingInvite, early: boolean): Promise<void> {
+    let media = call.mediaSession;
+    let sdp = call.localSdp;
+    if (!media || !sdp) {
+      media = await this.o.media.createSession({ id: call.sid });
+      call.attachMedia(media);
+      const r = createAnswer(parseSdp(inv.request.body.toString()), { publicAddress: this.o.publicAddress, port: media.localPort });
+      if (!r.ok) throw r.error;
+      media.setRemote({ address: r.media.remoteAddress, port: r.media.remotePort, codec: r.media.codec, payloadType: r.media.payloadType, dtmfPayloadType: r.media.dtmfPayloadType });
+      media.setDirection(r.media.direction);
+      sdp = serializeSdp(r.answer);
+      call.localSdp = sdp;
+    }
+    if (call.isFinal || inv.done && !inv.answered) return;
+    if (early) {
+      inv.progress(183, { body: sdp, contentType: 'application/sdp' });
+      call.timeline.add('early-media');
+      return;
+    }
+    const dialog = inv.accept({ body: sdp, contentType: 'application/sdp' });
+    call.answeredWith(dialog);
+  }
+}
+
+function sipObject(inv: IncomingInvite, calledNumber: string, callingNumber: string): InboundSip {
+  const req = inv.request;
+  const headers: Record<string, string> = {};
+  for (const h of req.headers) {
+    const k = h.name.toLowerCase();
+    headers[k] = headers[k] ? `${headers[k]}, ${h.value}` : h.value;
+  }
+  return {
+    headers, body: req.body.toString(), method: req.method, uri: inviteUri(inv), calledNumber, callingNumber,
+    source_address: inv.source.address, source_port: inv.source.port, protocol: inv.source.transport,
+  };
+}
+
+function inviteUri(inv: IncomingInvite): string {
+  const u = inv.request.uri;
+  if ('host' in u) return `${u.scheme}:${u.user ? `${u.user}@` : ''}${u.host}${u.port ? `:${u.port}` : ''}`;
+  return 'number' in u ? `tel:${u.number}` : `${u.scheme}:${u.opaque}`;
+}

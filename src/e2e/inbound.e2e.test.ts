@@ -1,0 +1,111 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startSipp } from '../testkit/sipp.js';
+import { freePort } from '../testkit/ports.js';
+import { decodeG711, startRtpCapture } from '../testkit/rtp-capture.js';
+import { eventually, startHookServer, startTestGateway, type TestGateway } from '../testkit/gateway.js';
+import { tones, wavBytes, zeroCrossingHz } from '../testkit/audio.js';
+
+const NUMBER = '+4930999000';
+
+async function provision(t: TestGateway, hooks: string): Promise<{ accountSid: string; carrierSid: string }> {
+  const acc = await t.api('POST', '/v1/Accounts', { name: 'inbound account' });
+  const accountSid = (acc.body as { sid: string }).sid;
+  const app = await t.api('POST', '/v1/Applications', { name: 'ivr', account_sid: accountSid, call_hook: `${hooks}/app`, call_status_hook: `${hooks}/status` });
+  const carrier = await t.api('POST', '/v1/VoipCarriers', { name: 'ingress', account_sid: accountSid });
+  const carrierSid = (carrier.body as { sid: string }).sid;
+  const num = await t.api('POST', '/v1/PhoneNumbers', { number: NUMBER, account_sid: accountSid, application_sid: (app.body as { sid: string }).sid, voip_carrier_sid: carrierSid });
+  assert.equal(num.status, 201, JSON.stringify(num.body));
+  return { accountSid, carrierSid };
+}
+
+test('issue 7: inbound calls — 403 from an unknown address, 404 unknown number, 488 no common codec, 480 failing app; a known carrier reaches the app before answer', async () => {
+  const t = await startTestGateway();
+  let mode = 'say';
+  const tonePath = join(t.dataDir, 'tone.wav');
+  writeFileSync(tonePath, wavBytes(tones([1000], 1200, 12000)));
+  const hooks = await startHookServer({
+    '/app': () => (mode === 'fail' ? 500 : mode === 'tone' ? [{ verb: 'play', url: tonePath }, { verb: 'hangup' }] : [{ verb: 'say', text: 'Welcome to the gateway.' }, { verb: 'hangup' }]),
+  });
+  const target = `127.0.0.1:${t.gw.sipPort}`;
+  const dial = async (scenario: string, number: string) => {
+    const s = await startSipp({ scenario, target, extra: ['-s', number.replace('+', '')], timeoutSeconds: 20 });
+    return s;
+  };
+  try {
+    const p = await provision(t, hooks.url);
+    // Only 10.9.9.9 is an inbound gateway so far: loopback is an unknown source.
+    await t.api('POST', '/v1/SipGateways', { voip_carrier_sid: p.carrierSid, ipv4: '10.9.9.9', netmask: 32, inbound: true, outbound: false });
+    let r = await (await dial('uac_expect_403.xml', NUMBER)).done;
+    assert.equal(r.successful, 1, `403 expected: ${r.errors}`);
+    assert.equal(hooks.seen.length, 0, 'nothing else happens');
+
+    await t.api('POST', '/v1/SipGateways', { voip_carrier_sid: p.carrierSid, ipv4: '127.0.0.0', netmask: 8, inbound: true, outbound: false });
+    r = await (await dial('uac_expect_404.xml', '+4930999111')).done;
+    assert.equal(r.successful, 1, `404 expected: ${r.errors}`);
+    r = await (await dial('uac_expect_488.xml', NUMBER)).done;
+    assert.equal(r.successful, 1, `488 expected: ${r.errors}`);
+
+    mode = 'fail';
+    r = await (await dial('uac_expect_480.xml', NUMBER)).done;
+    assert.equal(r.successful, 1, `480 expected: ${r.errors}`);
+    assert.match(r.messages, /^X-Reason: webhook-failure/m);
+    const alerts = await t.api('GET', `/v1/Accounts/${p.accountSid}/Alerts`);
+    assert.ok((alerts.body as { data: Array<{ alert_type: string }> }).data.some((a) => a.alert_type === 'webhook-failure'));
+
+    mode = 'say';
+    hooks.seen.length = 0;
+    r = await (await dial('uac_wait_bye.xml', NUMBER)).done;
+    assert.equal(r.successful, 1, r.errors);
+    const sessionNew = hooks.seen.find((h) => h.path === '/app');
+    assert.ok(sessionNew);
+    assert.equal(sessionNew.json.direction, 'inbound');
+    assert.equal(sessionNew.json.call_status, 'trying', 'session:new goes out before answer');
+    assert.equal(sessionNew.json.to, NUMBER.slice(1), 'the number as dialled');
+    assert.equal(sessionNew.json.from, '+4915112345678');
+    const sip = sessionNew.json.sip as { headers: Record<string, string>; source_address: string; uri: string };
+    assert.equal(sip.headers['x-customer-id'], '42');
+    assert.equal(sip.source_address, '127.0.0.1');
+    assert.match(sip.uri, /^sip:4930999000@/);
+    const statuses = hooks.seen.filter((h) => h.path === '/status').map((h) => h.json.call_status);
+    await eventually(() => hooks.seen.some((h) => h.path === '/status' && h.json.call_status === 'completed'), 5000, 'completed');
+    assert.deepEqual(hooks.seen.filter((h) => h.path === '/status').map((h) => h.json.call_status), ['trying', 'in-progress', 'completed'], statuses.join());
+  } finally {
+    await hooks.close();
+    await t.close();
+  }
+});
+
+test('issue 3 acceptance 4: a peer that offers only PCMA is answered with PCMA and hears a correct 1 kHz tone', async () => {
+  const t = await startTestGateway();
+  const tonePath = join(t.dataDir, 'tone.wav');
+  writeFileSync(tonePath, wavBytes(tones([1000], 1200, 12000)));
+  const hooks = await startHookServer({ '/app': () => [{ verb: 'play', url: tonePath }, { verb: 'hangup' }] });
+  try {
+    const p = await provision(t, hooks.url);
+    await t.api('POST', '/v1/SipGateways', { voip_carrier_sid: p.carrierSid, ipv4: '127.0.0.1', inbound: true, outbound: false });
+    // The capture must be running before sipp dials.
+    const mediaPort = await freePort();
+    const capture = await startRtpCapture(mediaPort);
+    const sipp = await startSipp({ scenario: 'uac_wait_bye_pcma.xml', target: `127.0.0.1:${t.gw.sipPort}`, mediaPort, extra: ['-s', NUMBER.slice(1)], timeoutSeconds: 20 });
+    const r = await sipp.done;
+    assert.equal(r.successful, 1, r.errors);
+    const ok = r.messages.split(/-{10,}/).find((b) => /SIP\/2.0 200 OK/.test(b) && /m=audio/.test(b)) ?? '';
+    assert.match(ok, /m=audio \d+ RTP\/AVP 8( 101)?\r?\n/);
+    const packets = await capture.stop();
+    assert.ok(packets.length > 40);
+    assert.ok(packets.every((pk) => pk.payloadType === 8 || pk.payloadType === 101), 'only PCMA on the wire');
+    const pcm = decodeG711(packets);
+    const loud = pcm.filter((s) => Math.abs(s) > 3000).length;
+    assert.ok(loud > 4000, `tone heard (${loud} loud samples)`);
+    let start = 0;
+    while (start < pcm.length && Math.abs(pcm[start]) < 3000) start++;
+    const hz = zeroCrossingHz(pcm.subarray(start + 800, start + 8000));
+    assert.ok(Math.abs(hz - 1000) <= 10, `${hz.toFixed(1)} Hz`);
+  } finally {
+    await hooks.close();
+    await t.close();
+  }
+});
