@@ -109,7 +109,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const corpus = existsSync(join(o.dir, 'labels.json'))
     ? JSON.parse(readFileSync(join(o.dir, 'labels.json'), 'utf8'))
     : await buildCorpus({ outDir: o.dir, log: (m) => console.error(m) });
-  const params = resolveAmdParams({ preset: o.preset });
+  const params = resolveAmdParams({ preset: o.preset, ...JSON.parse(process.env.AMD_JSON ?? '{}') });
   const t0 = Date.now();
   let audioS = 0;
   const results = [];
