@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/logger.js';
+import type { RegistrationStatusProvider } from '../call/registrations.js';
 import type { Store } from '../store/index.js';
 import { createAuthenticator } from './auth.js';
 import { errorHandler } from './errors.js';
@@ -28,6 +29,8 @@ export interface ApiDeps {
   readonly rateLimit?: RateLimitOptions;
   /** Largest accepted request body in bytes (default 1 MiB); larger ones get 413. */
   readonly bodyLimit?: number;
+  /** Carrier registrations, shown as `register_status` on carrier reads (optional). */
+  readonly registrations?: RegistrationStatusProvider;
 }
 
 const RESOURCES: readonly ApiPlugin[] = [accountRoutes, apiKeyRoutes, applicationRoutes, phoneNumberRoutes, carrierRoutes, gatewayRoutes];
@@ -71,7 +74,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     const ok = deps.isReady();
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'starting' });
   });
-  const routeDeps: RouteDeps = { store: deps.store, clock, logger: log };
+  const routeDeps: RouteDeps = { store: deps.store, clock, logger: log, ...(deps.registrations ? { registrations: deps.registrations } : {}) };
   app.register(
     async (scope) => {
       scope.addHook('onRequest', createAuthenticator({ store: deps.store, clock, logger: log, rateLimit: deps.rateLimit }));

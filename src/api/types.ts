@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
 import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/logger.js';
+import type { RegistrationStatusProvider } from '../call/registrations.js';
 import type { Store } from '../store/index.js';
 
 /** The Fastify instance every resource plugin receives: TypeBox schemas type the handlers. */
@@ -12,6 +13,8 @@ export interface RouteDeps {
   readonly store: Store;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Carrier registration status for `register_status` (absent: always null). */
+  readonly registrations?: RegistrationStatusProvider;
 }
 
 /**

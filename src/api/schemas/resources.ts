@@ -146,8 +146,18 @@ const carrierFields = {
   trunk_type: Type.Union([Type.Literal('static_ip'), Type.Literal('auth'), Type.Literal('reg')]),
   is_default: Type.Boolean({ description: "the account's default trunk for calls that name none" }),
 };
-export const CarrierCreate = Type.Composite([Type.Object({ name: carrierFields.name }), Type.Partial(Type.Object(carrierFields))], strict);
-export const CarrierUpdate = Type.Partial(Type.Object(carrierFields), strict);
+/** Clients that PUT back what they read send `register_status` too: accepted and ignored. */
+const carrierWritable = { ...carrierFields, register_status: Type.Unknown({ description: 'read-only: ignored on write' }) };
+export const CarrierCreate = Type.Composite([Type.Object({ name: carrierFields.name }), Type.Partial(Type.Object(carrierWritable))], strict);
+export const CarrierUpdate = Type.Partial(Type.Object(carrierWritable), strict);
+/** Read-only: the carrier's registration (null when it does not require one). */
+export const RegisterStatusOut = Nullable(Type.Object({
+  status: Type.Union([Type.Literal('unregistered'), Type.Literal('registering'), Type.Literal('registered'), Type.Literal('failed')]),
+  sip_status: Nullable(Type.Integer({ description: 'status of the last final response to REGISTER (408/503 when none came)' })),
+  reason: Nullable(Type.String()),
+  expires_at: Nullable(Type.String({ description: 'when the registrar drops the binding unless refreshed (ISO 8601)' })),
+  last_registered_at: Nullable(Type.String({ description: 'last successful REGISTER (ISO 8601)' })),
+}, { description: 'read-only registration status; null when requires_register is false' }));
 const CARRIER_FLAGS = ['e164_leading_plus', 'requires_register', 'register_public_ip_in_contact', 'is_active', 'is_default'];
 export const CarrierOut = Type.Object({
   voip_carrier_sid: Type.String(),
@@ -161,6 +171,7 @@ export const CarrierOut = Type.Object({
   trunk_type: Type.String(),
   register_password: Nullable(Type.String({ description: 'masked: never returned after creation' })),
   inbound_auth_password: Nullable(Type.String({ description: 'masked: never returned after creation' })),
+  register_status: RegisterStatusOut,
   created_at: Type.String(),
 });
 
