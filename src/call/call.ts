@@ -5,7 +5,7 @@ import { fileSource, lazyPcmSource, parseDtmfInfo, urlSource, type RtpSession } 
 import type { Dialog, SipHeader } from '../sip/index.js';
 import type { TtsRegistry } from '../speech/index.js';
 import type {
-  CallControl, CallDirection, CallInfo, CallStatus, PlayOutcome, SipRequestInit, SynthesizerSpec, TerminationBy,
+  CallControl, CallDirection, CallInfo, CallStatus, ChildLeg, ChildLegInit, PlayOutcome, ReferOutcome, SipRequestInit, SynthesizerSpec, TerminationBy,
 } from './control.js';
 import { CallError } from './errors.js';
 import { Timeline } from './timeline.js';
@@ -39,11 +39,39 @@ export type CallEvents = {
   status: [info: CallInfo];
   /** The call is over; its resources are released. */
   ended: [call: Call];
+  /** A `dial` placed a child leg (its status events go to this call's status hook). */
+  child: [child: Call];
+  /** An event for notifyUrl (transfer results, AMD). */
+  notify: [event: string, fields: Readonly<Record<string, unknown>>];
 };
 
 const FINAL: ReadonlySet<CallStatus> = new Set(['completed', 'failed', 'busy', 'no-answer']);
 
 /** Headers never copied from a hook's `headers` object onto SIP messages (we own them). */
+/** The ChildLeg view of a child call. */
+function childLeg(child: Call): ChildLeg {
+  const outcome = new Promise<{ answered: boolean; status: CallStatus; sipStatus: number }>((resolve) => {
+    const check = (): boolean => {
+      if (child.answered) resolve({ answered: true, status: 'in-progress', sipStatus: 200 });
+      else if (child.isFinal) resolve({ answered: false, status: child.status, sipStatus: child.sipStatus });
+      else return false;
+      return true;
+    };
+    if (!check()) {
+      const off = child.on('status', () => {
+        if (check()) off();
+      });
+    }
+  });
+  return {
+    sid: child.sid,
+    info: () => child.info(),
+    outcome,
+    endedSignal: child.endedSignal,
+    hangup: () => child.hangupWith('dial ended'),
+  };
+}
+
 function toSipHeaders(h: Readonly<Record<string, string>> | undefined): SipHeader[] {
   return Object.entries(h ?? {}).map(([name, value]) => ({ name, value: String(value) }));
 }
@@ -84,6 +112,8 @@ export class Call extends Emitter<CallEvents> implements CallControl {
   answerPending: ((opts: { earlyMedia?: boolean }) => Promise<void>) | undefined;
   /** Inbound: rejects the INVITE before answer (sip:decline, app failure, end of verbs). */
   rejectPending: ((status: number, reason: string, headers?: Readonly<Record<string, string>>) => void) | undefined;
+  /** Set by the call manager: places a child leg for `dial`. */
+  dialer: ((parent: Call, init: ChildLegInit, onCall: (child: Call) => void) => Promise<Call>) | undefined;
   /** Set by the placement code: cancels a call that has not been answered yet. */
   cancelPending: ((reason: 'timeout' | 'api' | 'hangup') => void) | undefined;
   private dialog: Dialog | undefined;
@@ -310,6 +340,73 @@ export class Call extends Emitter<CallEvents> implements CallControl {
     if (!this.dialog || this.isFinal) throw new CallError('CALL_WRONG_STATE', 'sip:request needs an answered call');
     const res = await this.dialog.request(method.toUpperCase(), { body: init.body, contentType: init.contentType, headers: toSipHeaders(init.headers) });
     return { status: res.status, reason: res.reason };
+  }
+
+  async placeChild(init: ChildLegInit): Promise<ChildLeg> {
+    if (!this.dialer) throw new CallError('CALL_WRONG_STATE', 'this call cannot dial');
+    // 'child' goes out before the leg's first status, so its listeners see every event.
+    const child = await this.dialer(this, init, (c) => this.emit('child', c));
+    // The parent going away takes its unanswered or bridged children with it.
+    const stop = (): void => { void child.hangupWith('parent call ended'); };
+    this.ended.signal.addEventListener('abort', stop, { once: true });
+    child.endedSignal.addEventListener('abort', () => this.ended.signal.removeEventListener('abort', stop), { once: true });
+    return childLeg(child);
+  }
+
+  bridgeTo(leg: ChildLeg): void {
+    const other = this.bridgeable(leg.sid);
+    const mine = this.requireMedia();
+    const theirs = other?.mediaSession;
+    if (!theirs) throw new CallError('CALL_WRONG_STATE', 'the child leg has no media');
+    mine.bridge(theirs);
+    this.timeline.add('bridged', { with: leg.sid });
+    other.endedSignal.addEventListener('abort', () => {
+      if (!mine.closed) mine.unbridge();
+      this.timeline.add('unbridged', { with: leg.sid });
+    }, { once: true });
+  }
+
+  /** Child legs this call placed, by sid (set by the call manager). */
+  bridgeable: (sid: string) => Call | undefined = () => undefined;
+
+  async refer(referTo: string, init: { referredBy?: string; headers?: Readonly<Record<string, string>> }, onNotify: (sipStatus: number) => void, signal: AbortSignal): Promise<ReferOutcome> {
+    const dialog = this.dialog;
+    if (!dialog || this.isFinal) throw new CallError('CALL_WRONG_STATE', 'sip:refer needs an answered call');
+    let finalStatus: number | undefined;
+    let settle: (() => void) | undefined;
+    const finished = new Promise<void>((r) => { settle = r; });
+    const off = dialog.on('notify', (req) => {
+      const m = /^SIP\/2\.0\s+(\d{3})/m.exec(req.body.toString());
+      if (!m) return;
+      const code = Number(m[1]);
+      onNotify(code);
+      if (code >= 200) {
+        finalStatus = code;
+        settle?.();
+      }
+    });
+    const headers: Record<string, string> = { 'Refer-To': `<${referTo}>`, ...(init.referredBy ? { 'Referred-By': `<${init.referredBy}>` } : {}), ...(init.headers ?? {}) };
+    this.timeline.add('refer-sent', { refer_to: referTo });
+    try {
+      const res = await dialog.request('REFER', { headers: toSipHeaders(headers) });
+      this.timeline.add('refer-response', { status: res.status });
+      if (res.status >= 300) return { referStatus: res.status };
+      // RFC 3515 §2.4.5: NOTIFYs carry the progress as message/sipfrag; wait for a final one (15 s at most).
+      const timer = this.deps.clock.setTimer(15_000, () => settle?.());
+      const abort = (): void => settle?.();
+      signal.addEventListener('abort', abort, { once: true });
+      this.ended.signal.addEventListener('abort', abort, { once: true });
+      await finished;
+      timer.cancel();
+      return { referStatus: res.status, finalStatus };
+    } finally {
+      off();
+    }
+  }
+
+  notifyEvent(event: string, fields: Readonly<Record<string, unknown>>): void {
+    this.timeline.add('event', { event });
+    this.emit('notify', event, fields);
   }
 
   /** PUT mute_status: stop (or resume) sending our audio; the far end's audio still arrives. */

@@ -53,6 +53,48 @@ export interface PlayOutcome {
   readonly interrupted: boolean;
 }
 
+/** A `dial` target (contract §1.1 Target object). */
+export interface DialTarget {
+  readonly type: 'phone' | 'sip' | 'user';
+  readonly number?: string;
+  readonly sipUri?: string;
+  readonly name?: string;
+  readonly trunk?: string;
+  readonly auth?: { readonly username: string; readonly password: string };
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface ChildLegInit {
+  readonly target: DialTarget;
+  readonly callerId?: string;
+  readonly callerName?: string;
+  /** Ring timeout, seconds. */
+  readonly timeout: number;
+  readonly timeLimit?: number;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly customerData?: Readonly<Record<string, unknown>>;
+}
+
+/** A call placed by `dial` on behalf of this call (its `parent_call_sid`). */
+export interface ChildLeg {
+  readonly sid: string;
+  info(): CallInfo;
+  /** Settles when the leg is answered, or with its failure. */
+  readonly outcome: Promise<{ readonly answered: boolean; readonly status: CallStatus; readonly sipStatus: number }>;
+  /** Aborted when the leg ends. */
+  readonly endedSignal: AbortSignal;
+  /** CANCEL while it rings, BYE once answered. */
+  hangup(): Promise<void>;
+}
+
+/** What a REFER led to (contract §4.2 sip:refer). */
+export interface ReferOutcome {
+  /** The response to the REFER (202 when accepted). */
+  readonly referStatus: number;
+  /** The last sipfrag status NOTIFYed (e.g. 200), when any arrived. */
+  readonly finalStatus?: number;
+}
+
 export interface CallControl {
   readonly sid: string;
   readonly accountSid: string;
@@ -79,6 +121,16 @@ export interface CallControl {
   setCustomerData(data: Readonly<Record<string, unknown>>): void;
   /** Adds a step to the call's timeline, e.g. `webhook` with `{ url, status, latency_ms }`. */
   note?(event: string, detail?: Readonly<Record<string, unknown>>): void;
+  /** Places a child leg (`dial`); the caller id is not checked. */
+  placeChild?(init: ChildLegInit): Promise<ChildLeg>;
+  /** Bridges this call's audio with an answered child leg (PCMU↔PCMA transcoding as needed). */
+  bridgeTo?(leg: ChildLeg): void;
+  /** Sends REFER in the dialog and follows the NOTIFY sipfrags (each passed to `onNotify`). */
+  refer?(referTo: string, init: { referredBy?: string; headers?: Readonly<Record<string, string>> }, onNotify: (sipStatus: number) => void, signal: AbortSignal): Promise<ReferOutcome>;
+  /** Rejects an unanswered inbound call (`sip:decline`). */
+  decline?(status: number, reason: string, headers?: Readonly<Record<string, string>>): void;
+  /** An event for notifyUrl (transfer results, AMD), same flat shape as status events. */
+  notifyEvent?(event: string, fields: Readonly<Record<string, unknown>>): void;
   /** Records an alert for the call's account (webhook failures, bad verbs, missing credentials). */
   alert(alertType: string, message: string, detail?: string): void;
 }

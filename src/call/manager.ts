@@ -6,7 +6,7 @@ import type { UserAgent } from '../sip/index.js';
 import type { TtsRegistry } from '../speech/index.js';
 import type { CdrInput, Store } from '../store/index.js';
 import { Call, type CallDeps } from './call.js';
-import type { CallStatus } from './control.js';
+import type { CallStatus, ChildLegInit } from './control.js';
 import { CallError } from './errors.js';
 import { attemptsFor, placeOutbound, type OutboundRequest } from './outbound.js';
 
@@ -144,8 +144,27 @@ export class CallManager {
     }
   }
 
+  /** `dial`: a child leg of `parent` (same account; the caller id is not checked). */
+  private async placeChild(parent: Call, init: ChildLegInit, onCall: (child: Call) => void): Promise<Call> {
+    const t = init.target;
+    const { call } = await this.placeOutbound({ accountSid: parent.accountSid, applicationSid: parent.applicationSid, parentCallSid: parent.sid, customerData: init.customerData, onCall }, {
+      from: init.callerId ?? parent.from,
+      callerName: init.callerName,
+      to: { type: t.type, number: t.number, sipUri: t.sipUri, name: t.name, trunk: t.trunk, auth: t.auth, headers: t.headers },
+      timeout: init.timeout,
+      timeLimit: init.timeLimit,
+      headers: init.headers,
+    });
+    return call;
+  }
+
   private track(call: Call): void {
     this.calls.set(call.sid, call);
+    call.dialer = (parent, init, onCall) => this.placeChild(parent, init, onCall);
+    call.bridgeable = (sid) => {
+      const c = this.calls.get(sid);
+      return c && c.parentCallSid === call.sid ? c : undefined;
+    };
     const observer = this.o.observer;
     if (observer) {
       let pddSeen = false;

@@ -186,6 +186,8 @@ export class CallsService {
         sequence: a.sequence, onStatusHook: (spec) => notifier.setStatusHook(spec), sessionFields: a.sessionFields,
       });
     };
+    call.on('child', (child) => child.on('status', (info) => notifier.childStatus(info)));
+    call.on('notify', (event, fields) => notifier.notify(event, fields));
     call.on('status', (info) => {
       notifier.status(info);
       if (info.call_status === 'in-progress' && !live.handle) start();

@@ -68,6 +68,11 @@ export class StatusNotifier {
     if (this.opts.notifyUrl !== undefined) this.#enqueue('notify', this.opts.notifyUrl, { ...info, event: COGNIGY_EVENTS[info.call_status], ...meta });
   }
 
+  /** A `dial` child leg's status (its own call_sid, with parent_call_sid): to the status hook only (contract §4.4). */
+  childStatus(info: CallInfo): void {
+    if (this.#statusHook !== undefined) this.#enqueue('status', this.#statusHook, { ...info, ...this.#meta() });
+  }
+
   /** Any other event for notifyUrl (ANSWERING_MACHINE_DETECTION, TRANSFER_DIAL_SUCCESS …), same flat shape. */
   notify(event: string, fields: Readonly<Record<string, unknown>> = {}, info?: CallInfo): void {
     if (this.opts.notifyUrl === undefined) return;

@@ -1,3 +1,6 @@
+import { dial } from './dial.js';
+import { sipDecline } from './sip-decline.js';
+import { sipRefer } from './sip-refer.js';
 import { VerbRegistry } from '../registry.js';
 import { alert } from './alert.js';
 import { answer } from './answer.js';
@@ -13,7 +16,7 @@ import { sipRequest } from './sip-request.js';
 import { tag } from './tag.js';
 
 /** Every verb this gateway runs today. */
-export const CORE_VERBS = [say, play, pause, gather, hangup, redirect, tag, config, dtmf, answer, sipRequest, alert] as const;
+export const CORE_VERBS = [say, play, pause, gather, hangup, redirect, tag, config, dtmf, answer, sipRequest, alert, dial, sipRefer, sipDecline] as const;
 
 /** A registry holding the core verbs; add more with `register`. */
 export function coreVerbs(): VerbRegistry {

@@ -1,0 +1,78 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startSipp } from '../testkit/sipp.js';
+import { freePort } from '../testkit/ports.js';
+import { decodeG711, startRtpCapture, type WirePacket } from '../testkit/rtp-capture.js';
+import { eventually, startHookServer, startTestGateway, type TestGateway } from '../testkit/gateway.js';
+import { zeroCrossingHz } from '../testkit/audio.js';
+
+const NUMBER = '4930777000';
+
+async function provisionInbound(t: TestGateway, hooks: string): Promise<string> {
+  const acc = await t.api('POST', '/v1/Accounts', { name: 'dial account' });
+  const accountSid = (acc.body as { sid: string }).sid;
+  const app = await t.api('POST', '/v1/Applications', { name: 'agent', account_sid: accountSid, call_hook: `${hooks}/app`, call_status_hook: `${hooks}/status` });
+  const carrier = await t.api('POST', '/v1/VoipCarriers', { name: 'ingress', account_sid: accountSid });
+  const carrierSid = (carrier.body as { sid: string }).sid;
+  await t.api('POST', '/v1/SipGateways', { voip_carrier_sid: carrierSid, ipv4: '127.0.0.1', inbound: true, outbound: false });
+  await t.api('POST', '/v1/PhoneNumbers', { number: NUMBER, account_sid: accountSid, application_sid: (app.body as { sid: string }).sid, voip_carrier_sid: carrierSid });
+  return accountSid;
+}
+
+/** The frequency of the longest loud stretch of the audio carried by `packets`. */
+function toneHz(packets: readonly WirePacket[]): { hz: number; ms: number; pts: Set<number> } {
+  const pcm = decodeG711(packets);
+  let best = { start: 0, len: 0 };
+  let start = -1;
+  for (let i = 0; i <= pcm.length; i++) {
+    const loud = i < pcm.length && Math.abs(pcm[i]) > 1500;
+    if (loud && start < 0) start = i;
+    if (!loud && start >= 0) {
+      // Tolerate zero crossings: a "quiet" stretch shorter than 4 samples does not end the run.
+      if (i + 4 < pcm.length && pcm.subarray(i, i + 4).some((s) => Math.abs(s) > 1500)) continue;
+      if (i - start > best.len) best = { start, len: i - start };
+      start = -1;
+    }
+  }
+  const mid = pcm.subarray(best.start + 400, best.start + Math.max(400, best.len - 400));
+  return { hz: zeroCrossingHz(mid), ms: best.len / 8, pts: new Set(packets.map((p) => p.payloadType)) };
+}
+
+test('issue 7 acceptance 1 + 7: an inbound PCMU caller, app dials a PCMA call centre; audio both ways (transcoded), callee BYE ends both legs, actionHook completed', async () => {
+  const t = await startTestGateway();
+  const calleePort = await freePort();
+  const hooks = await startHookServer({
+    '/app': () => [{ verb: 'dial', target: [{ type: 'sip', sipUri: `sip:agent@127.0.0.1:${calleePort}` }], actionHook: '/dialed' }, { verb: 'say', text: 'not reached' }],
+    '/dialed': () => [{ verb: 'hangup' }],
+  });
+  const [callerMedia, calleeMedia] = [await freePort(), await freePort()];
+  const callerCap = await startRtpCapture(callerMedia);
+  const calleeCap = await startRtpCapture(calleeMedia);
+  try {
+    await provisionInbound(t, hooks.url);
+    const callee = await startSipp({ scenario: 'uas_answer_tone_pcma.xml', port: calleePort, mediaPort: calleeMedia, timeoutSeconds: 30 });
+    const caller = await startSipp({ scenario: 'uac_play_wait_bye.xml', target: `127.0.0.1:${t.gw.sipPort}`, mediaPort: callerMedia, extra: ['-s', NUMBER], timeoutSeconds: 30 });
+    const [a, b] = [await caller.done, await callee.done];
+    assert.equal(a.successful, 1, `caller: ${a.errors}`);
+    assert.equal(b.successful, 1, `callee: ${b.errors}`);
+    const dialed = await eventually(() => hooks.seen.find((h) => h.path === '/dialed'), 5000, 'dial actionHook');
+    assert.equal(dialed.json.dial_call_status, 'completed');
+    assert.equal(dialed.json.dial_sip_status, 200);
+    const childSid = String(dialed.json.dial_call_sid);
+    const child = hooks.seen.filter((h) => h.path === '/status' && h.json.call_sid === childSid);
+    assert.ok(child.length >= 3, 'the child leg sends its own status events');
+    assert.ok(child.every((h) => typeof h.json.parent_call_sid === 'string'));
+    const atCaller = toneHz(await callerCap.stop());
+    const atCallee = toneHz(await calleeCap.stop());
+    assert.deepEqual([...atCallee.pts].filter((p) => p !== 101), [8], 'the callee gets PCMA');
+    assert.ok(Math.abs(atCallee.hz - 1000) <= 10, `callee hears the caller's 1 kHz: ${atCallee.hz.toFixed(1)} Hz over ${atCallee.ms} ms`);
+    assert.ok(atCallee.ms > 2000);
+    assert.ok(Math.abs(atCaller.hz - 1400) <= 10, `caller hears the callee's 1.4 kHz: ${atCaller.hz.toFixed(1)} Hz over ${atCaller.ms} ms`);
+    assert.ok(atCaller.ms > 2000);
+  } finally {
+    await callerCap.stop().catch(() => undefined);
+    await calleeCap.stop().catch(() => undefined);
+    await hooks.close();
+    await t.close();
+  }
+});

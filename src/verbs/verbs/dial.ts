@@ -1,0 +1,138 @@
+import type { ChildLeg, DialTarget } from '../../call/control.js';
+import { linkedController } from '../abort.js';
+import { arr, bool, headersSchema, hookSchema, num, obj, opt, req, str, anyValue, type ObjectSchema } from '../schema.js';
+import { defineVerb, type VerbContext } from '../types.js';
+import type { HookSpec } from '../webhook/hook.js';
+import { describe } from './media.js';
+
+interface DialProps {
+  readonly target: readonly DialTarget[];
+  readonly actionHook?: HookSpec;
+  readonly answerOnBridge?: boolean;
+  readonly timeout?: number;
+  readonly timeLimit?: number;
+  readonly callerId?: string;
+  readonly callerName?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly dialMusic?: string;
+  readonly tag?: Readonly<Record<string, unknown>>;
+}
+
+const targetSchema = obj({
+  type: req(str({ enum: ['phone', 'sip', 'user'] })),
+  number: opt(str({ nonEmpty: true })),
+  sipUri: opt(str({ nonEmpty: true })),
+  name: opt(str({ nonEmpty: true })),
+  trunk: opt(str({ nonEmpty: true })),
+  auth: opt(obj({ username: req(str({ nonEmpty: true })), password: req(str({ nonEmpty: true })) })),
+  headers: opt(headersSchema()),
+  proxy: opt(str()),
+  confirmHook: opt(hookSchema()),
+  method: opt(str()),
+  from: opt(anyValue()),
+});
+
+export const dialSchema: ObjectSchema = obj({
+  target: req(arr(targetSchema)),
+  actionHook: opt(hookSchema()),
+  answerOnBridge: opt(bool()),
+  timeout: opt(num({ min: 1 })),
+  timeLimit: opt(num({ min: 1 })),
+  callerId: opt(str({ nonEmpty: true })),
+  callerName: opt(str()),
+  headers: opt(headersSchema()),
+  dialMusic: opt(str({ nonEmpty: true })),
+  tag: opt(anyValue()),
+  anchorMedia: opt(bool()),
+  exitMediaPath: opt(bool()),
+  forwardPAI: opt(bool()),
+});
+
+type Result = { status: string; sipStatus: number; childSid?: string };
+
+/** Rings every target at once; the first to answer wins, the others get CANCEL (contract §4.4). */
+async function ring(legs: ChildLeg[], signal: AbortSignal): Promise<ChildLeg | Result> {
+  let last: Result = { status: 'failed', sipStatus: 480 };
+  const pending = new Set(legs);
+  return new Promise((resolve) => {
+    const stop = (): void => {
+      for (const l of pending) void l.hangup();
+      resolve({ ...last, status: signal.aborted ? 'no-answer' : last.status });
+    };
+    signal.addEventListener('abort', stop, { once: true });
+    for (const leg of legs) {
+      void leg.outcome.then((o) => {
+        pending.delete(leg);
+        if (o.answered && !signal.aborted) {
+          signal.removeEventListener('abort', stop);
+          for (const other of pending) void other.hangup();
+          pending.clear();
+          resolve(leg);
+          return;
+        }
+        last = { status: o.status, sipStatus: o.sipStatus, childSid: leg.sid };
+        if (pending.size === 0) {
+          signal.removeEventListener('abort', stop);
+          resolve(last);
+        }
+      });
+    }
+  });
+}
+
+/** `dial`: child legs through the same carrier choice as REST calls, bridged to this call. */
+export const dial = defineVerb<DialProps>({
+  name: 'dial',
+  schema: dialSchema,
+  async run(ctx, p, signal) {
+    const call = ctx.call;
+    if (!call.placeChild || !call.bridgeTo) throw new Error('this call cannot dial');
+    if (!p.answerOnBridge) await call.answer();
+    const ringing = linkedController(signal).controller;
+    const timer = ctx.clock.setTimer((p.timeout ?? 60) * 1000, () => ringing.abort());
+    const legs: ChildLeg[] = [];
+    let placeError: string | undefined;
+    for (const target of p.target.slice(0, 10)) {
+      try {
+        legs.push(await call.placeChild({ target, callerId: p.callerId, callerName: p.callerName, timeout: p.timeout ?? 60, timeLimit: p.timeLimit, headers: p.headers, customerData: p.tag }));
+      } catch (e) {
+        placeError = describe(e);
+      }
+    }
+    const music = p.dialMusic && call.answered && legs.length > 0 ? linkedController(ringing.signal).controller : undefined;
+    if (music && p.dialMusic) void loopMusic(ctx, p.dialMusic, music.signal);
+    const won = legs.length > 0 ? await ring(legs, ringing.signal) : { status: 'failed', sipStatus: 500 };
+    timer.cancel();
+    music?.abort();
+    if (!('sid' in won && 'outcome' in won)) {
+      const r = won as Result;
+      call.notifyEvent?.('TRANSFER_DIAL_ERROR', { dial_call_status: r.status, dial_sip_status: r.sipStatus, ...(placeError ? { error: placeError } : {}) });
+      if (signal.aborted || !p.actionHook) return;
+      return { replace: await ctx.actionHook(p.actionHook, { dial_call_status: r.status, dial_sip_status: r.sipStatus, ...(r.childSid ? { dial_call_sid: r.childSid } : {}) }) };
+    }
+    const leg = won as ChildLeg;
+    if (p.answerOnBridge) await call.answer();
+    call.bridgeTo(leg);
+    call.notifyEvent?.('TRANSFER_DIAL_SUCCESS', { dial_call_sid: leg.sid });
+    await new Promise<void>((resolve) => {
+      if (leg.endedSignal.aborted || signal.aborted) return resolve();
+      leg.endedSignal.addEventListener('abort', () => resolve(), { once: true });
+      signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    if (!leg.endedSignal.aborted) await leg.hangup();
+    if (signal.aborted || call.endedSignal.aborted || !p.actionHook) return;
+    return { replace: await ctx.actionHook(p.actionHook, { dial_call_status: 'completed', dial_sip_status: 200, dial_call_sid: leg.sid }) };
+  },
+});
+
+async function loopMusic(ctx: VerbContext, url: string, signal: AbortSignal): Promise<void> {
+  while (!signal.aborted) {
+    try {
+      const r = await ctx.call.play(url, signal);
+      if (r.playbackMs === 0) return;
+    } catch (e) {
+      ctx.call.alert('play-url-notfound', `dialMusic ${url}: ${describe(e)}`);
+      return;
+    }
+  }
+}

@@ -1,0 +1,21 @@
+import { headersSchema, num, obj, opt, req, str, type ObjectSchema } from '../schema.js';
+import { defineVerb } from '../types.js';
+
+interface DeclineProps {
+  readonly status: number;
+  readonly reason?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export const sipDeclineSchema: ObjectSchema = obj({ status: req(num({ min: 300, integer: true })), reason: opt(str()), headers: opt(headersSchema()) });
+
+/** `sip:decline`: rejects an unanswered inbound call (adds `X-Reason: SIP Decline Verb`, contract §4.5). */
+export const sipDecline = defineVerb<DeclineProps>({
+  name: 'sip:decline',
+  schema: sipDeclineSchema,
+  async run(ctx, p) {
+    if (!ctx.call.decline) throw new Error('sip:decline applies to inbound calls only');
+    ctx.call.decline(p.status, p.reason ?? '', { 'X-Reason': 'SIP Decline Verb', ...p.headers });
+    return { end: true };
+  },
+});
