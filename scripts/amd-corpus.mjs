@@ -11,12 +11,12 @@ import { mkdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 
-export const CORPUS_VERSION = 1;
+export const CORPUS_VERSION = 2;
 const RATE = 8000;
 const VOICES = ['en-us', 'en-gb', 'en+f3', 'en-us+f2', 'en+m3', 'en-gb-scotland', 'en-us+f4', 'en+klatt', 'en-029', 'en-gb-x-rp', 'en+f5', 'en+m5'];
 const NOISES = ['white', 'pink', 'brown', 'babble'];
 /** Main human answers stay at most this long (speech extent); longer ones go to the hard class. */
-const HUMAN_MAX_MS = 2300;
+const HUMAN_MAX_MS = 2100;
 const HARD_HUMAN_MIN_MS = 3000;
 const HARD_MACHINE_MAX_MS = 2000;
 
@@ -116,6 +116,7 @@ const PLAN = [
   [8, 'fax', 'fax-cng', false, (r) => ({ leadMs: int(r, 0, 1000), bursts: 3 })],
   [6, 'fax', 'fax-ced', false, (r) => ({ leadMs: int(r, 100, 1000), cedMs: int(r, 2600, 4000) })],
   [12, 'sit', 'sit', false, (r) => ({ leadMs: int(r, 50, 800), sit: [pick(r, [913.8, 985.2]), pick(r, [1370.6, 1428.5]), 1776.7], sitMs: [pick(r, [274, 380]), pick(r, [274, 380]), 380], texts: [pick(r, SIT_ANNOUNCEMENTS)], ...voiceSpec(r) })],
+  [10, 'human', 'hard-medium-human', true, (r) => ({ texts: [pick(r, HUMAN_ANSWERS.slice(1, 2).concat(HUMAN_LONG.slice(3)))], leadMs: int(r, 100, 1500), ...voiceSpec(r, 150, 190) })],
   [12, 'human', 'hard-long-human', true, (r) => ({ texts: [pick(r, HUMAN_LONG)], leadMs: int(r, 100, 1500), ...voiceSpec(r, 140, 185) })],
   [12, 'machine', 'hard-short-greeting', true, (r) => ({ texts: [pick(r, MACHINE_SHORT)], leadMs: int(r, 100, 1500), ...voiceSpec(r, 170, 210) })],
 ];
@@ -353,6 +354,7 @@ async function compose(it) {
   if (it.texts) {
     const [minMs, maxMs] = {
       hello: [0, HUMAN_MAX_MS], answer: [0, HUMAN_MAX_MS], 'hello-repeat': [0, HUMAN_MAX_MS], 'hard-long-human': [HARD_HUMAN_MIN_MS, 1e9],
+      'hard-medium-human': [HUMAN_MAX_MS + 100, HARD_HUMAN_MIN_MS],
       'hard-short-greeting': [0, HARD_MACHINE_MAX_MS], greeting: [3000, 15000], 'greeting-beep': [800, 12000],
     }[it.kind] ?? [0, 1e9];
     if (it.kind === 'sit') {

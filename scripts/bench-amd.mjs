@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Replays the labelled AMD corpus through the detector (from dist/) faster than real time and
 // prints accuracy, the confusion matrix, error rates and verdict latencies (docs/amd.md):
-//   node scripts/bench-amd.mjs [corpusDir] [--preset fast|balanced|conservative] [--json] [--list]
+//   node scripts/bench-amd.mjs [corpusDir] [--preset fast|balanced|conservative] [--params JSON] [--json] [--list]
+// --params overrides parts of the amd object (e.g. '{"tuning":{"greetingMs":2300}}'); --list prints the misses.
 // The corpus (default data/amd-corpus) is generated first when it is missing.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,10 +20,11 @@ const CLASSES = ['human', 'machine', 'fax', 'sit'];
 const PREDICTED = [...CLASSES, 'none'];
 
 function parseArgs(argv) {
-  const o = { dir: 'data/amd-corpus', preset: 'balanced', json: false, list: false };
+  const o = { dir: 'data/amd-corpus', preset: 'balanced', params: {}, json: false, list: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--preset') o.preset = argv[++i];
+    else if (a === '--params') o.params = JSON.parse(argv[++i]);
     else if (a === '--json') o.json = true;
     else if (a === '--list') o.list = true;
     else if (!a.startsWith('--')) o.dir = a;
@@ -109,7 +111,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const corpus = existsSync(join(o.dir, 'labels.json'))
     ? JSON.parse(readFileSync(join(o.dir, 'labels.json'), 'utf8'))
     : await buildCorpus({ outDir: o.dir, log: (m) => console.error(m) });
-  const params = resolveAmdParams({ preset: o.preset, ...JSON.parse(process.env.AMD_JSON ?? '{}') });
+  const params = resolveAmdParams({ preset: o.preset, ...o.params });
   const t0 = Date.now();
   let audioS = 0;
   const results = [];

@@ -64,7 +64,7 @@ export class Segmenter {
     const gate = Math.max(t.minSpeechDbfs, this.#floor + margin, this.peakDb - t.speechRangeDb);
     this.voiced = !tonal && levelDb > gate;
     if (!this.voiced) {
-      if (!tonal && this.#gapMs >= Number(process.env.AMD_GAP ?? 0)) this.#noteUnvoiced(levelDb);
+      if (!tonal) this.#noteUnvoiced(levelDb);
       this.#gapMs += frameMs;
       if (this.#gapMs >= t.betweenWordsSilenceMs) this.currentWordMs = 0;
       return;
@@ -144,8 +144,7 @@ export class Segmenter {
     }
     this.#sorted.set(this.#quiet.subarray(0, n));
     const sorted = this.#sorted.subarray(0, n).sort();
-    const q = Number(process.env.AMD_Q ?? 0.5);
-    this.#floor = Math.max(this.#minFloor, sorted[Math.floor(q * (n - 1))]);
+    this.#floor = Math.max(this.#minFloor, sorted[n >> 1]);
   }
 
   #noteUnvoiced(db: number): void {
