@@ -12,7 +12,7 @@ export const PORTAL_DIST = fileURLToPath(new URL('../portal/', import.meta.url))
 export const PORTAL_ASSETS = '/portal-assets/';
 
 /** Paths the gateway owns: never answered with the portal's index.html. */
-const RESERVED = ['/v1', '/docs', '/openapi.json', '/health', '/demo', '/portal-assets'];
+const RESERVED = ['/v1', '/docs', '/openapi.json', '/health', '/metrics', '/demo', '/portal-assets'];
 
 const TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
