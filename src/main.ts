@@ -13,6 +13,7 @@ import { createSipStack, type SipStack } from './sip/index.js';
 import { createDefaultTtsRegistry } from './speech/index.js';
 import { bootstrapAdminKey, openStore, type Store } from './store/index.js';
 import { registerDemoApp } from './api/routes/demo.js';
+import { registerPortal } from './api/portal.js';
 import { provisionDemo, type DemoIds } from './cli/demo.js';
 import { startSimulator, type Simulator } from './simulator/index.js';
 import { CallsService, WebhookClient } from './verbs/index.js';
@@ -77,6 +78,7 @@ export async function startGateway(config: Config, logger: Logger, clock: Clock 
   const serviceUrl = `http://${config.publicAddress}:${config.httpPort}`;
   const api = buildApi({ logger, isReady: () => ready, store, clock, plugins: [liveCallRoutes(service, serviceUrl)] });
   registerDemoApp(api);
+  registerPortal(api);
   metrics.register(api);
   let simulator: Simulator | undefined;
   try {

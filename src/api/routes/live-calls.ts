@@ -89,7 +89,7 @@ export function liveCallRoutes(service: CallsService, serviceUrl: string): ApiPl
       if (live) return { call_sid: live.sid, call_status: live.status, live: true, timeline: live.timeline.list() };
       const cdr = await deps.store.cdrs.get(req.params.call_sid);
       if (!cdr || cdr.account_sid !== req.params.account_sid) return toHttp(new CallError('CALL_NOT_FOUND', 'call not found'), reply);
-      return { call_sid: cdr.call_sid, call_status: cdr.termination_cause, live: false, timeline: cdr.timeline };
+      return { call_sid: cdr.call_sid, call_status: cdr.answered ? 'completed' : cdr.termination_cause, live: false, timeline: cdr.timeline };
     });
 
     const update = async (accountSid: string, callSid: string, body: Record<string, unknown>, reply: FastifyReply): Promise<FastifyReply> => {
