@@ -9,7 +9,8 @@ import { GatewayMetrics } from './api/metrics.js';
 import { CallManager } from './call/manager.js';
 import { InboundHandler } from './call/inbound.js';
 import { MediaEngine } from './media/index.js';
-import { createSipStack, type SipStack } from './sip/index.js';
+import { createSipStack, registrarContext, type SipStack } from './sip/index.js';
+import { RegistrationManager } from './call/registrations.js';
 import { createDefaultTtsRegistry } from './speech/index.js';
 import { bootstrapAdminKey, openStore, type Store } from './store/index.js';
 import { registerDemoApp } from './api/routes/demo.js';
@@ -49,6 +50,7 @@ export async function startGateway(config: Config, logger: Logger, clock: Clock 
     await store.close();
     throw e;
   });
+  const registrations = new RegistrationManager({ clock, logger: logger.child({ layer: 'registration' }), store, context: registrarContext(sip.ua.context), privateAddress: config.sipAddress });
   const ranges = splitRtpPorts(config.rtpPorts, config.simulator);
   const media = new MediaEngine({ clock, logger: logger.child({ layer: 'media' }), portRange: ranges.gateway, bindAddress: config.sipAddress });
   const tts = createDefaultTtsRegistry({ clock, cacheDir: join(config.dataDir, 'tts-cache') });
@@ -76,7 +78,7 @@ export async function startGateway(config: Config, logger: Logger, clock: Clock 
     else inbound.handle(inv);
   });
   const serviceUrl = `http://${config.publicAddress}:${config.httpPort}`;
-  const api = buildApi({ logger, isReady: () => ready, store, clock, plugins: [liveCallRoutes(service, serviceUrl)] });
+  const api = buildApi({ logger, isReady: () => ready, store, clock, registrations, plugins: [liveCallRoutes(service, serviceUrl)] });
   registerDemoApp(api);
   registerPortal(api);
   metrics.register(api);
@@ -93,6 +95,7 @@ export async function startGateway(config: Config, logger: Logger, clock: Clock 
   const addr = api.server.address();
   const httpPort = typeof addr === 'object' && addr ? addr.port : config.httpPort;
   const demo = simulator ? await provisionDemo(store, httpPort, simulator.port, logger) : undefined;
+  await registrations.start();
   ready = true;
   logger.info('gateway listening', { http: httpPort, sip: sip.transport.port, publicAddress: config.publicAddress, store: store.kind });
   let closed: Promise<void> | undefined;
@@ -112,6 +115,7 @@ export async function startGateway(config: Config, logger: Logger, clock: Clock 
         await api.close();
         await webhooks.close();
         await simulator?.close();
+        await registrations.close();
         await media.close();
         await sip.close();
         await store.close();

@@ -3,7 +3,7 @@ import { randomHex } from '../kernel/ids.js';
 import type { Logger } from '../kernel/logger.js';
 import type { MediaEngine } from '../media/index.js';
 import { createAnswer, parseSdp, serializeSdp } from '../sdp/index.js';
-import { createChallenge, getHeader, verifyAuthorization, type IncomingInvite, type SipHeader } from '../sip/index.js';
+import { createChallenge, getHeader, verifyAuthorization, type IncomingInvite, type SipHeader, type Uri } from '../sip/index.js';
 import type { Store, VoipCarrier } from '../store/index.js';
 import type { Call } from './call.js';
 import { InboundGatewayIndex } from './inbound-auth.js';
@@ -76,8 +76,14 @@ export class InboundHandler {
     const req = inv.request;
     const carriers = await this.gateways.carriersFor(inv.source.address);
     let carrier: VoipCarrier | undefined;
-    const dialled = 'user' in req.uri && req.uri.user ? decodeURIComponent(req.uri.user) : 'number' in req.uri ? req.uri.number : '';
-    const num = dialled ? await this.o.store.phoneNumbers.findByNumber(dialled) : undefined;
+    let dialled = userOf(req.uri);
+    let num = dialled ? await this.o.store.phoneNumbers.findByNumber(dialled) : undefined;
+    // A carrier we register with sends calls to our Contact (its username): the To user is the number.
+    const toUser = userOf(req.to.uri);
+    if (!num && toUser && toUser !== dialled) {
+      num = await this.o.store.phoneNumbers.findByNumber(toUser);
+      if (num) dialled = toUser;
+    }
     if (carriers.length > 0) {
       carrier = carriers.find((c) => c.voip_carrier_sid === num?.voip_carrier_sid) ?? carriers[0];
     } else {
@@ -163,6 +169,11 @@ export class InboundHandler {
     const dialog = inv.accept({ body: sdp, contentType: 'application/sdp' });
     call.answeredWith(dialog);
   }
+}
+
+function userOf(u: Uri): string {
+  if ('user' in u && u.user) return decodeURIComponent(u.user);
+  return 'number' in u ? u.number : '';
 }
 
 function sipObject(inv: IncomingInvite, calledNumber: string, callingNumber: string): InboundSip {

@@ -78,3 +78,38 @@ test('issue 3 acceptance 1: our call to a sipp UAS plays espeak speech then a 1 
     await h.close();
   }
 });
+
+test('issue 3 acceptance 3: two-way audio — the recording sipp plays to us is what we record (correlation ≥ 0.9, right duration)', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { decodeWav } = await import('../media/index.js');
+  const { bestCorrelation } = await import('../testkit/audio.js');
+  const h = await startCallHarness();
+  const sipp = await startSipp({ scenario: 'uas_answer_hello.xml', extra: ['-d', '50'], timeoutSeconds: 40 });
+  try {
+    let call: Call | undefined;
+    await new Promise<void>((resolve, reject) => {
+      h.calls.placeOutbound({ accountSid: h.accountSid, onCall: (c) => { call = c; inProgress(c).then(resolve, reject); } }, {
+        from: '15551230000', to: { type: 'sip', sipUri: `sip:1234@127.0.0.1:${sipp.port}` }, timeout: 10,
+      }).catch(reject);
+    });
+    assert.ok(call?.mediaSession);
+    const path = join(h.dir, 'heard.wav');
+    await call.mediaSession.startRecording({ inbound: path });
+    await new Promise((r) => setTimeout(r, 3000));
+    await call.mediaSession.stopRecording();
+    await call.hangup();
+    const source = decodeWav(readFileSync(new URL('../../test/audio/hello_8k.wav', import.meta.url)));
+    const heard = decodeWav(readFileSync(path));
+    const sent = span(source);
+    const got = span(heard);
+    const ratio = (got.end - got.start) / (sent.end - sent.start);
+    assert.ok(Math.abs(ratio - 1) <= 0.05, `recorded speech ${(got.end - got.start) / 8} ms vs source ${(sent.end - sent.start) / 8} ms`);
+    const a = source.subarray(sent.start, sent.end);
+    const b = heard.subarray(Math.max(0, got.start - 400), got.end + 400);
+    const { r } = bestCorrelation(a, b, 800);
+    assert.ok(r >= 0.9, `normalised correlation ${r.toFixed(3)}`);
+  } finally {
+    sipp.kill();
+    await h.close();
+  }
+});
