@@ -30,7 +30,7 @@ export class Segmenter {
   #runCounted = false;
   #gapMs = Infinity;
   #runPeakDb = -120;
-  readonly #segments: AmdSegment[] = [];
+  readonly #segments: Array<{ kind: AmdSegment['kind']; start_ms: number; end_ms: number }> = [];
   /** Start of the first word, once there is one. */
   onsetMs: number | undefined;
   /** End of the last frame of the last word. */
@@ -94,7 +94,7 @@ export class Segmenter {
       this.currentWordMs = this.#runMs;
       if (this.#runMs > this.longestWordMs) this.longestWordMs = this.#runMs;
       const last = this.#segments[this.#segments.length - 1];
-      if (last?.kind === 'speech') this.#segments[this.#segments.length - 1] = { ...last, end_ms: end };
+      if (last?.kind === 'speech') last.end_ms = end;
     }
   }
 
@@ -109,7 +109,7 @@ export class Segmenter {
 
   /** Speech and silence segments up to `nowMs`. */
   segments(nowMs: number): AmdSegment[] {
-    const out = this.#segments.slice();
+    const out: AmdSegment[] = this.#segments.map((x) => ({ ...x }));
     const lastEnd = out.length > 0 ? out[out.length - 1].end_ms : 0;
     if (nowMs > lastEnd) out.push({ kind: 'silence', start_ms: lastEnd, end_ms: nowMs });
     return out;
