@@ -3,11 +3,14 @@ import { defineVerb, type RecognizerSpec, type SessionSettings } from '../types.
 import { anyObject, recognizerSchema } from './recognizer.js';
 import { effectiveSynthesizer, synthesizerSchema, type SynthesizerProps } from './say.js';
 
-/** `amd` (contract §3.2), as createCall, `config` and `dial` accept it. */
+/**
+ * `amd` (contract §3.2), as createCall, `config` and `dial` accept it, plus our own `preset`,
+ * `tuning` and `voicemailPhrases` (docs/amd.md; checked in full by `resolveAmdParams`).
+ */
 export const amdSchema: ObjectSchema = obj({
   actionHook: req(hookSchema()),
-  thresholdWordCount: opt(num({ min: 1 })),
-  digitCount: opt(num({ min: 0 })),
+  thresholdWordCount: opt(num({ min: 1, integer: true })),
+  digitCount: opt(num({ min: 0, integer: true })),
   recognizer: opt(recognizerSchema),
   timers: opt(
     obj({
@@ -17,6 +20,21 @@ export const amdSchema: ObjectSchema = obj({
       greetingCompletionTimeoutMs: opt(num({ min: 0 })),
     }),
   ),
+  preset: opt(str({ enum: ['fast', 'balanced', 'conservative'] })),
+  tuning: opt(
+    obj(
+      Object.fromEntries([
+        ...[
+          'greetingMs', 'afterGreetingSilenceMs', 'minWordMs', 'betweenWordsSilenceMs', 'maxWords', 'maxWordLengthMs', 'onsetDb', 'releaseDb',
+          'speechRangeDb', 'greetingRestartDb', 'floorRiseDbPerS', 'beepMinHz', 'beepMaxHz', 'beepMinMs', 'beepMaxMs', 'beepCompletionMs',
+        ].map((k) => [k, opt(num({ min: 0 }))]),
+        ['minSpeechDbfs', opt(num({ min: -120 }))],
+        ['detectFax', opt(bool())],
+        ['detectSit', opt(bool())],
+      ]),
+    ),
+  ),
+  voicemailPhrases: opt(arr(str())),
 });
 
 const resetSchema: Schema = oneOf(
