@@ -45,6 +45,10 @@ const HUMAN_ANSWERS = [
   'Hi, this is Chris, go ahead.', 'Hello, yes, this is she.', 'Morning, Lee speaking.', 'Hello? Who is it?',
   'Yes, speaking, how can I help?', 'Hi, Jordan here, who is this?', 'Hello, Garcia residence.',
 ];
+const HUMAN_MEDIUM = [
+  'Hi, this is Dana speaking, who is calling?', 'Hello, this is Sam, what can I do for you?', 'Yes, this is Pat, sorry, who did you want?',
+  'Good afternoon, Garcia residence, how can I help?', 'Hello? Yes, speaking. Who is this please?',
+];
 const HUMAN_LONG = [
   "Hi, this is Dana, I'm just driving at the moment so I can't really talk for long, who is this?",
   'Hello, yes, this is Sam speaking, sorry it took me a while to get to the phone, what can I do for you today?',
@@ -116,7 +120,7 @@ const PLAN = [
   [8, 'fax', 'fax-cng', false, (r) => ({ leadMs: int(r, 0, 1000), bursts: 3 })],
   [6, 'fax', 'fax-ced', false, (r) => ({ leadMs: int(r, 100, 1000), cedMs: int(r, 2600, 4000) })],
   [12, 'sit', 'sit', false, (r) => ({ leadMs: int(r, 50, 800), sit: [pick(r, [913.8, 985.2]), pick(r, [1370.6, 1428.5]), 1776.7], sitMs: [pick(r, [274, 380]), pick(r, [274, 380]), 380], texts: [pick(r, SIT_ANNOUNCEMENTS)], ...voiceSpec(r) })],
-  [10, 'human', 'hard-medium-human', true, (r) => ({ texts: [pick(r, HUMAN_ANSWERS.slice(1, 2).concat(HUMAN_LONG.slice(3)))], leadMs: int(r, 100, 1500), ...voiceSpec(r, 150, 190) })],
+  [10, 'human', 'hard-medium-human', true, (r) => ({ texts: [pick(r, HUMAN_MEDIUM)], leadMs: int(r, 100, 1500), ...voiceSpec(r, 150, 190) })],
   [12, 'human', 'hard-long-human', true, (r) => ({ texts: [pick(r, HUMAN_LONG)], leadMs: int(r, 100, 1500), ...voiceSpec(r, 140, 185) })],
   [12, 'machine', 'hard-short-greeting', true, (r) => ({ texts: [pick(r, MACHINE_SHORT)], leadMs: int(r, 100, 1500), ...voiceSpec(r, 170, 210) })],
 ];

@@ -94,7 +94,7 @@ const BALANCED: AmdTuning = {
 
 /** Tuning of each preset: `balanced` is the default. */
 export const PRESET_TUNING: Readonly<Record<AmdPreset, AmdTuning>> = {
-  fast: { ...BALANCED, greetingMs: 1600, afterGreetingSilenceMs: 600, maxWordLengthMs: 1500, beepCompletionMs: 500 },
+  fast: { ...BALANCED, greetingMs: 1800, afterGreetingSilenceMs: 700, maxWordLengthMs: 1500, beepCompletionMs: 500 },
   balanced: BALANCED,
   conservative: { ...BALANCED, greetingMs: 3000, afterGreetingSilenceMs: 800, maxWordLengthMs: 3000 },
 };
