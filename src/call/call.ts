@@ -9,6 +9,7 @@ import type {
 } from './control.js';
 import { CallError } from './errors.js';
 import { Timeline } from './timeline.js';
+import { checkAmd, runAmd } from './amd.js';
 
 export interface CallDeps {
   readonly clock: Clock;
@@ -402,6 +403,17 @@ export class Call extends Emitter<CallEvents> implements CallControl {
     } finally {
       off();
     }
+  }
+
+  /** Answering-machine detection on the callee's audio; events go to `onEvent` (issue 6). */
+  startAmd(amd: Readonly<Record<string, unknown>>, onEvent: (event: Readonly<Record<string, unknown>>) => void): void {
+    const params = checkAmd(amd);
+    const media = this.requireMedia();
+    this.timeline.add('amd-started');
+    runAmd(media, params, this.deps.clock, this.ended.signal, (e) => {
+      this.timeline.add(e.type, { ...(e.reason ? { reason: e.reason } : {}), confidence: e.confidence, decision_ms: e.decision_ms });
+      onEvent({ ...e });
+    });
   }
 
   notifyEvent(event: string, fields: Readonly<Record<string, unknown>>): void {

@@ -129,6 +129,8 @@ export interface CallControl {
   refer?(referTo: string, init: { referredBy?: string; headers?: Readonly<Record<string, string>> }, onNotify: (sipStatus: number) => void, signal: AbortSignal): Promise<ReferOutcome>;
   /** Rejects an unanswered inbound call (`sip:decline`). */
   decline?(status: number, reason: string, headers?: Readonly<Record<string, string>>): void;
+  /** Starts answering-machine detection (the `amd` object); each event is handed to `onEvent`. */
+  startAmd?(amd: Readonly<Record<string, unknown>>, onEvent: (event: Readonly<Record<string, unknown>>) => void): void;
   /** An event for notifyUrl (transfer results, AMD), same flat shape as status events. */
   notifyEvent?(event: string, fields: Readonly<Record<string, unknown>>): void;
   /** Records an alert for the call's account (webhook failures, bad verbs, missing credentials). */

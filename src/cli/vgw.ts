@@ -1,11 +1,13 @@
 import { loadConfig, ConfigError } from '../config/config.js';
 import { createLogger } from '../kernel/logger.js';
 import { startGateway } from '../main.js';
+import { amdCommand } from './amd.js';
 
 const USAGE = `usage: vgw <command> [flags]
 
 commands:
   start     run the gateway (flags override VGW_* environment variables, see README)
+  amd       classify a recording offline: vgw amd FILE.wav [--json] [--preset fast|balanced|conservative] (docs/amd.md)
   help      show this text
 `;
 
@@ -44,6 +46,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'start':
         await start(rest);
         return -1; // keeps running
+      case 'amd':
+        return await amdCommand(rest);
       case undefined:
       case 'help':
       case '--help':

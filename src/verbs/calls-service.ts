@@ -1,6 +1,8 @@
 import type { Call } from '../call/call.js';
 import type { CallInfo, CallStatus } from '../call/control.js';
 import { CallError } from '../call/errors.js';
+import { checkAmd } from '../call/amd.js';
+import { newSid } from '../kernel/ids.js';
 import type { CallManager } from '../call/manager.js';
 import type { OutboundRequest } from '../call/outbound.js';
 import type { Clock } from '../kernel/clock.js';
@@ -90,6 +92,7 @@ export class CallsService {
         if (e instanceof VerbValidationError) throw new CallRequestError(e.message, e.path || 'amd');
         throw e;
       }
+      checkAmd(body.amd);
     }
     if (!account.allow_any_caller_id) {
       const owned = await this.o.store.phoneNumbers.findByNumber(body.from);
@@ -104,7 +107,7 @@ export class CallsService {
       accountSid,
       applicationSid: app?.application_sid,
       customerData: body.tag,
-      onCall: (c) => this.attach(c, { statusHook, notifyUrl: body.notifyUrl, callHook, appJson, secret, defaults, envVars: app?.env_vars ?? undefined, sequence }),
+      onCall: (c) => this.attach(c, { statusHook, notifyUrl: body.notifyUrl, callHook, appJson, secret, defaults, envVars: app?.env_vars ?? undefined, sequence, amd: body.amd }),
     }, {
       from: body.from,
       callerName: body.callerName,
@@ -169,6 +172,7 @@ export class CallsService {
     secret?: string; defaults: ApplicationDefaults; envVars?: Readonly<Record<string, unknown>>; sequence: CallSequence;
     /** Inbound calls run their application before answer. */
     startNow?: boolean; sessionFields?: Readonly<Record<string, unknown>>;
+    amd?: Readonly<Record<string, unknown>>;
   }): void {
     const webhooks = this.timed(call);
     const notifier = new StatusNotifier({
@@ -190,13 +194,39 @@ export class CallsService {
     call.on('notify', (event, fields) => notifier.notify(event, fields));
     call.on('status', (info) => {
       notifier.status(info);
-      if (info.call_status === 'in-progress' && !live.handle) start();
+      if (info.call_status === 'in-progress' && !live.handle) {
+        if (a.amd) this.startAmd(call, a.amd, live, notifier, webhooks, a);
+        start();
+      }
     });
     if (a.startNow) start();
     call.on('ended', () => {
       // Keep the app reachable until its last status event is out, then forget it.
       void notifier.idle().then(() => this.apps.delete(call.sid));
     });
+  }
+
+  /**
+   * Issue 6: AMD events go, in order, to `amd.actionHook` (call info + event fields; a verb list in
+   * the reply replaces the running application) and to notifyUrl as ANSWERING_MACHINE_DETECTION.
+   */
+  private startAmd(call: Call, amd: Readonly<Record<string, unknown>>, live: LiveApp, notifier: StatusNotifier, webhooks: WebhookSender, a: { callHook?: HookSpec; secret?: string; sequence: CallSequence }): void {
+    const base = a.callHook ? resolveHook(a.callHook) : undefined;
+    const hook = resolveHook(amd.actionHook as HookSpec, base);
+    let chain = Promise.resolve();
+    try {
+      call.startAmd(amd, (event) => {
+        notifier.notify('ANSWERING_MACHINE_DETECTION', event);
+        chain = chain.then(async () => {
+          const r = await webhooks.send({ hook, payload: { ...call.info(), ...event }, secret: a.secret, eventId: newSid(), sequence: a.sequence.next() });
+          if (Array.isArray(r.json) && r.json.length > 0 && !call.isFinal) live.handle?.replace(r.json);
+        }).catch((e: unknown) => {
+          call.alert(e instanceof VerbValidationError ? 'invalid-app-payload' : 'webhook-failure', `amd actionHook: ${e instanceof Error ? e.message : String(e)}`);
+        });
+      });
+    } catch (e) {
+      call.alert('amd-error', e instanceof Error ? e.message : String(e));
+    }
   }
 
   /** The live call of an account, or a 404-style CallError. */

@@ -1,0 +1,58 @@
+import type { Clock, TimerHandle } from '../kernel/clock.js';
+import { AMD_FRAME_SAMPLES, AmdParamsError, AmdSession, resolveAmdParams, type AmdEvent, type AmdParams } from '../media/detect/amd/index.js';
+import type { RtpSession } from '../media/index.js';
+import { CallError } from './errors.js';
+
+/** Checks an `amd` object's tuning fields (preset, timers, overrides); a CallError names the field. */
+export function checkAmd(amd: Readonly<Record<string, unknown>>): AmdParams {
+  try {
+    return resolveAmdParams(amd);
+  } catch (e) {
+    if (e instanceof AmdParamsError) throw new CallError('CALL_BAD_TARGET', e.message, `amd.${e.path}`);
+    throw e;
+  }
+}
+
+/**
+ * Runs answering-machine detection on what the callee sends (issue 6): started at the 200 OK,
+ * fed every decoded 20 ms frame, ticked every 100 ms so its timers fire during silence or lost
+ * RTP; ends at `amd_stopped` or when the call ends.
+ */
+export function runAmd(media: RtpSession, params: AmdParams, clock: Clock, ended: AbortSignal, onEvent: (e: AmdEvent) => void): () => void {
+  const session = new AmdSession(params, clock.now());
+  let timer: TimerHandle | undefined;
+  let done = false;
+  const emit = (events: readonly AmdEvent[]): void => {
+    for (const e of events) {
+      onEvent(e);
+      if (e.type === 'amd_stopped') stop();
+    }
+  };
+  // RTP frames may be any ptime; the detector takes 20 ms (160-sample) frames.
+  const frame = new Int16Array(AMD_FRAME_SAMPLES);
+  let fill = 0;
+  const offAudio = media.onAudio((pcm, info) => {
+    for (let i = 0; i < info.samples && !done; i++) {
+      frame[fill++] = pcm[i];
+      if (fill === AMD_FRAME_SAMPLES) {
+        fill = 0;
+        emit(session.push(frame, clock.now()));
+      }
+    }
+  });
+  const tick = (): void => {
+    if (done) return;
+    emit(session.tick(clock.now()));
+    if (!done) timer = clock.setTimer(100, tick);
+  };
+  timer = clock.setTimer(100, tick);
+  const stop = (): void => {
+    if (done) return;
+    done = true;
+    offAudio();
+    timer?.cancel();
+    if (!session.stopped) for (const e of session.stop(clock.now())) onEvent(e);
+  };
+  ended.addEventListener('abort', stop, { once: true });
+  return stop;
+}
