@@ -2,6 +2,7 @@
 // each folder under src/ lists the layers it must not import.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 const layers = ['kernel', 'config', 'sip', 'sdp', 'media', 'speech', 'store', 'call', 'verbs', 'api', 'portal', 'simulator', 'cli', 'testkit'];
 /** What each layer may import (besides itself and node_modules). */
@@ -50,6 +51,6 @@ export default tseslint.config(
   },
   {
     files: ['**/*.js', '**/*.mjs'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' } },
+    languageOptions: { globals: { ...globals.node } },
   },
 );

@@ -12,7 +12,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 
-/* global fetch */
 
 const dist = new URL('../dist/', import.meta.url).pathname;
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);

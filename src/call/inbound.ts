@@ -85,14 +85,18 @@ export class InboundHandler {
       if (num) dialled = toUser;
     }
     if (carriers.length > 0) {
-      carrier = carriers.find((c) => c.voip_carrier_sid === num?.voip_carrier_sid) ?? carriers[0];
+      // Several carriers may share an address (the simulator lives on 127.0.0.1 too): the dialled
+      // number decides — its own carrier, else one of its account's, else a shared one.
+      const mine = carriers.filter((c) => !num || c.account_sid === null || c.account_sid === num.account_sid);
+      if (num && mine.length === 0) return { reject: 403, reason: 'Forbidden' };
+      carrier = mine.find((c) => c.voip_carrier_sid === num?.voip_carrier_sid) ?? mine[0] ?? carriers[0];
     } else {
       const auth = await this.digest(inv);
       if ('reject' in auth) return auth;
       carrier = auth.carrier;
     }
     if (!num || !num.account_sid) return { reject: 404, reason: 'Not Found' };
-    if (carrier.account_sid !== null && carrier.account_sid !== num.account_sid) return { reject: 404, reason: 'Not Found' };
+    if (carrier.account_sid !== null && carrier.account_sid !== num.account_sid) return { reject: 403, reason: 'Forbidden' };
     const applicationSid = num.application_sid ?? carrier.application_sid;
     if (!applicationSid) return { reject: 480, reason: 'Temporarily Unavailable', headers: [{ name: 'X-Reason', value: 'no application for this number' }] };
     if (!this.offerAcceptable(req.body.toString())) return { reject: 488, reason: 'Not Acceptable Here' };

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { simulatorEnv } from '../testkit/sim-gateway.js';
 import { startSipp } from '../testkit/sipp.js';
 import { freePort } from '../testkit/ports.js';
 import { decodeG711, startRtpCapture, type WirePacket } from '../testkit/rtp-capture.js';
@@ -39,7 +40,8 @@ function toneHz(packets: readonly WirePacket[]): { hz: number; ms: number; pts: 
 }
 
 test('issue 7 acceptance 1 + 7: an inbound PCMU caller, app dials a PCMA call centre; audio both ways (transcoded), callee BYE ends both legs, actionHook completed', async () => {
-  const t = await startTestGateway();
+  // Issue 7 acceptance 0: with the simulator carrier on (it lives on 127.0.0.1 too).
+  const t = await startTestGateway(await simulatorEnv());
   const calleePort = await freePort();
   const hooks = await startHookServer({
     '/app': () => [{ verb: 'dial', target: [{ type: 'sip', sipUri: `sip:agent@127.0.0.1:${calleePort}` }], actionHook: '/dialed' }, { verb: 'say', text: 'not reached' }],
@@ -72,6 +74,49 @@ test('issue 7 acceptance 1 + 7: an inbound PCMU caller, app dials a PCMA call ce
   } finally {
     await callerCap.stop().catch(() => undefined);
     await calleeCap.stop().catch(() => undefined);
+    await hooks.close();
+    await t.close();
+  }
+});
+
+test('issue 7 acceptance 2: answerOnBridge — the caller gets 200 only after the callee answers; a busy callee → dial_call_status busy and the next verbs run; sip:decline rejects', async () => {
+  const t = await startTestGateway(await simulatorEnv());
+  const slowPort = await freePort();
+  const busyPort = await freePort();
+  let mode: 'bridge' | 'busy' | 'decline' = 'bridge';
+  const hooks = await startHookServer({
+    '/app': () => (mode === 'decline'
+      ? [{ verb: 'sip:decline', status: 486, reason: 'Busy Here' }]
+      : [{ verb: 'dial', answerOnBridge: true, timeLimit: 2, target: [{ type: 'sip', sipUri: `sip:agent@127.0.0.1:${mode === 'bridge' ? slowPort : busyPort}` }], actionHook: '/dialed' }]),
+    '/dialed': (r) => (r.json.dial_call_status === 'busy' ? [{ verb: 'say', text: 'Everyone is busy. Goodbye.' }, { verb: 'hangup' }] : [{ verb: 'hangup' }]),
+  });
+  try {
+    await provisionInbound(t, hooks.url);
+    const slow = await startSipp({ scenario: 'uas_ring_answer.xml', port: slowPort, extra: ['-d', '2000'], timeoutSeconds: 30 });
+    const caller = await startSipp({ scenario: 'uac_wait_bye.xml', target: `127.0.0.1:${t.gw.sipPort}`, extra: ['-s', NUMBER], timeoutSeconds: 30 });
+    assert.equal((await caller.done).successful, 1);
+    assert.equal((await slow.done).successful, 1);
+    const status = hooks.seen.filter((h) => h.path === '/status');
+    const parent = status.find((h) => h.json.call_status === 'in-progress' && !h.json.parent_call_sid);
+    const child = status.find((h) => h.json.call_status === 'in-progress' && h.json.parent_call_sid);
+    assert.ok(parent && child);
+    assert.ok(String(parent.json.timestamp) >= String(child.json.timestamp), `caller answered at ${String(parent.json.timestamp)}, callee at ${String(child.json.timestamp)}`);
+
+    mode = 'busy';
+    const busy = await startSipp({ scenario: 'uas_busy.xml', port: busyPort, timeoutSeconds: 30 });
+    const caller2 = await startSipp({ scenario: 'uac_wait_bye.xml', target: `127.0.0.1:${t.gw.sipPort}`, extra: ['-s', NUMBER], timeoutSeconds: 30 });
+    assert.equal((await caller2.done).successful, 1, 'the next verbs answered the caller and hung up');
+    await busy.done;
+    const dialed = hooks.seen.filter((h) => h.path === '/dialed').at(-1);
+    assert.equal(dialed?.json.dial_call_status, 'busy');
+    assert.equal(dialed?.json.dial_sip_status, 486);
+
+    mode = 'decline';
+    const caller3 = await startSipp({ scenario: 'uac_expect_486.xml', target: `127.0.0.1:${t.gw.sipPort}`, extra: ['-s', NUMBER], timeoutSeconds: 30 });
+    const r3 = await caller3.done;
+    assert.equal(r3.successful, 1, r3.errors);
+    assert.match(r3.messages, /^X-Reason: SIP Decline Verb/m);
+  } finally {
     await hooks.close();
     await t.close();
   }

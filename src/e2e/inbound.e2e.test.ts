@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { simulatorEnv } from '../testkit/sim-gateway.js';
 import { startSipp } from '../testkit/sipp.js';
 import { freePort } from '../testkit/ports.js';
 import { decodeG711, startRtpCapture } from '../testkit/rtp-capture.js';
@@ -22,7 +23,8 @@ async function provision(t: TestGateway, hooks: string): Promise<{ accountSid: s
 }
 
 test('issue 7: inbound calls — 403 from an unknown address, 404 unknown number, 488 no common codec, 480 failing app; a known carrier reaches the app before answer', async () => {
-  const t = await startTestGateway();
+  // Issue 7 acceptance 0: with the simulator carrier on (it lives on 127.0.0.1 too).
+  const t = await startTestGateway(await simulatorEnv());
   let mode = 'say';
   const tonePath = join(t.dataDir, 'tone.wav');
   writeFileSync(tonePath, wavBytes(tones([1000], 1200, 12000)));
@@ -30,16 +32,19 @@ test('issue 7: inbound calls — 403 from an unknown address, 404 unknown number
     '/app': () => (mode === 'fail' ? 500 : mode === 'tone' ? [{ verb: 'play', url: tonePath }, { verb: 'hangup' }] : [{ verb: 'say', text: 'Welcome to the gateway.' }, { verb: 'hangup' }]),
   });
   const target = `127.0.0.1:${t.gw.sipPort}`;
-  const dial = async (scenario: string, number: string) => {
-    const s = await startSipp({ scenario, target, extra: ['-s', number.replace('+', '')], timeoutSeconds: 20 });
+  const dial = async (scenario: string, number: string, address?: string) => {
+    const s = await startSipp({ scenario, target, address, extra: ['-s', number.replace('+', '')], timeoutSeconds: 20 });
     return s;
   };
   try {
     const p = await provision(t, hooks.url);
-    // Only 10.9.9.9 is an inbound gateway so far: loopback is an unknown source.
+    // Only 10.9.9.9 is this carrier's inbound gateway so far; 127.0.0.1 belongs to the simulator
+    // carrier (another account): both 127.0.0.2 (no carrier) and 127.0.0.1 are refused for this number.
     await t.api('POST', '/v1/SipGateways', { voip_carrier_sid: p.carrierSid, ipv4: '10.9.9.9', netmask: 32, inbound: true, outbound: false });
-    let r = await (await dial('uac_expect_403.xml', NUMBER)).done;
-    assert.equal(r.successful, 1, `403 expected: ${r.errors}`);
+    let r = await (await dial('uac_expect_403.xml', NUMBER, '127.0.0.2')).done;
+    assert.equal(r.successful, 1, `403 expected from an unknown address: ${r.errors}`);
+    r = await (await dial('uac_expect_403.xml', NUMBER)).done;
+    assert.equal(r.successful, 1, `403 expected from another account's carrier: ${r.errors}`);
     assert.equal(hooks.seen.length, 0, 'nothing else happens');
 
     await t.api('POST', '/v1/SipGateways', { voip_carrier_sid: p.carrierSid, ipv4: '127.0.0.0', netmask: 8, inbound: true, outbound: false });
@@ -79,7 +84,8 @@ test('issue 7: inbound calls — 403 from an unknown address, 404 unknown number
 });
 
 test('issue 3 acceptance 4: a peer that offers only PCMA is answered with PCMA and hears a correct 1 kHz tone', async () => {
-  const t = await startTestGateway();
+  // Issue 7 acceptance 0: with the simulator carrier on (it lives on 127.0.0.1 too).
+  const t = await startTestGateway(await simulatorEnv());
   const tonePath = join(t.dataDir, 'tone.wav');
   writeFileSync(tonePath, wavBytes(tones([1000], 1200, 12000)));
   const hooks = await startHookServer({ '/app': () => [{ verb: 'play', url: tonePath }, { verb: 'hangup' }] });

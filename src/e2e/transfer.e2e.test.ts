@@ -2,13 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSipp, sippReceivedCount } from '../testkit/sipp.js';
 import { eventually, provisionSippCarrier, startHookServer, startTestGateway, type HookRequest } from '../testkit/gateway.js';
-import { startSimGateway } from '../testkit/sim-gateway.js';
+import { simulatorEnv, startSimGateway } from '../testkit/sim-gateway.js';
 
 const notified = (seen: readonly HookRequest[]): string[] => seen.filter((h) => h.path === '/notify').map((h) => String(h.json.event));
 
 test('issue 7 acceptance 3: sip:refer to a sipp UAS that accepts and NOTIFYs 200 → actionHook success, eventHook per NOTIFY, the call ends; a refused REFER → TRANSFER_REFER_ERROR', async () => {
   for (const [scenario, ok] of [['uas_refer_accept.xml', true], ['uas_refer_refuse.xml', false]] as const) {
-    const t = await startTestGateway();
+    // Issue 7 acceptance 0: with the simulator carrier on (it lives on 127.0.0.1 too).
+  const t = await startTestGateway(await simulatorEnv());
     const hooks = await startHookServer({
       '/app': () => [{ verb: 'sip:refer', referTo: 'sip:callcentre@127.0.0.1:5999', referredBy: 'sip:agent@gateway.example', actionHook: '/referred', eventHook: '/refer-event' }],
       '/referred': () => [{ verb: 'hangup' }],
@@ -43,7 +44,8 @@ test('issue 7 acceptance 3: sip:refer to a sipp UAS that accepts and NOTIFYs 200
 });
 
 test('issue 7 acceptance 6: dial with two targets rings both; the answered one is bridged, the other gets CANCEL; TRANSFER_DIAL_SUCCESS; a failed dial → TRANSFER_DIAL_ERROR', async () => {
-  const t = await startTestGateway();
+  // Issue 7 acceptance 0: with the simulator carrier on (it lives on 127.0.0.1 too).
+  const t = await startTestGateway(await simulatorEnv());
   const ringer = await startSipp({ scenario: 'uas_no_answer.xml', timeoutSeconds: 30 });
   const answerer = await startSipp({ scenario: 'uas_ring_answer.xml', extra: ['-d', '500'], timeoutSeconds: 30 });
   const busy = await startSipp({ scenario: 'uas_busy.xml', timeoutSeconds: 30 });

@@ -12,11 +12,16 @@ export interface SimGateway {
   close(): Promise<void>;
 }
 
-/** A gateway with the simulator carrier on, and a local hook server answering `routes`. */
-export async function startSimGateway(routes: Record<string, (r: HookRequest) => unknown>, env: Record<string, string> = {}): Promise<SimGateway> {
+/** Environment for a test gateway with the simulator carrier on (its own SIP port, a 400-port RTP range). */
+export async function simulatorEnv(): Promise<Record<string, string>> {
   const simPort = await freePort();
   const base = 30000 + (process.pid % 50) * 400;
-  const t = await startTestGateway({ VGW_SIMULATOR: 'on', VGW_SIMULATOR_PORT: String(simPort), VGW_RTP_PORTS: `${base}-${base + 399}`, ...env });
+  return { VGW_SIMULATOR: 'on', VGW_SIMULATOR_PORT: String(simPort), VGW_RTP_PORTS: `${base}-${base + 399}` };
+}
+
+/** A gateway with the simulator carrier on, and a local hook server answering `routes`. */
+export async function startSimGateway(routes: Record<string, (r: HookRequest) => unknown>, env: Record<string, string> = {}): Promise<SimGateway> {
+  const t = await startTestGateway({ ...(await simulatorEnv()), ...env });
   const hooks = await startHookServer(routes);
   if (!t.gw.demo) throw new Error('demo account not provisioned');
   const demo = t.gw.demo;

@@ -35,6 +35,8 @@ export interface SippOptions {
   readonly mediaPort?: number;
   readonly timeoutSeconds?: number;
   readonly extra?: readonly string[];
+  /** Local address (default 127.0.0.1); e.g. 127.0.0.2 to call from an unknown source. */
+  readonly address?: string;
   /** Working directory (pcap files are looked up relative to the scenario). */
   readonly cwd?: string;
 }
@@ -48,7 +50,7 @@ export async function startSipp(o: SippOptions): Promise<SippRun> {
   const scenario = o.scenario.startsWith('/') ? o.scenario : join(SIPP_DIR, o.scenario);
   const args = [
     ...(o.target ? [o.target] : []),
-    '-sf', scenario, '-i', '127.0.0.1', '-p', String(port), '-mi', '127.0.0.1', '-mp', String(mediaPort),
+    '-sf', scenario, '-i', o.address ?? '127.0.0.1', '-p', String(port), '-mi', o.address ?? '127.0.0.1', '-mp', String(mediaPort),
     '-cp', String(controlPort), '-m', String(o.calls ?? 1), '-nostdin',
     '-t', o.transport === 'tcp' ? 't1' : 'u1',
     '-timeout', `${o.timeoutSeconds ?? 30}s`, '-timeout_error',
