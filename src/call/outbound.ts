@@ -5,6 +5,7 @@ import { applyAnswer, createOffer, parseSdp, serializeSdp, type NegotiatedMedia,
 import { parseUri, type Credentials, type InviteFailure, type OutgoingInvite, type SipHeader, type SipResponse, type Uri, type UserAgent } from '../sip/index.js';
 import type { Store } from '../store/index.js';
 import type { Call } from './call.js';
+import type { DialTarget } from './control.js';
 import { chooseRoute, gatewayRequestUri } from './carrier.js';
 import { CallError } from './errors.js';
 
@@ -13,15 +14,7 @@ export interface OutboundRequest {
   readonly from: string;
   readonly callerName?: string;
   readonly fromHost?: string;
-  readonly to: {
-    readonly type: 'phone' | 'sip' | 'user';
-    readonly number?: string;
-    readonly sipUri?: string;
-    readonly name?: string;
-    readonly trunk?: string;
-    readonly auth?: { readonly username: string; readonly password: string };
-    readonly headers?: Readonly<Record<string, string>>;
-  };
+  readonly to: DialTarget;
   /** Ring timeout in seconds. */
   readonly timeout: number;
   readonly timeLimit?: number;
