@@ -70,6 +70,7 @@ function childLeg(child: Call): ChildLeg {
     outcome,
     endedSignal: child.endedSignal,
     hangup: () => child.hangupWith('dial ended'),
+    startAmd: (amd, onEvent) => child.startAmd(amd, onEvent),
   };
 }
 
@@ -405,15 +406,34 @@ export class Call extends Emitter<CallEvents> implements CallControl {
     }
   }
 
-  /** Answering-machine detection on the callee's audio; events go to `onEvent` (issue 6). */
-  startAmd(amd: Readonly<Record<string, unknown>>, onEvent: (event: Readonly<Record<string, unknown>>) => void): void {
+  /**
+   * Answering-machine detection on the callee's audio; events go to `onEvent` (issue 6). On a
+   * call that is not answered yet (`config.amd` before answer) it starts at the answer.
+   */
+  startAmd(amd: Readonly<Record<string, unknown>>, onEvent: (event: Readonly<Record<string, unknown>>) => void): () => void {
     const params = checkAmd(amd);
-    const media = this.requireMedia();
-    this.timeline.add('amd-started');
-    runAmd(media, params, this.deps.clock, this.ended.signal, (e) => {
-      this.timeline.add(e.type, { ...(e.reason ? { reason: e.reason } : {}), confidence: e.confidence, decision_ms: e.decision_ms });
-      onEvent({ ...e });
+    const run = (): (() => void) => {
+      const media = this.requireMedia();
+      this.timeline.add('amd-started');
+      return runAmd(media, params, this.deps.clock, this.ended.signal, (e) => {
+        this.timeline.add(e.type, { ...(e.reason ? { reason: e.reason } : {}), confidence: e.confidence, decision_ms: e.decision_ms });
+        onEvent({ ...e });
+      });
+    };
+    if (this.answered) return run();
+    if (this.isFinal) throw new CallError('CALL_WRONG_STATE', 'the call has ended');
+    let stop: (() => void) | undefined;
+    const off = this.on('status', () => {
+      if (this.isFinal) off();
+      else if (this.answered) {
+        off();
+        stop = run();
+      }
     });
+    return () => {
+      off();
+      stop?.();
+    };
   }
 
   notifyEvent(event: string, fields: Readonly<Record<string, unknown>>): void {

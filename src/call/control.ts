@@ -85,6 +85,11 @@ export interface ChildLeg {
   readonly endedSignal: AbortSignal;
   /** CANCEL while it rings, BYE once answered. */
   hangup(): Promise<void>;
+  /**
+   * Answering-machine detection on the leg's audio (`dial.amd`, contract §3.1), from now on;
+   * each event is handed to `onEvent`. Returns a function that stops it.
+   */
+  startAmd?(amd: Readonly<Record<string, unknown>>, onEvent: (event: Readonly<Record<string, unknown>>) => void): () => void;
 }
 
 /** What a REFER led to (contract §4.2 sip:refer). */
@@ -129,8 +134,12 @@ export interface CallControl {
   refer?(referTo: string, init: { referredBy?: string; headers?: Readonly<Record<string, string>> }, onNotify: (sipStatus: number) => void, signal: AbortSignal): Promise<ReferOutcome>;
   /** Rejects an unanswered inbound call (`sip:decline`). */
   decline?(status: number, reason: string, headers?: Readonly<Record<string, string>>): void;
-  /** Starts answering-machine detection (the `amd` object); each event is handed to `onEvent`. */
-  startAmd?(amd: Readonly<Record<string, unknown>>, onEvent: (event: Readonly<Record<string, unknown>>) => void): void;
+  /**
+   * Starts answering-machine detection (the `amd` object) now, or at the answer when the call is
+   * not answered yet; each event is handed to `onEvent`. Throws for bad tuning. Returns a function
+   * that stops it (`amd_stopped` goes out if it was running).
+   */
+  startAmd?(amd: Readonly<Record<string, unknown>>, onEvent: (event: Readonly<Record<string, unknown>>) => void): () => void;
   /** An event for notifyUrl (transfer results, AMD), same flat shape as status events. */
   notifyEvent?(event: string, fields: Readonly<Record<string, unknown>>): void;
   /** Records an alert for the call's account (webhook failures, bad verbs, missing credentials). */

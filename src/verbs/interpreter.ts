@@ -148,6 +148,7 @@ export class Interpreter {
         return verbs;
       },
       setStatusHook: (spec) => this.opts.onStatusHook?.(spec),
+      replaceApplication: (verbs) => this.replace(verbs),
     };
   }
 

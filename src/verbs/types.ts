@@ -40,6 +40,8 @@ export interface SessionSettings {
   readonly extras: Map<string, unknown>;
   /** The application's defaults, for `config.reset`. */
   readonly initial: { readonly synthesizer: SynthesizerSpec; readonly recognizer: RecognizerSpec };
+  /** Stops the AMD the last `config.amd` started (a later `config.amd` replaces it). */
+  stopAmd?: () => void;
 }
 
 /** Everything a verb may use while it runs (DESIGN.md §3: call interfaces only, never sip/media). */
@@ -60,6 +62,12 @@ export interface VerbContext {
   redirect(spec: HookSpec): Promise<VerbList | undefined>;
   /** The redirect verb's `statusHook`: a new call_status_hook for the rest of the call. */
   setStatusHook(spec: HookSpec): void;
+  /**
+   * Replaces the running application with `verbs` at once (aborting the running verb), for hook
+   * replies to events that outlive the verb that asked for them (AMD). Ignored once the
+   * application has ended.
+   */
+  replaceApplication(verbs: VerbList): void;
 }
 
 /** One verb: its name, its property schema (without `id`, which every verb accepts) and `run`. */

@@ -1,5 +1,8 @@
+import { alertTypeFor } from '../interpreter.js';
 import { anyValue, arr, bool, hookSchema, num, obj, oneOf, opt, req, str, type ObjectSchema, type Schema } from '../schema.js';
-import { defineVerb, type RecognizerSpec, type SessionSettings } from '../types.js';
+import { defineVerb, type RecognizerSpec, type SessionSettings, type VerbContext } from '../types.js';
+import type { HookSpec } from '../webhook/hook.js';
+import { describe } from './media.js';
 import { anyObject, recognizerSchema } from './recognizer.js';
 import { effectiveSynthesizer, synthesizerSchema, type SynthesizerProps } from './say.js';
 
@@ -36,6 +39,48 @@ export const amdSchema: ObjectSchema = obj({
   ),
   voicemailPhrases: opt(arr(str())),
 });
+
+/** A validated `amd` object; the call layer reads the rest (timers, preset, tuning …). */
+export interface AmdProps {
+  readonly actionHook: HookSpec;
+  readonly [key: string]: unknown;
+}
+
+/**
+ * Where AMD events go (issue 6, contract §3.1): each one to notifyUrl as
+ * ANSWERING_MACHINE_DETECTION, and, in order, to `amd.actionHook` as a verb:hook with the call
+ * info of `ctx.call` plus the event fields; a verb list in a reply replaces the running
+ * application. A failed hook is an alert; the call goes on.
+ */
+export function amdEventSink(ctx: VerbContext, amd: AmdProps): (event: Readonly<Record<string, unknown>>) => void {
+  const call = ctx.call;
+  let chain = Promise.resolve();
+  return (event) => {
+    call.notifyEvent?.('ANSWERING_MACHINE_DETECTION', event);
+    chain = chain
+      .then(async () => {
+        const verbs = await ctx.actionHook(amd.actionHook, event);
+        if (verbs && !call.endedSignal.aborted) ctx.replaceApplication(verbs);
+      })
+      .catch((e: unknown) => call.alert(alertTypeFor(e), `amd actionHook: ${describe(e)}`));
+  };
+}
+
+/** `config.amd`: AMD on this call from now (or from the answer); it replaces one started before. */
+function startConfigAmd(ctx: VerbContext, amd: AmdProps): void {
+  const call = ctx.call;
+  if (!call.startAmd) {
+    call.alert('amd-error', 'this call cannot run answering-machine detection');
+    return;
+  }
+  ctx.session.stopAmd?.();
+  ctx.session.stopAmd = undefined;
+  try {
+    ctx.session.stopAmd = call.startAmd(amd, amdEventSink(ctx, amd));
+  } catch (e) {
+    call.alert('amd-error', `config.amd: ${describe(e)}`);
+  }
+}
 
 const resetSchema: Schema = oneOf(
   '"synthesizer", "recognizer" or an array of them',
@@ -83,6 +128,7 @@ interface ConfigProps {
   readonly synthesizer?: SynthesizerProps;
   readonly recognizer?: Readonly<Record<string, unknown>>;
   readonly reset?: string | readonly string[];
+  readonly amd?: AmdProps;
   readonly [key: string]: unknown;
 }
 
@@ -107,5 +153,6 @@ export const config = defineVerb<ConfigProps>({
   schema: configSchema,
   async run(ctx, p) {
     applyConfig(ctx.session, p);
+    if (p.amd) startConfigAmd(ctx, p.amd);
   },
 });

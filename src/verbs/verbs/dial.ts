@@ -3,6 +3,7 @@ import { linkedController } from '../abort.js';
 import { arr, bool, headersSchema, hookSchema, num, obj, opt, req, str, anyValue, type ObjectSchema } from '../schema.js';
 import { defineVerb, type VerbContext } from '../types.js';
 import type { HookSpec } from '../webhook/hook.js';
+import { amdEventSink, amdSchema, type AmdProps } from './config.js';
 import { describe } from './media.js';
 
 interface DialProps {
@@ -16,6 +17,7 @@ interface DialProps {
   readonly headers?: Readonly<Record<string, string>>;
   readonly dialMusic?: string;
   readonly tag?: Readonly<Record<string, unknown>>;
+  readonly amd?: AmdProps;
 }
 
 const targetSchema = obj({
@@ -46,6 +48,7 @@ export const dialSchema: ObjectSchema = obj({
   anchorMedia: opt(bool()),
   exitMediaPath: opt(bool()),
   forwardPAI: opt(bool()),
+  amd: opt(amdSchema),
 });
 
 type Result = { status: string; sipStatus: number; childSid?: string };
@@ -114,6 +117,7 @@ export const dial = defineVerb<DialProps>({
     if (p.answerOnBridge) await call.answer();
     call.bridgeTo(leg);
     call.notifyEvent?.('TRANSFER_DIAL_SUCCESS', { dial_call_sid: leg.sid });
+    if (p.amd) startLegAmd(ctx, leg, p.amd);
     await new Promise<void>((resolve) => {
       if (leg.endedSignal.aborted || signal.aborted) return resolve();
       leg.endedSignal.addEventListener('abort', () => resolve(), { once: true });
@@ -124,6 +128,22 @@ export const dial = defineVerb<DialProps>({
     return { replace: await ctx.actionHook(p.actionHook, { dial_call_status: 'completed', dial_sip_status: 200, dial_call_sid: leg.sid }) };
   },
 });
+
+/**
+ * `dial.amd` (contract §3.1): AMD on the answered B leg's audio; its events carry the call info of
+ * the parent (this) call, and a verb list in a reply replaces the parent's application.
+ */
+function startLegAmd(ctx: VerbContext, leg: ChildLeg, amd: AmdProps): void {
+  if (!leg.startAmd) {
+    ctx.call.alert('amd-error', 'the dialed leg cannot run answering-machine detection');
+    return;
+  }
+  try {
+    leg.startAmd(amd, amdEventSink(ctx, amd));
+  } catch (e) {
+    ctx.call.alert('amd-error', `dial.amd: ${describe(e)}`);
+  }
+}
 
 async function loopMusic(ctx: VerbContext, url: string, signal: AbortSignal): Promise<void> {
   while (!signal.aborted) {
