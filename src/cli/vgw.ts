@@ -2,12 +2,16 @@ import { loadConfig, ConfigError } from '../config/config.js';
 import { createLogger } from '../kernel/logger.js';
 import { startGateway } from '../main.js';
 import { amdCommand } from './amd.js';
+import { callCommand } from './call.js';
+import { eventsCommand } from './events.js';
 
 const USAGE = `usage: vgw <command> [flags]
 
 commands:
   start     run the gateway (flags override VGW_* environment variables, see README)
   amd       classify a recording offline: vgw amd FILE.wav [--json] [--preset fast|balanced|conservative] (docs/amd.md)
+  call      place a call through the REST API and follow it: vgw call --to NUMBER [--from N] [--trunk NAME] [--app SID] [--no-follow] … (docs/cli.md)
+  events    watch calls: vgw events --follow [--call CALL_SID] [--account SID] (docs/cli.md)
   help      show this text
 `;
 
@@ -48,6 +52,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         return -1; // keeps running
       case 'amd':
         return await amdCommand(rest);
+      case 'call':
+        return await callCommand(rest);
+      case 'events':
+        return await eventsCommand(rest);
       case undefined:
       case 'help':
       case '--help':
