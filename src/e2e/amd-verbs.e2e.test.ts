@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEMO_FROM } from '../cli/demo.js';
-import { eventually, type HookRequest } from '../testkit/gateway.js';
+import { eventually, startHookServer, startTestGateway, type HookRequest, type TestGateway } from '../testkit/gateway.js';
 import { startSimGateway } from '../testkit/sim-gateway.js';
+import { startSipp } from '../testkit/sipp.js';
 
 const MACHINE = ['amd_machine_detected', 'amd_tone_detected', 'amd_machine_stopped_speaking', 'amd_stopped'];
 
@@ -51,5 +52,50 @@ test('issue 6: config.amd on a REST call to the simulator voicemail, and dial.am
     assert.deepEqual(notified(parent), MACHINE);
   } finally {
     await g.close();
+  }
+});
+
+const INBOUND = '4930777066';
+
+/** An account whose number INBOUND runs the application at `${hooks}/app`, reached from 127.0.0.1. */
+async function provisionInbound(t: TestGateway, hooks: string): Promise<string> {
+  const acc = await t.api('POST', '/v1/Accounts', { name: 'amd account' });
+  const accountSid = (acc.body as { sid: string }).sid;
+  const app = await t.api('POST', '/v1/Applications', { name: 'dialer', account_sid: accountSid, call_hook: `${hooks}/app`, call_status_hook: `${hooks}/status` });
+  const carrier = await t.api('POST', '/v1/VoipCarriers', { name: 'ingress', account_sid: accountSid });
+  const carrierSid = (carrier.body as { sid: string }).sid;
+  await t.api('POST', '/v1/SipGateways', { voip_carrier_sid: carrierSid, ipv4: '127.0.0.1', inbound: true, outbound: false });
+  await t.api('POST', '/v1/PhoneNumbers', { number: INBOUND, account_sid: accountSid, application_sid: (app.body as { sid: string }).sid, voip_carrier_sid: carrierSid });
+  return accountSid;
+}
+
+test('issue 6: config.amd on an inbound call before it is answered starts the detector at the answer', async () => {
+  const t = await startTestGateway();
+  const hooks = await startHookServer({
+    '/app': () => [
+      { config: { amd: { actionHook: '/amd', timers: { noSpeechTimeoutMs: 1500 } } } },
+      { pause: { length: 1 } },
+      { answer: {} },
+      { pause: { length: 4 } },
+    ],
+  });
+  try {
+    const accountSid = await provisionInbound(t, hooks.url);
+    // A silent caller: the detector hears no speech and says so 1.5 s after the answer.
+    const caller = await startSipp({ scenario: 'uac_wait_bye.xml', target: `127.0.0.1:${t.gw.sipPort}`, extra: ['-s', INBOUND], timeoutSeconds: 30 });
+    const stopped = await eventually(() => hooks.seen.find((h) => h.path === '/amd' && h.json.type === 'amd_stopped'), 15_000, 'amd_stopped');
+    const sid = String(stopped.json.call_sid);
+    assert.deepEqual(types(at(hooks.seen, '/amd', sid)), ['amd_no_speech_detected', 'amd_stopped']);
+    const noSpeech = at(hooks.seen, '/amd', sid)[0];
+    assert.equal(noSpeech.json.direction, 'inbound');
+    assert.ok(Math.abs(Number(noSpeech.json.decision_ms) - 1500) <= 200, `decided ${String(noSpeech.json.decision_ms)} ms after the answer`);
+    const tl = await t.api('GET', `/v1/Accounts/${accountSid}/Calls/${sid}/Timeline`);
+    const events = (tl.body as { timeline: Array<{ event: string }> }).timeline.map((e) => e.event);
+    assert.ok(events.includes('amd-started'), events.join(','));
+    assert.ok(events.indexOf('status:in-progress') < events.indexOf('amd-started'), `AMD starts at the answer: ${events.join(',')}`);
+    assert.equal((await caller.done).successful, 1);
+  } finally {
+    await hooks.close();
+    await t.close();
   }
 });
