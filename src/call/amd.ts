@@ -46,13 +46,14 @@ export function runAmd(media: RtpSession, params: AmdParams, clock: Clock, ended
     if (!done) timer = clock.setTimer(100, tick);
   };
   timer = clock.setTimer(100, tick);
-  const stop = (): void => {
+  const stop = (silently = false): void => {
     if (done) return;
     done = true;
     offAudio();
     timer?.cancel();
-    if (!session.stopped) for (const e of session.stop(clock.now())) onEvent(e);
+    if (!silently && !session.stopped) for (const e of session.stop(clock.now())) onEvent(e);
   };
-  ended.addEventListener('abort', stop, { once: true });
-  return stop;
+  // Contract §3.4: amd_stopped is sent when AMD ends while the call is still up, not after hang-up.
+  ended.addEventListener('abort', () => stop(true), { once: true });
+  return () => stop();
 }
