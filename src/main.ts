@@ -57,7 +57,7 @@ export async function startGateway(config: Config, logger: Logger, clock: Clock 
   let activeCalls = (): number => 0;
   const metrics = new GatewayMetrics(() => activeCalls());
   const calls = new CallManager({
-    clock, logger: logger.child({ layer: 'call' }), ua: sip.ua, media, store, tts, observer: metrics,
+    clock, logger: logger.child({ layer: 'call' }), ua: sip.ua, media, store, tts, observer: metrics, mediaTimeoutMs: config.mediaTimeoutMs,
     publicAddress: config.publicAddress, sipAddress: `${config.publicAddress}:${sip.transport.port}`, searchPath: process.env.PATH,
   });
   activeCalls = () => calls.activeCount;

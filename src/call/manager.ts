@@ -1,4 +1,4 @@
-import type { Clock } from '../kernel/clock.js';
+import type { Clock, TimerHandle } from '../kernel/clock.js';
 import { newSid } from '../kernel/ids.js';
 import type { Logger } from '../kernel/logger.js';
 import type { MediaEngine } from '../media/index.js';
@@ -20,6 +20,8 @@ export interface CallManagerOptions {
   readonly publicAddress: string;
   readonly sipAddress: string;
   readonly searchPath?: string;
+  /** Hang up answered calls that receive no RTP for this long (0 = never, the default: peers on hold may send none). */
+  readonly mediaTimeoutMs?: number;
   /** Metrics hooks (Prometheus in the composition root). */
   readonly observer?: { status(direction: string, status: string): void; postDialDelay(ms: number): void };
 }
@@ -49,8 +51,30 @@ export class CallManager {
   private readonly recentStarts = new Map<string, number[]>();
   private readonly pendingCdrs = new Set<Promise<unknown>>();
   private accepting = true;
+  private readonly rtpSeen = new Map<string, { count: number; since: number }>();
+  private watchdog: TimerHandle | undefined;
 
   constructor(private readonly o: CallManagerOptions) {}
+
+  /** One timer for all calls: answered calls whose RTP stopped for `mediaTimeoutMs` are hung up. */
+  private watchMedia(): void {
+    const limit = this.o.mediaTimeoutMs ?? 0;
+    if (limit <= 0 || this.watchdog) return;
+    const check = (): void => {
+      this.watchdog = undefined;
+      const now = this.o.clock.now();
+      for (const call of this.calls.values()) {
+        const media = call.mediaSession;
+        if (!call.answered || call.isFinal || !media) continue;
+        const count = media.stats.packetsReceived;
+        const seen = this.rtpSeen.get(call.sid);
+        if (!seen || seen.count !== count) this.rtpSeen.set(call.sid, { count, since: now });
+        else if (now - seen.since >= limit) void call.hangupWith('media timeout');
+      }
+      if (this.calls.size > 0) this.watchdog = this.o.clock.setTimer(Math.min(1000, limit), check);
+    };
+    this.watchdog = this.o.clock.setTimer(Math.min(1000, limit), check);
+  }
 
   get activeCount(): number {
     return this.calls.size;
@@ -160,6 +184,7 @@ export class CallManager {
 
   private track(call: Call): void {
     this.calls.set(call.sid, call);
+    this.watchMedia();
     call.dialer = (parent, init, onCall) => this.placeChild(parent, init, onCall);
     call.bridgeable = (sid) => {
       const c = this.calls.get(sid);
@@ -181,6 +206,7 @@ export class CallManager {
     }
     call.on('ended', () => {
       this.calls.delete(call.sid);
+      this.rtpSeen.delete(call.sid);
       const p = this.o.store.cdrs.write(cdrOf(call)).catch((e: unknown) => this.o.logger.error('writing the CDR failed', { call_sid: call.sid, err: e instanceof Error ? e : String(e) }));
       this.pendingCdrs.add(p);
       void p.finally(() => this.pendingCdrs.delete(p));
@@ -195,6 +221,8 @@ export class CallManager {
   /** Stops taking calls, lets live ones finish for `drainMs`, then hangs the rest up; all CDRs written. */
   async shutdown(drainMs: number): Promise<void> {
     this.accepting = false;
+    this.watchdog?.cancel();
+    this.watchdog = undefined;
     const deadline = this.o.clock.now() + drainMs;
     while (this.calls.size > 0 && this.o.clock.now() < deadline) {
       await new Promise<void>((r) => this.o.clock.setTimer(100, r));

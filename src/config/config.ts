@@ -19,6 +19,8 @@ export interface Config {
   readonly tcpIdleTimeoutMs: number;
   /** On SIGTERM, how long live calls may go on before they are hung up. */
   readonly drainTimeoutMs: number;
+  /** Hang up answered calls after this long without RTP; 0 (default) never does. */
+  readonly mediaTimeoutMs: number;
 }
 
 export class ConfigError extends GatewayError {
@@ -43,6 +45,7 @@ const KEYS = {
   'simulator-port': 'VGW_SIMULATOR_PORT',
   'tcp-idle-timeout': 'VGW_TCP_IDLE_TIMEOUT_MS',
   'drain-timeout': 'VGW_DRAIN_TIMEOUT_MS',
+  'media-timeout': 'VGW_MEDIA_TIMEOUT_MS',
 } as const;
 type Key = keyof typeof KEYS;
 
@@ -86,6 +89,8 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
   if (!Number.isFinite(idle) || idle <= 0) throw new ConfigError('VGW_TCP_IDLE_TIMEOUT_MS must be a positive number');
   const drain = Number(get('drain-timeout') ?? 30_000);
   if (!Number.isFinite(drain) || drain < 0) throw new ConfigError('VGW_DRAIN_TIMEOUT_MS must be a number of milliseconds ≥ 0');
+  const mediaTimeout = Number(get('media-timeout') ?? 0);
+  if (!Number.isFinite(mediaTimeout) || mediaTimeout < 0) throw new ConfigError('VGW_MEDIA_TIMEOUT_MS must be a number of milliseconds ≥ 0');
   return Object.freeze({
     httpAddress: get('http-address') ?? '0.0.0.0',
     httpPort: port('VGW_HTTP_PORT', get('http-port') ?? '3000'),
@@ -101,5 +106,6 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     simulatorPort: port('VGW_SIMULATOR_PORT', get('simulator-port') ?? '15060'),
     tcpIdleTimeoutMs: idle,
     drainTimeoutMs: drain,
+    mediaTimeoutMs: mediaTimeout,
   });
 }

@@ -93,3 +93,26 @@ test('issue 5 acceptance 7: webhook faults (500, timeout, invalid JSON, connecti
     await g.close();
   }
 });
+
+test('media inactivity hang-up is off by default and a setting: with VGW_MEDIA_TIMEOUT_MS a call whose peer sends no RTP ends', async () => {
+  const { startSipp } = await import('../testkit/sipp.js');
+  const { provisionSippCarrier, startHookServer, startTestGateway } = await import('../testkit/gateway.js');
+  for (const timeout of ['0', '1500']) {
+    const t = await startTestGateway({ VGW_MEDIA_TIMEOUT_MS: timeout });
+    const hooks = await startHookServer({ '/app': () => [{ verb: 'pause', length: 4 }, { verb: 'hangup' }] });
+    // sipp answers and sends no RTP at all.
+    const sipp = await startSipp({ scenario: 'uas_ring_answer.xml', extra: ['-d', '50'], timeoutSeconds: 30 });
+    try {
+      const p = await provisionSippCarrier(t, hooks.url, [sipp.port]);
+      const res = await t.api('POST', `/v1/Accounts/${p.accountSid}/Calls`, { application_sid: p.applicationSid, from: p.from, to: { type: 'phone', number: '15550030' } });
+      assert.equal(res.status, 201);
+      const done = await eventually(() => hooks.seen.find((h) => h.path === '/status' && h.json.call_status === 'completed'), 15_000, 'completed');
+      assert.equal(done.json.termination_reason, timeout === '0' ? 'hangup' : 'media timeout', `VGW_MEDIA_TIMEOUT_MS=${timeout}`);
+      if (timeout !== '0') assert.ok(Number(done.json.duration) < 4);
+    } finally {
+      sipp.kill();
+      await hooks.close();
+      await t.close();
+    }
+  }
+});
