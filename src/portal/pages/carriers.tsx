@@ -1,5 +1,6 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { ApiError, describeError } from '../lib/api.js';
+import { when } from '../lib/format.js';
 import type { Carrier, Gateway } from '../lib/types.js';
 import { integer, required, requiredIf, type Values } from '../lib/validate.js';
 import { ErrorNote, Page, Status, useLoad, usePortal } from '../ui/common.js';
@@ -38,6 +39,41 @@ export function carrierBody(v: Values): Record<string, unknown> {
 function asGatewayError(e: unknown): unknown {
   if (!(e instanceof ApiError)) return e;
   return new ApiError(e.status, `gateway: ${e.message}`, e.errors.map((f) => ({ path: `gateway.${f.path}`, message: f.message })));
+}
+
+/** `register_status` of `GET …/VoipCarriers` (docs/registration.md); `null` when registration is not used. */
+export interface RegisterStatus {
+  readonly status: 'registering' | 'registered' | 'failed' | 'unregistered';
+  readonly sip_status: number | null;
+  readonly reason: string | null;
+  readonly expires_at: string | null;
+  readonly last_registered_at: string | null;
+}
+type CarrierRow = Carrier & { readonly register_status?: RegisterStatus | null };
+
+const REGISTER_BADGE: Readonly<Record<RegisterStatus['status'], string>> = {
+  registered: 's-completed', registering: 's-ringing', failed: 's-failed', unregistered: '',
+};
+
+/** While any carrier's first REGISTER is still running, the list is read again this often. */
+const REGISTERING_REFRESH_MS = 3000;
+
+/** The Registration fact: not used, or the state with its SIP answer, expiry and last success. */
+export function RegistrationState({ carrier }: { carrier: CarrierRow }) {
+  if (!carrier.requires_register) return <>not used</>;
+  const as = `as ${carrier.register_username ?? '?'}`;
+  const r = carrier.register_status;
+  if (!r) return <>required {as} · no status reported yet</>;
+  const answer = [r.sip_status ?? '', r.reason ?? ''].join(' ').trim();
+  const parts = [as];
+  if (answer) parts.push(r.sip_status !== null ? `SIP ${answer}` : answer);
+  if (r.status === 'registered' && r.expires_at) parts.push(`expires ${when(r.expires_at)}`);
+  if (r.status !== 'registered' && r.last_registered_at) parts.push(`last registered ${when(r.last_registered_at)}`);
+  return (
+    <>
+      <span class={`badge ${REGISTER_BADGE[r.status] ?? ''}`}>{r.status}</span> {parts.join(' · ')}
+    </>
+  );
 }
 
 function CarrierForm({ editing, onSaved, onCancel }: { editing?: Carrier; onSaved(msg: string): void; onCancel?(): void }) {
@@ -140,9 +176,15 @@ function AddGateway({ carrier, onSaved }: { carrier: Carrier; onSaved(msg: strin
 export function CarriersPage() {
   const { api, base } = usePortal();
   const data = useLoad(async () => {
-    const [carriers, gateways] = await Promise.all([api.get<Carrier[]>(`${base}/VoipCarriers`), api.get<Gateway[]>(`${base}/SipGateways`)]);
+    const [carriers, gateways] = await Promise.all([api.get<CarrierRow[]>(`${base}/VoipCarriers`), api.get<Gateway[]>(`${base}/SipGateways`)]);
     return { carriers, gateways };
   }, [base]);
+  const registering = (data.data?.carriers ?? []).some((c) => c.register_status?.status === 'registering');
+  useEffect(() => {
+    if (!registering) return undefined;
+    const timer = setTimeout(() => data.reload(), REGISTERING_REFRESH_MS);
+    return () => clearTimeout(timer);
+  }, [registering, data.data]);
   const [editing, setEditing] = useState<Carrier>();
   const [note, setNote] = useState<string>();
   const saved = (msg: string): void => {
@@ -163,7 +205,10 @@ export function CarriersPage() {
   return (
     <Page title="Carriers">
       <CarrierForm key={editing?.voip_carrier_sid ?? 'new'} editing={editing} onSaved={saved} onCancel={editing ? () => setEditing(undefined) : undefined} />
-      <h2>Carriers</h2>
+      <div class="row">
+        <h2>Carriers</h2>
+        <button type="button" class="secondary" onClick={() => data.reload()} disabled={data.loading}>Refresh</button>
+      </div>
       <Status>{note}</Status>
       <ErrorNote message={data.error} />
       {data.data?.carriers.length === 0 && <p>No carriers yet.</p>}
@@ -184,7 +229,7 @@ export function CarriersPage() {
             {c.description && <p>{c.description}</p>}
             <dl class="facts">
               <dt>Status</dt><dd>{c.is_active ? 'active' : 'inactive'}</dd>
-              <dt>Registration</dt><dd>{c.requires_register ? `required as ${c.register_username ?? '?'} (the API reports no registration state)` : 'not used'}</dd>
+              <dt>Registration</dt><dd data-testid={`registration-${c.voip_carrier_sid}`}><RegistrationState carrier={c} /></dd>
               <dt>Inbound auth</dt><dd>{c.inbound_auth_username ? `digest as ${c.inbound_auth_username}` : 'by source address'}</dd>
             </dl>
             <table>
