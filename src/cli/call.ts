@@ -84,7 +84,7 @@ export function parseFlags<O extends NonNullable<ParseArgsConfig['options']>>(ar
   try {
     return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
   } catch (e) {
-    throw new CliError(errorMessage(e).replace(/\. To specify a positional argument.*$/s, ''));
+    throw new CliError(`${errorMessage(e).replace(/\. To specify a positional argument.*$/s, '')} (see --help)`);
   }
 }
 
