@@ -4,16 +4,14 @@
  * latching and a small reorder buffer, decodes into a reused frame that listeners tap, and
  * reports over RTCP. Per packet, nothing is allocated by this code.
  */
-import type { RemoteInfo, Socket } from 'node:dgram';
+import type { RemoteInfo } from 'node:dgram';
 import { randomInt } from 'node:crypto';
-import type { Clock } from '../../kernel/clock.js';
-import type { Logger } from '../../kernel/logger.js';
 import { ALAW_TO_ULAW, decodeG711, decodeTable, encodeG711, encodeTable, ULAW_TO_ALAW, type G711Law } from '../codec/g711.js';
 import { InbandDtmfDetector } from '../dtmf/inband.js';
 import { Rfc4733Receiver, Rfc4733Sender, writeRfc4733Payload, type Rfc4733SenderOptions } from '../dtmf/rfc4733.js';
 import { dtmfTonesPcm } from '../dtmf/tones.js';
 import { pcmSource, type AudioSource, type FrameReader } from '../playout/source.js';
-import type { PlayoutScheduler, TickTarget } from '../playout/scheduler.js';
+import type { TickTarget } from '../playout/scheduler.js';
 import { looksLikeRtcp, parseRtpHeader, RtpHeader, RTP_HEADER_SIZE, writeRtpHeader } from '../rtp/rtp-header.js';
 import { RtpReceiveStats } from '../rtp/receive-stats.js';
 import { parseRtcp } from '../rtp/rtcp.js';
@@ -22,33 +20,15 @@ import { MediaSessionError } from './errors.js';
 import { Recorder, type RecordingResult, type RecordingTarget } from './recorder.js';
 import { ReorderBuffer, type ReorderSink } from './reorder.js';
 import { RtcpReporter, type RtcpSource } from './rtcp-reporter.js';
-import type { AudioFrameInfo, Direction, DtmfEvent, PlayResult, RemoteMedia, SessionStats } from './types.js';
+import type { AudioListener, Direction, DtmfEvent, DtmfListener, PlayResult, RemoteMedia, RtpSessionOptions, SessionStats } from './types.js';
+
+export type { AudioListener, DtmfListener, RtpSessionOptions } from './types.js';
 
 const FRAME = 160;
 const MAX_FRAME = 480;
 const RING = 8;
 const PT_PCMU = 0;
 const PT_PCMA = 8;
-
-export interface RtpSessionOptions {
-  readonly id: string;
-  readonly port: number;
-  readonly rtp: Socket;
-  readonly rtcp: Socket;
-  readonly clock: Clock;
-  readonly logger: Logger;
-  readonly scheduler: PlayoutScheduler;
-  /** Symmetric RTP: send to where the peer's packets come from (default true). */
-  readonly latch?: boolean;
-  readonly reorderDepth?: number;
-  /** Run the Goertzel DTMF detector on received audio (default false). */
-  readonly inbandDtmf?: boolean;
-  readonly rtcpIntervalMs?: number;
-  readonly onClose?: (s: RtpSession) => void;
-}
-
-export type AudioListener = (frame: Int16Array, info: AudioFrameInfo) => void;
-export type DtmfListener = (e: DtmfEvent) => void;
 
 const sends = (d: Direction): boolean => d === 'sendrecv' || d === 'sendonly';
 const receives = (d: Direction): boolean => d === 'sendrecv' || d === 'recvonly';

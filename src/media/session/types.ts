@@ -1,3 +1,8 @@
+import type { Socket } from 'node:dgram';
+import type { Clock } from '../../kernel/clock.js';
+import type { Logger } from '../../kernel/logger.js';
+import type { PlayoutScheduler } from '../playout/scheduler.js';
+import type { RtpSession } from './rtp-session.js';
 import type { G711Law } from '../codec/g711.js';
 import type { DtmfDigit } from '../dtmf/digits.js';
 
@@ -43,3 +48,23 @@ export interface SessionStats {
   readonly remoteSsrc: number | null;
   readonly latchedTo: string | null;
 }
+
+export interface RtpSessionOptions {
+  readonly id: string;
+  readonly port: number;
+  readonly rtp: Socket;
+  readonly rtcp: Socket;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly scheduler: PlayoutScheduler;
+  /** Symmetric RTP: send to where the peer's packets come from (default true). */
+  readonly latch?: boolean;
+  readonly reorderDepth?: number;
+  /** Run the Goertzel DTMF detector on received audio (default false). */
+  readonly inbandDtmf?: boolean;
+  readonly rtcpIntervalMs?: number;
+  readonly onClose?: (s: RtpSession) => void;
+}
+
+export type AudioListener = (frame: Int16Array, info: AudioFrameInfo) => void;
+export type DtmfListener = (e: DtmfEvent) => void;

@@ -1,3 +1,4 @@
+import type { TimerHandle } from '../../kernel/clock.js';
 import { Emitter } from '../../kernel/emitter.js';
 import { newBranch, newTag, randomHex } from '../../kernel/ids.js';
 import { buildAuthorization, parseChallenge } from '../auth/digest.js';
@@ -66,6 +67,7 @@ export class OutgoingInvite extends Emitter<OutgoingInviteEvents> {
   private dialog: Dialog | undefined;
   private authTries = 0;
   private cancelReason: string | undefined;
+  private cancelTimer: TimerHandle | undefined;
 
   constructor(
     private readonly ctx: UaContext,
@@ -154,6 +156,7 @@ export class OutgoingInvite extends Emitter<OutgoingInviteEvents> {
     this.dialog = dialog;
     this.adoptDialog(dialog);
     this.settled = true;
+    this.cancelTimer?.cancel();
     dialog.ack2xx(res).catch((e: unknown) => this.ctx.report('ACK for 2xx', e));
     this.emit('answered', dialog, res);
   }
@@ -221,12 +224,13 @@ export class OutgoingInvite extends Emitter<OutgoingInviteEvents> {
     });
     this.ctx.transactions.sendRequest(cancel, dest, { receiveResponse: () => undefined, timeout: () => undefined, transportError: () => undefined });
     // §9.1: no final response within 64·T1 of the CANCEL → treat the INVITE as cancelled.
-    this.ctx.clock.setTimer(64 * this.ctx.transactions.timerBase.T1, () => {
+    this.cancelTimer = this.ctx.clock.setTimer(64 * this.ctx.transactions.timerBase.T1, () => {
       if (!this.settled) this.fail({ status: 487, reason: 'Request Terminated (no answer to CANCEL)', cancelled: true });
     });
   }
 
   private fail(f: InviteFailure): void {
+    this.cancelTimer?.cancel();
     if (this.settled) return;
     this.settled = true;
     this.emit('failed', f);
