@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const RATES = (process.env.BENCH_RATES ?? '50,100,200,300,400').split(',').map(Number);
+const RATES = (process.env.BENCH_RATES ?? '100,200,300,400,500,700').split(',').map(Number);
 const root = new URL('..', import.meta.url).pathname;
 const { startGateway } = await import(join(root, 'dist/main.js'));
 const { loadConfig } = await import(join(root, 'dist/config/config.js'));

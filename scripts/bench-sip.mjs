@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
-const RATES = (process.env.BENCH_RATES ?? '100,200,400,600,800,1000,1300,1600,2000').split(',').map(Number);
+const RATES = (process.env.BENCH_RATES ?? '200,400,800,1200,1600,2000,2500,3000').split(',').map(Number);
 const root = new URL('..', import.meta.url).pathname;
 const { createSipStack } = await import(join(root, 'dist/sip/index.js'));
 const { systemClock } = await import(join(root, 'dist/kernel/clock.js'));
