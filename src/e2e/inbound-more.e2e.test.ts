@@ -1,0 +1,62 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startSipp } from '../testkit/sipp.js';
+import { eventually, startHookServer, startTestGateway, type TestGateway } from '../testkit/gateway.js';
+import { simulatorEnv } from '../testkit/sim-gateway.js';
+
+const NUMBER = '4930555000';
+
+async function provision(t: TestGateway, hooks: string, carrier: Record<string, unknown>, gateway?: string): Promise<void> {
+  const acc = await t.api('POST', '/v1/Accounts', { name: 'more' });
+  const accountSid = (acc.body as { sid: string }).sid;
+  const app = await t.api('POST', '/v1/Applications', { name: 'app', account_sid: accountSid, call_hook: `${hooks}/app`, call_status_hook: `${hooks}/status` });
+  const c = await t.api('POST', '/v1/VoipCarriers', { name: 'ingress', account_sid: accountSid, ...carrier });
+  assert.equal(c.status, 201, JSON.stringify(c.body));
+  const carrierSid = (c.body as { sid: string }).sid;
+  if (gateway) await t.api('POST', '/v1/SipGateways', { voip_carrier_sid: carrierSid, ipv4: gateway, inbound: true, outbound: false });
+  await t.api('POST', '/v1/PhoneNumbers', { number: NUMBER, account_sid: accountSid, application_sid: (app.body as { sid: string }).sid, voip_carrier_sid: carrierSid });
+}
+
+test('issue 7: CANCEL before answer → no-answer (call_termination_by caller); earlyMedia sends 183 with SDP before the 200', async () => {
+  const t = await startTestGateway(await simulatorEnv());
+  let mode: 'wait' | 'early' = 'wait';
+  const hooks = await startHookServer({
+    '/app': () => (mode === 'wait'
+      ? [{ verb: 'pause', length: 10 }]
+      : [{ verb: 'say', text: 'Please hold.', earlyMedia: true }, { verb: 'answer' }, { verb: 'pause', length: 1 }, { verb: 'hangup' }]),
+  });
+  try {
+    await provision(t, hooks.url, {}, '127.0.0.1');
+    const r = await (await startSipp({ scenario: 'uac_cancel.xml', target: `127.0.0.1:${t.gw.sipPort}`, extra: ['-s', NUMBER, '-d', '800'], timeoutSeconds: 20 })).done;
+    assert.equal(r.successful, 1, r.errors);
+    const last = await eventually(() => hooks.seen.find((h) => h.path === '/status' && h.json.call_status === 'no-answer'), 5000, 'no-answer');
+    assert.equal(last.json.sip_status, 487);
+    assert.equal(last.json.call_termination_by, 'caller');
+
+    mode = 'early';
+    const e = await (await startSipp({ scenario: 'uac_early_media.xml', target: `127.0.0.1:${t.gw.sipPort}`, extra: ['-s', NUMBER], timeoutSeconds: 20 })).done;
+    assert.equal(e.successful, 1, `183 with SDP, then 200, then our BYE: ${e.errors}`);
+  } finally {
+    await hooks.close();
+    await t.close();
+  }
+});
+
+test('issue 7: a carrier that authenticates with digest (no matching address) is challenged, then accepted with the right credentials', async () => {
+  const t = await startTestGateway(await simulatorEnv());
+  const hooks = await startHookServer({ '/app': () => [{ verb: 'say', text: 'Authenticated.' }, { verb: 'hangup' }] });
+  try {
+    await provision(t, hooks.url, { inbound_auth_username: 'trunkuser', inbound_auth_password: 'trunkpass' });
+    // From 127.0.0.2, which no inbound gateway covers: digest is the only way in.
+    const good = await (await startSipp({ scenario: 'uac_digest_wait_bye.xml', address: '127.0.0.2', target: `127.0.0.1:${t.gw.sipPort}`, extra: ['-s', NUMBER, '-au', 'trunkuser', '-ap', 'trunkpass'], timeoutSeconds: 20 })).done;
+    assert.equal(good.successful, 1, good.errors);
+    assert.match(good.messages, /WWW-Authenticate: Digest/);
+    await eventually(() => hooks.seen.find((h) => h.path === '/status' && h.json.call_status === 'completed'), 5000, 'completed');
+    const bad = await (await startSipp({ scenario: 'uac_digest_wait_bye.xml', address: '127.0.0.2', target: `127.0.0.1:${t.gw.sipPort}`, extra: ['-s', NUMBER, '-au', 'trunkuser', '-ap', 'wrong'], timeoutSeconds: 8 })).done;
+    assert.equal(bad.successful, 0, 'wrong credentials are refused');
+    assert.match(bad.messages, /SIP\/2.0 403 Forbidden/);
+  } finally {
+    await hooks.close();
+    await t.close();
+  }
+});
