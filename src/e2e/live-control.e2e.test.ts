@@ -116,3 +116,31 @@ test('media inactivity hang-up is off by default and a setting: with VGW_MEDIA_T
     }
   }
 });
+
+test('issue 5: PUT tag, dtmf, sip_request, whisper and mute_status act on a live call', async () => {
+  const g = await startSimGateway({ '/app': () => [{ verb: 'pause', length: 8 }, { verb: 'hangup' }] });
+  try {
+    const sid = await g.call(HUMAN, { tag: { stage: 1 } });
+    await eventually(() => status(g.statuses(sid), 'in-progress'), 10_000, 'answered');
+    const path = `/v1/Accounts/${g.accountSid}/Calls/${sid}`;
+    assert.equal((await g.t.api('PUT', path, { tag: { stage: 2 } })).status, 202);
+    assert.equal((await g.t.api('PUT', path, { dtmf: { digit: '42', duration: 100 } })).status, 202);
+    const info = await g.t.api('PUT', path, { sip_request: { method: 'INFO', content_type: 'application/dtmf-relay', content: 'Signal=5\r\nDuration=100\r\n' } });
+    assert.equal(info.status, 200);
+    assert.deepEqual(info.body, { status: 200, reason: 'OK' });
+    assert.equal((await g.t.api('PUT', path, { mute_status: 'mute' })).status, 202);
+    assert.equal((await g.t.api('PUT', path, { mute_status: 'unmute' })).status, 202);
+    assert.equal((await g.t.api('PUT', path, { whisper: { verb: 'say', text: 'A word from the supervisor.' } })).status, 202);
+    const done = await eventually(() => status(g.statuses(sid), 'completed'), 15_000, 'completed by the app, after the whisper');
+    assert.ok(Number(done.duration) >= 7, 'the whisper did not cut the application short');
+    assert.deepEqual(done.customerData, { stage: 2 }, 'PUT tag replaced customerData');
+    assert.equal((await g.t.api('PUT', path, { whisper: { verb: 'hangup' } })).status, 404, 'the call is gone');
+    const tl = await g.t.api('GET', `${path}/Timeline`);
+    const events = (tl.body as { timeline: Array<{ event: string }> }).timeline.map((e) => e.event);
+    for (const e of ['mute', 'unmute', 'tts']) assert.ok(events.includes(e), `${e} in ${events.join(',')}`);
+    const sim = g.t.gw.simulator?.calls.find((c) => c.answered && c.dtmf.includes('42'));
+    assert.ok(sim, `the simulator heard the DTMF: ${JSON.stringify(g.t.gw.simulator?.calls.map((c) => c.dtmf))}`);
+  } finally {
+    await g.close();
+  }
+});

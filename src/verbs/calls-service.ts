@@ -10,6 +10,8 @@ import { GatewayError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/logger.js';
 import type { Application, Hook as StoredHook, Store } from '../store/index.js';
 import { VerbValidationError } from './errors.js';
+import { parseVerbList } from './parse.js';
+import { coreVerbs } from './verbs/index.js';
 import { CallSequence, type WebhookSender } from './requestor.js';
 import { validate } from './schema.js';
 import { startApplication, type ApplicationDefaults, type ApplicationHandle } from './session.js';
@@ -255,12 +257,30 @@ export class CallsService {
     await handle.redirect(hook);
   }
 
-  /** PUT `whisper`: say/play verbs played on the call now. */
+  /**
+   * PUT `whisper` (contract §5.1): one say/play verb or a list of them, played on the call (loop
+   * forced to 1) without touching the running application; the audio queues behind what is playing.
+   */
   whisper(accountSid: string, sid: string, verbs: unknown): void {
     const call = this.live(accountSid, sid);
     const handle = this.apps.get(sid)?.handle;
     if (!handle || !call.answered) throw new CallError('CALL_WRONG_STATE', 'the call is not answered yet');
-    handle.replace(Array.isArray(verbs) ? verbs : [verbs]);
+    const list = parseVerbList(Array.isArray(verbs) ? verbs : [verbs], coreVerbs());
+    for (const [i, v] of list.entries()) {
+      if (v.name !== 'say' && v.name !== 'play') throw new CallRequestError(`whisper takes say or play verbs, not ${v.name}`, `whisper[${i}]`);
+    }
+    const synth = handle.session.synthesizer;
+    const run = async (): Promise<void> => {
+      for (const v of list) {
+        const items = v.name === 'say' ? v.props.text : v.props.url;
+        for (const item of Array.isArray(items) ? items : [items]) {
+          if (typeof item !== 'string') continue;
+          if (v.name === 'say') await call.say(item, (v.props.synthesizer as typeof synth | undefined) ?? synth, call.endedSignal);
+          else await call.play(item, call.endedSignal);
+        }
+      }
+    };
+    run().catch((e: unknown) => call.alert('verb-failure', `whisper: ${e instanceof Error ? e.message : String(e)}`));
   }
 
   /** PUT `call_status`: completed hangs up an answered call; no-answer cancels a ringing one. */
