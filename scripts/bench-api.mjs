@@ -65,7 +65,7 @@ async function main() {
     console.error('dist/ is missing: run `npm run build` first');
     process.exit(1);
   }
-  const child = fork(new URL(import.meta.url).pathname, ['--serve'], { stdio: 'inherit' });
+  const child = fork(new URL(import.meta.url).pathname, ['--serve'], { stdio: 'inherit', execArgv: process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [] });
   const target = await new Promise((resolve) => child.once('message', resolve));
   const auth = { authorization: `Bearer ${target.token}` };
   console.log(`autocannon: ${connections} connections, ${seconds} s per run, loopback\n`);
