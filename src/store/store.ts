@@ -1,5 +1,6 @@
 import { systemClock, type Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/logger.js';
+import { cachedStore } from './cache.js';
 import type { Db } from './db.js';
 import { StoreError } from './errors.js';
 import { migrate } from './migrations.js';
@@ -20,10 +21,13 @@ export interface StoreOptions {
   readonly clock?: Clock;
 }
 
-/** Wraps an open, migrated database in the repositories. */
+/**
+ * Wraps an open, migrated database in the repositories. A SQLite store also gets the read caches
+ * of cache.ts (this process is the file's only writer); a PostgreSQL one is never cached.
+ */
 export function storeOver(db: Db, clock: Clock = systemClock): Store {
   const ctx = { db, clock };
-  return {
+  return cachedStore({
     kind: db.dialect,
     accounts: accountRepository(ctx),
     webhookSecrets: webhookSecretRepository(ctx),
@@ -35,7 +39,7 @@ export function storeOver(db: Db, clock: Clock = systemClock): Store {
     cdrs: cdrRepository(ctx),
     alerts: alertRepository(ctx),
     close: () => db.close(),
-  };
+  });
 }
 
 function redactUrl(url: string): string {
