@@ -71,6 +71,7 @@ test('sqlite cache: an application list is read once, and create/update/delete s
     assert.equal(await readsOf(c, () => names(a.account_sid)), 0, 'served from the cache');
     assert.deepEqual(await names(b.account_sid), []);
     assert.deepEqual(await names(), ['one']);
+    assert.deepEqual(await names(''), [], 'the every-account list is not any account\'s');
 
     await s.applications.create({ name: 'two', account_sid: a.account_sid, call_hook: 'https://x.example/call' });
     assert.deepEqual(await names(a.account_sid), ['one', 'two']);

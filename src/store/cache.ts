@@ -106,8 +106,8 @@ function cachedApplications(inner: ApplicationRepository, cache: ReadCache<reado
     delete: (sid) => cache.writing(() => inner.delete(sid)),
     async list(filter = {}) {
       const { account_sid } = filter;
-      // '' cannot be a sid (the API refuses it), so it stands for "every account".
-      const list = await cache.read(account_sid ?? '', async () => deepFreeze(await inner.list(account_sid === undefined ? {} : { account_sid })));
+      // '' stands for "every account"; an account's key is its sid behind a prefix, so no sid can collide with it.
+      const list = await cache.read(account_sid === undefined ? '' : `@${account_sid}`, async () => deepFreeze(await inner.list(account_sid === undefined ? {} : { account_sid })));
       // A fresh array per caller (the records in it are shared and frozen).
       return list ? list.slice() : [];
     },
