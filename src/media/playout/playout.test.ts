@@ -111,6 +111,23 @@ test('scheduler: a stalled loop catches up a few ticks back to back, then skips'
   assert.deepEqual(ticks.slice(6), [17, 18, 19, 20]); // 3 missed + the one due now
 });
 
+test('scheduler: a timer firing within the 1 ms timer grid before the due time runs the tick at once', () => {
+  let now = 0;
+  const timers: Array<{ at: number; fn: () => void }> = [];
+  const clock = { now: () => now, wallNow: () => now, setTimer: (ms: number, fn: () => void) => { timers.push({ at: now + ms, fn }); return { cancel: () => undefined }; } };
+  const s = new PlayoutScheduler({ clock });
+  const ticks: number[] = [];
+  s.add({ onTick: (t) => ticks.push(t) });
+  const fire = (at: number) => { now = at; const t = timers.shift(); t?.fn(); };
+  fire(0);
+  fire(18.8); // 1.2 ms early: tick 1 runs now, no re-arm for the remainder
+  assert.deepEqual(ticks, [0, 1]);
+  assert.equal(timers[0].at, 40);
+  fire(37); // 3 ms early: too early, waits for the due time
+  assert.deepEqual(ticks, [0, 1]);
+  assert.equal(timers[0].at, 40);
+});
+
 function wavHeaderFor(format: number, bits: number, rate: number, channels: number, frames: number): Buffer {
   const h = encodeWav(new Int16Array(0), rate, channels).subarray(0, 44);
   h.writeUInt16LE(format, 20);

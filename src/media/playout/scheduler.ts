@@ -3,6 +3,12 @@
  * an absolute start time — tick n is due at start + n·20 ms on the monotonic clock — so timer
  * lateness never accumulates. When the event loop stalls, missed ticks are run back to back
  * up to `maxCatchUpTicks`; beyond that the schedule jumps forward and the skip is counted.
+ *
+ * Node timers run on a 1 ms grid (the loop clock is whole milliseconds), so a timer asked for
+ * 19.4 ms may fire up to ~1 ms early. A firing within `earlyToleranceMs` of the due time runs the
+ * tick at once: re-arming for the sub-millisecond remainder would hand the event loop a poll
+ * phase first, and a burst of received RTP processed there (one datagram per call) delays the
+ * tick — and every packet of it — by milliseconds.
  */
 import type { Clock, TimerHandle } from '../../kernel/clock.js';
 import type { Logger } from '../../kernel/logger.js';
@@ -19,6 +25,8 @@ export interface PlayoutSchedulerOptions {
   readonly logger?: Logger;
   readonly tickMs?: number;
   readonly maxCatchUpTicks?: number;
+  /** A timer firing this much before the due time still runs the tick (default 1.5 ms). */
+  readonly earlyToleranceMs?: number;
 }
 
 export interface SchedulerStats {
@@ -34,6 +42,7 @@ export class PlayoutScheduler {
   readonly #logger: Logger | undefined;
   readonly #tickMs: number;
   readonly #maxCatchUp: number;
+  readonly #early: number;
   readonly #targets: TickTarget[] = [];
   readonly #removals: TickTarget[] = [];
   #ticking = false;
@@ -50,6 +59,7 @@ export class PlayoutScheduler {
     this.#logger = opts.logger;
     this.#tickMs = opts.tickMs ?? TICK_MS;
     this.#maxCatchUp = opts.maxCatchUpTicks ?? 3;
+    this.#early = opts.earlyToleranceMs ?? 1.5;
   }
 
   get stats(): SchedulerStats {
@@ -99,7 +109,7 @@ export class PlayoutScheduler {
 
   #onTimer(): void {
     const now = this.#clock.now();
-    const due = Math.floor((now - this.#start) / this.#tickMs);
+    const due = Math.floor((now + this.#early - this.#start) / this.#tickMs);
     const late = now - (this.#start + this.#next * this.#tickMs);
     if (late > this.#maxLate) this.#maxLate = late;
     if (due - this.#next > this.#maxCatchUp) {

@@ -17,6 +17,7 @@ import { RtpReceiveStats } from '../rtp/receive-stats.js';
 import { parseRtcp } from '../rtp/rtcp.js';
 import { RtpSequencer, timestampDelta } from '../rtp/sequence.js';
 import { MediaSessionError } from './errors.js';
+import { PacketRing } from './packet-ring.js';
 import { Recorder, type RecordingResult, type RecordingTarget } from './recorder.js';
 import { ReorderBuffer, type ReorderSink } from './reorder.js';
 import { RtcpReporter, type RtcpSource } from './rtcp-reporter.js';
@@ -41,8 +42,7 @@ export class RtpSession implements TickTarget, ReorderSink, RtcpSource {
   readonly cname: string;
   readonly #o: RtpSessionOptions;
   readonly #seq = new RtpSequencer(randomInt(0, 0x10000), randomInt(0, 0xffffffff));
-  readonly #ring = Array.from({ length: RING }, () => Buffer.alloc(RTP_HEADER_SIZE + MAX_FRAME));
-  #ringIdx = 0;
+  readonly #ring = new PacketRing(RING, RTP_HEADER_SIZE + MAX_FRAME);
   readonly #pcmOut = new Int16Array(FRAME);
   readonly #pcmIn = new Int16Array(MAX_FRAME);
   readonly #hdr = new RtpHeader();
@@ -296,7 +296,7 @@ export class RtpSession implements TickTarget, ReorderSink, RtcpSource {
     writeRtpHeader(buf, 0, this.#marker, r.payloadType, this.#seq.nextSequence(), this.#seq.timestamp, this.ssrc);
     this.#marker = false;
     encodeG711(this.#encode, this.#pcmOut, FRAME, buf, RTP_HEADER_SIZE);
-    this.#send(buf, RTP_HEADER_SIZE + FRAME);
+    this.#send(RTP_HEADER_SIZE + FRAME);
   }
 
   /** True when this tick carried a telephone-event packet. */
@@ -310,24 +310,23 @@ export class RtpSession implements TickTarget, ReorderSink, RtcpSource {
       const buf = this.#nextBuffer();
       writeRtpHeader(buf, 0, step.marker, pt, this.#seq.nextSequence(), step.timestamp, this.ssrc);
       writeRfc4733Payload(buf, RTP_HEADER_SIZE, step.event, step.end, step.volume, step.duration);
-      this.#send(buf, RTP_HEADER_SIZE + 4);
+      this.#send(RTP_HEADER_SIZE + 4);
     }
     this.#seq.advanceTimestamp(FRAME);
     return true;
   }
 
   #nextBuffer(): Buffer {
-    // A ring of buffers: the kernel may still hold the previous datagram when the next is built.
-    const b = this.#ring[this.#ringIdx];
-    this.#ringIdx = (this.#ringIdx + 1) & (RING - 1);
-    return b;
+    return this.#ring.next();
   }
 
-  #send(buf: Buffer, length: number): void {
+  /** Sends the first `length` bytes of the buffer `#nextBuffer()` returned last. */
+  #send(length: number): void {
     this.packetsSent++;
     this.octetsSent += length - RTP_HEADER_SIZE;
-    if (this.#connected) this.#o.rtp.send(buf, 0, length);
-    else this.#o.rtp.send(buf, 0, length, this.#port, this.#address);
+    const v = this.#ring.view(length);
+    if (this.#connected) this.#o.rtp.send(v);
+    else this.#o.rtp.send(v, this.#port, this.#address);
   }
 
   #connect(address: string, port: number): void {
@@ -386,8 +385,14 @@ export class RtpSession implements TickTarget, ReorderSink, RtcpSource {
   /** Reorder-buffer output: one in-order G.711 payload. */
   deliver(seq: number, timestamp: number, payloadType: number, buf: Uint8Array, offset: number, length: number): void {
     const n = Math.min(length, MAX_FRAME);
-    decodeG711(decodeTable(lawOf(payloadType)), buf, offset, n, this.#pcmIn);
+    const peer = this.#peer;
     const rec = this.#recorder;
+    if (this.#audioListeners.length === 0 && !rec && !this.#inband) {
+      // Nobody taps the decoded audio: a bridge forwards the G.711 bytes as they are.
+      if (peer) peer.#forwardAudio(payloadType, buf, offset, n, timestamp);
+      return;
+    }
+    decodeG711(decodeTable(lawOf(payloadType)), buf, offset, n, this.#pcmIn);
     if (rec) {
       if (this.#recInBase < 0) {
         this.#recInBase = this.#recPos;
@@ -409,7 +414,6 @@ export class RtpSession implements TickTarget, ReorderSink, RtcpSource {
         this.#o.logger.error('audio listener failed', { err: e instanceof Error ? e : String(e) });
       }
     }
-    const peer = this.#peer;
     if (peer) peer.#forwardAudio(payloadType, buf, offset, n, timestamp);
   }
 
@@ -435,7 +439,7 @@ export class RtpSession implements TickTarget, ReorderSink, RtcpSource {
       decodeG711(decodeTable(r.codec), out, RTP_HEADER_SIZE, Math.min(n, FRAME), this.#pcmOut);
       this.#recorder.write(this.#recorder.outbound, this.#recPos, this.#pcmOut, Math.min(n, FRAME));
     }
-    this.#send(out, RTP_HEADER_SIZE + n);
+    this.#send(RTP_HEADER_SIZE + n);
   }
 
   #forwardEvent(buf: Uint8Array, offset: number, length: number, marker: boolean, ts: number): void {
@@ -444,7 +448,7 @@ export class RtpSession implements TickTarget, ReorderSink, RtcpSource {
     const out = this.#nextBuffer();
     writeRtpHeader(out, 0, marker, pt, this.#seq.nextSequence(), this.#bridgeTs(ts), this.ssrc);
     out.set(buf.subarray(offset, offset + 4), RTP_HEADER_SIZE);
-    this.#send(out, RTP_HEADER_SIZE + 4);
+    this.#send(RTP_HEADER_SIZE + 4);
   }
 
   #emitDtmf(e: DtmfEvent): void {
