@@ -222,7 +222,7 @@ export interface VerifyOptions {
   readonly realm: string;
   /** The password of a user, or undefined for an unknown user. */
   readonly password: (username: string) => string | undefined;
-  /** Whether a nonce is one we issued and still accept (default: any). */
+  /** Whether a nonce is one we issued and still accept (default: every nonce is accepted). */
   readonly nonceValid?: (nonce: string) => boolean;
   /** When given, the credentials' uri must equal it. */
   readonly uri?: string;
