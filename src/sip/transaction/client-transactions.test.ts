@@ -1,20 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FakeClock } from '../../testkit/fake-clock.js';
+import { recordingEnv } from '../../testkit/transaction-env.js';
 import { testRequest, testResponse } from '../../testkit/sip-builders.js';
-import type { SipMessage, SipResponse } from '../message/types.js';
+import type { SipResponse } from '../message/types.js';
 import { InviteClientTransaction } from './invite-client.js';
 import { NonInviteClientTransaction } from './non-invite-client.js';
-import { DEFAULT_TIMERS, transactionTimers } from './timers.js';
-import type { TransactionEnv } from './transaction.js';
 
 function harness(reliable = false) {
-  const clock = new FakeClock();
-  const sent: Array<{ at: number; msg: SipMessage }> = [];
-  const env: TransactionEnv = {
-    clock, reliable, T2: DEFAULT_TIMERS.T2, timers: transactionTimers(DEFAULT_TIMERS, reliable),
-    send: (msg) => { sent.push({ at: clock.now(), msg }); return Promise.resolve(); },
-  };
+  const { clock, env, sent } = recordingEnv(reliable);
   const events: string[] = [];
   const responses: SipResponse[] = [];
   const tu = {

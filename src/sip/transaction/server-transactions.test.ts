@@ -1,21 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FakeClock } from '../../testkit/fake-clock.js';
+import { recordingEnv } from '../../testkit/transaction-env.js';
 import { testRequest, testResponse } from '../../testkit/sip-builders.js';
 import { createRequest } from '../message/index.js';
 import type { SipMessage, SipRequest } from '../message/types.js';
 import { InviteServerTransaction } from './invite-server.js';
 import { NonInviteServerTransaction } from './non-invite-server.js';
-import { DEFAULT_TIMERS, transactionTimers } from './timers.js';
-import type { TransactionEnv } from './transaction.js';
 
 function harness(reliable = false) {
-  const clock = new FakeClock();
-  const sent: Array<{ at: number; msg: SipMessage }> = [];
-  const env: TransactionEnv = {
-    clock, reliable, T2: DEFAULT_TIMERS.T2, timers: transactionTimers(DEFAULT_TIMERS, reliable),
-    send: (msg) => { sent.push({ at: clock.now(), msg }); return Promise.resolve(); },
-  };
+  const { clock, env, sent } = recordingEnv(reliable);
   const events: string[] = [];
   const tu = {
     timeout: () => events.push('timeout'),
