@@ -2,23 +2,36 @@
 // `npm run bench:media [N…]`: for each N (default 250 500 1000 2000), N concurrent G.711 calls
 // sending and receiving on loopback, first from a bare Node dgram loop (the baseline), then from
 // the media engine (dist/media), each against a separate receiver process
-// (bench-media-receiver.mjs) that measures arrival jitter and loss. Prints per N the sender
-// process CPU (share of one core), jitter p50/p99, loss, and the CPU ratio engine/bare.
-// Needs `npm run build` first. About 12 s per N.
-import { spawn } from 'node:child_process';
+// (bench-media-receiver.mjs) that counts loss and sends a stream back to every call.
+//
+// Departure jitter is |Δt − 20 ms| between consecutive packets of one stream, timed by the
+// kernel: dumpcap captures the sender's packets on the loopback interface, and a loopback send
+// is delivered inside the sender's own send(2), so the capture timestamp is the departure
+// time. The receiver's own user-space arrival times are printed too ("rx app p99"), but they
+// mostly measure the receiver: its event loop is busy with the same 50,000 packets/s each way.
+// Without dumpcap (or the right to capture) the departure columns fall back to those.
+//
+// Windows are aligned: each sender signals when its set-up and warm-up are over, and only then
+// do its CPU window, the capture and the receiver's loss window start together.
+// Needs `npm run build` first. About 20 s per N.
+import { spawn, spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const WARMUP_MS = 1500;
-const MEASURE_MS = 4000;
+const WARMUP_MS = 2000;
+const MEASURE_MS = 5000;
 const here = fileURLToPath(new URL('.', import.meta.url));
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function startReceiver() {
-  const p = spawn(process.execPath, [`${here}bench-media-receiver.mjs`], { stdio: ['pipe', 'pipe', 'inherit'] });
+/** Reads newline-delimited lines from a stream; `next()` resolves with the next one. */
+function lineReader(stream) {
   let buf = '';
   const lines = [];
   const waiters = [];
-  p.stdout.on('data', (d) => {
+  stream.on('data', (d) => {
     buf += d;
     for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
       const line = buf.slice(0, i);
@@ -27,41 +40,95 @@ function startReceiver() {
       if (w) w(line); else lines.push(line);
     }
   });
-  const next = () => new Promise((r) => (lines.length ? r(lines.shift()) : waiters.push(r)));
-  return { p, next };
+  return () => new Promise((r) => (lines.length ? r(lines.shift()) : waiters.push(r)));
 }
 
-function runChild(mode, n, port) {
-  return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', mode, String(n), String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    c.stdout.on('data', (d) => { out += d; });
-    c.on('close', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop())) : reject(new Error(`${mode} child exited ${code}`))));
-  });
+function spawnScript(args) {
+  const p = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  return { p, next: lineReader(p.stdout) };
+}
+
+/** True when dumpcap is installed and may capture on lo (root, or the wireshark group). */
+function dumpcapUsable() {
+  const r = spawnSync('dumpcap', ['-D'], { encoding: 'utf8' });
+  return r.status === 0 && /\blo\b/.test(r.stdout);
+}
+let canCapture = false;
+
+/** Starts dumpcap on lo for UDP to `port` (headers only); resolves once it is capturing. */
+async function startCapture(port, file) {
+  const p = spawn('dumpcap', ['-P', '-i', 'lo', '-s', '64', '-B', '64', '-f', `udp dst port ${port}`, '-w', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const next = lineReader(p.stderr);
+  const closed = new Promise((r) => p.on('close', r));
+  for (;;) {
+    const line = await Promise.race([next(), closed.then(() => null)]);
+    if (line === null) return null;
+    if (/^Capturing on/.test(line)) break;
+  }
+  return { stop: () => { p.kill('SIGINT'); return closed; } };
+}
+
+/** Departure jitter from a pcap file (classic format, as `dumpcap -P` writes). */
+function pcapJitter(file) {
+  const b = readFileSync(file);
+  const nano = b.readUInt32LE(0) === 0xa1b23c4d;
+  const link = b.readUInt32LE(20);
+  const l2 = { 1: 14, 113: 16, 276: 20 }[link];
+  if (l2 === undefined) throw new Error(`unexpected pcap link type ${link}`);
+  const last = new Map(); // ssrc -> [ms, seq]
+  const deltas = [];
+  for (let off = 24; off + 16 <= b.length;) {
+    const t = b.readUInt32LE(off) * 1000 + b.readUInt32LE(off + 4) / (nano ? 1e6 : 1e3);
+    const incl = b.readUInt32LE(off + 8);
+    const ip = off + 16 + l2;
+    off += 16 + incl;
+    const rtp = ip + (b[ip] & 15) * 4 + 8;
+    if (b[ip + 9] !== 17 || rtp + 12 > off) continue;
+    const seq = b.readUInt16BE(rtp + 2);
+    const ssrc = b.readUInt32BE(rtp + 8);
+    const prev = last.get(ssrc);
+    if (prev && ((prev[1] + 1) & 0xffff) === seq) deltas.push(Math.abs(t - prev[0] - 20));
+    last.set(ssrc, [t, seq]);
+  }
+  deltas.sort((x, y) => x - y);
+  const q = (p) => (deltas.length ? deltas[Math.min(deltas.length - 1, Math.floor(p * deltas.length))] : NaN);
+  return { jitterP50: q(0.5), jitterP99: q(0.99), jitterMax: q(1), intervals: deltas.length };
 }
 
 async function measure(mode, n) {
-  const rx = startReceiver();
+  const rx = spawnScript([`${here}bench-media-receiver.mjs`]);
   const port = Number(await rx.next());
-  const child = runChild(mode, n, port);
-  await new Promise((r) => setTimeout(r, WARMUP_MS + 200));
-  rx.p.stdin.write('measure');
-  await new Promise((r) => setTimeout(r, MEASURE_MS - 400));
+  const child = spawnScript([fileURLToPath(import.meta.url), '--child', mode, String(n), String(port)]);
+  if ((await child.next()) !== 'ready') throw new Error(`${mode} child failed to start`);
+  const dir = mkdtempSync(join(tmpdir(), 'bench-media-'));
+  const cap = canCapture ? await startCapture(port, join(dir, 'tx.pcap')) : null;
+  child.p.stdin.write('measure\n');
+  rx.p.stdin.write('measure\n');
+  await sleep(MEASURE_MS);
+  child.p.stdin.write('stop\n');
   rx.p.stdin.write('stop\n');
   const recv = JSON.parse(await rx.next());
-  const sender = await child;
-  return { ...sender, ...recv };
+  const sender = JSON.parse(await child.next());
+  await cap?.stop();
+  const departure = cap ? pcapJitter(join(dir, 'tx.pcap')) : { jitterP50: recv.jitterP50, jitterP99: recv.jitterP99, jitterMax: NaN };
+  rmSync(dir, { recursive: true, force: true });
+  return { ...sender, ...departure, lossPct: recv.lossPct, rxAppP99: recv.jitterP99, rxPackets: recv.packets };
 }
 
 // ---- child processes -------------------------------------------------------------------------
+// Each prints "ready" after set-up and warm-up, measures CPU between "measure" and "stop" on
+// stdin, then prints its JSON result.
 
-function cpuWindow() {
+async function measuredWindow(onStop = () => ({})) {
+  process.stdout.write('ready\n');
+  const next = lineReader(process.stdin);
+  while ((await next()) !== 'measure');
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  return () => {
-    const c = process.cpuUsage(c0);
-    return (c.user + c.system) / 1000 / (performance.now() - t0);
-  };
+  const start = onStop();
+  while ((await next()) !== 'stop');
+  const c = process.cpuUsage(c0);
+  return { cpu: (c.user + c.system) / 1000 / (performance.now() - t0), start };
 }
 
 async function bareChild(n, port) {
@@ -92,13 +159,11 @@ async function bareChild(n, port) {
     timer = setTimeout(loop, Math.max(0, start + tick * 20 - performance.now()));
   };
   loop();
-  await new Promise((r) => setTimeout(r, WARMUP_MS));
-  const cpu = cpuWindow();
-  await new Promise((r) => setTimeout(r, MEASURE_MS));
-  const share = cpu();
+  await sleep(WARMUP_MS);
+  const { cpu } = await measuredWindow();
   clearTimeout(timer);
   for (const x of socks) x.s.close();
-  return { cpu: share, received };
+  return { cpu, received };
 }
 
 async function engineChild(n, port) {
@@ -108,24 +173,19 @@ async function engineChild(n, port) {
   const engine = new MediaEngine({ clock: systemClock, logger: nullLogger, portRange: { min: 20000, max: 29999 }, bindAddress: '127.0.0.1', rtcpIntervalMs: 5000 });
   const loop = Int16Array.from({ length: 8000 }, (_, i) => Math.round(6000 * Math.sin((2 * Math.PI * 440 * i) / 8000)));
   const looping = { description: 'loop', open: async () => { let pos = 0; return { read(out) { for (let i = 0; i < out.length; i++) { out[i] = loop[pos]; pos = pos + 1 === loop.length ? 0 : pos + 1; } return out.length; } }; } };
-  const sessions = [];
   let received = 0;
   for (let i = 0; i < n; i++) {
     const s = await engine.createSession();
     s.setRemote({ address: '127.0.0.1', port, codec: 'PCMU', payloadType: 0, dtmfPayloadType: 101 });
     s.onAudio(() => { received++; });
     s.play(looping).catch(() => undefined);
-    sessions.push(s);
   }
-  await new Promise((r) => setTimeout(r, WARMUP_MS));
-  const cpu = cpuWindow();
-  // Skipped ticks counted over the measurement window only (not the set-up of N sessions).
-  const skippedBefore = engine.schedulerStats.skippedTicks;
-  await new Promise((r) => setTimeout(r, MEASURE_MS));
-  const share = cpu();
+  await sleep(WARMUP_MS);
+  // Skipped ticks are counted over the measurement window only.
+  const { cpu, start } = await measuredWindow(() => engine.schedulerStats.skippedTicks);
   const stats = engine.schedulerStats;
   await engine.close();
-  return { cpu: share, received, skippedTicks: stats.skippedTicks - skippedBefore, maxLateMs: Math.round(stats.maxLateMs) };
+  return { cpu, received, skippedTicks: stats.skippedTicks - start };
 }
 
 async function main() {
@@ -137,13 +197,16 @@ async function main() {
     process.exit(0);
   }
   const ns = args.length ? args.map(Number) : [250, 500, 1000, 2000];
-  const fmt = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : String(x));
-  console.log('calls  sender  cpu(core)  jitter p50/p99 ms  loss %   rx pkts/s');
+  canCapture = dumpcapUsable();
+  const fmt = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '-');
+  const source = canCapture ? 'kernel timestamps (dumpcap on lo)' : 'the receiver process (dumpcap unavailable)';
+  console.log(`departure jitter |Δt − 20 ms| per stream, from ${source}; ${MEASURE_MS / 1000} s window after ${WARMUP_MS / 1000} s warm-up`);
+  console.log('calls  sender  cpu(core)  departure jitter p50 / p99 / max ms   loss %   rx app p99 ms');
   for (const n of ns) {
     const bare = await measure('bare', n);
     const eng = await measure('engine', n);
     for (const [name, r] of [['bare', bare], ['engine', eng]]) {
-      console.log(`${String(n).padStart(5)}  ${name.padEnd(6)}  ${fmt(r.cpu).padStart(9)}  ${fmt(r.jitterP50).padStart(7)} / ${fmt(r.jitterP99).padEnd(7)}  ${fmt(r.lossPct, 3).padStart(6)}   ${Math.round(r.received / ((WARMUP_MS + MEASURE_MS) / 1000))}`);
+      console.log(`${String(n).padStart(5)}  ${name.padEnd(6)}  ${fmt(r.cpu).padStart(9)}  ${fmt(r.jitterP50).padStart(11)} / ${fmt(r.jitterP99).padStart(5)} / ${fmt(r.jitterMax).padEnd(14)}  ${fmt(r.lossPct, 3).padStart(6)}   ${fmt(r.rxAppP99).padStart(8)}`);
     }
     const ok = eng.lossPct === 0 && eng.jitterP99 <= 5 && eng.cpu <= 1.5 * bare.cpu;
     console.log(`${String(n).padStart(5)}  ratio engine/bare CPU = ${fmt(eng.cpu / bare.cpu)}${n === 1000 ? `  goal (0 loss, p99 ≤ 5 ms, ≤ 1.5×): ${ok ? 'met' : 'NOT met'}` : ''}${eng.skippedTicks ? `  skipped ticks ${eng.skippedTicks}` : ''}`);
