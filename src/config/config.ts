@@ -21,6 +21,8 @@ export interface Config {
   readonly drainTimeoutMs: number;
   /** Hang up answered calls after this long without RTP; 0 (default) never does. */
   readonly mediaTimeoutMs: number;
+  /** Symmetric RTP (RFC 4961): send to where the peer's RTP comes from, not the SDP address. */
+  readonly rtpLatch: boolean;
 }
 
 export class ConfigError extends GatewayError {
@@ -46,6 +48,7 @@ const KEYS = {
   'tcp-idle-timeout': 'VGW_TCP_IDLE_TIMEOUT_MS',
   'drain-timeout': 'VGW_DRAIN_TIMEOUT_MS',
   'media-timeout': 'VGW_MEDIA_TIMEOUT_MS',
+  'rtp-latch': 'VGW_RTP_LATCH',
 } as const;
 type Key = keyof typeof KEYS;
 
@@ -60,6 +63,13 @@ export function parseFlags(argv: readonly string[]): Map<string, string> {
     else out.set(a.slice(2), 'true');
   }
   return out;
+}
+
+function onOff(name: string, v: string): boolean {
+  const x = v.toLowerCase();
+  if (['on', 'true', '1'].includes(x)) return true;
+  if (['off', 'false', '0'].includes(x)) return false;
+  throw new ConfigError(`${name} must be on or off, got "${v}"`);
 }
 
 function port(name: string, v: string): number {
@@ -83,8 +93,6 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
   const level = get('log-level') ?? 'info';
   if (!isLogLevel(level)) throw new ConfigError(`VGW_LOG_LEVEL must be trace|debug|info|warn|error|silent, got "${level}"`);
   const sipAddress = get('sip-address') ?? '0.0.0.0';
-  const sim = (get('simulator') ?? 'on').toLowerCase();
-  if (!['on', 'off', 'true', 'false', '1', '0'].includes(sim)) throw new ConfigError(`VGW_SIMULATOR must be on or off, got "${sim}"`);
   const idle = Number(get('tcp-idle-timeout') ?? 120_000);
   if (!Number.isFinite(idle) || idle <= 0) throw new ConfigError('VGW_TCP_IDLE_TIMEOUT_MS must be a positive number');
   const drain = Number(get('drain-timeout') ?? 30_000);
@@ -102,10 +110,11 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     logLevel: level,
     adminApiKey: get('admin-api-key'),
     databaseUrl: get('database-url'),
-    simulator: ['on', 'true', '1'].includes(sim),
+    simulator: onOff('VGW_SIMULATOR', get('simulator') ?? 'on'),
     simulatorPort: port('VGW_SIMULATOR_PORT', get('simulator-port') ?? '15060'),
     tcpIdleTimeoutMs: idle,
     drainTimeoutMs: drain,
     mediaTimeoutMs: mediaTimeout,
+    rtpLatch: onOff('VGW_RTP_LATCH', get('rtp-latch') ?? 'on'),
   });
 }

@@ -62,7 +62,7 @@ for (const hz of [1000, 1400, 440, 2000]) {
 }
 
 test('tone detector: the shared voicemail greeting has exactly one beep at 1 kHz after the speech', () => {
-  const ev = runTone(decodeWav(readFileSync('/work/shared/audio/vm_greeting_beep_8k.wav')));
+  const ev = runTone(decodeWav(readFileSync(new URL('../../../test/amd/vm_greeting_beep_8k.wav', import.meta.url))));
   const starts = ev.filter((e) => e.type === 'tone-start');
   assert.equal(starts.length, 1, JSON.stringify(ev));
   assert.ok(Math.abs(starts[0].hz - 1000) <= 3);

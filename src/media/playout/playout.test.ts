@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { FakeClock } from '../../testkit/fake-clock.js';
 import { tones, wavBytes, zeroCrossingHz } from '../../testkit/audio.js';
 import {
@@ -8,7 +9,7 @@ import {
 } from './index.js';
 import { ULAW_ENCODE } from '../codec/g711.js';
 
-const AUDIO = '/work/shared/audio';
+const AUDIO = fileURLToPath(new URL('../../../test/audio', import.meta.url));
 
 test('WAV: 16-bit 8 kHz file decodes to its samples', () => {
   const pcm = decodeWav(readFileSync(`${AUDIO}/beep_1000hz_500ms_8k.wav`));

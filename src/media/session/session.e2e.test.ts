@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { systemClock } from '../../kernel/clock.js';
 import { nullLogger } from '../../kernel/logger.js';
 import { EspeakAdapter } from '../../speech/espeak.js';
@@ -12,7 +13,7 @@ import { Rfc4733Receiver } from '../dtmf/rfc4733.js';
 import { decodeWav, fileSource, lazyPcmSource, pcmSource, sequenceSource } from '../playout/index.js';
 import { MediaEngine, type RtpSession } from './index.js';
 
-const AUDIO = '/work/shared/audio';
+const AUDIO = fileURLToPath(new URL('../../../test/audio', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'vgw-media-'));
 const engine = new MediaEngine({ clock: systemClock, logger: nullLogger, portRange: { min: 31000, max: 31999 }, bindAddress: '127.0.0.1' });
 after(async () => {
