@@ -7,6 +7,7 @@ import type { Clock } from '../../kernel/clock.js';
 import type { Logger } from '../../kernel/logger.js';
 import { newSid } from '../../kernel/ids.js';
 import { PlayoutScheduler, type SchedulerStats } from '../playout/scheduler.js';
+import type { CreateSessionOptions, MediaService } from './media-session.js';
 import { PortAllocator, type PortRange } from './port-allocator.js';
 import { RtpSession } from './rtp-session.js';
 
@@ -23,13 +24,9 @@ export interface MediaEngineOptions {
   readonly rtcpIntervalMs?: number;
 }
 
-export interface CreateSessionOptions {
-  readonly id?: string;
-  readonly latch?: boolean;
-  readonly inbandDtmf?: boolean;
-}
+export type { CreateSessionOptions } from './media-session.js';
 
-export class MediaEngine {
+export class MediaEngine implements MediaService {
   readonly scheduler: PlayoutScheduler;
   readonly #o: MediaEngineOptions;
   readonly #ports: PortAllocator;

@@ -1,4 +1,5 @@
-export { MediaEngine, type CreateSessionOptions, type MediaEngineOptions } from './engine.js';
+export { MediaEngine, type MediaEngineOptions } from './engine.js';
+export { checkRemote, type CreateSessionOptions, type MediaService, type MediaSession } from './media-session.js';
 export { RtpSession, type AudioListener, type DtmfListener, type RtpSessionOptions } from './rtp-session.js';
 export { PortAllocator, type PortRange } from './port-allocator.js';
 export { ReorderBuffer, type ReorderSink } from './reorder.js';

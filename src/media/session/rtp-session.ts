@@ -17,6 +17,7 @@ import { RtpReceiveStats } from '../rtp/receive-stats.js';
 import { parseRtcp } from '../rtp/rtcp.js';
 import { RtpSequencer, timestampDelta } from '../rtp/sequence.js';
 import { MediaSessionError } from './errors.js';
+import { checkRemote, type MediaSession } from './media-session.js';
 import { PacketRing } from './packet-ring.js';
 import { Recorder, type RecordingResult, type RecordingTarget } from './recorder.js';
 import { ReorderBuffer, type ReorderSink } from './reorder.js';
@@ -35,7 +36,7 @@ const sends = (d: Direction): boolean => d === 'sendrecv' || d === 'sendonly';
 const receives = (d: Direction): boolean => d === 'sendrecv' || d === 'recvonly';
 const lawOf = (pt: number): G711Law => (pt === PT_PCMA ? 'PCMA' : 'PCMU');
 
-export class RtpSession implements TickTarget, ReorderSink, RtcpSource {
+export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSource {
   readonly id: string;
   readonly localPort: number;
   readonly ssrc = randomInt(1, 0xffffffff) >>> 0;
@@ -114,7 +115,7 @@ export class RtpSession implements TickTarget, ReorderSink, RtcpSource {
   /** Sets (or changes, on re-INVITE) where and how to send. Starts the media clock. */
   setRemote(r: RemoteMedia): void {
     if (this.closed) throw new MediaSessionError('MEDIA_SESSION_CLOSED', 'session is closed');
-    if (!(r.port > 0 && r.port < 65536) || (r.codec !== 'PCMU' && r.codec !== 'PCMA')) throw new MediaSessionError('MEDIA_BAD_REMOTE', 'bad remote media');
+    checkRemote(r);
     const moved = this.#remote === null || this.#remote.address !== r.address || this.#remote.port !== r.port;
     this.#remote = r;
     this.#encode = encodeTable(r.codec);
@@ -228,8 +229,9 @@ export class RtpSession implements TickTarget, ReorderSink, RtcpSource {
   }
 
   /** Forwards received audio (and DTMF events) both ways between two sessions, transcoding G.711. */
-  bridge(other: RtpSession): void {
+  bridge(other: MediaSession): void {
     if (other === this) return;
+    if (!(other instanceof RtpSession)) throw new MediaSessionError('MEDIA_BAD_BRIDGE', 'can only bridge sessions of the same media engine');
     this.unbridge();
     other.unbridge();
     this.#peer = other;

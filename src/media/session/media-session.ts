@@ -1,0 +1,61 @@
+/**
+ * What the call layer holds: one call's media, and the engine that makes them. Two
+ * implementations: `RtpSession`/`MediaEngine` run on the calling thread; `WorkerSession`/
+ * `WorkerMediaEngine` (src/media/worker) run the same sessions on a media worker thread and
+ * proxy this interface to them, so control-plane work never delays a packet.
+ */
+import type { Rfc4733SenderOptions } from '../dtmf/rfc4733.js';
+import type { SchedulerStats } from '../playout/scheduler.js';
+import type { AudioSource } from '../playout/source.js';
+import { MediaSessionError } from './errors.js';
+import type { RecordingResult, RecordingTarget } from './recorder.js';
+import type { AudioListener, Direction, DtmfListener, PlayResult, RemoteMedia, SessionStats } from './types.js';
+
+export interface MediaSession {
+  readonly id: string;
+  readonly localPort: number;
+  readonly closed: boolean;
+  readonly direction: Direction;
+  readonly remote: RemoteMedia | null;
+  readonly stats: SessionStats;
+  readonly bridgedTo: MediaSession | null;
+  /** Sets (or changes, on re-INVITE) where and how to send. Starts the media clock. */
+  setRemote(r: RemoteMedia): void;
+  /** RFC 3264 §8.4 hold and resume, from our side's perspective. */
+  setDirection(d: Direction): void;
+  /** Taps decoded received audio; the frame array is reused, copy it to keep it. */
+  onAudio(l: AudioListener): () => void;
+  onDtmf(l: DtmfListener): () => void;
+  /** Plays after any playback already queued; `signal` stops it at once (barge-in). */
+  play(source: AudioSource, signal?: AbortSignal): Promise<PlayResult>;
+  sendDtmf(digits: string, opts?: Rfc4733SenderOptions): Promise<void>;
+  startRecording(target: RecordingTarget): Promise<void>;
+  stopRecording(): Promise<RecordingResult | null>;
+  /** Forwards received audio and DTMF both ways between two sessions of the same engine. */
+  bridge(other: MediaSession): void;
+  unbridge(): void;
+  /** Stops everything and frees the ports. Safe to call more than once. */
+  close(): Promise<void>;
+}
+
+export interface CreateSessionOptions {
+  readonly id?: string;
+  readonly latch?: boolean;
+  readonly inbandDtmf?: boolean;
+}
+
+export interface MediaService {
+  readonly sessionCount: number;
+  readonly schedulerStats: SchedulerStats;
+  /** Binds an RTP/RTCP port pair and returns a session ready for `setRemote`. */
+  createSession(opts?: CreateSessionOptions): Promise<MediaSession>;
+  /** Closes every session. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** MEDIA_BAD_REMOTE unless `r` is a usable G.711 destination. */
+export function checkRemote(r: RemoteMedia): void {
+  if (!(Number.isInteger(r.port) && r.port > 0 && r.port < 65536) || (r.codec !== 'PCMU' && r.codec !== 'PCMA')) {
+    throw new MediaSessionError('MEDIA_BAD_REMOTE', 'bad remote media');
+  }
+}
