@@ -1,6 +1,6 @@
 import type { Clock, TimerHandle } from '../kernel/clock.js';
 import { AMD_FRAME_SAMPLES, AmdParamsError, AmdSession, resolveAmdParams, type AmdEvent, type AmdParams } from '../media/detect/amd/index.js';
-import type { RtpSession } from '../media/index.js';
+import type { MediaSession } from '../media/index.js';
 import { CallError } from './errors.js';
 
 /** Checks an `amd` object's tuning fields (preset, timers, overrides); a CallError names the field. */
@@ -18,7 +18,7 @@ export function checkAmd(amd: Readonly<Record<string, unknown>>): AmdParams {
  * fed every decoded 20 ms frame, ticked every 100 ms so its timers fire during silence or lost
  * RTP; ends at `amd_stopped` or when the call ends.
  */
-export function runAmd(media: RtpSession, params: AmdParams, clock: Clock, ended: AbortSignal, onEvent: (e: AmdEvent) => void): () => void {
+export function runAmd(media: MediaSession, params: AmdParams, clock: Clock, ended: AbortSignal, onEvent: (e: AmdEvent) => void): () => void {
   const session = new AmdSession(params, clock.now());
   let timer: TimerHandle | undefined;
   let done = false;

@@ -1,7 +1,7 @@
 import type { Clock, TimerHandle } from '../kernel/clock.js';
 import { Emitter } from '../kernel/emitter.js';
 import type { Logger } from '../kernel/logger.js';
-import { fileSource, lazyPcmSource, parseDtmfInfo, urlSource, type RtpSession } from '../media/index.js';
+import { fileSource, lazyPcmSource, parseDtmfInfo, urlSource, type MediaSession } from '../media/index.js';
 import type { Dialog, SipHeader } from '../sip/index.js';
 import type { TtsRegistry } from '../speech/index.js';
 import type {
@@ -119,7 +119,7 @@ export class Call extends Emitter<CallEvents> implements CallControl {
   /** Set by the placement code: cancels a call that has not been answered yet. */
   cancelPending: ((reason: 'timeout' | 'api' | 'hangup') => void) | undefined;
   private dialog: Dialog | undefined;
-  private media: RtpSession | undefined;
+  private media: MediaSession | undefined;
   private readonly ended = new AbortController();
   private readonly dtmfListeners = new Set<(digit: string) => void>();
   private limitTimer: TimerHandle | undefined;
@@ -154,7 +154,7 @@ export class Call extends Emitter<CallEvents> implements CallControl {
     return FINAL.has(this.status);
   }
 
-  get mediaSession(): RtpSession | undefined {
+  get mediaSession(): MediaSession | undefined {
     return this.media;
   }
 
@@ -196,7 +196,7 @@ export class Call extends Emitter<CallEvents> implements CallControl {
     this.emit('status', this.info());
   }
 
-  attachMedia(media: RtpSession): void {
+  attachMedia(media: MediaSession): void {
     this.media = media;
     media.onDtmf((e) => this.dtmf(e.digit, e.source));
   }
@@ -291,7 +291,7 @@ export class Call extends Emitter<CallEvents> implements CallControl {
     return this.playSource(media, source, signal);
   }
 
-  private async playSource(media: RtpSession, source: Parameters<RtpSession['play']>[0], signal: AbortSignal): Promise<PlayOutcome> {
+  private async playSource(media: MediaSession, source: Parameters<MediaSession['play']>[0], signal: AbortSignal): Promise<PlayOutcome> {
     const both = AbortSignal.any([signal, this.ended.signal]);
     if (!this.firstRtpOut) {
       this.firstRtpOut = true;
@@ -301,7 +301,7 @@ export class Call extends Emitter<CallEvents> implements CallControl {
     return { playbackMs: r.playedMs, interrupted: r.reason !== 'finished' };
   }
 
-  private requireMedia(): RtpSession {
+  private requireMedia(): MediaSession {
     if (!this.media || this.ended.signal.aborted) throw new CallError('CALL_WRONG_STATE', 'the call has no media (not answered or already ended)');
     return this.media;
   }

@@ -1,7 +1,7 @@
 import type { Clock } from '../kernel/clock.js';
 import { randomHex } from '../kernel/ids.js';
 import type { Logger } from '../kernel/logger.js';
-import type { MediaEngine } from '../media/index.js';
+import type { MediaService } from '../media/index.js';
 import { createAnswer, parseSdp, serializeSdp } from '../sdp/index.js';
 import { createChallenge, getHeader, verifyAuthorization, type IncomingInvite, type SipHeader, type Uri } from '../sip/index.js';
 import type { Store, VoipCarrier } from '../store/index.js';
@@ -35,7 +35,7 @@ export interface InboundOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly store: Store;
-  readonly media: MediaEngine;
+  readonly media: MediaService;
   readonly calls: CallManager;
   readonly publicAddress: string;
   /** Runs the application of a new inbound call (before it is answered). */

@@ -1,7 +1,7 @@
 import type { Clock, TimerHandle } from '../kernel/clock.js';
 import { newSid } from '../kernel/ids.js';
 import type { Logger } from '../kernel/logger.js';
-import type { MediaEngine } from '../media/index.js';
+import type { MediaService } from '../media/index.js';
 import type { UserAgent } from '../sip/index.js';
 import type { TtsRegistry } from '../speech/index.js';
 import type { CdrInput, Store } from '../store/index.js';
@@ -14,7 +14,7 @@ export interface CallManagerOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly ua: UserAgent;
-  readonly media: MediaEngine;
+  readonly media: MediaService;
   readonly store: Store;
   readonly tts: TtsRegistry;
   readonly publicAddress: string;

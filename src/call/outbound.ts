@@ -1,6 +1,6 @@
 import type { Clock, TimerHandle } from '../kernel/clock.js';
 import type { Logger } from '../kernel/logger.js';
-import type { MediaEngine, RtpSession } from '../media/index.js';
+import type { MediaService, MediaSession } from '../media/index.js';
 import { applyAnswer, createOffer, parseSdp, serializeSdp, type NegotiatedMedia, type SessionDescription } from '../sdp/index.js';
 import { parseUri, type Credentials, type InviteFailure, type OutgoingInvite, type SipHeader, type SipResponse, type Uri, type UserAgent } from '../sip/index.js';
 import type { Store } from '../store/index.js';
@@ -25,7 +25,7 @@ export interface OutboundContext {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly ua: UserAgent;
-  readonly media: MediaEngine;
+  readonly media: MediaService;
   readonly store: Store;
   readonly publicAddress: string;
 }
@@ -109,7 +109,7 @@ class Placement {
     private readonly call: Call,
     private readonly req: OutboundRequest,
     private readonly attempts: readonly Attempt[],
-    private readonly media: RtpSession,
+    private readonly media: MediaSession,
     private readonly offer: SessionDescription,
   ) {}
 

@@ -12,7 +12,7 @@ import { RtpPeer } from '../../testkit/rtp-peer.js';
 import { Rfc4733Receiver } from '../dtmf/rfc4733.js';
 import { decodeWav, fileSource, lazyPcmSource, pcmSource, sequenceSource } from '../playout/index.js';
 import { WorkerMediaEngine } from '../worker/worker-engine.js';
-import { MediaEngine, type MediaService, type MediaSession } from './index.js';
+import { MediaEngine, MediaSessionError, type MediaService, type MediaSession } from './index.js';
 
 const AUDIO = fileURLToPath(new URL('../../../test/audio', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'vgw-media-'));
@@ -242,4 +242,55 @@ for (const [kind, engine] of engines) {
     assert.equal((await s.play(pcmSource(new Int16Array(160)))).reason, 'closed');
     peer.close();
   });
+
+  test(`${kind}: onAudio taps the decoded received audio frame by frame; bad remotes and foreign bridges are typed errors`, async () => {
+    const peer = await RtpPeer.open();
+    const s = await engine.createSession();
+    try {
+      s.setRemote(remote(peer.port));
+      const frames: Int16Array[] = [];
+      const off = s.onAudio((pcm, info) => frames.push(pcm.slice(0, info.samples)));
+      await peer.sendPcm(tones([900], 600, 8000), s.localPort);
+      await until(() => frames.length >= 30);
+      off();
+      assert.ok(frames.length >= 30 && frames.length <= 31 && frames.every((f) => f.length === 160), `${frames.length} frames`);
+      const all = new Int16Array(frames.length * 160);
+      frames.forEach((f, i) => all.set(f, i * 160));
+      assert.ok(Math.abs(zeroCrossingHz(all.subarray(160, all.length - 160)) - 900) < 10);
+      assert.throws(() => s.setRemote({ ...remote(peer.port), port: 70000 }), (e: unknown) => e instanceof MediaSessionError && e.code === 'MEDIA_BAD_REMOTE');
+      const [, other] = engines.find(([k]) => k !== kind) as [string, MediaService];
+      const foreign = await other.createSession();
+      assert.throws(() => s.bridge(foreign), (e: unknown) => e instanceof MediaSessionError && e.code === 'MEDIA_BAD_BRIDGE');
+      await foreign.close();
+    } finally {
+      await s.close();
+      peer.close();
+    }
+  });
 }
+
+test('worker: when the media worker dies, its sessions close, pending work ends, and the next session starts a new worker', async () => {
+  const logged: string[] = [];
+  const logger = { ...nullLogger, error: (msg: string) => { logged.push(msg); }, child: () => logger };
+  const engine = new WorkerMediaEngine({ logger, portRange: { min: 33000, max: 33099 }, bindAddress: '127.0.0.1' });
+  try {
+    const s = await engine.createSession();
+    s.setRemote(remote(9));
+    const playing = s.play(pcmSource(tones([500], 5000, 8000)));
+    await sleep(100);
+    const first = engine.worker;
+    assert.ok(first);
+    await first.terminate();
+    assert.equal((await playing).reason, 'closed');
+    assert.equal(s.closed, true);
+    assert.equal(engine.sessionCount, 0);
+    assert.deepEqual(logged, ['media worker failed; its calls lose their media']);
+    await s.close();
+    const again = await engine.createSession();
+    assert.notEqual(engine.worker, first);
+    assert.equal(engine.sessionCount, 1);
+    await again.close();
+  } finally {
+    await engine.close();
+  }
+});

@@ -257,6 +257,11 @@ export class WorkerMediaEngine implements MediaService {
     return this.#sessions.size;
   }
 
+  /** The worker thread while one runs (for diagnostics and tests). */
+  get worker(): Worker | null {
+    return this.#worker;
+  }
+
   /** As of the worker's last report (every `statsIntervalMs`). */
   get schedulerStats(): SchedulerStats {
     return this.#scheduler;
