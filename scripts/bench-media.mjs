@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // `npm run bench:media [N…]`: for each N (default 250 500 1000 2000), N concurrent G.711 calls
 // sending and receiving on loopback, first from a bare Node dgram loop (the baseline), then from
-// the media engine on the main thread ("engine") and on a media worker thread ("worker", the
-// gateway's default), each against a separate receiver process (bench-media-receiver.mjs) that
-// counts loss and sends a stream back to every call. Then, at N ≤ 1000, both engines again with
-// synthetic control-plane work on the main thread (BENCH_NO_LOAD=1 skips this).
+// the media engine on the main thread ("engine", the gateway's default) and on a media worker
+// thread ("worker", VGW_MEDIA_WORKER=on), each against a separate receiver process
+// (bench-media-receiver.mjs) that counts loss and sends a stream back to every call. Then, at N ≤ 1000, both engines again with
+// synthetic control-plane work on the main thread: BENCH_LOAD_MS (default 2) of JSON every
+// 15–35 ms; BENCH_NO_LOAD=1 skips this.
 //
 // Departure jitter is |Δt − 20 ms| between consecutive packets of one stream, timed by the
 // kernel: dumpcap captures the sender's packets on the loopback interface, and a loopback send
@@ -25,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 
 const WARMUP_MS = 2000;
 const MEASURE_MS = 5000;
-const LOAD_MS = 2;
+const LOAD_MS = Number(process.env.BENCH_LOAD_MS ?? 2);
 const here = fileURLToPath(new URL('.', import.meta.url));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -193,7 +194,8 @@ async function engineChild(n, port, mode) {
   const engine = mode.startsWith('worker') ? new WorkerMediaEngine(opts) : new MediaEngine({ ...opts, clock: systemClock });
   const stopLoad = mode.endsWith('+load') ? startMainThreadLoad(LOAD_MS) : () => undefined;
   const loop = Int16Array.from({ length: 8000 }, (_, i) => Math.round(6000 * Math.sin((2 * Math.PI * 440 * i) / 8000)));
-  const looping = { description: 'loop', open: async () => { let pos = 0; return { read(out) { for (let i = 0; i < out.length; i++) { out[i] = loop[pos]; pos = pos + 1 === loop.length ? 0 : pos + 1; } return out.length; } }; } };
+  // 1 s of tone read a 160-sample frame at a time, round and round (8000 is a multiple of 160).
+  const looping = { description: 'loop', open: async () => { let pos = 0; return { read(out) { out.set(loop.subarray(pos, pos + out.length)); pos = (pos + out.length) % loop.length; return out.length; } }; } };
   let received = 0;
   for (let i = 0; i < n; i++) {
     const s = await engine.createSession();

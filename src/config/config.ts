@@ -23,7 +23,7 @@ export interface Config {
   readonly mediaTimeoutMs: number;
   /** Symmetric RTP (RFC 4961): send to where the peer's RTP comes from, not the SDP address. */
   readonly rtpLatch: boolean;
-  /** Run RTP on a media worker thread (default) rather than on the main thread. */
+  /** Run RTP on a media worker thread rather than on the main thread (default off). */
   readonly mediaWorker: boolean;
 }
 
@@ -119,6 +119,6 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     drainTimeoutMs: drain,
     mediaTimeoutMs: mediaTimeout,
     rtpLatch: onOff('VGW_RTP_LATCH', get('rtp-latch') ?? 'on'),
-    mediaWorker: onOff('VGW_MEDIA_WORKER', get('media-worker') ?? 'on'),
+    mediaWorker: onOff('VGW_MEDIA_WORKER', get('media-worker') ?? 'off'),
   });
 }

@@ -10,7 +10,9 @@ import type { LogFields, Logger, LogLevel } from '../../kernel/logger.js';
 import type { AudioSource, FrameReader } from '../playout/source.js';
 import { MediaEngine } from '../session/engine.js';
 import type { RtpSession } from '../session/rtp-session.js';
-import { FEED_LOW_WATER, type Command, type TappedFrame, type WorkerEvent, type WorkerInit } from './protocol.js';
+import type { SessionStats } from '../session/types.js';
+import { forEachPacked, PackedBuilder } from './packed.js';
+import { FEED_LOW_WATER, type Command, type WorkerEvent, type WorkerInit } from './protocol.js';
 
 if (!parentPort) throw new Error('media/worker/host.js runs only as a worker thread');
 const port = parentPort;
@@ -34,6 +36,7 @@ class FeedReader implements FrameReader {
   #queued = 0;
   #ended = false;
   #asked = false;
+  readonly #lowWater = FEED_LOW_WATER * (1 + Math.random());
   underruns = 0;
 
   constructor(private readonly onLow: () => void) {}
@@ -73,7 +76,7 @@ class FeedReader implements FrameReader {
   }
 
   #askIfLow(): void {
-    if (!this.#ended && !this.#asked && this.#queued < FEED_LOW_WATER) {
+    if (!this.#ended && !this.#asked && this.#queued < this.#lowWater) {
       this.#asked = true;
       this.onLow();
     }
@@ -82,6 +85,7 @@ class FeedReader implements FrameReader {
 
 interface Entry {
   readonly s: RtpSession;
+  readonly handle: number;
   readonly plays: Map<number, { readonly reader: FeedReader; readonly abort: AbortController }>;
   untap: (() => void) | null;
 }
@@ -90,14 +94,34 @@ const log = postingLogger(init.logLevel, { thread: 'media' });
 const engine = new MediaEngine({ ...init, clock: systemClock, logger: log });
 const sessions = new Map<string, Entry>();
 
-let batch: TappedFrame[] = [];
-let flushQueued = false;
-function flushAudio(): void {
-  flushQueued = false;
-  const frames = batch;
-  batch = [];
-  post({ ev: 'audio', frames }, frames.map((f) => f.pcm.buffer as ArrayBuffer));
+const byHandle = new Map<number, Entry>();
+let nextHandle = 0;
+
+/** Runs `flush` once after the current loop turn, however often it is asked for during it. */
+function afterTurn(flush: () => void): () => void {
+  let queued = false;
+  const run = (): void => {
+    queued = false;
+    flush();
+  };
+  return () => {
+    if (queued) return;
+    queued = true;
+    setImmediate(run);
+  };
 }
+
+// Tapped frames and playbacks running low, each sent as one message per loop turn.
+const taps = new PackedBuilder();
+const flushTaps = afterTurn(() => {
+  const frames = taps.take();
+  post({ ev: 'audio', frames }, [frames.meta.buffer, frames.pcm.buffer]);
+});
+let wants: number[] = [];
+const flushWants = afterTurn(() => {
+  post({ ev: 'need', wants });
+  wants = [];
+});
 
 function reply(req: number, work: () => unknown): void {
   Promise.resolve()
@@ -114,12 +138,13 @@ function entry(id: string): Entry | undefined {
   return e;
 }
 
-async function create(req: Extract<Command, { op: 'create' }>): Promise<{ id: string; port: number }> {
+async function create(req: Extract<Command, { op: 'create' }>): Promise<{ id: string; port: number; handle: number }> {
   const s = await engine.createSession(req.opts);
-  const e: Entry = { s, plays: new Map(), untap: null };
+  const e: Entry = { s, handle: nextHandle = (nextHandle + 1) >>> 0, plays: new Map(), untap: null };
   sessions.set(s.id, e);
+  byHandle.set(e.handle, e);
   s.onDtmf((event) => post({ ev: 'dtmf', id: s.id, event }));
-  return { id: s.id, port: s.localPort };
+  return { id: s.id, port: s.localPort, handle: e.handle };
 }
 
 function play(cmd: Extract<Command, { op: 'play' }>): void {
@@ -128,7 +153,10 @@ function play(cmd: Extract<Command, { op: 'play' }>): void {
     post({ ev: 'played', id: cmd.id, play: cmd.play, result: { reason: 'closed', playedMs: 0, source: cmd.description } });
     return;
   }
-  const reader = new FeedReader(() => post({ ev: 'need', id: cmd.id, play: cmd.play }));
+  const reader = new FeedReader(() => {
+    wants.push(e.handle, cmd.play);
+    flushWants();
+  });
   reader.push(cmd.samples, cmd.end);
   const abort = new AbortController();
   e.plays.set(cmd.play, { reader, abort });
@@ -164,11 +192,8 @@ function handle(cmd: Command): void {
       e.untap?.();
       e.untap = cmd.on
         ? e.s.onAudio((pcm, info) => {
-          batch.push({ id: cmd.id, pcm: pcm.slice(0, info.samples), sequenceNumber: info.sequenceNumber, timestamp: info.timestamp });
-          if (!flushQueued) {
-            flushQueued = true;
-            setImmediate(flushAudio);
-          }
+          taps.add(e.handle, info.sequenceNumber, info.timestamp, pcm, info.samples);
+          flushTaps();
         })
         : null;
       return;
@@ -177,8 +202,17 @@ function handle(cmd: Command): void {
       play(cmd);
       return;
     case 'feed':
-      sessions.get(cmd.id)?.plays.get(cmd.play)?.reader.push(cmd.samples, cmd.end);
+      forEachPacked(cmd.feeds, (handle, play, end, at, n) => byHandle.get(handle)?.plays.get(play)?.reader.push(cmd.feeds.pcm.subarray(at, at + n), end === 1));
       return;
+    case 'stats': {
+      const out: Array<readonly [number, SessionStats]> = [];
+      for (const h of cmd.handles) {
+        const e = byHandle.get(h);
+        if (e) out.push([h, e.s.stats]);
+      }
+      post({ ev: 'stats', sessions: out });
+      return;
+    }
     case 'stopPlay':
       sessions.get(cmd.id)?.plays.get(cmd.play)?.abort.abort();
       return;
@@ -204,6 +238,7 @@ function handle(cmd: Command): void {
       reply(cmd.req, async () => {
         const e = sessions.get(cmd.id);
         sessions.delete(cmd.id);
+        if (e) byHandle.delete(e.handle);
         await e?.s.close();
       });
       return;
@@ -211,6 +246,7 @@ function handle(cmd: Command): void {
       reply(cmd.req, async () => {
         clearInterval(statsTimer);
         sessions.clear();
+        byHandle.clear();
         await engine.close();
       });
       return;
@@ -225,7 +261,5 @@ port.on('message', (cmd: Command) => {
   }
 });
 
-const statsTimer = setInterval(() => {
-  post({ ev: 'stats', sessions: [...sessions.values()].map((e) => [e.s.id, e.s.stats] as const), scheduler: engine.schedulerStats });
-}, init.statsIntervalMs);
+const statsTimer = setInterval(() => post({ ev: 'scheduler', stats: engine.schedulerStats }), init.statsIntervalMs);
 

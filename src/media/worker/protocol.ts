@@ -9,6 +9,7 @@ import type { CreateSessionOptions } from '../session/media-session.js';
 import type { PortRange } from '../session/port-allocator.js';
 import type { RecordingTarget } from '../session/recorder.js';
 import type { Direction, DtmfEvent, PlayResult, RemoteMedia, SessionStats } from '../session/types.js';
+import type { Packed } from './packed.js';
 
 /** `workerData` of the media worker: the engine's settings. */
 export interface WorkerInit {
@@ -19,7 +20,7 @@ export interface WorkerInit {
   readonly rtcpIntervalMs?: number;
   /** The main thread logger's level: less severe messages are not sent over. */
   readonly logLevel: LogLevel;
-  /** How often session statistics are sent to the main thread. */
+  /** How often the scheduler's statistics are sent to the main thread. */
   readonly statsIntervalMs: number;
 }
 
@@ -30,7 +31,11 @@ export type Command =
   | { readonly op: 'tap'; readonly id: string; readonly on: boolean }
   /** Starts playback `play` with its first samples; `end` when that is all of it. */
   | { readonly op: 'play'; readonly id: string; readonly play: number; readonly description: string; readonly samples: Int16Array; readonly end: boolean }
-  | { readonly op: 'feed'; readonly id: string; readonly play: number; readonly samples: Int16Array; readonly end: boolean }
+  /** More samples for running playbacks, one message for all of them (answers a `need`):
+   *  per item session handle, playback number, 1 at the end of the source. */
+  | { readonly op: 'feed'; readonly feeds: Packed }
+  /** Asks for the statistics of these sessions (answered by a `stats` event). */
+  | { readonly op: 'stats'; readonly handles: readonly number[] }
   | { readonly op: 'stopPlay'; readonly id: string; readonly play: number }
   | { readonly op: 'dtmf'; readonly req: number; readonly id: string; readonly digits: string; readonly opts: Rfc4733SenderOptions }
   | { readonly op: 'record'; readonly req: number; readonly id: string; readonly target: RecordingTarget }
@@ -40,25 +45,23 @@ export type Command =
   | { readonly op: 'close'; readonly req: number; readonly id: string }
   | { readonly op: 'shutdown'; readonly req: number };
 
-/** One received frame of a tapped session, copied out of the session's reused array. */
-export interface TappedFrame {
-  readonly id: string;
-  readonly pcm: Int16Array;
-  readonly sequenceNumber: number;
-  readonly timestamp: number;
-}
-
 export type WorkerEvent =
   | { readonly ev: 'reply'; readonly req: number; readonly value?: unknown; readonly error?: { readonly code: string; readonly message: string } }
   | { readonly ev: 'dtmf'; readonly id: string; readonly event: DtmfEvent }
-  /** Every frame tapped sessions received since the last batch (one message per loop turn). */
-  | { readonly ev: 'audio'; readonly frames: readonly TappedFrame[] }
-  /** Playback `play` has less than half a second queued: send more. */
-  | { readonly ev: 'need'; readonly id: string; readonly play: number }
+  /** Every frame tapped sessions received this loop turn: per item session handle, RTP
+   *  sequence number, RTP timestamp. */
+  | { readonly ev: 'audio'; readonly frames: Packed }
+  /** These playbacks have less than half a second queued: send more. Pairs of handle, playback. */
+  | { readonly ev: 'need'; readonly wants: readonly number[] }
   | { readonly ev: 'played'; readonly id: string; readonly play: number; readonly result: PlayResult }
-  | { readonly ev: 'stats'; readonly sessions: ReadonlyArray<readonly [string, SessionStats]>; readonly scheduler: SchedulerStats }
+  | { readonly ev: 'stats'; readonly sessions: ReadonlyArray<readonly [number, SessionStats]> }
+  | { readonly ev: 'scheduler'; readonly stats: SchedulerStats }
   | { readonly ev: 'log'; readonly level: 'debug' | 'info' | 'warn' | 'error'; readonly msg: string; readonly fields: LogFields };
 
-/** Samples per `play`/`feed` message (1 s), and the queue level under which the worker asks for more. */
-export const FEED_SAMPLES = 8000;
-export const FEED_LOW_WATER = 4000;
+/**
+ * Playback feeding: the worker keeps between FEED_LOW_WATER and twice that queued per playback
+ * (each reader draws its own threshold in that range, so a thousand prompts started together do
+ * not all ask in the same tick) and the main thread answers with FEED_SAMPLES more.
+ */
+export const FEED_SAMPLES = 1600;
+export const FEED_LOW_WATER = 1600;

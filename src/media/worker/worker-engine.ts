@@ -15,6 +15,7 @@ import { checkRemote, type CreateSessionOptions, type MediaService, type MediaSe
 import type { PortRange } from '../session/port-allocator.js';
 import type { RecordingResult, RecordingTarget } from '../session/recorder.js';
 import type { AudioFrameInfo, AudioListener, Direction, DtmfEvent, DtmfListener, PlayResult, RemoteMedia, SessionStats } from '../session/types.js';
+import { forEachPacked, PackedBuilder } from './packed.js';
 import { FEED_SAMPLES, type Command, type WorkerEvent, type WorkerInit } from './protocol.js';
 
 export interface WorkerMediaEngineOptions {
@@ -24,7 +25,7 @@ export interface WorkerMediaEngineOptions {
   readonly latch?: boolean;
   readonly reorderDepth?: number;
   readonly rtcpIntervalMs?: number;
-  /** How often the worker refreshes `session.stats` and `schedulerStats` (default 1 s). */
+  /** How often the worker reports `schedulerStats` (default 1 s). */
   readonly statsIntervalMs?: number;
 }
 
@@ -61,15 +62,16 @@ export class WorkerSession implements MediaSession {
   readonly #dtmf: DtmfListener[] = [];
   readonly #plays = new Map<number, Playback>();
   readonly #info = { sequenceNumber: 0, timestamp: 0, samples: 0 };
+  readonly #frame = new Int16Array(480);
   #playTail: Promise<unknown> = Promise.resolve();
   #direction: Direction = 'sendrecv';
   #remote: RemoteMedia | null = null;
   #peer: WorkerSession | null = null;
   #closed: Promise<void> | null = null;
   #ended = false;
-  stats: SessionStats = NO_STATS;
+  #stats: SessionStats = NO_STATS;
 
-  constructor(readonly id: string, readonly localPort: number, private readonly engine: WorkerMediaEngine) {}
+  constructor(readonly id: string, readonly localPort: number, readonly handle: number, private readonly engine: WorkerMediaEngine) {}
 
   get closed(): boolean {
     return this.#closed !== null || this.#ended;
@@ -82,6 +84,11 @@ export class WorkerSession implements MediaSession {
   }
   get bridgedTo(): WorkerSession | null {
     return this.#peer;
+  }
+  /** As of the worker's last answer: reading asks for a fresh one, which arrives within a loop turn or two. */
+  get stats(): SessionStats {
+    if (!this.closed) this.engine.wantStats(this.handle);
+    return this.#stats;
   }
 
   setRemote(r: RemoteMedia): void {
@@ -202,21 +209,29 @@ export class WorkerSession implements MediaSession {
     p.resolve(result);
   }
 
-  need(play: number): void {
+  /** The next second of playback `play`, if it is still running. */
+  nextFeed(play: number): { samples: Int16Array; end: boolean } | null {
     const p = this.#plays.get(play);
-    if (!p) return;
-    const next = readFeed(p.reader);
-    this.engine.send({ op: 'feed', id: this.id, play, samples: next.samples, end: next.end }, [next.samples.buffer as ArrayBuffer]);
+    return p ? readFeed(p.reader) : null;
   }
 
-  audio(pcm: Int16Array, sequenceNumber: number, timestamp: number): void {
+  updateStats(stats: SessionStats): void {
+    this.#stats = stats;
+  }
+
+  /** A received frame: `n` samples at `at` in a batch from the worker. */
+  audio(batch: Int16Array, at: number, n: number, sequenceNumber: number, timestamp: number): void {
+    // Like RtpSession: one reused array (listeners copy what they keep), no view per frame.
+    const frame = this.#frame;
+    const k = Math.min(n, frame.length);
+    for (let i = 0; i < k; i++) frame[i] = batch[at + i];
     const info: AudioFrameInfo = this.#info;
     this.#info.sequenceNumber = sequenceNumber;
     this.#info.timestamp = timestamp;
-    this.#info.samples = pcm.length;
-    for (const l of [...this.#audio]) {
+    this.#info.samples = k;
+    for (const l of this.#audio) {
       try {
-        l(pcm, info);
+        l(frame, info);
       } catch (e) {
         this.engine.logger.error('audio listener failed', { err: e instanceof Error ? e : String(e) });
       }
@@ -238,11 +253,13 @@ export class WorkerMediaEngine implements MediaService {
   readonly logger: Logger;
   readonly #init: WorkerInit;
   readonly #sessions = new Map<string, WorkerSession>();
+  readonly #byHandle = new Map<number, WorkerSession>();
   readonly #pending = new Map<number, Pending>();
   #worker: Worker | null = null;
   #req = 0;
   #play = 0;
   #scheduler: SchedulerStats = NO_SCHEDULER;
+  #statsWanted = new Set<number>();
   #closed = false;
 
   constructor(opts: WorkerMediaEngineOptions) {
@@ -269,9 +286,10 @@ export class WorkerMediaEngine implements MediaService {
 
   async createSession(opts: CreateSessionOptions = {}): Promise<WorkerSession> {
     if (this.#closed) throw new Error('media engine is closed');
-    const { id, port } = (await this.request({ op: 'create', req: 0, opts })) as { id: string; port: number };
-    const s = new WorkerSession(id, port, this);
+    const { id, port, handle } = (await this.request({ op: 'create', req: 0, opts })) as { id: string; port: number; handle: number };
+    const s = new WorkerSession(id, port, handle, this);
     this.#sessions.set(id, s);
+    this.#byHandle.set(handle, s);
     return s;
   }
 
@@ -292,12 +310,24 @@ export class WorkerMediaEngine implements MediaService {
 
   // ---- used by WorkerSession ----
 
+  wantStats(handle: number): void {
+    if (this.#statsWanted.size === 0) {
+      setImmediate(() => {
+        const handles = [...this.#statsWanted];
+        this.#statsWanted.clear();
+        this.send({ op: 'stats', handles });
+      });
+    }
+    this.#statsWanted.add(handle);
+  }
+
   nextPlayId(): number {
     return ++this.#play;
   }
 
   forget(s: WorkerSession): void {
     if (this.#sessions.get(s.id) === s) this.#sessions.delete(s.id);
+    if (this.#byHandle.get(s.handle) === s) this.#byHandle.delete(s.handle);
   }
 
   send(cmd: Command, transfer?: ArrayBuffer[]): void {
@@ -346,23 +376,29 @@ export class WorkerMediaEngine implements MediaService {
         return;
       }
       case 'audio':
-        for (const f of e.frames) this.#sessions.get(f.id)?.audio(f.pcm, f.sequenceNumber, f.timestamp);
+        forEachPacked(e.frames, (handle, seq, ts, at, n) => this.#byHandle.get(handle)?.audio(e.frames.pcm, at, n, seq, ts));
         return;
       case 'dtmf':
         this.#sessions.get(e.id)?.dtmf(e.event);
         return;
-      case 'need':
-        this.#sessions.get(e.id)?.need(e.play);
+      case 'need': {
+        const feeds = new PackedBuilder();
+        for (let i = 0; i < e.wants.length; i += 2) {
+          const next = this.#byHandle.get(e.wants[i])?.nextFeed(e.wants[i + 1]);
+          if (next) feeds.add(e.wants[i], e.wants[i + 1], next.end ? 1 : 0, next.samples);
+        }
+        const packed = feeds.take();
+        if (packed.meta.length > 0) this.send({ op: 'feed', feeds: packed }, [packed.meta.buffer, packed.pcm.buffer]);
         return;
+      }
       case 'played':
         this.#sessions.get(e.id)?.played(e.play, e.result);
         return;
       case 'stats':
-        this.#scheduler = e.scheduler;
-        for (const [id, stats] of e.sessions) {
-          const s = this.#sessions.get(id);
-          if (s) s.stats = stats;
-        }
+        for (const [handle, stats] of e.sessions) this.#byHandle.get(handle)?.updateStats(stats);
+        return;
+      case 'scheduler':
+        this.#scheduler = e.stats;
         return;
       case 'log':
         this.logger[e.level](e.msg, e.fields);
