@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // `npm run bench:media [N…]`: for each N (default 250 500 1000 2000), N concurrent G.711 calls
 // sending and receiving on loopback, first from a bare Node dgram loop (the baseline), then from
-// the media engine on the main thread ("engine", the gateway's default) and on a media worker
-// thread ("worker", VGW_MEDIA_WORKER=on), each against a separate receiver process
-// (bench-media-receiver.mjs) that counts loss and sends a stream back to every call. Then, at N ≤ 1000, both engines again with
-// synthetic control-plane work on the main thread: BENCH_LOAD_MS (default 2) of JSON every
-// 15–35 ms; BENCH_NO_LOAD=1 skips this.
+// the media engine (dist/media), each against a separate receiver process
+// (bench-media-receiver.mjs) that counts loss and sends a stream back to every call. Then, at the
+// largest N ≤ 1000, the engine again with synthetic control-plane work on the same thread (what
+// SIP, HTTP, webhooks and the store do in the gateway): BENCH_LOAD_MS (default 2) ms of JSON every
+// 15–35 ms. BENCH_NO_LOAD=1 skips that.
 //
 // Departure jitter is |Δt − 20 ms| between consecutive packets of one stream, timed by the
 // kernel: dumpcap captures the sender's packets on the loopback interface, and a loopback send
@@ -16,7 +16,7 @@
 //
 // Windows are aligned: each sender signals when its set-up and warm-up are over, and only then
 // do its CPU window, the capture and the receiver's loss window start together.
-// Needs `npm run build` first. About 30 s per N.
+// Needs `npm run build` first. About 20 s per N.
 import { spawn, spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -187,12 +187,11 @@ function startMainThreadLoad(ms) {
 }
 
 async function engineChild(n, port, mode) {
-  const { MediaEngine, WorkerMediaEngine } = await import('../dist/media/index.js');
+  const { MediaEngine } = await import('../dist/media/index.js');
   const { systemClock } = await import('../dist/kernel/clock.js');
   const { nullLogger } = await import('../dist/kernel/logger.js');
-  const opts = { logger: nullLogger, portRange: { min: 20000, max: 29999 }, bindAddress: '127.0.0.1', rtcpIntervalMs: 5000 };
-  const engine = mode.startsWith('worker') ? new WorkerMediaEngine(opts) : new MediaEngine({ ...opts, clock: systemClock });
-  const stopLoad = mode.endsWith('+load') ? startMainThreadLoad(LOAD_MS) : () => undefined;
+  const engine = new MediaEngine({ clock: systemClock, logger: nullLogger, portRange: { min: 20000, max: 29999 }, bindAddress: '127.0.0.1', rtcpIntervalMs: 5000 });
+  const stopLoad = mode === 'engine+load' ? startMainThreadLoad(LOAD_MS) : () => undefined;
   const loop = Int16Array.from({ length: 8000 }, (_, i) => Math.round(6000 * Math.sin((2 * Math.PI * 440 * i) / 8000)));
   // 1 s of tone read a 160-sample frame at a time, round and round (8000 is a multiple of 160).
   const looping = { description: 'loop', open: async () => { let pos = 0; return { read(out) { out.set(loop.subarray(pos, pos + out.length)); pos = (pos + out.length) % loop.length; return out.length; } }; } };
@@ -234,17 +233,15 @@ async function main() {
   for (const n of ns) {
     const bare = await measure('bare', n);
     row(n, 'bare', bare);
-    for (const mode of ['engine', 'worker']) {
-      const r = await measure(mode, n);
-      row(n, mode, r);
-      verdict(n, mode, r, bare);
-    }
+    const r = await measure('engine', n);
+    row(n, 'engine', r);
+    verdict(n, 'engine', r, bare);
   }
-  // The worker's point: control-plane work on the main thread does not delay packets.
+  // How much control-plane work on the same thread moves the packets.
   const n = Math.max(...ns.filter((x) => x <= 1000));
   if (Number.isFinite(n) && !process.env.BENCH_NO_LOAD) {
-    console.log(`with ${LOAD_MS} ms of JSON work on the sender's main thread every 15–35 ms (signalling, webhooks, store):`);
-    for (const mode of ['engine+load', 'worker+load']) row(n, mode, await measure(mode, n));
+    console.log(`with ${LOAD_MS} ms of JSON work on the sender's thread every 15–35 ms (signalling, webhooks, store):`);
+    row(n, 'engine+load', await measure('engine+load', n));
   }
 }
 

@@ -2,8 +2,7 @@
 // Runs the compiled test files with Node's test runner.
 //   node scripts/test.mjs           unit tests (in parallel), then end-to-end tests (one at a time)
 //   node scripts/test.mjs unit      unit tests only
-//   node scripts/test.mjs e2e       end-to-end tests only (*.e2e.test.js: sipp, real sockets); the
-//                                   media-heavy ones run a second time with VGW_MEDIA_WORKER=on
+//   node scripts/test.mjs e2e       end-to-end tests only (*.e2e.test.js: sipp, real sockets)
 //   node scripts/test.mjs FILTER    only test files whose path contains FILTER
 // The portal's component tests (vitest, no browser) run with `all`, `unit` and `portal`.
 import { readdirSync, statSync, existsSync } from 'node:fs';
@@ -35,9 +34,9 @@ else if (mode !== 'all') {
   e2e = e2e.filter((f) => f.includes(mode));
 }
 const reporter = process.env.CI ? ['--test-reporter=spec'] : [];
-function run(files, concurrency, env = process.env) {
+function run(files, concurrency) {
   if (files.length === 0) return 0;
-  const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, '--test-timeout=180000', ...reporter, ...files], { stdio: 'inherit', env });
+  const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, '--test-timeout=180000', ...reporter, ...files], { stdio: 'inherit' });
   return r.status ?? 1;
 }
 const a = run(unit, 2);
@@ -47,9 +46,4 @@ if (mode === 'all' || mode === 'unit' || mode === 'portal') {
   c = spawnSync(process.execPath, [vitest, 'run', '--config', new URL('../src/portal/vitest.config.ts', import.meta.url).pathname], { stdio: 'inherit' }).status ?? 1;
 }
 const b = run(e2e, 1);
-// The gateways of these media-heavy files again, with RTP on the media worker thread
-// (VGW_MEDIA_WORKER=on; src/media/worker). The media unit suite covers both engines itself.
-const worker = e2e.filter((f) => /\/e2e\/(amd|dial|dtmf|outbound|transfer)\.e2e\.test\.js$/.test(f));
-if (worker.length > 0) console.log(`\n# again with VGW_MEDIA_WORKER=on: ${worker.length} files`);
-const d = run(worker, 1, { ...process.env, VGW_MEDIA_WORKER: 'on' });
-process.exit(a || b || c || d);
+process.exit(a || b || c);

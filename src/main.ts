@@ -8,7 +8,7 @@ import { liveCallRoutes } from './api/routes/live-calls.js';
 import { GatewayMetrics } from './api/metrics.js';
 import { CallManager } from './call/manager.js';
 import { InboundHandler } from './call/inbound.js';
-import { MediaEngine, WorkerMediaEngine, type MediaService } from './media/index.js';
+import { MediaEngine } from './media/index.js';
 import { createSipStack, registrarContext, type SipStack } from './sip/index.js';
 import { RegistrationManager } from './call/registrations.js';
 import { createDefaultTtsRegistry } from './speech/index.js';
@@ -52,8 +52,7 @@ export async function startGateway(config: Config, logger: Logger, clock: Clock 
   });
   const registrations = new RegistrationManager({ clock, logger: logger.child({ layer: 'registration' }), store, context: registrarContext(sip.ua.context), privateAddress: config.sipAddress });
   const ranges = splitRtpPorts(config.rtpPorts, config.simulator);
-  const mediaOptions = { logger: logger.child({ layer: 'media' }), portRange: ranges.gateway, bindAddress: config.sipAddress, latch: config.rtpLatch };
-  const media: MediaService = config.mediaWorker ? new WorkerMediaEngine(mediaOptions) : new MediaEngine({ ...mediaOptions, clock });
+  const media = new MediaEngine({ clock, logger: logger.child({ layer: 'media' }), portRange: ranges.gateway, bindAddress: config.sipAddress, latch: config.rtpLatch });
   const tts = createDefaultTtsRegistry({ clock, cacheDir: join(config.dataDir, 'tts-cache') });
   let activeCalls = (): number => 0;
   const metrics = new GatewayMetrics(() => activeCalls());

@@ -23,8 +23,6 @@ export interface Config {
   readonly mediaTimeoutMs: number;
   /** Symmetric RTP (RFC 4961): send to where the peer's RTP comes from, not the SDP address. */
   readonly rtpLatch: boolean;
-  /** Run RTP on a media worker thread rather than on the main thread (default off). */
-  readonly mediaWorker: boolean;
 }
 
 export class ConfigError extends GatewayError {
@@ -51,7 +49,6 @@ const KEYS = {
   'drain-timeout': 'VGW_DRAIN_TIMEOUT_MS',
   'media-timeout': 'VGW_MEDIA_TIMEOUT_MS',
   'rtp-latch': 'VGW_RTP_LATCH',
-  'media-worker': 'VGW_MEDIA_WORKER',
 } as const;
 type Key = keyof typeof KEYS;
 
@@ -119,6 +116,5 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     drainTimeoutMs: drain,
     mediaTimeoutMs: mediaTimeout,
     rtpLatch: onOff('VGW_RTP_LATCH', get('rtp-latch') ?? 'on'),
-    mediaWorker: onOff('VGW_MEDIA_WORKER', get('media-worker') ?? 'off'),
   });
 }

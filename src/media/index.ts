@@ -1,6 +1,5 @@
 /** The media layer's public surface (DESIGN.md §3): the call layer imports from here. */
 export * from './session/index.js';
-export { WorkerMediaEngine, WorkerSession, type WorkerMediaEngineOptions } from './worker/worker-engine.js';
 export * from './playout/index.js';
 export * from './dtmf/index.js';
 export * from './detect/index.js';

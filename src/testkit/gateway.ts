@@ -26,8 +26,7 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
   const config = loadConfig([], {
     VGW_HTTP_ADDRESS: '127.0.0.1', VGW_HTTP_PORT: '0', VGW_SIP_ADDRESS: '127.0.0.1', VGW_SIP_PORT: '0',
     VGW_RTP_PORTS: `${rtp.min}-${rtp.max}`, VGW_DATA_DIR: dataDir, VGW_ADMIN_API_KEY: TEST_ADMIN_KEY, VGW_SIMULATOR: 'off',
-    // scripts/test.mjs runs the media-heavy end-to-end files a second time with the media worker on.
-    VGW_LOG_LEVEL: 'silent', VGW_MEDIA_WORKER: process.env.VGW_MEDIA_WORKER ?? 'off', ...env,
+    VGW_LOG_LEVEL: 'silent', ...env,
   });
   const gw = await startGateway(config, testLogger());
   const base = `http://127.0.0.1:${gw.httpPort}`;

@@ -1,8 +1,7 @@
 /**
- * What the call layer holds: one call's media, and the engine that makes them. Two
- * implementations: `RtpSession`/`MediaEngine` run on the calling thread; `WorkerSession`/
- * `WorkerMediaEngine` (src/media/worker) run the same sessions on a media worker thread and
- * proxy this interface to them, so control-plane work never delays a packet.
+ * What the call layer holds: one call's media (`RtpSession`), and the engine that makes them
+ * (`MediaEngine`). The call layer depends on these interfaces only, so an engine elsewhere (a
+ * worker thread, another process) can stand in without it changing.
  */
 import type { Rfc4733SenderOptions } from '../dtmf/rfc4733.js';
 import type { SchedulerStats } from '../playout/scheduler.js';

@@ -11,22 +11,17 @@ import { bestCorrelation, dtmfSignal, tones, wavBytes, zeroCrossingHz } from '..
 import { RtpPeer } from '../../testkit/rtp-peer.js';
 import { Rfc4733Receiver } from '../dtmf/rfc4733.js';
 import { decodeWav, fileSource, lazyPcmSource, pcmSource, sequenceSource } from '../playout/index.js';
-import { WorkerMediaEngine } from '../worker/worker-engine.js';
-import { MediaEngine, MediaSessionError, type MediaService, type MediaSession } from './index.js';
+import { MediaEngine, MediaSessionError, type MediaSession } from './index.js';
 
 const AUDIO = fileURLToPath(new URL('../../../test/audio', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'vgw-media-'));
-// Every test runs against both engines: sessions on this thread, and on a media worker thread.
-const engines: Array<[string, MediaService]> = [
-  ['in-thread', new MediaEngine({ clock: systemClock, logger: nullLogger, portRange: { min: 31000, max: 31999 }, bindAddress: '127.0.0.1' })],
-  ['worker', new WorkerMediaEngine({ logger: nullLogger, portRange: { min: 32000, max: 32999 }, bindAddress: '127.0.0.1', statsIntervalMs: 20 })],
-];
+const engine = new MediaEngine({ clock: systemClock, logger: nullLogger, portRange: { min: 31000, max: 31999 }, bindAddress: '127.0.0.1' });
 after(async () => {
-  for (const [, engine] of engines) await engine.close();
+  await engine.close();
   rmSync(dir, { recursive: true, force: true });
 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** Waits until `ok()` holds (stats from a worker arrive every few ms), for 2 s at most. */
+/** Waits until `ok()` holds, for 2 s at most. */
 async function until(ok: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !ok(); i++) await sleep(10);
 }
@@ -46,251 +41,217 @@ function activeSpan(pcm: Int16Array): [number, number] {
   return [first, last];
 }
 
-for (const [kind, engine] of engines) {
-
-  test(`${kind}: plays espeak speech then the 1 kHz WAV: duration within 5 %, tone 1000 ± 10 Hz, no gap over 40 ms`, async () => {
-    const peer = await RtpPeer.open();
-    const s = await engine.createSession();
-    try {
-      s.setRemote(remote(peer.port));
-      const tts = new EspeakAdapter({ clock: systemClock });
-      const speech = await tts.synthesize({ text: 'Hello, this is a test of the voice gateway' }, new AbortController().signal);
-      const src = sequenceSource([lazyPcmSource('tts', async () => speech), fileSource(`${AUDIO}/beep_1000hz_500ms_8k.wav`)]);
-      const from = peer.packets.length;
-      const r = await s.play(src);
-      await sleep(60);
-      assert.equal(r.reason, 'finished');
-      const expectedSamples = speech.samples.length + 4000;
-      assert.ok(Math.abs(r.playedMs * 8 - expectedSamples) < 160);
-      const got = peer.decode(0, 'PCMU', from);
-      const source = new Int16Array(expectedSamples);
-      source.set(speech.samples);
-      source.set(decodeWav(readFileSync(`${AUDIO}/beep_1000hz_500ms_8k.wav`)), speech.samples.length);
-      const [sf, sl] = activeSpan(source);
-      const [gf, gl] = activeSpan(got);
-      const srcMs = (sl - sf + 1) * 20;
-      const gotMs = (gl - gf + 1) * 20;
-      assert.ok(Math.abs(gotMs - srcMs) / srcMs <= 0.05, `got ${gotMs} ms, source ${srcMs} ms`);
-      const tone = got.subarray((gl + 1) * 160 - 3600, (gl + 1) * 160 - 400);
-      const hz = zeroCrossingHz(tone);
-      assert.ok(Math.abs(hz - 1000) <= 10, `tone ${hz} Hz`);
-      const audio = peer.packets.slice(from).filter((p) => p.payloadType === 0);
-      const span = audio.slice(gf, gl + 1);
-      let maxGap = 0;
-      for (let i = 1; i < span.length; i++) maxGap = Math.max(maxGap, span[i].at - span[i - 1].at);
-      assert.ok(maxGap <= 40, `gap ${maxGap} ms`);
-      for (let i = 1; i < audio.length; i++) assert.equal((audio[i].seq - audio[i - 1].seq) & 0xffff, 1);
-    } finally {
-      await s.close();
-      peer.close();
-    }
-  });
-
-  test(`${kind}: RFC 4733: "0123456789*#" sent by the session is decoded at the peer, one digit per event`, async () => {
-    const peer = await RtpPeer.open();
-    const s = await engine.createSession();
-    try {
-      s.setRemote(remote(peer.port));
-      await s.sendDtmf('0123456789*#');
-      await sleep(60);
-      const rx = new Rfc4733Receiver();
-      const ev = peer.packets.filter((p) => p.payloadType === 101);
-      const digits = ev.map((p) => rx.receive(p.seq, p.timestamp, p.payload, 0, p.payload.length, p.at)?.digit ?? '').join('');
-      assert.equal(digits, '0123456789*#');
-      assert.equal(ev.filter((p) => p.marker).length, 12);
-      assert.equal(ev.filter((p) => (p.payload[1] & 0x80) !== 0).length, 36);
-    } finally {
-      await s.close();
-      peer.close();
-    }
-  });
-
-  test(`${kind}: two sessions on loopback: RFC 4733 digits from one are reported once each by the other`, async () => {
-    const a = await engine.createSession();
-    const b = await engine.createSession();
-    try {
-      a.setRemote(remote(b.localPort));
-      b.setRemote(remote(a.localPort));
-      const got: string[] = [];
-      b.onDtmf((e) => got.push(`${e.digit}:${e.source}`));
-      await a.sendDtmf('1234#');
-      await sleep(80);
-      assert.deepEqual(got, ['1:rfc4733', '2:rfc4733', '3:rfc4733', '4:rfc4733', '#:rfc4733']);
-    } finally {
-      await Promise.all([a.close(), b.close()]);
-    }
-  });
-
-  test(`${kind}: in-band digits from a generated WAV played by one session are detected by the other`, async () => {
-    const wav = join(dir, 'dtmf.wav');
-    writeFileSync(wav, wavBytes(dtmfSignal('159#0*', 100, 100)));
-    const a = await engine.createSession();
-    const b = await engine.createSession({ inbandDtmf: true });
-    try {
-      a.setRemote(remote(b.localPort));
-      b.setRemote(remote(a.localPort, 'PCMU'));
-      const got: string[] = [];
-      b.onDtmf((e) => got.push(e.digit));
-      await a.play(fileSource(wav));
-      await sleep(80);
-      assert.equal(got.join(''), '159#0*');
-    } finally {
-      await Promise.all([a.close(), b.close()]);
-    }
-  });
-
-  async function recordFromPeer(s: MediaSession, peer: RtpPeer, pcm: Int16Array, path: string): Promise<Int16Array> {
+test('plays espeak speech then the 1 kHz WAV: duration within 5 %, tone 1000 ± 10 Hz, no gap over 40 ms', async () => {
+  const peer = await RtpPeer.open();
+  const s = await engine.createSession();
+  try {
     s.setRemote(remote(peer.port));
-    await s.startRecording({ inbound: path });
-    await peer.sendPcm(pcm, s.localPort);
-    await sleep(100);
-    await s.stopRecording();
-    return decodeWav(readFileSync(path));
-  }
-
-  test(`${kind}: two-way audio: a known recording sent by the peer is recorded with correlation ≥ 0.9 and its duration`, async () => {
-    const peer = await RtpPeer.open();
-    const s = await engine.createSession();
-    try {
-      const hello = decodeWav(readFileSync(`${AUDIO}/hello_8k.wav`));
-      const rec = await recordFromPeer(s, peer, hello, join(dir, 'in.wav'));
-      const [rf, rl] = activeSpan(rec);
-      const [hf, hl] = activeSpan(hello);
-      assert.ok(Math.abs((rl - rf) - (hl - hf)) <= 1, `recorded ${rl - rf} frames, source ${hl - hf}`);
-      const aligned = rec.subarray(rf * 160 - 800 > 0 ? rf * 160 - 800 : 0);
-      const { r } = bestCorrelation(hello.subarray(hf * 160, hl * 160), aligned, 1600);
-      assert.ok(r >= 0.9, `correlation ${r}`);
-      await until(() => s.stats.packetsReceived >= Math.floor(hello.length / 160));
-      assert.ok(s.stats.packetsReceived >= Math.floor(hello.length / 160));
-      assert.equal(s.stats.latchedTo, `127.0.0.1:${peer.port}`);
-    } finally {
-      await s.close();
-      peer.close();
-    }
-  });
-
-  test(`${kind}: stereo recording: left is what the peer sent, right is what we played`, async () => {
-    const peer = await RtpPeer.open();
-    const s = await engine.createSession();
-    try {
-      s.setRemote(remote(peer.port));
-      const path = join(dir, 'both.wav');
-      await s.startRecording({ stereo: path });
-      await Promise.all([s.play(pcmSource(tones([600], 600, 8000))), peer.sendPcm(tones([1500], 600, 8000), s.localPort)]);
-      await sleep(60);
-      await s.stopRecording();
-      const buf = readFileSync(path);
-      assert.equal(buf.readUInt16LE(22), 2);
-      const n = (buf.length - 44) / 4;
-      const left = Int16Array.from({ length: n }, (_, i) => buf.readInt16LE(44 + 4 * i));
-      const right = Int16Array.from({ length: n }, (_, i) => buf.readInt16LE(46 + 4 * i));
-      const [lf, ll] = activeSpan(left);
-      const [rf, rl] = activeSpan(right);
-      assert.ok(Math.abs(zeroCrossingHz(left.subarray(lf * 160 + 160, ll * 160)) - 1500) < 10);
-      assert.ok(Math.abs(zeroCrossingHz(right.subarray(rf * 160 + 160, rl * 160)) - 600) < 10);
-    } finally {
-      await s.close();
-      peer.close();
-    }
-  });
-
-  test(`${kind}: bridge: PCMU in on one leg comes out as PCMA on the other with the same tone`, async () => {
-    const p1 = await RtpPeer.open();
-    const p2 = await RtpPeer.open();
-    const a = await engine.createSession();
-    const b = await engine.createSession();
-    try {
-      a.setRemote(remote(p1.port, 'PCMU'));
-      b.setRemote(remote(p2.port, 'PCMA'));
-      a.bridge(b);
-      const from = p2.packets.length;
-      await p1.sendPcm(tones([800], 1000, 8000), a.localPort);
-      await sleep(60);
-      const out = p2.decode(8, 'PCMA', from);
-      const [f, l] = activeSpan(out);
-      assert.ok(l - f >= 45, `bridged ${l - f} frames`);
-      assert.ok(Math.abs(zeroCrossingHz(out.subarray(f * 160 + 160, l * 160)) - 800) < 5);
-      assert.equal(p2.packets.slice(from).filter((p) => p.payloadType === 0).length, 0);
-    } finally {
-      await Promise.all([a.close(), b.close()]);
-      p1.close();
-      p2.close();
-    }
-  });
-
-  test(`${kind}: barge-in: aborting a playback stops the audio at once; hold stops sending; close is idempotent`, async () => {
-    const peer = await RtpPeer.open();
-    const s = await engine.createSession();
-    s.setRemote(remote(peer.port));
-    const ac = new AbortController();
-    const p = s.play(pcmSource(tones([700], 5000, 8000)), ac.signal);
-    await sleep(200);
-    ac.abort();
-    const r = await p;
-    assert.equal(r.reason, 'aborted');
-    assert.ok(r.playedMs >= 100 && r.playedMs < 600, String(r.playedMs));
+    const tts = new EspeakAdapter({ clock: systemClock });
+    const speech = await tts.synthesize({ text: 'Hello, this is a test of the voice gateway' }, new AbortController().signal);
+    const src = sequenceSource([lazyPcmSource('tts', async () => speech), fileSource(`${AUDIO}/beep_1000hz_500ms_8k.wav`)]);
+    const from = peer.packets.length;
+    const r = await s.play(src);
     await sleep(60);
-    const last = peer.packets.slice(-2).map((x) => x.payload.every((b) => b === 0xff));
-    assert.deepEqual(last, [true, true]);
-    s.setDirection('recvonly');
-    await sleep(40);
-    const n = peer.packets.length;
-    await sleep(100);
-    assert.equal(peer.packets.length, n);
+    assert.equal(r.reason, 'finished');
+    const expectedSamples = speech.samples.length + 4000;
+    assert.ok(Math.abs(r.playedMs * 8 - expectedSamples) < 160);
+    const got = peer.decode(0, 'PCMU', from);
+    const source = new Int16Array(expectedSamples);
+    source.set(speech.samples);
+    source.set(decodeWav(readFileSync(`${AUDIO}/beep_1000hz_500ms_8k.wav`)), speech.samples.length);
+    const [sf, sl] = activeSpan(source);
+    const [gf, gl] = activeSpan(got);
+    const srcMs = (sl - sf + 1) * 20;
+    const gotMs = (gl - gf + 1) * 20;
+    assert.ok(Math.abs(gotMs - srcMs) / srcMs <= 0.05, `got ${gotMs} ms, source ${srcMs} ms`);
+    const tone = got.subarray((gl + 1) * 160 - 3600, (gl + 1) * 160 - 400);
+    const hz = zeroCrossingHz(tone);
+    assert.ok(Math.abs(hz - 1000) <= 10, `tone ${hz} Hz`);
+    const audio = peer.packets.slice(from).filter((p) => p.payloadType === 0);
+    const span = audio.slice(gf, gl + 1);
+    let maxGap = 0;
+    for (let i = 1; i < span.length; i++) maxGap = Math.max(maxGap, span[i].at - span[i - 1].at);
+    assert.ok(maxGap <= 40, `gap ${maxGap} ms`);
+    for (let i = 1; i < audio.length; i++) assert.equal((audio[i].seq - audio[i - 1].seq) & 0xffff, 1);
+  } finally {
     await s.close();
-    await s.close();
-    assert.equal((await s.play(pcmSource(new Int16Array(160)))).reason, 'closed');
     peer.close();
-  });
+  }
+});
 
-  test(`${kind}: onAudio taps the decoded received audio frame by frame; bad remotes and foreign bridges are typed errors`, async () => {
-    const peer = await RtpPeer.open();
-    const s = await engine.createSession();
-    try {
-      s.setRemote(remote(peer.port));
-      const frames: Int16Array[] = [];
-      const off = s.onAudio((pcm, info) => frames.push(pcm.slice(0, info.samples)));
-      await peer.sendPcm(tones([900], 600, 8000), s.localPort);
-      await until(() => frames.length >= 30);
-      off();
-      assert.ok(frames.length >= 30 && frames.length <= 31 && frames.every((f) => f.length === 160), `${frames.length} frames`);
-      const all = new Int16Array(frames.length * 160);
-      frames.forEach((f, i) => all.set(f, i * 160));
-      assert.ok(Math.abs(zeroCrossingHz(all.subarray(160, all.length - 160)) - 900) < 10);
-      assert.throws(() => s.setRemote({ ...remote(peer.port), port: 70000 }), (e: unknown) => e instanceof MediaSessionError && e.code === 'MEDIA_BAD_REMOTE');
-      const [, other] = engines.find(([k]) => k !== kind) as [string, MediaService];
-      const foreign = await other.createSession();
-      assert.throws(() => s.bridge(foreign), (e: unknown) => e instanceof MediaSessionError && e.code === 'MEDIA_BAD_BRIDGE');
-      await foreign.close();
-    } finally {
-      await s.close();
-      peer.close();
-    }
-  });
+test('RFC 4733: "0123456789*#" sent by the session is decoded at the peer, one digit per event', async () => {
+  const peer = await RtpPeer.open();
+  const s = await engine.createSession();
+  try {
+    s.setRemote(remote(peer.port));
+    await s.sendDtmf('0123456789*#');
+    await sleep(60);
+    const rx = new Rfc4733Receiver();
+    const ev = peer.packets.filter((p) => p.payloadType === 101);
+    const digits = ev.map((p) => rx.receive(p.seq, p.timestamp, p.payload, 0, p.payload.length, p.at)?.digit ?? '').join('');
+    assert.equal(digits, '0123456789*#');
+    assert.equal(ev.filter((p) => p.marker).length, 12);
+    assert.equal(ev.filter((p) => (p.payload[1] & 0x80) !== 0).length, 36);
+  } finally {
+    await s.close();
+    peer.close();
+  }
+});
+
+test('two sessions on loopback: RFC 4733 digits from one are reported once each by the other', async () => {
+  const a = await engine.createSession();
+  const b = await engine.createSession();
+  try {
+    a.setRemote(remote(b.localPort));
+    b.setRemote(remote(a.localPort));
+    const got: string[] = [];
+    b.onDtmf((e) => got.push(`${e.digit}:${e.source}`));
+    await a.sendDtmf('1234#');
+    await sleep(80);
+    assert.deepEqual(got, ['1:rfc4733', '2:rfc4733', '3:rfc4733', '4:rfc4733', '#:rfc4733']);
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+  }
+});
+
+test('in-band digits from a generated WAV played by one session are detected by the other', async () => {
+  const wav = join(dir, 'dtmf.wav');
+  writeFileSync(wav, wavBytes(dtmfSignal('159#0*', 100, 100)));
+  const a = await engine.createSession();
+  const b = await engine.createSession({ inbandDtmf: true });
+  try {
+    a.setRemote(remote(b.localPort));
+    b.setRemote(remote(a.localPort, 'PCMU'));
+    const got: string[] = [];
+    b.onDtmf((e) => got.push(e.digit));
+    await a.play(fileSource(wav));
+    await sleep(80);
+    assert.equal(got.join(''), '159#0*');
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+  }
+});
+
+async function recordFromPeer(s: MediaSession, peer: RtpPeer, pcm: Int16Array, path: string): Promise<Int16Array> {
+  s.setRemote(remote(peer.port));
+  await s.startRecording({ inbound: path });
+  await peer.sendPcm(pcm, s.localPort);
+  await sleep(100);
+  await s.stopRecording();
+  return decodeWav(readFileSync(path));
 }
 
-test('worker: when the media worker dies, its sessions close, pending work ends, and the next session starts a new worker', async () => {
-  const logged: string[] = [];
-  const logger = { ...nullLogger, error: (msg: string) => { logged.push(msg); }, child: () => logger };
-  const engine = new WorkerMediaEngine({ logger, portRange: { min: 33000, max: 33099 }, bindAddress: '127.0.0.1' });
+test('two-way audio: a known recording sent by the peer is recorded with correlation ≥ 0.9 and its duration', async () => {
+  const peer = await RtpPeer.open();
+  const s = await engine.createSession();
   try {
-    const s = await engine.createSession();
-    s.setRemote(remote(9));
-    const playing = s.play(pcmSource(tones([500], 5000, 8000)));
-    await sleep(100);
-    const first = engine.worker;
-    assert.ok(first);
-    await first.terminate();
-    assert.equal((await playing).reason, 'closed');
-    assert.equal(s.closed, true);
-    assert.equal(engine.sessionCount, 0);
-    assert.deepEqual(logged, ['media worker failed; its calls lose their media']);
-    await s.close();
-    const again = await engine.createSession();
-    assert.notEqual(engine.worker, first);
-    assert.equal(engine.sessionCount, 1);
-    await again.close();
+    const hello = decodeWav(readFileSync(`${AUDIO}/hello_8k.wav`));
+    const rec = await recordFromPeer(s, peer, hello, join(dir, 'in.wav'));
+    const [rf, rl] = activeSpan(rec);
+    const [hf, hl] = activeSpan(hello);
+    assert.ok(Math.abs((rl - rf) - (hl - hf)) <= 1, `recorded ${rl - rf} frames, source ${hl - hf}`);
+    const aligned = rec.subarray(rf * 160 - 800 > 0 ? rf * 160 - 800 : 0);
+    const { r } = bestCorrelation(hello.subarray(hf * 160, hl * 160), aligned, 1600);
+    assert.ok(r >= 0.9, `correlation ${r}`);
+    assert.ok(s.stats.packetsReceived >= Math.floor(hello.length / 160));
+    assert.equal(s.stats.latchedTo, `127.0.0.1:${peer.port}`);
   } finally {
-    await engine.close();
+    await s.close();
+    peer.close();
+  }
+});
+
+test('stereo recording: left is what the peer sent, right is what we played', async () => {
+  const peer = await RtpPeer.open();
+  const s = await engine.createSession();
+  try {
+    s.setRemote(remote(peer.port));
+    const path = join(dir, 'both.wav');
+    await s.startRecording({ stereo: path });
+    await Promise.all([s.play(pcmSource(tones([600], 600, 8000))), peer.sendPcm(tones([1500], 600, 8000), s.localPort)]);
+    await sleep(60);
+    await s.stopRecording();
+    const buf = readFileSync(path);
+    assert.equal(buf.readUInt16LE(22), 2);
+    const n = (buf.length - 44) / 4;
+    const left = Int16Array.from({ length: n }, (_, i) => buf.readInt16LE(44 + 4 * i));
+    const right = Int16Array.from({ length: n }, (_, i) => buf.readInt16LE(46 + 4 * i));
+    const [lf, ll] = activeSpan(left);
+    const [rf, rl] = activeSpan(right);
+    assert.ok(Math.abs(zeroCrossingHz(left.subarray(lf * 160 + 160, ll * 160)) - 1500) < 10);
+    assert.ok(Math.abs(zeroCrossingHz(right.subarray(rf * 160 + 160, rl * 160)) - 600) < 10);
+  } finally {
+    await s.close();
+    peer.close();
+  }
+});
+
+test('bridge: PCMU in on one leg comes out as PCMA on the other with the same tone', async () => {
+  const p1 = await RtpPeer.open();
+  const p2 = await RtpPeer.open();
+  const a = await engine.createSession();
+  const b = await engine.createSession();
+  try {
+    a.setRemote(remote(p1.port, 'PCMU'));
+    b.setRemote(remote(p2.port, 'PCMA'));
+    a.bridge(b);
+    const from = p2.packets.length;
+    await p1.sendPcm(tones([800], 1000, 8000), a.localPort);
+    await sleep(60);
+    const out = p2.decode(8, 'PCMA', from);
+    const [f, l] = activeSpan(out);
+    assert.ok(l - f >= 45, `bridged ${l - f} frames`);
+    assert.ok(Math.abs(zeroCrossingHz(out.subarray(f * 160 + 160, l * 160)) - 800) < 5);
+    assert.equal(p2.packets.slice(from).filter((p) => p.payloadType === 0).length, 0);
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+    p1.close();
+    p2.close();
+  }
+});
+
+test('barge-in: aborting a playback stops the audio at once; hold stops sending; close is idempotent', async () => {
+  const peer = await RtpPeer.open();
+  const s = await engine.createSession();
+  s.setRemote(remote(peer.port));
+  const ac = new AbortController();
+  const p = s.play(pcmSource(tones([700], 5000, 8000)), ac.signal);
+  await sleep(200);
+  ac.abort();
+  const r = await p;
+  assert.equal(r.reason, 'aborted');
+  assert.ok(r.playedMs >= 100 && r.playedMs < 600, String(r.playedMs));
+  await sleep(60);
+  const last = peer.packets.slice(-2).map((x) => x.payload.every((b) => b === 0xff));
+  assert.deepEqual(last, [true, true]);
+  s.setDirection('recvonly');
+  await sleep(40);
+  const n = peer.packets.length;
+  await sleep(100);
+  assert.equal(peer.packets.length, n);
+  await s.close();
+  await s.close();
+  assert.equal((await s.play(pcmSource(new Int16Array(160)))).reason, 'closed');
+  peer.close();
+});
+
+test('onAudio taps the decoded received audio frame by frame; a bad remote is a typed error', async () => {
+  const peer = await RtpPeer.open();
+  const s = await engine.createSession();
+  try {
+    s.setRemote(remote(peer.port));
+    const frames: Int16Array[] = [];
+    const off = s.onAudio((pcm, info) => frames.push(pcm.slice(0, info.samples)));
+    await peer.sendPcm(tones([900], 600, 8000), s.localPort);
+    await until(() => frames.length >= 30);
+    off();
+    assert.ok(frames.length >= 30 && frames.length <= 31 && frames.every((f) => f.length === 160), `${frames.length} frames`);
+    const all = new Int16Array(frames.length * 160);
+    frames.forEach((f, i) => all.set(f, i * 160));
+    assert.ok(Math.abs(zeroCrossingHz(all.subarray(160, all.length - 160)) - 900) < 10);
+    assert.throws(() => s.setRemote({ ...remote(peer.port), port: 70000 }), (e: unknown) => e instanceof MediaSessionError && e.code === 'MEDIA_BAD_REMOTE');
+  } finally {
+    await s.close();
+    peer.close();
   }
 });
