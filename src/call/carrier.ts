@@ -1,4 +1,4 @@
-import type { SipUri } from '../sip/index.js';
+import { parseUri, SipParseError, type SipUri } from '../sip/index.js';
 import type { SipGateway, Store, VoipCarrier } from '../store/index.js';
 import { CallError } from './errors.js';
 
@@ -32,9 +32,40 @@ export async function chooseRoute(store: Store, accountSid: string, from: string
 }
 
 /** `sip:{tech_prefix}{+}{number}@{host}:{port};transport=…` for one gateway (contract §1.6). */
-export function gatewayRequestUri(carrier: VoipCarrier, gw: SipGateway, number: string): SipUri {
+function gatewayRequestUri(carrier: VoipCarrier, gw: SipGateway, number: string): SipUri {
   const digits = number.replace(/^\+/, '');
   const user = `${carrier.tech_prefix ?? ''}${carrier.e164_leading_plus ? '+' : ''}${digits}`;
   const params: Record<string, string | null> = gw.protocol === 'tcp' ? { transport: 'tcp' } : {};
   return { scheme: gw.use_sips_scheme ? 'sips' : 'sip', user, host: gw.ipv4.toLowerCase(), port: gw.port ?? undefined, params, headers: {} };
+}
+
+/**
+ * Where an INVITE through one gateway goes (contract §1.6): with `outbound_sip_proxy` it is sent
+ * to the proxy; a carrier that registers and has a `register_sip_realm` gets the realm as the
+ * Request-URI host and the gateway as the next hop; otherwise the Request-URI is the gateway's.
+ */
+export function gatewayTarget(carrier: VoipCarrier, gw: SipGateway, number: string): { uri: SipUri; nextHop?: SipUri } {
+  const direct = gatewayRequestUri(carrier, gw, number);
+  const realm = carrier.requires_register ? carrier.register_sip_realm?.trim().toLowerCase() : undefined;
+  const uri: SipUri = realm ? { ...direct, host: realm, port: undefined, params: {} } : direct;
+  if (carrier.outbound_sip_proxy) {
+    const proxy = proxyUri(carrier.outbound_sip_proxy);
+    if (!proxy) throw new CallError('CALL_NO_GATEWAY', `carrier "${carrier.name}": outbound_sip_proxy "${carrier.outbound_sip_proxy}" is not a sip: URI or host[:port]`, 'to.trunk');
+    return { uri, nextHop: proxy };
+  }
+  return realm ? { uri, nextHop: { ...direct, user: undefined } } : { uri };
+}
+
+/** `sip:host[:port][;transport=tcp]` or a bare `host[:port]` (an `outbound_sip_proxy`). */
+export function proxyUri(value: string): SipUri | undefined {
+  const v = value.trim();
+  // `host:5060` is a host and port; `sip:…`, `sips:…`, `tel:…` carry a scheme.
+  const hasScheme = /^sips?:/i.test(v) || /^[a-z][a-z0-9+.-]*:(?!\d)/i.test(v);
+  try {
+    const u = parseUri(hasScheme ? v : `sip:${v}`);
+    return 'host' in u && u.scheme === 'sip' ? u : undefined;
+  } catch (e) {
+    if (e instanceof SipParseError) return undefined;
+    throw e;
+  }
 }

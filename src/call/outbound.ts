@@ -6,7 +6,7 @@ import { parseUri, type Credentials, type InviteFailure, type OutgoingInvite, ty
 import type { Store } from '../store/index.js';
 import type { Call } from './call.js';
 import type { DialTarget } from './control.js';
-import { chooseRoute, gatewayRequestUri } from './carrier.js';
+import { chooseRoute, gatewayTarget } from './carrier.js';
 import { CallError } from './errors.js';
 
 /** What `POST /Calls` (or a dial leg) asks for, already validated. */
@@ -32,6 +32,8 @@ export interface OutboundContext {
 
 interface Attempt {
   readonly uri: Uri;
+  /** Send to this hop instead of the Request-URI's host (a proxy, or the gateway of a realm). */
+  readonly nextHop?: Uri;
   readonly credentials?: Credentials;
   readonly label: string;
 }
@@ -58,7 +60,7 @@ export async function attemptsFor(ctx: OutboundContext, accountSid: string, req:
     const creds = t.auth ?? (c.register_username && c.register_password ? { username: c.register_username, password: c.register_password } : undefined);
     return {
       trunk: c.name,
-      attempts: route.gateways.map((gw) => ({ uri: gatewayRequestUri(c, gw, t.number ?? ''), credentials: creds, label: `${c.name}/${gw.ipv4}:${gw.port ?? 5060}` })),
+      attempts: route.gateways.map((gw) => ({ ...gatewayTarget(c, gw, t.number ?? ''), credentials: creds, label: `${c.name}/${gw.ipv4}:${gw.port ?? 5060}` })),
     };
   }
   const raw = t.type === 'sip' ? t.sipUri : t.name;
@@ -126,6 +128,7 @@ class Placement {
     const fromHost = this.req.fromHost ?? this.ctx.publicAddress;
     const inv = this.ctx.ua.invite({
       uri: a.uri,
+      nextHop: a.nextHop,
       from: { uri: { scheme: 'sip', user: this.req.from, host: fromHost, params: {}, headers: {} }, displayName: this.req.callerName },
       headers: sipHeaders(this.req.headers, { 'X-Call-Sid': this.call.sid, 'X-Account-Sid': this.call.accountSid }, this.req.to.headers),
       body: serializeSdp(this.offer),

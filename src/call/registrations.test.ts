@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nullLogger } from '../kernel/logger.js';
 import { createResponse, formatUri, getHeader, type RegistrarContext, type SipRequest, type SipUri } from '../sip/index.js';
-import { openStore, type SipGateway, type Store, type VoipCarrier } from '../store/index.js';
+import { openStore, type Store } from '../store/index.js';
+import { carrierRow, gatewayRow } from '../testkit/carriers.js';
 import { FakeClock } from '../testkit/fake-clock.js';
 import { planFor, RegistrationManager } from './registrations.js';
 
@@ -40,16 +41,8 @@ async function withStore(fn: (store: Store) => Promise<void>): Promise<void> {
   }
 }
 
-const carrier = (o: Partial<VoipCarrier> = {}): VoipCarrier => ({
-  voip_carrier_sid: 'c1', name: 'telco', description: null, account_sid: null, application_sid: null, e164_leading_plus: false,
-  requires_register: true, register_username: 'alice', register_password: 'pw', register_sip_realm: null, register_from_user: null,
-  register_from_domain: null, register_public_ip_in_contact: true, tech_prefix: null, inbound_auth_username: null, inbound_auth_password: null,
-  diversion: null, is_active: true, dtmf_type: 'rfc2833', outbound_sip_proxy: null, trunk_type: 'reg', is_default: false, created_at: '', ...o,
-});
-const gateway = (o: Partial<SipGateway> = {}): SipGateway => ({
-  sip_gateway_sid: 'g1', voip_carrier_sid: 'c1', ipv4: '192.0.2.10', netmask: 32, port: 5070, inbound: true, outbound: true, is_active: true,
-  protocol: 'udp', priority: 0, send_options_ping: false, use_sips_scheme: false, created_at: '', ...o,
-});
+const carrier = carrierRow;
+const gateway = gatewayRow;
 const uri = (u: SipUri | undefined): string => (u ? formatUri(u) : '');
 
 test('planFor: realm as Request-URI, the gateway as next hop, AOR from from_user/from_domain', () => {

@@ -7,10 +7,11 @@ import type { Clock, TimerHandle } from '../kernel/clock.js';
 import { errorMessage } from '../kernel/errors.js';
 import type { Logger } from '../kernel/logger.js';
 import {
-  parseUri, Registerer, SipParseError,
+  Registerer,
   type RegistrarContext, type RegistererOptions, type RegistrationStatus, type SipUri,
 } from '../sip/index.js';
 import type { SipGateway, Store, VoipCarrier } from '../store/index.js';
+import { proxyUri } from './carrier.js';
 
 export type { RegistrationStatus, RegistrationState } from '../sip/index.js';
 
@@ -193,16 +194,3 @@ export function planFor(c: VoipCarrier, gateways: readonly SipGateway[], o: Pick
   return { key: JSON.stringify([registrar, proxy, aor, options.credentials, contactHost ?? null]), options };
 }
 
-/** `sip:host[:port][;transport=tcp]` or a bare `host[:port]`. */
-function proxyUri(value: string): SipUri | undefined {
-  const v = value.trim();
-  // `host:5060` is a host and port; `sip:…`, `sips:…`, `tel:…` carry a scheme.
-  const hasScheme = /^sips?:/i.test(v) || /^[a-z][a-z0-9+.-]*:(?!\d)/i.test(v);
-  try {
-    const u = parseUri(hasScheme ? v : `sip:${v}`);
-    return 'host' in u && u.scheme === 'sip' ? u : undefined;
-  } catch (e) {
-    if (e instanceof SipParseError) return undefined;
-    throw e;
-  }
-}

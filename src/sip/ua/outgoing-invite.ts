@@ -18,8 +18,13 @@ export interface Credentials {
 export interface InviteOptions {
   /** Request-URI. */
   readonly uri: Uri;
-  /** Where to send it; resolved from the Request-URI (RFC 3263) when absent. */
+  /** Where to send it; resolved from `nextHop`, else the Request-URI (RFC 3263), when absent. */
   readonly destination?: Peer;
+  /**
+   * The hop to send it to when that is not the Request-URI's host: an outbound proxy, or a
+   * registering carrier's gateway while the Request-URI names its realm. No Route header is added.
+   */
+  readonly nextHop?: Uri;
   readonly from: { readonly uri: Uri; readonly displayName?: string };
   readonly to?: { readonly uri: Uri; readonly displayName?: string };
   readonly headers?: readonly SipHeader[];
@@ -86,7 +91,7 @@ export class OutgoingInvite extends Emitter<OutgoingInviteEvents> {
 
   async start(): Promise<void> {
     try {
-      this.dest = this.opts.destination ?? (await this.ctx.resolve(this.opts.uri, 'udp'))[0];
+      this.dest = this.opts.destination ?? (await this.ctx.resolve(this.opts.nextHop ?? this.opts.uri, 'udp'))[0];
     } catch (e) {
       this.fail({ status: 503, reason: `cannot resolve ${describe(this.opts.uri)}: ${e instanceof Error ? e.message : String(e)}`, cancelled: false });
       return;
