@@ -78,7 +78,7 @@ export async function startGateway(config: Config, logger: Logger, clock: Clock 
     else inbound.handle(inv);
   });
   const serviceUrl = `http://${config.publicAddress}:${config.httpPort}`;
-  const api = buildApi({ logger, isReady: () => ready, store, clock, registrations, plugins: [liveCallRoutes(service, serviceUrl)] });
+  const api = buildApi({ logger, isReady: () => ready, store, clock, registrations, rateLimit: config.apiRateLimit, plugins: [liveCallRoutes(service, serviceUrl)] });
   registerDemoApp(api);
   registerPortal(api);
   metrics.register(api);

@@ -15,6 +15,8 @@ export class ApiError extends GatewayError {
     readonly status: number,
     message: string,
     readonly errors?: readonly FieldError[],
+    /** Sent as Retry-After (429, 503). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(`API_${status}`, message);
   }
@@ -110,6 +112,7 @@ export function errorHandler(logger: Logger) {
       return reply.code(500).send({ msg: 'internal server error' });
     }
     if (api.status === 401) reply.header('www-authenticate', 'Bearer');
+    if (api.retryAfterSeconds !== undefined) reply.header('retry-after', String(api.retryAfterSeconds));
     return reply.code(api.status).send(api.errors ? { msg: api.message, errors: api.errors } : { msg: api.message });
   };
 }

@@ -99,8 +99,11 @@ test('opt-in per-key rate limit answers 429 past the burst and refills over time
   const h = await startApiHarness({ clock, rateLimit: { perSecond: 2, burst: 3 } });
   try {
     const codes: number[] = [];
-    for (let i = 0; i < 4; i++) codes.push((await h.call('GET', '/v1/Applications')).status);
+    for (let i = 0; i < 3; i++) codes.push((await h.call('GET', '/v1/Applications')).status);
+    const limited = await h.call('GET', '/v1/Applications');
+    codes.push(limited.status);
     assert.deepEqual(codes, [200, 200, 200, 429]);
+    assert.equal(limited.headers['retry-after'], '1');
     clock.advance(500);
     assert.equal((await h.call('GET', '/v1/Applications')).status, 200);
   } finally {

@@ -13,6 +13,14 @@ test('defaults match the README', () => {
   assert.equal(c.simulator, true);
   assert.equal(c.simulatorPort, 15060);
   assert.equal(c.rtpLatch, true);
+  assert.equal(c.apiRateLimit, undefined);
+});
+
+test('VGW_API_RATE_LIMIT: per second, optional burst; anything else names the variable', () => {
+  assert.deepEqual(loadConfig([], { VGW_API_RATE_LIMIT: '20' }).apiRateLimit, { perSecond: 20, burst: 20 });
+  assert.deepEqual(loadConfig(['--api-rate-limit=0.5/10'], {}).apiRateLimit, { perSecond: 0.5, burst: 10 });
+  assert.equal(loadConfig([], { VGW_API_RATE_LIMIT: 'off' }).apiRateLimit, undefined);
+  for (const bad of ['0', '-1', 'ten', '5/0', '5/']) assert.throws(() => loadConfig([], { VGW_API_RATE_LIMIT: bad }), /VGW_API_RATE_LIMIT must look like 20 or 20\/100/);
 });
 
 test('on/off settings accept on|off|true|false|1|0 and nothing else', () => {

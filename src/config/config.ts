@@ -23,6 +23,8 @@ export interface Config {
   readonly mediaTimeoutMs: number;
   /** Symmetric RTP (RFC 4961): send to where the peer's RTP comes from, not the SDP address. */
   readonly rtpLatch: boolean;
+  /** Per-API-key token bucket; none by default. */
+  readonly apiRateLimit?: { readonly perSecond: number; readonly burst: number };
 }
 
 export class ConfigError extends GatewayError {
@@ -49,6 +51,7 @@ const KEYS = {
   'drain-timeout': 'VGW_DRAIN_TIMEOUT_MS',
   'media-timeout': 'VGW_MEDIA_TIMEOUT_MS',
   'rtp-latch': 'VGW_RTP_LATCH',
+  'api-rate-limit': 'VGW_API_RATE_LIMIT',
 } as const;
 type Key = keyof typeof KEYS;
 
@@ -70,6 +73,16 @@ function onOff(name: string, v: string): boolean {
   if (['on', 'true', '1'].includes(x)) return true;
   if (['off', 'false', '0'].includes(x)) return false;
   throw new ConfigError(`${name} must be on or off, got "${v}"`);
+}
+
+/** `PER_SECOND[/BURST]`, e.g. `20` or `20/100`; the burst defaults to one second's worth. */
+function rateLimit(v: string | undefined): Config['apiRateLimit'] {
+  if (v === undefined || v === 'off') return undefined;
+  const m = /^(\d+(?:\.\d+)?)(?:\/(\d+))?$/.exec(v.trim());
+  const perSecond = m ? Number(m[1]) : NaN;
+  const burst = m?.[2] !== undefined ? Number(m[2]) : Math.max(1, Math.ceil(perSecond));
+  if (!(perSecond > 0) || !(burst >= 1)) throw new ConfigError(`VGW_API_RATE_LIMIT must look like 20 or 20/100 (requests per second per API key, then the burst), got "${v}"`);
+  return Object.freeze({ perSecond, burst });
 }
 
 function port(name: string, v: string): number {
@@ -116,5 +129,6 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     drainTimeoutMs: drain,
     mediaTimeoutMs: mediaTimeout,
     rtpLatch: onOff('VGW_RTP_LATCH', get('rtp-latch') ?? 'on'),
+    apiRateLimit: rateLimit(get('api-rate-limit')),
   });
 }
