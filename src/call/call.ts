@@ -71,6 +71,7 @@ function childLeg(child: Call): ChildLeg {
     endedSignal: child.endedSignal,
     hangup: () => child.hangupWith('dial ended'),
     startAmd: (amd, onEvent) => child.startAmd(amd, onEvent),
+    onDtmf: (listener) => child.onDtmf(listener),
   };
 }
 

@@ -90,6 +90,8 @@ export interface ChildLeg {
    * each event is handed to `onEvent`. Returns a function that stops it.
    */
   startAmd?(amd: Readonly<Record<string, unknown>>, onEvent: (event: Readonly<Record<string, unknown>>) => void): () => void;
+  /** Digits the leg sends (RFC 4733, in-band or SIP INFO); returns a function that stops listening. */
+  onDtmf?(listener: (digit: string) => void): () => void;
 }
 
 /** What a REFER led to (contract §4.2 sip:refer). */

@@ -121,3 +121,34 @@ test('issue 7 acceptance 2: answerOnBridge — the caller gets 200 only after th
     await t.close();
   }
 });
+
+test('dial dtmfCapture: digits the callee sends while bridged complete childCall patterns, each posted once to dtmfHook', async () => {
+  const t = await startTestGateway(await simulatorEnv());
+  const calleePort = await freePort();
+  const hooks = await startHookServer({
+    '/app': () => [{
+      verb: 'dial', timeLimit: 6, target: [{ type: 'sip', sipUri: `sip:agent@127.0.0.1:${calleePort}` }], actionHook: '/dialed',
+      dtmfCapture: { parentCall: ['9'], childCall: ['23', '4#'] }, dtmfHook: '/dtmf',
+    }],
+    '/dialed': () => [{ verb: 'hangup' }],
+    // A notification: verbs in the reply are not run.
+    '/dtmf': () => [{ verb: 'hangup' }],
+  });
+  try {
+    await provisionInbound(t, hooks.url);
+    // The callee answers, then sends RFC 4733 digits 1 2 3 4 # (sipp pcap play).
+    const callee = await startSipp({ scenario: 'uas_dtmf_1234.xml', port: calleePort, timeoutSeconds: 30 });
+    const caller = await startSipp({ scenario: 'uac_wait_bye.xml', target: `127.0.0.1:${t.gw.sipPort}`, extra: ['-s', NUMBER], timeoutSeconds: 30 });
+    const [a, b] = [await caller.done, await callee.done];
+    assert.equal(a.successful, 1, `caller: ${a.errors}`);
+    assert.equal(b.successful, 1, `callee: ${b.errors}`);
+    const dialed = await eventually(() => hooks.seen.find((h) => h.path === '/dialed'), 5000, 'dial actionHook');
+    assert.equal(dialed.json.dial_call_status, 'completed', 'the dtmfHook reply did not end the bridge');
+    const posted = hooks.seen.filter((h) => h.path === '/dtmf');
+    assert.deepEqual(posted.map((h) => h.json.dtmf), ['23', '4#']);
+    assert.ok(posted.every((h) => h.json.call_sid === dialed.json.call_sid), 'posted with the parent call info');
+  } finally {
+    await hooks.close();
+    await t.close();
+  }
+});

@@ -1,9 +1,10 @@
 import type { ChildLeg, DialTarget } from '../../call/control.js';
 import { linkedController } from '../abort.js';
-import { arr, bool, headersSchema, hookSchema, num, obj, opt, req, str, anyValue, type ObjectSchema } from '../schema.js';
+import { arr, bool, headersSchema, hookSchema, num, obj, oneOf, opt, req, str, anyValue, type ObjectSchema } from '../schema.js';
 import { defineVerb, type VerbContext } from '../types.js';
 import type { HookSpec } from '../webhook/hook.js';
 import { amdEventSink, amdSchema, type AmdProps } from './config.js';
+import { dtmfCaptureSpec, DtmfPatternMatcher } from './dtmf-patterns.js';
 import { describe } from './media.js';
 
 interface DialProps {
@@ -18,7 +19,11 @@ interface DialProps {
   readonly dialMusic?: string;
   readonly tag?: Readonly<Record<string, unknown>>;
   readonly amd?: AmdProps;
+  readonly dtmfCapture?: readonly string[] | { readonly parentCall?: readonly string[]; readonly childCall?: readonly string[] };
+  readonly dtmfHook?: HookSpec;
 }
+
+const patterns = (): ReturnType<typeof arr> => arr(str({ nonEmpty: true }));
 
 const targetSchema = obj({
   type: req(str({ enum: ['phone', 'sip', 'user'] })),
@@ -49,6 +54,8 @@ export const dialSchema: ObjectSchema = obj({
   exitMediaPath: opt(bool()),
   forwardPAI: opt(bool()),
   amd: opt(amdSchema),
+  dtmfCapture: opt(oneOf('an array of DTMF patterns, or {parentCall, childCall}', patterns(), obj({ parentCall: opt(patterns()), childCall: opt(patterns()) }))),
+  dtmfHook: opt(hookSchema()),
 });
 
 type Result = { status: string; sipStatus: number; childSid?: string };
@@ -118,11 +125,13 @@ export const dial = defineVerb<DialProps>({
     call.bridgeTo(leg);
     call.notifyEvent?.('TRANSFER_DIAL_SUCCESS', { dial_call_sid: leg.sid });
     if (p.amd) startLegAmd(ctx, leg, p.amd);
+    const stopCapture = startDtmfCapture(ctx, leg, p);
     await new Promise<void>((resolve) => {
       if (leg.endedSignal.aborted || signal.aborted) return resolve();
       leg.endedSignal.addEventListener('abort', () => resolve(), { once: true });
       signal.addEventListener('abort', () => resolve(), { once: true });
     });
+    stopCapture();
     if (!leg.endedSignal.aborted) await leg.hangup();
     if (signal.aborted || call.endedSignal.aborted || !p.actionHook) return;
     return { replace: await ctx.actionHook(p.actionHook, { dial_call_status: 'completed', dial_sip_status: 200, dial_call_sid: leg.sid }) };
@@ -143,6 +152,31 @@ function startLegAmd(ctx: VerbContext, leg: ChildLeg, amd: AmdProps): void {
   } catch (e) {
     ctx.call.alert('amd-error', `dial.amd: ${describe(e)}`);
   }
+}
+
+/**
+ * `dial.dtmfCapture` + `dtmfHook` (contract §4.4): while bridged, each pattern a leg's digits
+ * complete is posted to `dtmfHook` as `{dtmf}` with the call info. A notification: the reply's
+ * verbs are not run (the app acts through the REST API). Returns a function that stops it.
+ */
+function startDtmfCapture(ctx: VerbContext, leg: ChildLeg, p: DialProps): () => void {
+  const spec = dtmfCaptureSpec(p.dtmfCapture);
+  const hook = p.dtmfHook;
+  if (!hook) {
+    if (spec.parent.length + spec.child.length > 0) ctx.call.alert('invalid-app-payload', 'dial.dtmfCapture needs a dtmfHook');
+    return () => undefined;
+  }
+  const watch = (list: readonly string[], subscribe: ((l: (digit: string) => void) => () => void) | undefined): (() => void) => {
+    if (list.length === 0 || !subscribe) return () => undefined;
+    const matcher = new DtmfPatternMatcher(list);
+    return subscribe((digit) => {
+      const dtmf = matcher.push(digit, ctx.clock.now());
+      if (dtmf === undefined) return;
+      ctx.actionHook(hook, { dtmf }).catch((e: unknown) => ctx.call.alert('webhook-failure', `dial.dtmfHook: ${describe(e)}`));
+    });
+  };
+  const stops = [watch(spec.parent, (l) => ctx.call.onDtmf(l)), watch(spec.child, leg.onDtmf?.bind(leg))];
+  return () => stops.forEach((stop) => stop());
 }
 
 async function loopMusic(ctx: VerbContext, url: string, signal: AbortSignal): Promise<void> {
