@@ -72,6 +72,7 @@ function childLeg(child: Call): ChildLeg {
     hangup: () => child.hangupWith('dial ended'),
     startAmd: (amd, onEvent) => child.startAmd(amd, onEvent),
     onDtmf: (listener) => child.onDtmf(listener),
+    control: child,
   };
 }
 

@@ -92,6 +92,8 @@ export interface ChildLeg {
   startAmd?(amd: Readonly<Record<string, unknown>>, onEvent: (event: Readonly<Record<string, unknown>>) => void): () => void;
   /** Digits the leg sends (RFC 4733, in-band or SIP INFO); returns a function that stops listening. */
   onDtmf?(listener: (digit: string) => void): () => void;
+  /** The leg as a call verbs can run on (a `dial` confirmHook application). */
+  readonly control?: CallControl;
 }
 
 /** What a REFER led to (contract §4.2 sip:refer). */

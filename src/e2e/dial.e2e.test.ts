@@ -152,3 +152,46 @@ test('dial dtmfCapture: digits the callee sends while bridged complete childCall
     await t.close();
   }
 });
+
+test('dial confirmHook: the screening app runs on the answered callee; a digit accepts and bridges, a hang-up declines (no-answer)', async () => {
+  const t = await startTestGateway(await simulatorEnv());
+  const calleePort = await freePort();
+  let accept = true;
+  const hooks = await startHookServer({
+    '/app': () => [{ verb: 'dial', timeLimit: 3, target: [{ type: 'sip', sipUri: `sip:agent@127.0.0.1:${calleePort}`, confirmHook: '/confirm' }], actionHook: '/dialed' }],
+    // Runs on the callee: it sends the digit 1 after answering (sipp pcap play).
+    '/confirm': () => [{ verb: 'gather', input: ['digits'], numDigits: 1, timeout: 5, actionHook: '/confirmed' }],
+    '/confirmed': () => (accept ? [] : [{ verb: 'hangup' }]),
+    '/dialed': () => [{ verb: 'hangup' }],
+  });
+  try {
+    await provisionInbound(t, hooks.url);
+    for (const mode of ['accept', 'decline'] as const) {
+      accept = mode === 'accept';
+      const before = hooks.seen.length;
+      const callee = await startSipp({ scenario: 'uas_dtmf_1.xml', port: calleePort, timeoutSeconds: 30 });
+      const caller = await startSipp({ scenario: 'uac_wait_bye.xml', target: `127.0.0.1:${t.gw.sipPort}`, extra: ['-s', NUMBER], timeoutSeconds: 30 });
+      const [a, b] = [await caller.done, await callee.done];
+      assert.equal(a.successful, 1, `${mode} caller: ${a.errors}`);
+      assert.equal(b.successful, 1, `${mode} callee: ${b.errors}`);
+      const seen = hooks.seen.slice(before);
+      const dialed = await eventually(() => hooks.seen.slice(before).find((h) => h.path === '/dialed'), 5000, 'dial actionHook');
+      const childSid = String(dialed.json.dial_call_sid);
+      const confirm = seen.find((h) => h.path === '/confirm');
+      assert.equal(confirm?.json.call_sid, childSid, 'the confirm app is requested with the callee leg info');
+      assert.equal(confirm?.json.parent_call_sid, dialed.json.call_sid);
+      assert.equal(seen.find((h) => h.path === '/confirmed')?.json.digits, '1');
+      if (mode === 'accept') {
+        assert.equal(dialed.json.dial_call_status, 'completed');
+        const bridged = seen.find((h) => h.path === '/status' && h.json.call_sid === childSid && h.json.call_status === 'completed');
+        assert.ok(bridged, 'the callee leg completed after the bridge');
+      } else {
+        assert.equal(dialed.json.dial_call_status, 'no-answer');
+        assert.equal(dialed.json.dial_sip_status, 480);
+      }
+    }
+  } finally {
+    await hooks.close();
+    await t.close();
+  }
+});

@@ -16,6 +16,8 @@ export interface InterpreterOptions {
   readonly session: SessionSettings;
   /** The redirect verb's `statusHook` (a new call_status_hook for the rest of the call). */
   readonly onStatusHook?: (spec: HookSpec) => void;
+  /** Hang up when the verb list runs out (default true; false for a dial confirmHook app). */
+  readonly hangUpAtEnd?: boolean;
 }
 
 /** The alert type for a failure that ends the application (contract §2.2, §2.8). */
@@ -68,6 +70,7 @@ export class Interpreter {
     }
     if (!ended.aborted && !this.#stopped) {
       this.#stopped = true;
+      if (this.opts.hangUpAtEnd === false) return;
       this.#log.debug('verb list ended: hanging up');
       await this.#hangup();
     }
@@ -149,7 +152,25 @@ export class Interpreter {
       },
       setStatusHook: (spec) => this.opts.onStatusHook?.(spec),
       replaceApplication: (verbs) => this.replace(verbs),
+      runOnLeg: (leg, spec) => this.#runOnLeg(leg, spec),
     };
+  }
+
+  async #runOnLeg(leg: CallControl, spec: HookSpec): Promise<void> {
+    const { clock, requestor, session } = this.opts;
+    const sub = new Interpreter({
+      call: leg, clock, logger: this.opts.logger, requestor, hangUpAtEnd: false,
+      // Its own copy: a `config` in the sub-application leaves this one's settings alone.
+      session: { ...session, extras: new Map(session.extras), stopAmd: undefined },
+    });
+    let verbs: VerbList | undefined;
+    try {
+      verbs = await requestor.verbs(requestor.resolve(spec), { ...leg.info() });
+    } catch (e) {
+      await sub.fail(e);
+      throw e;
+    }
+    if (verbs) await sub.run(verbs);
   }
 
   async #hangup(): Promise<void> {

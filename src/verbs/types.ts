@@ -68,6 +68,13 @@ export interface VerbContext {
    * application has ended.
    */
   replaceApplication(verbs: VerbList): void;
+  /**
+   * Runs a sub-application on another call (a dialed leg: `dial` confirmHook, contract §4.4):
+   * requests `spec` with that call's info, then runs the verbs of the reply on it, with this
+   * application's base URL and signing. Resolves when they run out (the leg is not hung up then)
+   * or the leg ends; webhook and validation failures hang the leg up and reject.
+   */
+  runOnLeg(leg: CallControl, spec: HookSpec): Promise<void>;
 }
 
 /** One verb: its name, its property schema (without `id`, which every verb accepts) and `run`. */

@@ -7,8 +7,11 @@ import { amdEventSink, amdSchema, type AmdProps } from './config.js';
 import { dtmfCaptureSpec, DtmfPatternMatcher } from './dtmf-patterns.js';
 import { describe } from './media.js';
 
+/** A target as the application writes it: the call layer's, plus call screening. */
+type DialTargetProps = DialTarget & { readonly confirmHook?: HookSpec; readonly method?: string };
+
 interface DialProps {
-  readonly target: readonly DialTarget[];
+  readonly target: readonly DialTargetProps[];
   readonly actionHook?: HookSpec;
   readonly answerOnBridge?: boolean;
   readonly timeout?: number;
@@ -60,31 +63,47 @@ export const dialSchema: ObjectSchema = obj({
 
 type Result = { status: string; sipStatus: number; childSid?: string };
 
-/** Rings every target at once; the first to answer wins, the others get CANCEL (contract §4.4). */
-async function ring(legs: ChildLeg[], signal: AbortSignal): Promise<ChildLeg | Result> {
+/**
+ * Rings every target at once (contract §4.4). The first leg to answer and pass `confirm` (its
+ * confirmHook application, if any; the others go on ringing meanwhile) wins, and the rest get
+ * CANCEL or BYE. A leg its confirm application hangs up counts as no-answer.
+ */
+async function ring(legs: ChildLeg[], signal: AbortSignal, confirm: (leg: ChildLeg) => Promise<boolean>): Promise<ChildLeg | Result> {
   let last: Result = { status: 'failed', sipStatus: 480 };
   const pending = new Set(legs);
+  let settled = false;
   return new Promise((resolve) => {
+    const finish = (r: ChildLeg | Result): void => {
+      settled = true;
+      signal.removeEventListener('abort', stop);
+      resolve(r);
+    };
     const stop = (): void => {
       for (const l of pending) void l.hangup();
-      resolve({ ...last, status: signal.aborted ? 'no-answer' : last.status });
+      pending.clear();
+      finish({ ...last, status: 'no-answer' });
     };
+    if (signal.aborted) return stop();
     signal.addEventListener('abort', stop, { once: true });
     for (const leg of legs) {
-      void leg.outcome.then((o) => {
+      void leg.outcome.then(async (o) => {
+        if (settled) return;
+        if (o.answered) {
+          const accepted = await confirm(leg);
+          if (settled) return void leg.hangup();
+          if (accepted && !leg.endedSignal.aborted) {
+            pending.delete(leg);
+            for (const other of pending) void other.hangup();
+            pending.clear();
+            return finish(leg);
+          }
+          void leg.hangup();
+          last = { status: 'no-answer', sipStatus: 480, childSid: leg.sid };
+        } else {
+          last = { status: o.status, sipStatus: o.sipStatus, childSid: leg.sid };
+        }
         pending.delete(leg);
-        if (o.answered && !signal.aborted) {
-          signal.removeEventListener('abort', stop);
-          for (const other of pending) void other.hangup();
-          pending.clear();
-          resolve(leg);
-          return;
-        }
-        last = { status: o.status, sipStatus: o.sipStatus, childSid: leg.sid };
-        if (pending.size === 0) {
-          signal.removeEventListener('abort', stop);
-          resolve(last);
-        }
+        if (pending.size === 0) finish(last);
       });
     }
   });
@@ -101,17 +120,21 @@ export const dial = defineVerb<DialProps>({
     const ringing = linkedController(signal).controller;
     const timer = ctx.clock.setTimer((p.timeout ?? 60) * 1000, () => ringing.abort());
     const legs: ChildLeg[] = [];
+    const confirmHooks = new Map<ChildLeg, HookSpec>();
     let placeError: string | undefined;
     for (const target of p.target.slice(0, 10)) {
       try {
-        legs.push(await call.placeChild({ target, callerId: p.callerId, callerName: p.callerName, timeout: p.timeout ?? 60, timeLimit: p.timeLimit, headers: p.headers, customerData: p.tag }));
+        const leg = await call.placeChild({ target, callerId: p.callerId, callerName: p.callerName, timeout: p.timeout ?? 60, timeLimit: p.timeLimit, headers: p.headers, customerData: p.tag });
+        legs.push(leg);
+        if (target.confirmHook !== undefined) confirmHooks.set(leg, withMethod(target.confirmHook, target.method));
       } catch (e) {
         placeError = describe(e);
       }
     }
     const music = p.dialMusic && call.answered && legs.length > 0 ? linkedController(ringing.signal).controller : undefined;
     if (music && p.dialMusic) void loopMusic(ctx, p.dialMusic, music.signal);
-    const won = legs.length > 0 ? await ring(legs, ringing.signal) : { status: 'failed', sipStatus: 500 };
+    const confirm = (leg: ChildLeg): Promise<boolean> => confirmLeg(ctx, leg, confirmHooks.get(leg));
+    const won = legs.length > 0 ? await ring(legs, ringing.signal, confirm) : { status: 'failed', sipStatus: 500 };
     timer.cancel();
     music?.abort();
     if (!('sid' in won && 'outcome' in won)) {
@@ -137,6 +160,31 @@ export const dial = defineVerb<DialProps>({
     return { replace: await ctx.actionHook(p.actionHook, { dial_call_status: 'completed', dial_sip_status: 200, dial_call_sid: leg.sid }) };
   },
 });
+
+/**
+ * Call screening (`target.confirmHook`, contract §4.4): the hook's application runs on the
+ * answered leg before it is bridged; the leg is accepted if it is still up when the application
+ * runs out of verbs. A failing application has already hung the leg up (and raised its alert).
+ */
+async function confirmLeg(ctx: VerbContext, leg: ChildLeg, hook: HookSpec | undefined): Promise<boolean> {
+  if (hook === undefined) return true;
+  if (!leg.control) {
+    ctx.call.alert('verb-failure', 'dial: this leg cannot run a confirmHook application');
+    return false;
+  }
+  try {
+    await ctx.runOnLeg(leg.control, hook);
+  } catch (e) {
+    ctx.logger.debug('dial confirmHook application failed', { leg: leg.sid, err: describe(e) });
+    return false;
+  }
+  return !leg.endedSignal.aborted;
+}
+
+/** A target's `confirmHook` with its sibling `method` (jambonz's target shape). */
+function withMethod(hook: HookSpec, method: string | undefined): HookSpec {
+  return typeof hook === 'string' && method ? { url: hook, method } : hook;
+}
 
 /**
  * `dial.amd` (contract §3.1): AMD on the answered B leg's audio; its events carry the call info of
