@@ -3,6 +3,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiError, describeError, type Fetch } from './lib/api.js';
 import { clearSession, loadSession, saveAccount, saveKey } from './lib/session.js';
 import { AccountsPage } from './pages/accounts.js';
+import { AlertsPage } from './pages/alerts.js';
 import { ApiKeysPage } from './pages/api-keys.js';
 import { ApplicationsPage } from './pages/applications.js';
 import { CarriersPage } from './pages/carriers.js';
@@ -21,6 +22,7 @@ export const ROUTES: readonly { path: string; label: string; page: FunctionCompo
   { path: '/carriers', label: 'Carriers', page: CarriersPage },
   { path: '/live-calls', label: 'Live calls', page: LiveCallsPage },
   { path: '/recent-calls', label: 'Recent calls', page: RecentCallsPage },
+  { path: '/alerts', label: 'Alerts', page: AlertsPage },
   { path: '/place-call', label: 'Place a call', page: PlaceCallPage },
 ];
 

@@ -1,25 +1,40 @@
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 
-/** A port free for both UDP and TCP on 127.0.0.1 right now (sipp and our stack use both). */
+/**
+ * Where test ports come from: below the kernel's ephemeral range (32768–60999 on Linux), so a
+ * socket bound to port 0 meanwhile (a DNS query, an HTTP client, another test's stack) can never
+ * be handed the port between our check and the test's own bind.
+ */
+const LOW = 10000;
+const HIGH = 19998;
+
+function tcpFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+function udpFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const u = createSocket('udp4');
+    u.once('error', () => resolve(false));
+    u.bind(port, '127.0.0.1', () => u.close(() => resolve(true)));
+  });
+}
+
+/**
+ * An even port free for both UDP and TCP on 127.0.0.1 right now (sipp and our stack use both),
+ * with the next two free as well (sipp binds port+1 and +2 for media and RTCP in some modes).
+ */
 export async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const s = createServer();
-      s.once('error', reject);
-      s.listen(0, '127.0.0.1', () => {
-        const a = s.address();
-        const p = typeof a === 'object' && a ? a.port : 0;
-        s.close(() => resolve(p));
-      });
-    });
-    // sipp also binds port+1 and +2 for media/RTCP in some modes; keep to even ports below 60000.
-    if (port > 60000) continue;
-    const ok = await new Promise<boolean>((resolve) => {
-      const u = createSocket('udp4');
-      u.once('error', () => resolve(false));
-      u.bind(port, '127.0.0.1', () => u.close(() => resolve(true)));
-    });
+  for (let tries = 0; tries < 500; tries++) {
+    const port = LOW + 2 * Math.floor(Math.random() * ((HIGH - LOW) / 2));
+    let ok = true;
+    for (let p = port; p <= port + 2 && ok; p++) ok = (await tcpFree(p)) && (await udpFree(p));
     if (ok) return port;
   }
+  throw new Error(`no free port between ${LOW} and ${HIGH + 2}`);
 }

@@ -103,6 +103,18 @@ export interface Cdr {
   readonly post_dial_delay_ms: number | null;
   readonly timeline: readonly TimelineEntry[];
 }
+/** An alert the gateway recorded for the account (webhook failures, bad app payloads…). */
+export interface Alert {
+  readonly alert_sid: string;
+  readonly time: string;
+  readonly alert_type: string;
+  readonly message: string;
+  readonly detail: string | null;
+  readonly call_sid: string | null;
+  readonly url: string | null;
+  readonly status: number | null;
+}
+
 export interface Paged<T> {
   readonly total: number;
   readonly page: number;
