@@ -190,6 +190,12 @@ test('issue 8: the portal provisions, places a call, follows it live and in rece
     await timeline.waitFor();
     await shot(page, '10-recent-calls');
 
+    // Alerts: the account's list, read from the API in the browser.
+    await go(page, 'Alerts', 'Alerts');
+    await page.getByText(/^\d+ alerts? · page 1 of \d+$/).waitFor();
+    await page.getByRole('table', { name: 'Alerts, newest first' }).waitFor();
+    await shot(page, '10b-alerts');
+
     // An account key sees only its own account (no picker).
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByLabel('API key', { exact: true }).fill(token);
