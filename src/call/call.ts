@@ -2,7 +2,8 @@ import type { Clock, TimerHandle } from '../kernel/clock.js';
 import { Emitter } from '../kernel/emitter.js';
 import type { Logger } from '../kernel/logger.js';
 import { fileSource, lazyPcmSource, parseDtmfInfo, urlSource, type MediaSession } from '../media/index.js';
-import type { Dialog, SipHeader } from '../sip/index.js';
+import { createAnswer, parseSdp, serializeSdp, type MediaDirection, type SessionDescription } from '../sdp/index.js';
+import type { Dialog, IncomingReinvite, SipHeader } from '../sip/index.js';
 import type { TtsRegistry } from '../speech/index.js';
 import type {
   CallControl, CallDirection, CallInfo, CallStatus, ChildLeg, ChildLegInit, PlayOutcome, ReferOutcome, SipRequestInit, SynthesizerSpec, TerminationBy,
@@ -19,6 +20,8 @@ export interface CallDeps {
   readonly searchPath?: string;
   /** `host:port` of our SIP listener, for `fs_sip_address`. */
   readonly sipAddress: string;
+  /** The address in our SDP (VGW_PUBLIC_ADDRESS), for answers to re-INVITEs. */
+  readonly publicAddress: string;
   readonly alert: (accountSid: string, callSid: string, alertType: string, message: string, detail?: string) => void;
 }
 
@@ -110,7 +113,10 @@ export class Call extends Emitter<CallEvents> implements CallControl {
   webhookLatencyMs: number | undefined;
   /** An application failure that should end the call; the next hang-up carries it as its reason. */
   private failureReason: string | undefined;
-  /** Our SDP (inbound answer), kept so a 183 and the later 200 carry the same session. */
+  /**
+   * Our last SDP in this call (the inbound answer, or the outbound offer): a 183 and the later 200
+   * carry the same session, and a re-INVITE's answer continues its o= line (RFC 3264 §8).
+   */
   localSdp: string | undefined;
   /** Inbound: answers the INVITE (200, or 183 for early media) — set by the inbound handler. */
   answerPending: ((opts: { earlyMedia?: boolean }) => Promise<void>) | undefined;
@@ -121,6 +127,9 @@ export class Call extends Emitter<CallEvents> implements CallControl {
   /** Set by the placement code: cancels a call that has not been answered yet. */
   cancelPending: ((reason: 'timeout' | 'api' | 'hangup') => void) | undefined;
   private dialog: Dialog | undefined;
+  /** The RTP direction negotiated last (offer/answer); `localDirection` is what we actually do. */
+  private negotiatedDirection: MediaDirection = 'sendrecv';
+  private muted = false;
   private media: MediaSession | undefined;
   private readonly ended = new AbortController();
   private readonly dtmfListeners = new Set<(digit: string) => void>();
@@ -219,6 +228,7 @@ export class Call extends Emitter<CallEvents> implements CallControl {
       const info = parseDtmfInfo(req.contentType ?? '', req.body.toString());
       if (info) this.dtmf(info.digit, 'sip-info');
     });
+    dialog.on('reinvite', (r) => this.reinvited(r));
     this.setStatus('in-progress', 200, 'OK');
     if (timeLimitSeconds && timeLimitSeconds > 0) {
       this.limitTimer = this.deps.clock.setTimer(timeLimitSeconds * 1000, () => {
@@ -443,10 +453,64 @@ export class Call extends Emitter<CallEvents> implements CallControl {
     this.emit('notify', event, fields);
   }
 
+  /** The direction an offer/answer settled on (initial or re-INVITE), applied to the RTP session. */
+  negotiated(direction: MediaDirection): void {
+    this.negotiatedDirection = direction;
+    this.media?.setDirection(this.localDirection);
+  }
+
   /** PUT mute_status: stop (or resume) sending our audio; the far end's audio still arrives. */
   mute(on: boolean): void {
     this.timeline.add(on ? 'mute' : 'unmute');
-    this.media?.setDirection(on ? 'recvonly' : 'sendrecv');
+    this.muted = on;
+    this.media?.setDirection(this.localDirection);
+  }
+
+  /** What our RTP session does: the negotiated direction, minus sending while muted. */
+  private get localDirection(): MediaDirection {
+    const d = this.negotiatedDirection;
+    if (!this.muted) return d;
+    return d === 'sendrecv' ? 'recvonly' : d === 'sendonly' ? 'inactive' : d;
+  }
+
+  /**
+   * A re-INVITE in the call (RFC 3261 §14.2): hold, resume, a new address, or a session refresh.
+   * With an offer we answer it (RFC 3264 §8, same o= session, next version) and apply it to the
+   * RTP session; 488 keeps the call as it was. Without one, our current SDP is the offer and the
+   * ACK's answer changes nothing we send.
+   */
+  private reinvited(r: IncomingReinvite): void {
+    const media = this.media;
+    const body = r.request.body.toString();
+    if (!media || media.closed || !this.localSdp) {
+      r.respond(488, { reason: 'No Media Session' });
+      return;
+    }
+    if (body.trim() === '') {
+      this.timeline.add('reinvite', { offer: false });
+      r.respond(200, { body: this.localSdp, contentType: 'application/sdp' });
+      return;
+    }
+    let offer: SessionDescription;
+    try {
+      offer = parseSdp(body);
+    } catch (e) {
+      r.respond(400, { reason: 'Bad SDP' });
+      this.timeline.add('reinvite-rejected', { status: 400, reason: e instanceof Error ? e.message : String(e) });
+      return;
+    }
+    const res = createAnswer(offer, { publicAddress: this.deps.publicAddress, port: media.localPort, previous: parseSdp(this.localSdp) });
+    if (!res.ok) {
+      r.respond(488, { reason: 'Not Acceptable Here' });
+      this.timeline.add('reinvite-rejected', { status: 488, reason: res.error.message });
+      return;
+    }
+    const m = res.media;
+    media.setRemote({ address: m.remoteAddress, port: m.remotePort, codec: m.codec, payloadType: m.payloadType, dtmfPayloadType: m.dtmfPayloadType });
+    this.negotiated(m.direction);
+    this.localSdp = serializeSdp(res.answer);
+    this.timeline.add('reinvite', { direction: m.direction, ...(m.remoteHold ? { hold: true } : {}) });
+    r.respond(200, { body: this.localSdp, contentType: 'application/sdp' });
   }
 
   setCustomerData(data: Readonly<Record<string, unknown>>): void {

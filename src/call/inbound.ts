@@ -160,7 +160,7 @@ export class InboundHandler {
       const r = createAnswer(parseSdp(inv.request.body.toString()), { publicAddress: this.o.publicAddress, port: media.localPort });
       if (!r.ok) throw r.error;
       media.setRemote({ address: r.media.remoteAddress, port: r.media.remotePort, codec: r.media.codec, payloadType: r.media.payloadType, dtmfPayloadType: r.media.dtmfPayloadType });
-      media.setDirection(r.media.direction);
+      call.negotiated(r.media.direction);
       sdp = serializeSdp(r.answer);
       call.localSdp = sdp;
     }

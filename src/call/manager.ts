@@ -145,6 +145,7 @@ export class CallManager {
       tts: this.o.tts,
       searchPath: this.o.searchPath,
       sipAddress: this.o.sipAddress,
+      publicAddress: this.o.publicAddress,
       alert: (accountSid, callSid, alertType, message, detail) => this.alert(accountSid, callSid, alertType, message, detail),
     };
   }

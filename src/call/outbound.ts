@@ -94,6 +94,7 @@ export async function placeOutbound(ctx: OutboundContext, call: Call, req: Outbo
   const media = await ctx.media.createSession({ id: call.sid });
   call.attachMedia(media);
   const offer = createOffer({ publicAddress: ctx.publicAddress, port: media.localPort });
+  call.localSdp = serializeSdp(offer);
   const placer = new Placement(ctx, call, req, attempts, media, offer);
   return placer.start();
 }
@@ -175,7 +176,7 @@ class Placement {
     if (!result.ok) return false;
     const m: NegotiatedMedia = result.media;
     this.media.setRemote({ address: m.remoteAddress, port: m.remotePort, codec: m.codec, payloadType: m.payloadType, dtmfPayloadType: m.dtmfPayloadType });
-    this.media.setDirection(m.direction);
+    this.call.negotiated(m.direction);
     return true;
   }
 

@@ -60,3 +60,24 @@ test('issue 7: a carrier that authenticates with digest (no matching address) is
     await t.close();
   }
 });
+
+test('re-INVITEs in a live call: hold (sendonly → recvonly), inactive, resume are answered in the same SDP session with the next version; INFO, OPTIONS, REFER answered', async () => {
+  const t = await startTestGateway(await simulatorEnv());
+  const hooks = await startHookServer({ '/app': () => [{ verb: 'answer' }, { verb: 'pause', length: 20 }] });
+  try {
+    await provision(t, hooks.url, {}, '127.0.0.1');
+    // sipp checks each answer's direction (check_it) and ends with its own BYE.
+    const r = await (await startSipp({ scenario: 'uac_indialog.xml', target: `127.0.0.1:${t.gw.sipPort}`, extra: ['-s', NUMBER], timeoutSeconds: 20 })).done;
+    assert.equal(r.successful, 1, r.errors);
+    // Our SDP in the 200s sipp received: one o= session id, version +1 at each re-INVITE.
+    const origins = [...r.messages.matchAll(/^o=\S+ (\d+) (\d+) IN IP4/gm)].map((m) => [m[1], Number(m[2])] as const).filter(([id]) => id !== '1');
+    assert.equal(origins.length, 4, `o= lines of our answers: ${JSON.stringify(origins)}`);
+    assert.equal(new Set(origins.map(([id]) => id)).size, 1);
+    assert.deepEqual(origins.map(([, v]) => v - origins[0][1]), [0, 1, 2, 3]);
+    const done = await eventually(() => hooks.seen.find((h) => h.path === '/status' && h.json.call_status === 'completed'), 5000, 'completed');
+    assert.equal(done.json.call_termination_by, 'caller');
+  } finally {
+    await hooks.close();
+    await t.close();
+  }
+});
