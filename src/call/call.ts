@@ -47,6 +47,8 @@ export type CallEvents = {
   child: [child: Call];
   /** An event for notifyUrl (transfer results, AMD). */
   notify: [event: string, fields: Readonly<Record<string, unknown>>];
+  /** An extra call:status for call_status_hook, not a status change (contract §2.3). */
+  statusNote: [info: CallInfo, fields: Readonly<Record<string, unknown>>];
 };
 
 const FINAL: ReadonlySet<CallStatus> = new Set(['completed', 'failed', 'busy', 'no-answer']);
@@ -457,6 +459,10 @@ export class Call extends Emitter<CallEvents> implements CallControl {
   negotiated(direction: MediaDirection): void {
     this.negotiatedDirection = direction;
     this.media?.setDirection(this.localDirection);
+  }
+
+  statusNote(fields: Readonly<Record<string, unknown>>): void {
+    this.emit('statusNote', this.info(), fields);
   }
 
   /** PUT mute_status: stop (or resume) sending our audio; the far end's audio still arrives. */

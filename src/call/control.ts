@@ -148,4 +148,6 @@ export interface CallControl {
   notifyEvent?(event: string, fields: Readonly<Record<string, unknown>>): void;
   /** Records an alert for the call's account (webhook failures, bad verbs, missing credentials). */
   alert(alertType: string, message: string, detail?: string): void;
+  /** An extra `call:status` to call_status_hook: the current status plus `fields` (contract §2.3). */
+  statusNote?(fields: Readonly<Record<string, unknown>>): void;
 }

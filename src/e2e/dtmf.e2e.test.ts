@@ -68,3 +68,32 @@ test('issue 3 acceptance 2: we send "0123456789*#" (dtmf verb) → every digit d
     await t.close();
   }
 });
+
+test('contract §2.3: invalid verbs from a gather actionHook → an extra call:status with error and reason, then the call ends with an alert', async () => {
+  const t = await startTestGateway();
+  const hooks = await startHookServer({
+    '/app': () => [{ verb: 'gather', input: ['digits'], numDigits: 1, timeout: 10, actionHook: '/gathered' }],
+    '/gathered': () => [{ verb: 'say', text: 42 }],
+  });
+  // Answers, sends the digit 1, then takes our BYE.
+  const sipp = await startSipp({ scenario: 'uas_dtmf_1.xml', timeoutSeconds: 30 });
+  try {
+    const p = await provisionSippCarrier(t, hooks.url, [sipp.port]);
+    const res = await t.api('POST', `/v1/Accounts/${p.accountSid}/Calls`, { application_sid: p.applicationSid, from: p.from, to: { type: 'phone', number: '15550004' } });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    await eventually(() => hooks.seen.find((h) => h.path === '/status' && h.json.call_status === 'completed'), 20_000, 'completed');
+    const statuses = hooks.seen.filter((h) => h.path === '/status');
+    const note = statuses.find((h) => h.json.error === 'invalid actionHook response');
+    assert.ok(note, JSON.stringify(statuses.map((h) => h.json.call_status)));
+    assert.equal(note.json.call_status, 'in-progress');
+    assert.match(String(note.json.reason), /text/);
+    assert.ok(statuses.indexOf(note) < statuses.findIndex((h) => h.json.call_status === 'completed'));
+    const alerts = await t.api('GET', `/v1/Accounts/${p.accountSid}/Alerts`);
+    assert.deepEqual((alerts.body as { data: Array<{ alert_type: string }> }).data.map((a) => a.alert_type), ['invalid-app-payload']);
+    assert.equal((await sipp.done).successful, 1);
+  } finally {
+    sipp.kill();
+    await hooks.close();
+    await t.close();
+  }
+});

@@ -11,7 +11,8 @@ export type FakeCallEvent =
   | { readonly kind: 'dtmf'; readonly digits: string; readonly durationMs: number }
   | { readonly kind: 'sipRequest'; readonly method: string; readonly init: SipRequestInit }
   | { readonly kind: 'customerData'; readonly data: Readonly<Record<string, unknown>> }
-  | { readonly kind: 'alert'; readonly alertType: string; readonly message: string; readonly detail?: string };
+  | { readonly kind: 'alert'; readonly alertType: string; readonly message: string; readonly detail?: string }
+  | { readonly kind: 'statusNote'; readonly fields: Readonly<Record<string, unknown>> };
 
 export interface FakeCallOptions {
   /** With a clock and `mediaMs`, each say/play lasts `mediaMs` of fake time and can be interrupted. */
@@ -154,6 +155,10 @@ export class FakeCall implements CallControl {
   setCustomerData(data: Readonly<Record<string, unknown>>): void {
     this.#customerData = data;
     this.#record({ kind: 'customerData', data });
+  }
+
+  statusNote(fields: Readonly<Record<string, unknown>>): void {
+    this.#record({ kind: 'statusNote', fields });
   }
 
   alert(alertType: string, message: string, detail?: string): void {

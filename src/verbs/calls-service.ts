@@ -194,6 +194,7 @@ export class CallsService {
     };
     call.on('child', (child) => child.on('status', (info) => notifier.childStatus(info)));
     call.on('notify', (event, fields) => notifier.notify(event, fields));
+    call.on('statusNote', (info, fields) => notifier.statusNote(info, fields));
     call.on('status', (info) => {
       notifier.status(info);
       if (info.call_status === 'in-progress' && !live.handle) {

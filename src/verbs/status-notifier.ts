@@ -68,6 +68,11 @@ export class StatusNotifier {
     if (this.opts.notifyUrl !== undefined) this.#enqueue('notify', this.opts.notifyUrl, { ...info, event: COGNIGY_EVENTS[info.call_status], ...meta });
   }
 
+  /** An extra `call:status` that is not a status change (contract §2.3): to the status hook only. */
+  statusNote(info: CallInfo, fields: Readonly<Record<string, unknown>>): void {
+    if (this.#statusHook !== undefined) this.#enqueue('status', this.#statusHook, { ...info, ...fields, ...this.#meta() });
+  }
+
   /** A `dial` child leg's status (its own call_sid, with parent_call_sid): to the status hook only (contract §4.4). */
   childStatus(info: CallInfo): void {
     if (this.#statusHook !== undefined) this.#enqueue('status', this.#statusHook, { ...info, ...this.#meta() });

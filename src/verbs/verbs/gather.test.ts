@@ -152,3 +152,20 @@ test('gather: a hang-up during the gather posts nothing', async () => {
   assert.equal(g.hooks.requests.length, 0);
   assert.equal(g.call.dtmfListeners, 0);
 });
+
+test('gather: invalid verbs from the actionHook send an extra call:status note, then the app fails with an alert', async () => {
+  const clock = new FakeClock();
+  const call = new FakeCall({ clock });
+  const hooks = new FakeWebhooks(() => [{ verb: 'bogus' }]);
+  const app = startApplication({ call, clock, logger: nullLogger, webhooks: hooks, callHook: 'http://app.test/hook', appJson: [{ gather: { numDigits: 1, actionHook: '/d' } }] });
+  await flush();
+  call.press('1');
+  await app.done;
+  const notes = call.events.flatMap((e) => (e.kind === 'statusNote' ? [e.fields] : []));
+  assert.equal(notes.length, 1);
+  assert.equal(notes[0].error, 'invalid actionHook response');
+  assert.match(String(notes[0].reason), /unknown verb "bogus"/);
+  assert.deepEqual(call.alerts.map((a) => a.alertType), ['invalid-app-payload']);
+  const kinds = call.events.map((e) => e.kind);
+  assert.ok(kinds.indexOf('statusNote') < kinds.indexOf('alert'), kinds.join(','));
+});

@@ -1,4 +1,5 @@
 import { aborted, linkedController } from '../abort.js';
+import { VerbValidationError } from '../errors.js';
 import { anyValue, arr, bool, hookSchema, num, obj, opt, str, type ObjectSchema } from '../schema.js';
 import { defineVerb, type VerbContext } from '../types.js';
 import type { HookSpec } from '../webhook/hook.js';
@@ -104,6 +105,12 @@ export const gather = defineVerb<GatherProps>({
     const r = await collect(ctx, p, signal);
     if (!r || signal.aborted || !p.actionHook) return;
     const fields = r.reason === 'dtmfDetected' ? { reason: r.reason, digits: r.digits } : { reason: r.reason };
-    return { replace: await ctx.actionHook(p.actionHook, fields) };
+    try {
+      return { replace: await ctx.actionHook(p.actionHook, fields) };
+    } catch (e) {
+      // Contract §2.3: the status hook hears of it before the application ends the call.
+      if (e instanceof VerbValidationError) ctx.call.statusNote?.({ error: 'invalid actionHook response', reason: e.message });
+      throw e;
+    }
   },
 });
