@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { when } from '../lib/format.js';
 import type { Alert, Paged } from '../lib/types.js';
-import { ErrorNote, Page, Status, useLoad, usePortal } from '../ui/common.js';
+import { ErrorNote, Page, Pager, Status, useLoad, usePortal } from '../ui/common.js';
 
 export const ALERTS_PAGE_SIZE = 25;
 
@@ -61,11 +61,7 @@ export function AlertsPage() {
           {alerts.data?.data.length === 0 && <tr><td colSpan={5}>No alerts.</td></tr>}
         </tbody>
       </table>
-      <nav class="row pager" aria-label="Pages">
-        <button type="button" disabled={page <= 1} onClick={() => setPage(page - 1)}>Previous page</button>
-        <span>Page {page} of {pages}</span>
-        <button type="button" disabled={page >= pages} onClick={() => setPage(page + 1)}>Next page</button>
-      </nav>
+      <Pager page={page} pages={pages} onPage={setPage} />
     </Page>
   );
 }

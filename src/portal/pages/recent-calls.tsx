@@ -2,7 +2,7 @@ import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
 import { duration, when } from '../lib/format.js';
 import type { Cdr, Paged } from '../lib/types.js';
-import { ErrorNote, Page, Status, useLoad, usePortal } from '../ui/common.js';
+import { ErrorNote, Page, Pager, Status, useLoad, usePortal } from '../ui/common.js';
 import { TimelineView } from '../ui/timeline.js';
 
 export const PAGE_SIZE = 20;
@@ -103,11 +103,7 @@ export function RecentCallsPage() {
           {calls.data?.data.length === 0 && <tr><td colSpan={9}>No calls match.</td></tr>}
         </tbody>
       </table>
-      <nav class="row pager" aria-label="Pages">
-        <button type="button" disabled={page <= 1} onClick={() => setPage(page - 1)}>Previous page</button>
-        <span>Page {page} of {pages}</span>
-        <button type="button" disabled={page >= pages} onClick={() => setPage(page + 1)}>Next page</button>
-      </nav>
+      <Pager page={page} pages={pages} onPage={setPage} />
     </Page>
   );
 }

@@ -97,3 +97,14 @@ export function ErrorNote({ message }: { message: string | undefined }) {
 export function Status({ children }: { children: ComponentChildren }) {
   return <p class="status" role="status" aria-live="polite">{children}</p>;
 }
+
+/** Previous / next page buttons for a paged list. */
+export function Pager({ page, pages, onPage }: { page: number; pages: number; onPage: (page: number) => void }) {
+  return (
+    <nav class="row pager" aria-label="Pages">
+      <button type="button" disabled={page <= 1} onClick={() => onPage(page - 1)}>Previous page</button>
+      <span>Page {page} of {pages}</span>
+      <button type="button" disabled={page >= pages} onClick={() => onPage(page + 1)}>Next page</button>
+    </nav>
+  );
+}
