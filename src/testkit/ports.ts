@@ -9,6 +9,9 @@ import { createServer } from 'node:net';
 const LOW = 10000;
 const HIGH = 19998;
 
+/** Ports this process has handed out (each with its +1 and +2): never handed out again. */
+const issued = new Set<number>();
+
 function tcpFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = createServer();
@@ -32,9 +35,13 @@ function udpFree(port: number): Promise<boolean> {
 export async function freePort(): Promise<number> {
   for (let tries = 0; tries < 500; tries++) {
     const port = LOW + 2 * Math.floor(Math.random() * ((HIGH - LOW) / 2));
+    // Not next to one handed out before (sipp's port+2 would be another sipp's port).
+    if ([port - 2, port - 1, port, port + 1, port + 2].some((p) => issued.has(p))) continue;
     let ok = true;
     for (let p = port; p <= port + 2 && ok; p++) ok = (await tcpFree(p)) && (await udpFree(p));
-    if (ok) return port;
+    if (!ok) continue;
+    for (let p = port; p <= port + 2; p++) issued.add(p);
+    return port;
   }
   throw new Error(`no free port between ${LOW} and ${HIGH + 2}`);
 }
