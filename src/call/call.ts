@@ -2,7 +2,7 @@ import type { Clock, TimerHandle } from '../kernel/clock.js';
 import { Emitter } from '../kernel/emitter.js';
 import type { Logger } from '../kernel/logger.js';
 import { fileSource, lazyPcmSource, parseDtmfInfo, urlSource, type MediaSession } from '../media/index.js';
-import { createAnswer, parseSdp, serializeSdp, type MediaDirection, type SessionDescription } from '../sdp/index.js';
+import type { MediaDirection } from '../sdp/index.js';
 import type { Dialog, IncomingReinvite, SipHeader } from '../sip/index.js';
 import type { TtsRegistry } from '../speech/index.js';
 import type {
@@ -10,6 +10,8 @@ import type {
 } from './control.js';
 import { CallError } from './errors.js';
 import { Timeline } from './timeline.js';
+import { childLeg } from './child-leg.js';
+import { answerReinvite, remoteOf, withoutSending } from './negotiation.js';
 import { checkAmd, runAmd } from './amd.js';
 
 export interface CallDeps {
@@ -52,34 +54,6 @@ export type CallEvents = {
 };
 
 const FINAL: ReadonlySet<CallStatus> = new Set(['completed', 'failed', 'busy', 'no-answer']);
-
-/** Headers never copied from a hook's `headers` object onto SIP messages (we own them). */
-/** The ChildLeg view of a child call. */
-function childLeg(child: Call): ChildLeg {
-  const outcome = new Promise<{ answered: boolean; status: CallStatus; sipStatus: number }>((resolve) => {
-    const check = (): boolean => {
-      if (child.answered) resolve({ answered: true, status: 'in-progress', sipStatus: 200 });
-      else if (child.isFinal) resolve({ answered: false, status: child.status, sipStatus: child.sipStatus });
-      else return false;
-      return true;
-    };
-    if (!check()) {
-      const off = child.on('status', () => {
-        if (check()) off();
-      });
-    }
-  });
-  return {
-    sid: child.sid,
-    info: () => child.info(),
-    outcome,
-    endedSignal: child.endedSignal,
-    hangup: () => child.hangupWith('dial ended'),
-    startAmd: (amd, onEvent) => child.startAmd(amd, onEvent),
-    onDtmf: (listener) => child.onDtmf(listener),
-    control: child,
-  };
-}
 
 function toSipHeaders(h: Readonly<Record<string, string>> | undefined): SipHeader[] {
   return Object.entries(h ?? {}).map(([name, value]) => ({ name, value: String(value) }));
@@ -474,49 +448,32 @@ export class Call extends Emitter<CallEvents> implements CallControl {
 
   /** What our RTP session does: the negotiated direction, minus sending while muted. */
   private get localDirection(): MediaDirection {
-    const d = this.negotiatedDirection;
-    if (!this.muted) return d;
-    return d === 'sendrecv' ? 'recvonly' : d === 'sendonly' ? 'inactive' : d;
+    return this.muted ? withoutSending(this.negotiatedDirection) : this.negotiatedDirection;
   }
 
   /**
    * A re-INVITE in the call (RFC 3261 §14.2): hold, resume, a new address, or a session refresh.
-   * With an offer we answer it (RFC 3264 §8, same o= session, next version) and apply it to the
-   * RTP session; 488 keeps the call as it was. Without one, our current SDP is the offer and the
-   * ACK's answer changes nothing we send.
+   * An offer is answered and applied to the RTP session; a refused one leaves the call as it was.
    */
   private reinvited(r: IncomingReinvite): void {
     const media = this.media;
-    const body = r.request.body.toString();
     if (!media || media.closed || !this.localSdp) {
       r.respond(488, { reason: 'No Media Session' });
       return;
     }
-    if (body.trim() === '') {
-      this.timeline.add('reinvite', { offer: false });
-      r.respond(200, { body: this.localSdp, contentType: 'application/sdp' });
+    const a = answerReinvite(r.request.body.toString(), this.localSdp, media.localPort, this.deps.publicAddress);
+    if (a.status !== 200) {
+      r.respond(a.status, { reason: a.reason });
+      this.timeline.add('reinvite-rejected', { status: a.status, reason: a.detail });
       return;
     }
-    let offer: SessionDescription;
-    try {
-      offer = parseSdp(body);
-    } catch (e) {
-      r.respond(400, { reason: 'Bad SDP' });
-      this.timeline.add('reinvite-rejected', { status: 400, reason: e instanceof Error ? e.message : String(e) });
-      return;
+    if (a.media) {
+      media.setRemote(remoteOf(a.media));
+      this.negotiated(a.media.direction);
+      this.localSdp = a.sdp;
     }
-    const res = createAnswer(offer, { publicAddress: this.deps.publicAddress, port: media.localPort, previous: parseSdp(this.localSdp) });
-    if (!res.ok) {
-      r.respond(488, { reason: 'Not Acceptable Here' });
-      this.timeline.add('reinvite-rejected', { status: 488, reason: res.error.message });
-      return;
-    }
-    const m = res.media;
-    media.setRemote({ address: m.remoteAddress, port: m.remotePort, codec: m.codec, payloadType: m.payloadType, dtmfPayloadType: m.dtmfPayloadType });
-    this.negotiated(m.direction);
-    this.localSdp = serializeSdp(res.answer);
-    this.timeline.add('reinvite', { direction: m.direction, ...(m.remoteHold ? { hold: true } : {}) });
-    r.respond(200, { body: this.localSdp, contentType: 'application/sdp' });
+    this.timeline.add('reinvite', a.media ? { direction: a.media.direction, ...(a.media.remoteHold ? { hold: true } : {}) } : { offer: false });
+    r.respond(200, { body: a.sdp, contentType: 'application/sdp' });
   }
 
   setCustomerData(data: Readonly<Record<string, unknown>>): void {

@@ -8,6 +8,7 @@ import type { Store, VoipCarrier } from '../store/index.js';
 import type { Call } from './call.js';
 import { InboundGatewayIndex } from './inbound-auth.js';
 import type { CallManager } from './manager.js';
+import { remoteOf } from './negotiation.js';
 
 /** Where an accepted inbound call goes. */
 export interface InboundRoute {
@@ -159,7 +160,7 @@ export class InboundHandler {
       call.attachMedia(media);
       const r = createAnswer(parseSdp(inv.request.body.toString()), { publicAddress: this.o.publicAddress, port: media.localPort });
       if (!r.ok) throw r.error;
-      media.setRemote({ address: r.media.remoteAddress, port: r.media.remotePort, codec: r.media.codec, payloadType: r.media.payloadType, dtmfPayloadType: r.media.dtmfPayloadType });
+      media.setRemote(remoteOf(r.media));
       call.negotiated(r.media.direction);
       sdp = serializeSdp(r.answer);
       call.localSdp = sdp;

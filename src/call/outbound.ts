@@ -8,6 +8,7 @@ import type { Call } from './call.js';
 import type { DialTarget } from './control.js';
 import { chooseRoute, gatewayTarget } from './carrier.js';
 import { CallError } from './errors.js';
+import { remoteOf } from './negotiation.js';
 
 /** What `POST /Calls` (or a dial leg) asks for, already validated. */
 export interface OutboundRequest {
@@ -175,7 +176,7 @@ class Placement {
     }
     if (!result.ok) return false;
     const m: NegotiatedMedia = result.media;
-    this.media.setRemote({ address: m.remoteAddress, port: m.remotePort, codec: m.codec, payloadType: m.payloadType, dtmfPayloadType: m.dtmfPayloadType });
+    this.media.setRemote(remoteOf(m));
     this.call.negotiated(m.direction);
     return true;
   }
