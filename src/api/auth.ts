@@ -50,8 +50,8 @@ export function createAuthenticator(opts: AuthOptions): onRequestHookHandler {
     const now = clock.wallNow();
     if (!key || (key.expires_at !== null && Date.parse(key.expires_at) <= now)) throw unauthorized();
     if (limiter) {
-      const wait = limiter.take(key.api_key_sid);
-      if (wait > 0) throw new ApiError(429, `rate limit exceeded; retry in ${Math.ceil(wait / 1000)} s`, undefined, Math.ceil(wait / 1000));
+      const waitSeconds = Math.ceil(limiter.take(key.api_key_sid) / 1000);
+      if (waitSeconds > 0) throw new ApiError(429, `rate limit exceeded; retry in ${waitSeconds} s`, undefined, waitSeconds);
     }
     const last = touched.get(key.api_key_sid) ?? (key.last_used ? Date.parse(key.last_used) : -Infinity);
     if (now - last >= LAST_USED_EVERY_MS) {

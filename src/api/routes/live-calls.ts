@@ -16,23 +16,19 @@ const ErrorBody = Type.Object({ msg: Type.String(), errors: Type.Optional(Type.A
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 422: ErrorBody, 429: ErrorBody, 503: ErrorBody };
 
 /** Call-layer errors as HTTP answers (429/503 carry Retry-After). */
-function toHttp(e: unknown, reply: FastifyReply): never {
+function toHttp(e: unknown): never {
   if (e instanceof CallRequestError) throw new ApiError(400, e.message, [{ path: e.field, message: e.message }]);
   if (e instanceof VerbValidationError) throw new ApiError(400, e.message, [{ path: e.path, message: e.message }]);
   if (e instanceof CallError) {
-    if (e.retryAfterSeconds !== undefined) reply.header('retry-after', String(e.retryAfterSeconds));
     switch (e.code) {
       case 'CALL_NOT_FOUND': throw notFound('call');
       case 'CALL_WRONG_STATE': throw new ApiError(422, e.message);
-      case 'CALL_LIMIT': throw new ApiError(429, e.message);
-      case 'CALL_SHUTTING_DOWN': throw new ApiError(503, e.message);
+      case 'CALL_LIMIT': throw new ApiError(429, e.message, undefined, e.retryAfterSeconds);
+      case 'CALL_SHUTTING_DOWN': throw new ApiError(503, e.message, undefined, e.retryAfterSeconds);
       default: throw new ApiError(400, e.message, e.field ? [{ path: e.field, message: e.message }] : undefined);
     }
   }
-  if (e instanceof GatewayError && e.code === 'MEDIA_NO_PORTS') {
-    reply.header('retry-after', '1');
-    throw new ApiError(503, 'no free RTP ports');
-  }
+  if (e instanceof GatewayError && e.code === 'MEDIA_NO_PORTS') throw new ApiError(503, 'no free RTP ports', undefined, 1);
   throw e;
 }
 
@@ -59,7 +55,7 @@ export function liveCallRoutes(service: CallsService, serviceUrl: string): ApiPl
         const r = await service.create(account.account_sid, req.body as CreateCallInput);
         return reply.code(201).send({ sid: r.sid, callId: r.callId, callid: r.callId });
       } catch (e) {
-        return toHttp(e, reply);
+        return toHttp(e);
       }
     });
 
@@ -72,23 +68,23 @@ export function liveCallRoutes(service: CallsService, serviceUrl: string): ApiPl
 
     app.get('/Accounts/:account_sid/Calls/:call_sid', {
       schema: { tags: ['Calls'], summary: 'One live call', params: CallParams, response: { 200: CallRecord, ...errors } },
-    }, async (req, reply) => {
+    }, async (req) => {
       await accountForRequest(req, deps.store, req.params.account_sid);
       try {
         return { ...service.live(req.params.account_sid, req.params.call_sid).info(), service_url: serviceUrl, customerData: undefined };
       } catch (e) {
-        return toHttp(e, reply);
+        return toHttp(e);
       }
     });
 
     app.get('/Accounts/:account_sid/Calls/:call_sid/Timeline', {
       schema: { tags: ['Calls'], summary: 'What happened to a call, live or finished', params: CallParams },
-    }, async (req, reply) => {
+    }, async (req) => {
       await accountForRequest(req, deps.store, req.params.account_sid);
       const live = service.find(req.params.account_sid, req.params.call_sid);
       if (live) return { call_sid: live.sid, call_status: live.status, live: true, timeline: live.timeline.list() };
       const cdr = await deps.store.cdrs.get(req.params.call_sid);
-      if (!cdr || cdr.account_sid !== req.params.account_sid) return toHttp(new CallError('CALL_NOT_FOUND', 'call not found'), reply);
+      if (!cdr || cdr.account_sid !== req.params.account_sid) return toHttp(new CallError('CALL_NOT_FOUND', 'call not found'));
       return { call_sid: cdr.call_sid, call_status: cdr.answered ? 'completed' : cdr.termination_cause, live: false, timeline: cdr.timeline };
     });
 
@@ -117,7 +113,7 @@ export function liveCallRoutes(service: CallsService, serviceUrl: string): ApiPl
           }
         }
       } catch (e) {
-        return toHttp(e, reply);
+        return toHttp(e);
       }
       return reply.code(202).send();
     };
@@ -140,7 +136,7 @@ export function liveCallRoutes(service: CallsService, serviceUrl: string): ApiPl
       try {
         await service.hangup(req.params.account_sid, req.params.call_sid);
       } catch (e) {
-        return toHttp(e, reply);
+        return toHttp(e);
       }
       return reply.code(204).send();
     });
