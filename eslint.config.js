@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
-const layers = ['kernel', 'config', 'sip', 'sdp', 'media', 'speech', 'store', 'call', 'verbs', 'api', 'portal', 'simulator', 'cli', 'testkit'];
+const layers = ['kernel', 'config', 'sip', 'sdp', 'media', 'speech', 'store', 'call', 'verbs', 'app', 'api', 'portal', 'simulator', 'cli', 'testkit'];
 /** What each layer may import (besides itself and node_modules). */
 const allowed = {
   kernel: [],
@@ -16,10 +16,11 @@ const allowed = {
   store: ['kernel'],
   call: ['kernel', 'sip', 'sdp', 'media', 'speech', 'store'],
   verbs: ['kernel', 'call', 'speech', 'store'],
-  api: ['kernel', 'store', 'verbs', 'call'],
+  app: ['kernel', 'call', 'speech', 'store', 'verbs'],
+  api: ['kernel', 'store', 'verbs', 'call', 'app'],
   portal: [],
   simulator: ['kernel', 'sip', 'sdp', 'media', 'speech'],
-  cli: ['kernel', 'config', 'sip', 'sdp', 'media', 'speech', 'store', 'call', 'verbs', 'api', 'simulator'],
+  cli: ['kernel', 'config', 'sip', 'sdp', 'media', 'speech', 'store', 'call', 'verbs', 'app', 'api', 'simulator'],
 };
 
 function forbidden(layer) {

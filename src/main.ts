@@ -17,7 +17,8 @@ import { registerDemoApp } from './api/routes/demo.js';
 import { registerPortal } from './api/portal.js';
 import { provisionDemo, type DemoIds } from './cli/demo.js';
 import { startSimulator, type Simulator } from './simulator/index.js';
-import { CallsService, WebhookClient } from './verbs/index.js';
+import { CallsService, settleAfterRestart, type RecoveryResult } from './app/index.js';
+import { WebhookClient } from './verbs/index.js';
 
 export interface Gateway {
   readonly httpPort: number;
@@ -27,6 +28,8 @@ export interface Gateway {
   readonly calls: CallManager;
   readonly simulator?: Simulator;
   readonly demo?: DemoIds;
+  /** What this start settled of the calls a previous process left open. */
+  readonly recovered: RecoveryResult;
   /** The admin key created on this start (first start with an empty store only). */
   readonly firstAdminKey?: string;
   /** Stops taking calls, drains live ones for up to `drainMs`, hangs up the rest, closes everything. */
@@ -46,6 +49,7 @@ export async function startGateway(config: Config, logger: Logger, clock: Clock 
     port: config.sipPort,
     publicAddress: config.publicAddress,
     tcpIdleTimeoutMs: config.tcpIdleTimeoutMs,
+    timers: sipTimers(config.sipT1Ms),
   }).catch(async (e: unknown) => {
     await store.close();
     throw e;
@@ -62,7 +66,10 @@ export async function startGateway(config: Config, logger: Logger, clock: Clock 
   });
   activeCalls = () => calls.activeCount;
   const webhooks = new WebhookClient({ clock });
-  const service = new CallsService({ clock, logger: logger.child({ layer: 'app' }), store, calls, webhooks, onWebhook: (ms, ok) => metrics.webhook(ms, ok) });
+  const host = `${config.publicAddress}:${sip.transport.port}`;
+  // Before any new call: settle the calls a previous process left open (issue 12).
+  const recovered = await settleAfterRestart({ store, clock, logger: logger.child({ layer: 'app' }), webhooks, host });
+  const service = new CallsService({ clock, logger: logger.child({ layer: 'app' }), store, calls, webhooks, host, onWebhook: (ms, ok) => metrics.webhook(ms, ok) });
   const inbound = new InboundHandler({
     clock, logger: logger.child({ layer: 'inbound' }), store, media, calls, publicAddress: config.publicAddress,
     onCall: (call, route, sipInfo) => {
@@ -106,12 +113,14 @@ export async function startGateway(config: Config, logger: Logger, clock: Clock 
     store,
     calls,
     firstAdminKey: admin.token,
+    recovered,
     simulator,
     demo,
     close(drainMs = 0) {
       closed ??= (async () => {
         ready = false;
         await calls.shutdown(drainMs);
+        await recovered.notified;
         await api.close();
         await webhooks.close();
         await simulator?.close();
@@ -123,6 +132,11 @@ export async function startGateway(config: Config, logger: Logger, clock: Clock 
       return closed;
     },
   };
+}
+
+/** RFC 3261 §17: T2 and T4 stay at their defaults (4 s, 5 s) unless T1 is raised past them. */
+function sipTimers(T1: number): { T1: number; T2: number; T4: number } {
+  return { T1, T2: Math.max(4000, T1), T4: Math.max(5000, T1) };
 }
 
 /** With the simulator on, its RTP ports are the top tenth (≥ 100 ports) of VGW_RTP_PORTS. */

@@ -97,7 +97,8 @@ test('RecentCalls and Alerts: paged, filtered, newest first; one CDR with its ti
   for (let i = 0; i < 5; i++) {
     await h.store.cdrs.write({
       call_sid: `cdr-${sid}-${i}`, account_sid: sid, direction: i < 3 ? 'outbound' : 'inbound', from: '+15550100', to: `+4930${i}`,
-      attempted_at: new Date(Date.UTC(2026, 1, 1, 10, i)).toISOString(), answered: i % 2 === 0, duration: i, sip_status: i % 2 ? 486 : 200,
+      attempted_at: new Date(Date.UTC(2026, 1, 1, 10, i)).toISOString(), terminated_at: new Date(Date.UTC(2026, 1, 1, 10, i, 30)).toISOString(),
+      answered: i % 2 === 0, duration: i, sip_status: i % 2 ? 486 : 200,
       timeline: [{ t: 0, event: 'invite' }],
     });
   }

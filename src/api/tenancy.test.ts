@@ -27,7 +27,7 @@ async function tenant(name: string, number: string): Promise<Tenant> {
   const num = await h.create('/v1/PhoneNumbers', { number, account_sid: account, application_sid: app, voip_carrier_sid: carrier });
   const key = await h.accountKey(account);
   const callSid = `call-of-${name}`;
-  await h.store.cdrs.write({ call_sid: callSid, account_sid: account, direction: 'inbound', from: `from-${name}`, to: number, attempted_at: '2026-01-01T00:00:00Z' });
+  await h.store.cdrs.write({ call_sid: callSid, account_sid: account, direction: 'inbound', from: `from-${name}`, to: number, attempted_at: '2026-01-01T00:00:00Z', terminated_at: '2026-01-01T00:01:00Z' });
   await h.store.alerts.write({ account_sid: account, alert_type: 'no-carrier', message: `alert-of-${name}` });
   const secret = (await h.store.webhookSecrets.get(account)) ?? '';
   return { account, app, carrier, gateway, number: num, key, callSid, secret };

@@ -13,6 +13,7 @@ import { Timeline } from './timeline.js';
 import { childLeg } from './child-leg.js';
 import { answerReinvite, remoteOf, withoutSending } from './negotiation.js';
 import { checkAmd, runAmd } from './amd.js';
+import type { CallCollaborators, CancelReason } from './collaborators.js';
 
 export interface CallDeps {
   readonly clock: Clock;
@@ -38,6 +39,8 @@ export interface CallInit {
   readonly trunk?: string;
   readonly customerData?: Readonly<Record<string, unknown>>;
   readonly parentCallSid?: string;
+  /** A child leg's parent's SIP Call-ID (the CDR's sip_parent_callid). */
+  readonly parentSipCallId?: string;
 }
 
 export type CallEvents = {
@@ -73,10 +76,13 @@ export class Call extends Emitter<CallEvents> implements CallControl {
   readonly callerName?: string;
   readonly trunk?: string;
   readonly parentCallSid?: string;
+  readonly parentSipCallId?: string;
   readonly timeline: Timeline;
   readonly attemptedAt: number;
   readonly traceId: string;
   sipCallId = '';
+  /** The far end's address (`host:port`): the INVITE's source, or the gateway we sent it to. */
+  remoteHost: string | undefined;
   status: CallStatus = 'trying';
   sipStatus = 100;
   sipReason = 'Trying';
@@ -94,14 +100,6 @@ export class Call extends Emitter<CallEvents> implements CallControl {
    * carry the same session, and a re-INVITE's answer continues its o= line (RFC 3264 §8).
    */
   localSdp: string | undefined;
-  /** Inbound: answers the INVITE (200, or 183 for early media) — set by the inbound handler. */
-  answerPending: ((opts: { earlyMedia?: boolean }) => Promise<void>) | undefined;
-  /** Inbound: rejects the INVITE before answer (sip:decline, app failure, end of verbs). */
-  rejectPending: ((status: number, reason: string, headers?: Readonly<Record<string, string>>) => void) | undefined;
-  /** Set by the call manager: places a child leg for `dial`. */
-  dialer: ((parent: Call, init: ChildLegInit, onCall: (child: Call) => void) => Promise<Call>) | undefined;
-  /** Set by the placement code: cancels a call that has not been answered yet. */
-  cancelPending: ((reason: 'timeout' | 'api' | 'hangup') => void) | undefined;
   private dialog: Dialog | undefined;
   /** The RTP direction negotiated last (offer/answer); `localDirection` is what we actually do. */
   private negotiatedDirection: MediaDirection = 'sendrecv';
@@ -112,7 +110,7 @@ export class Call extends Emitter<CallEvents> implements CallControl {
   private limitTimer: TimerHandle | undefined;
   private firstRtpOut = false;
 
-  constructor(init: CallInit, private readonly deps: CallDeps) {
+  constructor(init: CallInit, private readonly deps: CallDeps, private readonly collab: CallCollaborators) {
     super((e) => deps.logger.warn('call listener failed', { err: e instanceof Error ? e : String(e) }));
     this.sid = init.sid;
     this.accountSid = init.accountSid;
@@ -123,6 +121,7 @@ export class Call extends Emitter<CallEvents> implements CallControl {
     this.callerName = init.callerName;
     this.trunk = init.trunk;
     this.parentCallSid = init.parentCallSid;
+    this.parentSipCallId = init.parentSipCallId;
     this.customerData = init.customerData;
     this.timeline = new Timeline(deps.clock);
     this.attemptedAt = deps.clock.wallNow();
@@ -183,21 +182,38 @@ export class Call extends Emitter<CallEvents> implements CallControl {
     this.emit('status', this.info());
   }
 
-  attachMedia(media: MediaSession): void {
+  /**
+   * Gives the call its media session. A call that has already ended refuses it (and closes it):
+   * returns false, and the caller stops setting the call up.
+   */
+  attachMedia(media: MediaSession): boolean {
+    if (this.isFinal || this.media) {
+      this.closeMedia(media);
+      return false;
+    }
     this.media = media;
     media.onDtmf((e) => this.dtmf(e.digit, e.source));
+    return true;
+  }
+
+  private closeMedia(media: MediaSession): void {
+    media.close().catch((e: unknown) => this.deps.logger.warn('closing media failed', { err: e instanceof Error ? e : String(e) }));
   }
 
   /** The callee answered (outbound) or we answered (inbound): the dialog is up. */
   answeredWith(dialog: Dialog, timeLimitSeconds?: number): void {
     this.dialog = dialog;
     this.answeredAt = this.deps.clock.wallNow();
+    // However the dialog ends, the call ends with it (a BYE we sent has already finished it).
     dialog.on('terminated', (reason, req) => {
       if (reason === 'bye-received') {
         this.timeline.add('bye-received', req ? { headers: req.headers.length } : undefined);
         this.finish('caller', 'remote hangup');
       } else if (reason === 'ack-timeout') {
+        this.timeline.add('ack-timeout');
         this.finish('jambonz', 'no ACK for our 2xx');
+      } else {
+        this.finish('jambonz', reason === 'closed' ? 'SIP stack closed' : 'dialog ended');
       }
     });
     dialog.on('info', (req) => {
@@ -242,8 +258,7 @@ export class Call extends Emitter<CallEvents> implements CallControl {
     this.terminationReason ??= reason;
     this.limitTimer?.cancel();
     this.ended.abort(new CallError('CALL_WRONG_STATE', `call ended: ${reason}`));
-    const media = this.media;
-    if (media) media.close().catch((e: unknown) => this.deps.logger.warn('closing media failed', { err: e instanceof Error ? e : String(e) }));
+    if (this.media) this.closeMedia(this.media);
     this.timeline.add('ended', { reason });
     this.emit('ended', this);
   }
@@ -252,15 +267,24 @@ export class Call extends Emitter<CallEvents> implements CallControl {
 
   /** Inbound: answers (or sends 183 with `earlyMedia`); outbound calls are answered by the callee. */
   async answer(opts: { earlyMedia?: boolean } = {}): Promise<void> {
-    if (this.answered || this.isFinal || !this.answerPending) return;
-    await this.answerPending(opts);
+    const s = this.collab.signalling;
+    if (this.answered || this.isFinal || s.direction !== 'inbound') return;
+    await s.answer(this, opts);
   }
 
   /** Inbound `sip:decline`: rejects the unanswered INVITE with `status`. */
   decline(status: number, reason: string, headers?: Readonly<Record<string, string>>): void {
     if (this.answered || this.isFinal) throw new CallError('CALL_WRONG_STATE', 'sip:decline needs an unanswered inbound call');
-    if (!this.rejectPending) throw new CallError('CALL_WRONG_STATE', 'sip:decline applies to inbound calls only');
-    this.rejectPending(status, reason, headers);
+    const s = this.collab.signalling;
+    if (s.direction !== 'inbound') throw new CallError('CALL_WRONG_STATE', 'sip:decline applies to inbound calls only');
+    s.reject(this, status, reason, headers);
+  }
+
+  /** Outbound, before answer: CANCEL the INVITE (ring timeout, REST API, hang-up). */
+  cancel(why: CancelReason): void {
+    const s = this.collab.signalling;
+    if (this.answered || this.isFinal || s.direction !== 'outbound') return;
+    s.cancel(why);
   }
 
   async say(text: string, synth: SynthesizerSpec, signal: AbortSignal): Promise<PlayOutcome> {
@@ -311,12 +335,13 @@ export class Call extends Emitter<CallEvents> implements CallControl {
   async hangupWith(reason: string, headers?: Readonly<Record<string, string>>): Promise<void> {
     if (this.isFinal) return;
     if (!this.answered) {
-      if (this.rejectPending) {
+      const s = this.collab.signalling;
+      if (s.direction === 'inbound') {
         // An app failure before answer → 480 with the reason (contract §2.2); verbs ran out → 603.
         const failure = this.failureReason;
-        this.rejectPending(failure ? 480 : 603, failure ? 'Temporarily Unavailable' : 'Decline', failure ? { 'X-Reason': failure.slice(0, 200) } : undefined);
+        s.reject(this, failure ? 480 : 603, failure ? 'Temporarily Unavailable' : 'Decline', failure ? { 'X-Reason': failure.slice(0, 200) } : undefined);
       } else {
-        this.cancelPending?.('hangup');
+        s.cancel('hangup');
       }
       return;
     }
@@ -333,9 +358,10 @@ export class Call extends Emitter<CallEvents> implements CallControl {
   }
 
   async placeChild(init: ChildLegInit): Promise<ChildLeg> {
-    if (!this.dialer) throw new CallError('CALL_WRONG_STATE', 'this call cannot dial');
+    const legs = this.collab.legs;
+    if (!legs) throw new CallError('CALL_WRONG_STATE', 'this call cannot dial');
     // 'child' goes out before the leg's first status, so its listeners see every event.
-    const child = await this.dialer(this, init, (c) => this.emit('child', c));
+    const child = await legs.place(this, init, (c) => this.emit('child', c));
     // The parent going away takes its unanswered or bridged children with it.
     const stop = (): void => { void child.hangupWith('parent call ended'); };
     this.ended.signal.addEventListener('abort', stop, { once: true });
@@ -344,7 +370,7 @@ export class Call extends Emitter<CallEvents> implements CallControl {
   }
 
   bridgeTo(leg: ChildLeg): void {
-    const other = this.bridgeable(leg.sid);
+    const other = this.collab.legs?.find(this, leg.sid);
     const mine = this.requireMedia();
     const theirs = other?.mediaSession;
     if (!theirs) throw new CallError('CALL_WRONG_STATE', 'the child leg has no media');
@@ -355,9 +381,6 @@ export class Call extends Emitter<CallEvents> implements CallControl {
       this.timeline.add('unbridged', { with: leg.sid });
     }, { once: true });
   }
-
-  /** Child legs this call placed, by sid (set by the call manager). */
-  bridgeable: (sid: string) => Call | undefined = () => undefined;
 
   async refer(referTo: string, init: { referredBy?: string; headers?: Readonly<Record<string, string>> }, onNotify: (sipStatus: number) => void, signal: AbortSignal): Promise<ReferOutcome> {
     const dialog = this.dialog;

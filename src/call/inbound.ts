@@ -6,6 +6,7 @@ import { createAnswer, parseSdp, serializeSdp } from '../sdp/index.js';
 import { createChallenge, getHeader, verifyAuthorization, type IncomingInvite, type SipHeader, type Uri } from '../sip/index.js';
 import type { Store, VoipCarrier } from '../store/index.js';
 import type { Call } from './call.js';
+import type { InboundSignalling } from './collaborators.js';
 import { InboundGatewayIndex } from './inbound-auth.js';
 import type { CallManager } from './manager.js';
 import { remoteOf } from './negotiation.js';
@@ -139,12 +140,16 @@ export class InboundHandler {
   private accept(inv: IncomingInvite, route: InboundRoute): void {
     const req = inv.request;
     const from = 'user' in req.from.uri && req.from.uri.user ? decodeURIComponent(req.from.uri.user) : '';
-    const call = this.o.calls.createInbound({ accountSid: route.accountSid, applicationSid: route.applicationSid, from, to: route.number, callerName: req.from.displayName, trunk: route.carrier.name, sipCallId: req.callId });
-    call.answerPending = (opts) => this.answer(call, inv, opts.earlyMedia === true);
-    call.rejectPending = (status, reason, headers) => {
-      inv.reject(status, { reason, headers: Object.entries(headers ?? {}).map(([name, value]) => ({ name, value })) });
-      call.failed(status === 486 || status === 600 || status === 603 ? 'busy' : 'failed', status, reason, 'jambonz');
+    const signalling: InboundSignalling = {
+      direction: 'inbound',
+      answer: (call, opts) => this.answer(call, inv, opts.earlyMedia === true),
+      reject: (call, status, reason, headers) => {
+        inv.reject(status, { reason, headers: Object.entries(headers ?? {}).map(([name, value]) => ({ name, value })) });
+        call.failed(status === 486 || status === 600 || status === 603 ? 'busy' : 'failed', status, reason, 'jambonz');
+      },
     };
+    const call = this.o.calls.createInbound({ accountSid: route.accountSid, applicationSid: route.applicationSid, from, to: route.number, callerName: req.from.displayName, trunk: route.carrier.name, sipCallId: req.callId }, signalling);
+    call.remoteHost = `${inv.source.address}:${inv.source.port}`;
     inv.on('cancelled', () => call.failed('no-answer', 487, 'Request Terminated', 'caller'));
     inv.progress(180);
     call.timeline.add('invite-received', { from: `${inv.source.address}:${inv.source.port}`, carrier: route.carrier.name });
@@ -157,7 +162,8 @@ export class InboundHandler {
     let sdp = call.localSdp;
     if (!media || !sdp) {
       media = await this.o.media.createSession({ id: call.sid });
-      call.attachMedia(media);
+      // A CANCEL (or hang-up) may have ended the call while the session was being made.
+      if (!call.attachMedia(media)) return;
       const r = createAnswer(parseSdp(inv.request.body.toString()), { publicAddress: this.o.publicAddress, port: media.localPort });
       if (!r.ok) throw r.error;
       media.setRemote(remoteOf(r.media));

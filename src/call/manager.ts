@@ -4,11 +4,13 @@ import type { Logger } from '../kernel/logger.js';
 import type { MediaService } from '../media/index.js';
 import type { UserAgent } from '../sip/index.js';
 import type { TtsRegistry } from '../speech/index.js';
-import type { CdrInput, Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
 import { Call, type CallDeps } from './call.js';
 import type { CallStatus, ChildLegInit } from './control.js';
 import { CallError } from './errors.js';
-import { attemptsFor, placeOutbound, type OutboundRequest } from './outbound.js';
+import { CallRecords } from './records.js';
+import { attemptsFor, OutboundLeg, placeOutbound, type OutboundRequest } from './outbound.js';
+import type { ChildLegs, InboundSignalling } from './collaborators.js';
 
 export interface CallManagerOptions {
   readonly clock: Clock;
@@ -31,6 +33,7 @@ export interface OutboundCallInit {
   readonly applicationSid?: string;
   readonly customerData?: Readonly<Record<string, unknown>>;
   readonly parentCallSid?: string;
+  readonly parentSipCallId?: string;
   /** Called with the call before its first status event, to subscribe to it. */
   readonly onCall?: (call: Call) => void;
 }
@@ -49,12 +52,16 @@ export interface CallFilter {
 export class CallManager {
   private readonly calls = new Map<string, Call>();
   private readonly recentStarts = new Map<string, number[]>();
-  private readonly pendingCdrs = new Set<Promise<unknown>>();
+  /** Concurrency slots taken by outbound calls still being set up (not tracked yet), per account. */
+  private readonly reserved = new Map<string, number>();
+  private readonly records: CallRecords;
   private accepting = true;
   private readonly rtpSeen = new Map<string, { count: number; since: number }>();
   private watchdog: TimerHandle | undefined;
 
-  constructor(private readonly o: CallManagerOptions) {}
+  constructor(private readonly o: CallManagerOptions) {
+    this.records = new CallRecords(o.store, o.logger, o.sipAddress);
+  }
 
   /** One timer for all calls: answered calls whose RTP stopped for `mediaTimeoutMs` are hung up. */
   private watchMedia(): void {
@@ -96,8 +103,14 @@ export class CallManager {
   /** Places an outbound call; resolves once the INVITE is sent with the call and its SIP Call-ID. */
   async placeOutbound(init: OutboundCallInit, req: OutboundRequest): Promise<{ call: Call; callId: string }> {
     if (!this.accepting) throw new CallError('CALL_SHUTTING_DOWN', 'the gateway is shutting down', undefined, 5);
-    await this.checkLimits(init.accountSid);
-    const { attempts, trunk } = await this.attempts(init.accountSid, req);
+    const release = await this.takeSlot(init.accountSid);
+    let attempts: Awaited<ReturnType<typeof attemptsFor>>;
+    try {
+      attempts = await this.attempts(init.accountSid, req);
+    } finally {
+      release();
+    }
+    const leg = new OutboundLeg();
     const call = new Call({
       sid: newSid(),
       accountSid: init.accountSid,
@@ -106,15 +119,16 @@ export class CallManager {
       from: req.from,
       to: req.to.number ?? req.to.sipUri ?? req.to.name ?? '',
       callerName: req.callerName,
-      trunk,
+      trunk: attempts.trunk,
       customerData: init.customerData,
       parentCallSid: init.parentCallSid,
-    }, this.callDeps());
+      parentSipCallId: init.parentSipCallId,
+    }, this.callDeps(), { signalling: leg, legs: this.legs });
     this.track(call);
     init.onCall?.(call);
     let callId: string;
     try {
-      callId = await placeOutbound(this.o, call, req, attempts);
+      callId = await placeOutbound(this.o, call, leg, req, attempts.attempts);
     } catch (e) {
       call.failed('failed', 500, 'Internal Server Error');
       throw e;
@@ -124,11 +138,11 @@ export class CallManager {
   }
 
   /** A new inbound call (the inbound handler answers or rejects it). */
-  createInbound(init: { accountSid: string; applicationSid: string; from: string; to: string; callerName?: string; trunk?: string; sipCallId: string }): Call {
+  createInbound(init: { accountSid: string; applicationSid: string; from: string; to: string; callerName?: string; trunk?: string; sipCallId: string }, signalling: InboundSignalling): Call {
     const call = new Call({
       sid: newSid(), accountSid: init.accountSid, applicationSid: init.applicationSid, direction: 'inbound',
       from: init.from, to: init.to, callerName: init.callerName, trunk: init.trunk,
-    }, this.callDeps());
+    }, this.callDeps(), { signalling, legs: this.legs });
     call.sipCallId = init.sipCallId;
     this.track(call);
     return call;
@@ -154,10 +168,16 @@ export class CallManager {
     return attemptsFor(this.o, accountSid, req);
   }
 
-  private async checkLimits(accountSid: string): Promise<void> {
+  /**
+   * Checks the account's limits and takes a concurrency slot in the same synchronous step (no
+   * `await` between the check and the take), so parallel requests cannot pass together. The slot
+   * is held until the call is tracked; the returned function gives it back.
+   */
+  private async takeSlot(accountSid: string): Promise<() => void> {
     const account = await this.o.store.accounts.get(accountSid);
     if (!account) throw new CallError('CALL_NOT_FOUND', 'account not found');
-    if (account.max_concurrent_calls !== null && this.list(accountSid).length >= account.max_concurrent_calls) {
+    const reserved = this.reserved.get(accountSid) ?? 0;
+    if (account.max_concurrent_calls !== null && this.list(accountSid).length + reserved >= account.max_concurrent_calls) {
       throw new CallError('CALL_LIMIT', `the account allows ${account.max_concurrent_calls} concurrent calls`, undefined, 1);
     }
     if (account.max_calls_per_second !== null) {
@@ -167,12 +187,21 @@ export class CallManager {
       starts.push(now);
       this.recentStarts.set(accountSid, starts);
     }
+    this.reserved.set(accountSid, reserved + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const n = (this.reserved.get(accountSid) ?? 1) - 1;
+      if (n > 0) this.reserved.set(accountSid, n);
+      else this.reserved.delete(accountSid);
+    };
   }
 
   /** `dial`: a child leg of `parent` (same account; the caller id is not checked). */
   private async placeChild(parent: Call, init: ChildLegInit, onCall: (child: Call) => void): Promise<Call> {
     const t = init.target;
-    const { call } = await this.placeOutbound({ accountSid: parent.accountSid, applicationSid: parent.applicationSid, parentCallSid: parent.sid, customerData: init.customerData, onCall }, {
+    const { call } = await this.placeOutbound({ accountSid: parent.accountSid, applicationSid: parent.applicationSid, parentCallSid: parent.sid, parentSipCallId: parent.sipCallId || undefined, customerData: init.customerData, onCall }, {
       from: init.callerId ?? parent.from,
       callerName: init.callerName,
       to: { type: t.type, number: t.number, sipUri: t.sipUri, name: t.name, trunk: t.trunk, auth: t.auth, headers: t.headers },
@@ -183,14 +212,18 @@ export class CallManager {
     return call;
   }
 
+  /** `dial` legs: placed through this manager, found again only by the call that placed them. */
+  private readonly legs: ChildLegs = {
+    place: (parent, init, onCall) => this.placeChild(parent, init, onCall),
+    find: (parent, sid) => {
+      const c = this.calls.get(sid);
+      return c && c.parentCallSid === parent.sid ? c : undefined;
+    },
+  };
+
   private track(call: Call): void {
     this.calls.set(call.sid, call);
     this.watchMedia();
-    call.dialer = (parent, init, onCall) => this.placeChild(parent, init, onCall);
-    call.bridgeable = (sid) => {
-      const c = this.calls.get(sid);
-      return c && c.parentCallSid === call.sid ? c : undefined;
-    };
     const observer = this.o.observer;
     if (observer) {
       let pddSeen = false;
@@ -205,12 +238,10 @@ export class CallManager {
         }
       });
     }
+    this.records.track(call);
     call.on('ended', () => {
       this.calls.delete(call.sid);
       this.rtpSeen.delete(call.sid);
-      const p = this.o.store.cdrs.write(cdrOf(call)).catch((e: unknown) => this.o.logger.error('writing the CDR failed', { call_sid: call.sid, err: e instanceof Error ? e : String(e) }));
-      this.pendingCdrs.add(p);
-      void p.finally(() => this.pendingCdrs.delete(p));
     });
   }
 
@@ -233,36 +264,6 @@ export class CallManager {
     const cancelDeadline = this.o.clock.now() + 2000;
     while (this.calls.size > 0 && this.o.clock.now() < cancelDeadline) await new Promise<void>((r) => this.o.clock.setTimer(50, r));
     for (const c of [...this.calls.values()]) c.failed('no-answer', 487, 'Request Terminated');
-    await Promise.all([...this.pendingCdrs]);
+    await this.records.flush();
   }
-}
-
-/** The CDR of an ended call (RecentCalls). */
-export function cdrOf(call: Call): CdrInput {
-  const iso = (t: number | undefined): string | null => (t === undefined ? null : new Date(t).toISOString());
-  const tl = call.timeline.list();
-  const sent = tl.find((e) => e.event === 'invite-sent');
-  const firstResponse = tl.find((e) => e.event === 'response');
-  return {
-    call_sid: call.sid,
-    account_sid: call.accountSid,
-    application_sid: call.applicationSid ?? null,
-    direction: call.direction,
-    from: call.from,
-    to: call.to,
-    trunk: call.trunk ?? null,
-    sip_callid: call.sipCallId || null,
-    attempted_at: new Date(call.attemptedAt).toISOString(),
-    answered_at: iso(call.answeredAt),
-    terminated_at: iso(call.endedAt),
-    duration: call.answeredAt !== undefined && call.endedAt !== undefined ? Math.round((call.endedAt - call.answeredAt) / 1000) : 0,
-    answered: call.answered,
-    sip_status: call.sipStatus,
-    termination_reason: call.terminationReason ?? null,
-    termination_cause: call.answered ? (call.terminationBy ?? null) : call.status,
-    post_dial_delay_ms: sent && firstResponse ? firstResponse.t - sent.t : null,
-    webhook_latency_ms: call.webhookLatencyMs ?? null,
-    trace_id: call.traceId,
-    timeline: tl.map((e) => ({ ...e })),
-  };
 }

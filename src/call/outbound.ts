@@ -9,6 +9,7 @@ import type { DialTarget } from './control.js';
 import { chooseRoute, gatewayTarget } from './carrier.js';
 import { CallError } from './errors.js';
 import { remoteOf } from './negotiation.js';
+import type { CancelReason, OutboundSignalling } from './collaborators.js';
 
 /** What `POST /Calls` (or a dial leg) asks for, already validated. */
 export interface OutboundRequest {
@@ -37,6 +38,8 @@ interface Attempt {
   readonly nextHop?: Uri;
   readonly credentials?: Credentials;
   readonly label: string;
+  /** The far end for the CDR (`host:port` of the gateway or URI). */
+  readonly remote: string;
 }
 
 /** RFC 3261 §21.6 and the issue: fail over on 408, 5xx and transport failures only. */
@@ -61,7 +64,9 @@ export async function attemptsFor(ctx: OutboundContext, accountSid: string, req:
     const creds = t.auth ?? (c.register_username && c.register_password ? { username: c.register_username, password: c.register_password } : undefined);
     return {
       trunk: c.name,
-      attempts: route.gateways.map((gw) => ({ ...gatewayTarget(c, gw, t.number ?? ''), credentials: creds, label: `${c.name}/${gw.ipv4}:${gw.port ?? 5060}` })),
+      attempts: route.gateways.map((gw) => ({
+        ...gatewayTarget(c, gw, t.number ?? ''), credentials: creds, label: `${c.name}/${gw.ipv4}:${gw.port ?? 5060}`, remote: `${gw.ipv4}:${gw.port ?? 5060}`,
+      })),
     };
   }
   const raw = t.type === 'sip' ? t.sipUri : t.name;
@@ -77,7 +82,7 @@ export async function attemptsFor(ctx: OutboundContext, accountSid: string, req:
   if (!('host' in uri) || !uri.host.includes('.') && uri.host !== 'localhost' && !uri.host.startsWith('[')) {
     throw new CallError('CALL_BAD_TARGET', `"${raw}" has no routable host (no SIP realm for user targets)`, t.type === 'sip' ? 'to.sipUri' : 'to.name');
   }
-  return { attempts: [{ uri, credentials: t.auth, label: raw }] };
+  return { attempts: [{ uri, credentials: t.auth, label: raw, remote: `${uri.host}${uri.port ? `:${uri.port}` : ''}` }] };
 }
 
 function sipHeaders(...maps: Array<Readonly<Record<string, string>> | undefined>): SipHeader[] {
@@ -87,17 +92,40 @@ function sipHeaders(...maps: Array<Readonly<Record<string, string>> | undefined>
 }
 
 /**
+ * The outbound call's signalling strategy: a CANCEL asked for before the placement exists is
+ * kept and applied as soon as it does.
+ */
+export class OutboundLeg implements OutboundSignalling {
+  readonly direction = 'outbound';
+  private placement: Placement | undefined;
+  private early: CancelReason | undefined;
+
+  cancel(why: CancelReason): void {
+    if (this.placement) this.placement.cancel(why);
+    else this.early ??= why;
+  }
+
+  /** Called once the placement exists. */
+  bind(p: Placement): void {
+    this.placement = p;
+    if (this.early) p.cancel(this.early);
+  }
+}
+
+/**
  * Places `call` through its attempts in order. Resolves with the SIP Call-ID once the first
  * INVITE is on the wire (the 201 of `POST /Calls`); progress, answer and failure arrive as the
  * call's status changes.
  */
-export async function placeOutbound(ctx: OutboundContext, call: Call, req: OutboundRequest, attempts: readonly Attempt[]): Promise<string> {
+export async function placeOutbound(ctx: OutboundContext, call: Call, leg: OutboundLeg, req: OutboundRequest, attempts: readonly Attempt[]): Promise<string> {
   const media = await ctx.media.createSession({ id: call.sid });
-  call.attachMedia(media);
+  if (!call.attachMedia(media)) throw new CallError('CALL_WRONG_STATE', 'the call ended while it was being set up');
   const offer = createOffer({ publicAddress: ctx.publicAddress, port: media.localPort });
   call.localSdp = serializeSdp(offer);
   const placer = new Placement(ctx, call, req, attempts, media, offer);
-  return placer.start();
+  const sent = placer.start();
+  leg.bind(placer);
+  return sent;
 }
 
 class Placement {
@@ -105,7 +133,7 @@ class Placement {
   private current: OutgoingInvite | undefined;
   private ringTimer: TimerHandle | undefined;
   private earlyMedia = false;
-  private cancelledBy: 'timeout' | 'api' | 'hangup' | undefined;
+  private cancelledBy: CancelReason | undefined;
   private sentResolve: ((callId: string) => void) | undefined;
 
   constructor(
@@ -119,7 +147,6 @@ class Placement {
 
   start(): Promise<string> {
     const sent = new Promise<string>((resolve) => { this.sentResolve = resolve; });
-    this.call.cancelPending = (why) => this.cancel(why);
     this.ringTimer = this.ctx.clock.setTimer(this.req.timeout * 1000, () => this.cancel('timeout'));
     this.next();
     return sent;
@@ -140,6 +167,7 @@ class Placement {
     this.current = inv;
     inv.on('sent', (r) => {
       this.call.sipCallId ||= r.callId;
+      this.call.remoteHost = a.remote;
       this.call.timeline.add('invite-sent', { to: a.label, call_id: r.callId });
       this.sentResolve?.(r.callId);
       this.sentResolve = undefined;
@@ -200,7 +228,7 @@ class Placement {
     this.sentResolve?.(this.call.sipCallId);
   }
 
-  private cancel(why: 'timeout' | 'api' | 'hangup'): void {
+  cancel(why: CancelReason): void {
     if (this.call.answered || this.call.isFinal) return;
     this.cancelledBy ??= why;
     this.call.timeline.add('cancel', { why });

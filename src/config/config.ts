@@ -23,6 +23,8 @@ export interface Config {
   readonly mediaTimeoutMs: number;
   /** Symmetric RTP (RFC 4961): send to where the peer's RTP comes from, not the SDP address. */
   readonly rtpLatch: boolean;
+  /** RFC 3261 §17.1.1.1 T1 (RTT estimate, default 500 ms); every SIP timer scales with it. */
+  readonly sipT1Ms: number;
   /** Per-API-key token bucket; none by default. */
   readonly apiRateLimit?: { readonly perSecond: number; readonly burst: number };
 }
@@ -52,6 +54,7 @@ const KEYS = {
   'media-timeout': 'VGW_MEDIA_TIMEOUT_MS',
   'rtp-latch': 'VGW_RTP_LATCH',
   'api-rate-limit': 'VGW_API_RATE_LIMIT',
+  'sip-t1': 'VGW_SIP_T1_MS',
 } as const;
 type Key = keyof typeof KEYS;
 
@@ -112,6 +115,8 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
   if (!Number.isFinite(drain) || drain < 0) throw new ConfigError('VGW_DRAIN_TIMEOUT_MS must be a number of milliseconds ≥ 0');
   const mediaTimeout = Number(get('media-timeout') ?? 0);
   if (!Number.isFinite(mediaTimeout) || mediaTimeout < 0) throw new ConfigError('VGW_MEDIA_TIMEOUT_MS must be a number of milliseconds ≥ 0');
+  const t1 = Number(get('sip-t1') ?? 500);
+  if (!Number.isInteger(t1) || t1 < 10 || t1 > 5000) throw new ConfigError('VGW_SIP_T1_MS must be a whole number of milliseconds from 10 to 5000');
   return Object.freeze({
     httpAddress: get('http-address') ?? '0.0.0.0',
     httpPort: port('VGW_HTTP_PORT', get('http-port') ?? '3000'),
@@ -130,5 +135,6 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     mediaTimeoutMs: mediaTimeout,
     rtpLatch: onOff('VGW_RTP_LATCH', get('rtp-latch') ?? 'on'),
     apiRateLimit: rateLimit(get('api-rate-limit')),
+    sipT1Ms: t1,
   });
 }

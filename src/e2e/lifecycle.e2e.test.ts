@@ -1,44 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../testkit/ports.js';
 import { startSipp } from '../testkit/sipp.js';
-import { eventually, provisionSippCarrier, startHookServer, TEST_ADMIN_KEY } from '../testkit/gateway.js';
+import { eventually, provisionSippCarrier, startHookServer } from '../testkit/gateway.js';
 import { startSimGateway } from '../testkit/sim-gateway.js';
 import type { TestGateway } from '../testkit/gateway.js';
-
-const BIN = new URL('../../bin/vgw.js', import.meta.url).pathname;
-
-/** `vgw start` as a real child process; resolves once /health answers 200. */
-async function startCli(env: Record<string, string>): Promise<{ base: string; api: TestGateway['api']; stop(signal: NodeJS.Signals): Promise<number | null> }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [BIN, 'start'], { env: { ...process.env, ...env, VGW_HTTP_PORT: String(port), VGW_HTTP_ADDRESS: '127.0.0.1', VGW_ADMIN_API_KEY: TEST_ADMIN_KEY, VGW_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    const ok = await fetch(`${base}/health`).then((r) => r.status === 200, () => false);
-    if (ok) break;
-    if (i > 200) throw new Error(`gateway did not start: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return {
-    base,
-    async api(method, path, body) {
-      const res = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) as unknown : undefined, headers: res.headers };
-    },
-    stop(signal) {
-      child.kill(signal);
-      return exited;
-    },
-  };
-}
+import { startCli } from '../testkit/cli-gateway.js';
 
 test('issue 5 acceptance 10: SIGTERM during a live call sends BYE, and its CDR is in RecentCalls after a restart', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'vgw-term-'));
@@ -80,12 +50,17 @@ test('issue 5 acceptance 10: with a limit of N concurrent calls the (N+1)th POST
   try {
     assert.equal((await g.t.api('PUT', `/v1/Accounts/${g.accountSid}`, { max_concurrent_calls: 2 })).status, 204);
     const a = await g.call('+15550100');
-    await g.call('+15550100');
+    const b = await g.call('+15550100');
     const third = await g.t.api('POST', `/v1/Accounts/${g.accountSid}/Calls`, { from: '+15551230000', to: { type: 'phone', number: '+15550100' }, call_hook: `${g.hooks.url}/app` });
     assert.equal(third.status, 429, JSON.stringify(third.body));
     assert.ok(Number(third.headers.get('retry-after')) >= 1);
-    await eventually(() => g.statuses(a).find((e) => e.call_status === 'in-progress'), 10_000, 'answered');
-    const metrics = await fetch(`${g.t.base}/metrics`).then((r) => r.text());
+    // Wait for the state asserted (both calls answered and the second webhook answered), not one of them.
+    for (const sid of [a, b]) await eventually(() => g.statuses(sid).find((e) => e.call_status === 'in-progress'), 10_000, 'answered');
+    await eventually(() => g.hooks.seen.filter((h) => h.path === '/app').length >= 2, 10_000, 'both apps fetched');
+    const metrics = await eventually(async () => {
+      const text = await fetch(`${g.t.base}/metrics`).then((r) => r.text());
+      return /vgw_webhook_latency_seconds_count\{result="ok"\} [1-9]/.test(text) && text;
+    }, 10_000, 'webhook latency counted');
     assert.match(metrics, /vgw_calls_total\{direction="outbound",status="in-progress"\} 2/);
     assert.match(metrics, /vgw_active_calls 2/);
     assert.match(metrics, /vgw_post_dial_delay_seconds_count 2/);

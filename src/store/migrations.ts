@@ -146,6 +146,22 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX "alerts_account_time" ON "alerts" ("account_sid", "time")`,
     ],
   },
+  {
+    version: 2,
+    name: 'call records written at start; the journal of live calls',
+    statements: [
+      // A CDR is written when the call starts; terminated_at stays NULL until it ends (issue 12).
+      `CREATE INDEX "cdrs_open" ON "cdrs" ("host", "terminated_at")`,
+      `CREATE TABLE "call_journal" (
+  "call_sid" TEXT PRIMARY KEY,
+  "account_sid" TEXT NOT NULL,
+  "host" TEXT NOT NULL,
+  "hooks" TEXT NOT NULL,
+  "created_at" TEXT NOT NULL
+)`,
+      `CREATE INDEX "call_journal_host" ON "call_journal" ("host")`,
+    ],
+  },
 ];
 
 /** An arbitrary constant: the advisory lock that keeps two starting gateways from migrating at once. */

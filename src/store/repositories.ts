@@ -1,5 +1,5 @@
 import type {
-  Account, AccountInput, Alert, AlertInput, AlertQuery, ApiKey, ApiKeyInput, Application, ApplicationInput, Cdr, CdrInput,
+  Account, AccountInput, Alert, CallJournalEntry, AlertInput, AlertQuery, ApiKey, ApiKeyInput, Application, ApplicationInput, Cdr, CdrInput,
   CdrQuery, NumberRoute, Page, PhoneNumber, PhoneNumberInput, SipGateway, SipGatewayInput, VoipCarrier, VoipCarrierInput,
 } from './types.js';
 
@@ -86,8 +86,19 @@ export interface CdrRepository {
   /** Writes the CDR; writing the same call_sid again replaces it (a call may be recorded in steps). */
   write(cdr: CdrInput): Promise<Cdr>;
   get(callSid: string): Promise<Cdr | undefined>;
-  /** Newest first. */
+  /** Ended calls only (a live call's record has no `terminated_at` yet), newest first. */
   list(accountSid: string, query?: CdrQuery): Promise<Page<Cdr>>;
+  /** Records never settled (of `host`, or of every host): calls that were live in a process that is gone. */
+  listOpen(host?: string): Promise<Cdr[]>;
+}
+
+export interface CallJournalRepository {
+  put(entry: Omit<CallJournalEntry, 'created_at'>): Promise<void>;
+  get(callSid: string): Promise<CallJournalEntry | undefined>;
+  /** The entries of `host`, or of every host. */
+  listByHost(host?: string): Promise<CallJournalEntry[]>;
+  /** True when there was an entry. */
+  delete(callSid: string): Promise<boolean>;
 }
 
 export interface AlertRepository {
@@ -106,6 +117,7 @@ export interface Store {
   readonly voipCarriers: VoipCarrierRepository;
   readonly sipGateways: SipGatewayRepository;
   readonly cdrs: CdrRepository;
+  readonly callJournal: CallJournalRepository;
   readonly alerts: AlertRepository;
   /** Idempotent. */
   close(): Promise<void>;

@@ -9,7 +9,7 @@ import type { Store } from './repositories.js';
 import { accountRepository, apiKeyRepository, webhookSecretRepository } from './repos/accounts.js';
 import { applicationRepository, phoneNumberRepository } from './repos/applications.js';
 import { sipGatewayRepository, voipCarrierRepository } from './repos/carriers.js';
-import { alertRepository, cdrRepository } from './repos/cdrs.js';
+import { alertRepository, callJournalRepository, cdrRepository } from './repos/cdrs.js';
 import { SqliteDb } from './sqlite.js';
 
 export interface StoreOptions {
@@ -37,6 +37,7 @@ export function storeOver(db: Db, clock: Clock = systemClock): Store {
     voipCarriers: voipCarrierRepository(ctx),
     sipGateways: sipGatewayRepository(ctx),
     cdrs: cdrRepository(ctx),
+    callJournal: callJournalRepository(ctx),
     alerts: alertRepository(ctx),
     close: () => db.close(),
   });

@@ -224,6 +224,20 @@ export interface Cdr {
   readonly timeline: TimelineEntry[];
 }
 
+/**
+ * A live call's entry in the journal: what is needed to tell its application the call ended if
+ * this process dies first (the status destinations, as the app layer stores them). Deleted when
+ * the call's last status event is out.
+ */
+export interface CallJournalEntry {
+  readonly call_sid: string;
+  readonly account_sid: string;
+  /** The node that owns the call (its SIP address). */
+  readonly host: string;
+  readonly hooks: Readonly<Record<string, unknown>>;
+  readonly created_at: string;
+}
+
 export type CdrInput = Partial<Cdr> & Pick<Cdr, 'call_sid' | 'account_sid' | 'direction' | 'from' | 'to' | 'attempted_at'>;
 
 export interface Alert {

@@ -27,10 +27,11 @@ export function testRtpRange(): { min: number; max: number } {
 }
 
 /** Store (SQLite in a temp dir) + SIP stack + media engine + TTS + call manager, all real. */
-export async function startCallHarness(): Promise<CallHarness> {
+export async function startCallHarness(o: { readonly wrapStore?: (s: Store) => Store } = {}): Promise<CallHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'vgw-call-'));
   const logger = testLogger();
-  const store = await openStore({ dataDir: dir, logger });
+  const opened = await openStore({ dataDir: dir, logger });
+  const store = o.wrapStore ? o.wrapStore(opened) : opened;
   const account = await store.accounts.create({ name: 'test account' });
   const sip = await startTestStack();
   const media = new MediaEngine({ clock: systemClock, logger, portRange: testRtpRange(), bindAddress: '127.0.0.1' });

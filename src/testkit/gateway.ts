@@ -99,10 +99,10 @@ export async function startHookServer(routes: Record<string, (r: HookRequest) =>
 }
 
 /** Polls `check` every 50 ms until it is truthy or `ms` pass. */
-export async function eventually<T>(check: () => T | undefined | false, ms = 10_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(check: () => T | undefined | false | Promise<T | undefined | false>, ms = 10_000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
-    const v = check();
+    const v = await check();
     if (v) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));

@@ -243,9 +243,12 @@ export function storeContract(engine: string, newLocation: () => Promise<StoreLo
       for (let i = 0; i < 7; i++) {
         await s.cdrs.write({
           call_sid: `call-${i}`, account_sid: a.account_sid, direction: i % 2 ? 'inbound' : 'outbound', from: `+1555000${i}`, to: '+4930123',
-          attempted_at: new Date(base + i * 60_000).toISOString(), answered: i < 3, trunk: i === 6 ? 'telco' : null, sip_status: i < 3 ? 200 : 486,
+          attempted_at: new Date(base + i * 60_000).toISOString(), terminated_at: new Date(base + i * 60_000 + 5000).toISOString(),
+          answered: i < 3, trunk: i === 6 ? 'telco' : null, sip_status: i < 3 ? 200 : 486,
         });
       }
+      // A live call's record (no terminated_at) is not in RecentCalls yet.
+      await s.cdrs.write({ call_sid: 'call-live', account_sid: a.account_sid, direction: 'outbound', from: '+15559999', to: '+4930123', attempted_at: new Date(base + 600_000).toISOString(), host: 'node-a' });
       const full = await s.cdrs.write({
         call_sid: 'call-0', account_sid: a.account_sid, direction: 'outbound', from: '+15550000', to: '+4930123', attempted_at: new Date(base).toISOString(),
         answered_at: new Date(base + 2000).toISOString(), terminated_at: new Date(base + 12_000).toISOString(), duration: 10, answered: true,
@@ -268,6 +271,22 @@ export function storeContract(engine: string, newLocation: () => Promise<StoreLo
       const range = await s.cdrs.list(a.account_sid, { start: new Date(base + 60_000).toISOString(), end: new Date(base + 180_000).toISOString() });
       assert.deepEqual(range.data.map((c) => c.call_sid), ['call-3', 'call-2', 'call-1']);
       assert.equal((await s.cdrs.list('other')).total, 0);
+      assert.deepEqual((await s.cdrs.listOpen('node-a')).map((c) => c.call_sid), ['call-live']);
+      assert.deepEqual((await s.cdrs.listOpen('node-b')).map((c) => c.call_sid), []);
+      assert.deepEqual((await s.cdrs.listOpen()).map((c) => c.call_sid), ['call-live']);
+    });
+
+    withStore('call journal: put, replace, list by host, delete', async (s) => {
+      const a = await s.accounts.create({ name: 'a' });
+      await s.callJournal.put({ call_sid: 'c1', account_sid: a.account_sid, host: 'node-a', hooks: { statusHook: { url: 'http://x/status' } } });
+      await s.callJournal.put({ call_sid: 'c2', account_sid: a.account_sid, host: 'node-b', hooks: { notifyUrl: 'http://x/notify' } });
+      await s.callJournal.put({ call_sid: 'c1', account_sid: a.account_sid, host: 'node-a', hooks: { statusHook: { url: 'http://x/other' } } });
+      assert.deepEqual((await s.callJournal.get('c1'))?.hooks, { statusHook: { url: 'http://x/other' } });
+      assert.deepEqual((await s.callJournal.listByHost('node-a')).map((e) => e.call_sid), ['c1']);
+      assert.deepEqual((await s.callJournal.listByHost()).map((e) => e.call_sid).sort(), ['c1', 'c2']);
+      assert.equal(await s.callJournal.delete('c1'), true);
+      assert.equal(await s.callJournal.delete('c1'), false);
+      assert.equal(await s.callJournal.get('c1'), undefined);
     });
 
     withStore('alerts: write and page by type', async (s) => {

@@ -1,4 +1,4 @@
-/** The public surface of the verbs layer, for the composition root, `call/` wiring and `api/`. */
+/** The public surface of the verbs layer, for the application lifecycle (`app/`), `api/` and the composition root. */
 export { VerbValidationError } from './errors.js';
 export { Interpreter, alertTypeFor, isAppFailure, type InterpreterOptions } from './interpreter.js';
 export { parseAppJson, parseVerbList } from './parse.js';
@@ -6,7 +6,6 @@ export { VerbRegistry } from './registry.js';
 export { AppRequestor, CallSequence, type WebhookSender } from './requestor.js';
 export { validate, type ObjectSchema, type Schema } from './schema.js';
 export { DEFAULT_RECOGNIZER, DEFAULT_SYNTHESIZER, startApplication, type ApplicationDefaults, type ApplicationHandle, type StartApplicationOptions } from './session.js';
-export { COGNIGY_EVENTS, StatusNotifier, type StatusNotifierOptions } from './status-notifier.js';
 export type { ParsedVerb, RecognizerSpec, SessionSettings, VerbContext, VerbDefinition, VerbList, VerbOutcome } from './types.js';
 export { defineVerb } from './types.js';
 export { amdSchema } from './verbs/config.js';
@@ -16,4 +15,3 @@ export { synthesizerSchema } from './verbs/say.js';
 export { WebhookClient, WebhookError, type WebhookClientOptions, type WebhookErrorCode } from './webhook/client.js';
 export { HookSpecError, resolveHook, type Hook, type HookSpec } from './webhook/hook.js';
 export { signatureHeader, verifySignature } from './webhook/signature.js';
-export { CallsService, CallRequestError, type CallsServiceOptions, type CreateCallBody } from './calls-service.js';

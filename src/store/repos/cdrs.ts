@@ -1,9 +1,9 @@
 import { newSid } from '../../kernel/ids.js';
 import { q, type SqlValue } from '../db.js';
 import { StoreError } from '../errors.js';
-import type { AlertRepository, CdrRepository } from '../repositories.js';
+import type { AlertRepository, CallJournalRepository, CdrRepository } from '../repositories.js';
 import { countRows, defineTable, getRow, insertRow, selectRows } from '../table.js';
-import type { Alert, AlertQuery, Cdr, CdrInput, Page, TimeRangeQuery } from '../types.js';
+import type { Alert, AlertQuery, CallJournalEntry, Cdr, CdrInput, Page, TimeRangeQuery } from '../types.js';
 import { nowIso, written, type RepoContext } from './context.js';
 
 const cdrsTable = defineTable({
@@ -96,7 +96,7 @@ export function cdrRepository(ctx: RepoContext): CdrRepository {
     },
     get: (callSid) => getRow<Cdr>(db, cdrsTable, callSid),
     list(accountSid, query = {}) {
-      const f: Filter = { where: ['"account_sid" = ?'], params: [accountSid] };
+      const f: Filter = { where: ['"account_sid" = ?', '"terminated_at" IS NOT NULL'], params: [accountSid] };
       timeRange(ctx, 'attempted_at', query, f);
       if (query.answered !== undefined) f.where.push(`"answered" = ${query.answered ? 1 : 0}`);
       if (query.direction !== undefined) {
@@ -113,6 +113,34 @@ export function cdrRepository(ctx: RepoContext): CdrRepository {
         f.params.push(p, p, p);
       }
       return page<Cdr>(ctx, cdrsTable, f, '"attempted_at" DESC, "call_sid"', query);
+    },
+    listOpen: (host) => (host === undefined
+      ? selectRows<Cdr>(db, cdrsTable, '"terminated_at" IS NULL', [], '"attempted_at"')
+      : selectRows<Cdr>(db, cdrsTable, '"host" = ? AND "terminated_at" IS NULL', [host], '"attempted_at"')),
+  };
+}
+
+const journalTable = defineTable({
+  table: 'call_journal',
+  id: 'call_sid',
+  cols: { call_sid: 'text', account_sid: 'text', host: 'text', hooks: 'json', created_at: 'text' },
+});
+
+export function callJournalRepository(ctx: RepoContext): CallJournalRepository {
+  const { db } = ctx;
+  return {
+    async put(entry) {
+      await db.run(
+        'INSERT INTO "call_journal" ("call_sid", "account_sid", "host", "hooks", "created_at") VALUES (?, ?, ?, ?, ?) ON CONFLICT ("call_sid") DO UPDATE SET "hooks" = excluded."hooks"',
+        [entry.call_sid, entry.account_sid, entry.host, JSON.stringify(entry.hooks), nowIso(ctx)],
+      );
+    },
+    get: (callSid) => getRow<CallJournalEntry>(db, journalTable, callSid),
+    listByHost: (host) => (host === undefined
+      ? selectRows<CallJournalEntry>(db, journalTable, '', [], '"created_at"')
+      : selectRows<CallJournalEntry>(db, journalTable, '"host" = ?', [host], '"created_at"')),
+    async delete(callSid) {
+      return (await db.run('DELETE FROM "call_journal" WHERE "call_sid" = ?', [callSid])) > 0;
     },
   };
 }

@@ -2,22 +2,16 @@ import type { Call } from '../call/call.js';
 import type { CallInfo, CallStatus } from '../call/control.js';
 import { CallError } from '../call/errors.js';
 import { checkAmd } from '../call/amd.js';
-import { newSid } from '../kernel/ids.js';
 import type { CallManager } from '../call/manager.js';
 import type { OutboundRequest } from '../call/outbound.js';
 import type { Clock } from '../kernel/clock.js';
 import { GatewayError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/logger.js';
 import type { Application, Hook as StoredHook, Store } from '../store/index.js';
-import { VerbValidationError } from './errors.js';
-import { parseVerbList } from './parse.js';
-import { coreVerbs } from './verbs/index.js';
-import { CallSequence, type WebhookSender } from './requestor.js';
-import { validate } from './schema.js';
-import { startApplication, type ApplicationDefaults, type ApplicationHandle } from './session.js';
-import { StatusNotifier } from './status-notifier.js';
-import { amdSchema } from './verbs/config.js';
-import { HookSpecError, resolveHook, type HookSpec } from './webhook/hook.js';
+import {
+  amdSchema, CallSequence, coreVerbs, HookSpecError, parseVerbList, resolveHook, validate, VerbValidationError, type ApplicationDefaults, type HookSpec, type WebhookSender,
+} from '../verbs/index.js';
+import { ApplicationRunner } from './application-runner.js';
 
 /** `POST /Calls` body (contract §1.1 plus the seed's fields), already schema-checked by the API. */
 export interface CreateCallBody {
@@ -59,11 +53,8 @@ export interface CallsServiceOptions {
   readonly webhooks: WebhookSender;
   /** Called after every application webhook with its round-trip (metrics). */
   readonly onWebhook?: (latencyMs: number, ok: boolean) => void;
-}
-
-interface LiveApp {
-  handle?: ApplicationHandle;
-  notifier: StatusNotifier;
+  /** This node (its SIP address), the owner of the calls it journals. */
+  readonly host?: string;
 }
 
 /**
@@ -71,9 +62,11 @@ interface LiveApp {
  * reports its statuses (call_status_hook + notifyUrl) and runs the application on answer.
  */
 export class CallsService {
-  private readonly apps = new Map<string, LiveApp>();
+  private readonly runner: ApplicationRunner;
 
-  constructor(private readonly o: CallsServiceOptions) {}
+  constructor(private readonly o: CallsServiceOptions) {
+    this.runner = new ApplicationRunner({ clock: o.clock, logger: o.logger, webhooks: o.webhooks, onWebhook: o.onWebhook, journal: o.store.callJournal, host: o.host });
+  }
 
   async create(accountSid: string, body: CreateCallBody): Promise<{ sid: string; callId: string }> {
     const received = this.o.clock.now();
@@ -109,7 +102,7 @@ export class CallsService {
       accountSid,
       applicationSid: app?.application_sid,
       customerData: body.tag,
-      onCall: (c) => this.attach(c, { statusHook, notifyUrl: body.notifyUrl, callHook, appJson, secret, defaults, envVars: app?.env_vars ?? undefined, sequence, amd: body.amd }),
+      onCall: (c) => this.runner.attach(c, { statusHook, notifyUrl: body.notifyUrl, callHook, appJson, secret, defaults, envVars: app?.env_vars ?? undefined, sequence, amd: body.amd }),
     }, {
       from: body.from,
       callerName: body.callerName,
@@ -131,7 +124,7 @@ export class CallsService {
     const sequence = new CallSequence();
     const callHook = hookSpec(app?.call_hook);
     const appJson = app?.app_json ?? undefined;
-    this.attach(call, {
+    this.runner.attach(call, {
       statusHook: hookSpec(app?.call_status_hook), callHook, appJson, secret, sequence,
       defaults: speechDefaults({ from: call.from, to: { type: 'phone' } }, app), envVars: app?.env_vars ?? undefined,
       startNow: true, sessionFields: { sip },
@@ -144,92 +137,6 @@ export class CallsService {
     const app = await this.o.store.applications.get(sid);
     if (!app || app.account_sid !== accountSid) throw new CallRequestError(`application_sid not found ${sid}`, 'application_sid');
     return app;
-  }
-
-  /** The webhook sender for one call: every request lands on the call's timeline with its round-trip. */
-  private timed(call: Call): WebhookSender {
-    const inner = this.o.webhooks;
-    const clock = this.o.clock;
-    const onWebhook = this.o.onWebhook;
-    return {
-      async send(req) {
-        const started = clock.now();
-        try {
-          const r = await inner.send(req);
-          call.note('webhook', { url: req.hook.url, method: req.hook.method, status: r.status, latency_ms: r.latencyMs, attempts: r.attempts });
-          onWebhook?.(r.latencyMs, true);
-          return r;
-        } catch (e) {
-          const ms = Math.round(clock.now() - started);
-          call.note('webhook', { url: req.hook.url, method: req.hook.method, error: e instanceof Error ? e.message : String(e), latency_ms: ms });
-          onWebhook?.(ms, false);
-          throw e;
-        }
-      },
-    };
-  }
-
-  private attach(call: Call, a: {
-    statusHook?: HookSpec; notifyUrl?: HookSpec; callHook?: HookSpec; appJson?: string | readonly unknown[];
-    secret?: string; defaults: ApplicationDefaults; envVars?: Readonly<Record<string, unknown>>; sequence: CallSequence;
-    /** Inbound calls run their application before answer. */
-    startNow?: boolean; sessionFields?: Readonly<Record<string, unknown>>;
-    amd?: Readonly<Record<string, unknown>>;
-  }): void {
-    const webhooks = this.timed(call);
-    const notifier = new StatusNotifier({
-      webhooks, clock: this.o.clock, logger: this.o.logger,
-      statusHook: a.statusHook, notifyUrl: a.notifyUrl, secret: a.secret, sequence: a.sequence,
-      info: () => call.info(),
-      onAlert: (type, message) => call.alert(type, message),
-    });
-    const live: LiveApp = { notifier };
-    this.apps.set(call.sid, live);
-    const start = (): void => {
-      live.handle = startApplication({
-        call, clock: this.o.clock, logger: this.o.logger, webhooks,
-        callHook: a.callHook, appJson: a.appJson, secret: a.secret, defaults: a.defaults, envVars: a.envVars,
-        sequence: a.sequence, onStatusHook: (spec) => notifier.setStatusHook(spec), sessionFields: a.sessionFields,
-      });
-    };
-    call.on('child', (child) => child.on('status', (info) => notifier.childStatus(info)));
-    call.on('notify', (event, fields) => notifier.notify(event, fields));
-    call.on('statusNote', (info, fields) => notifier.statusNote(info, fields));
-    call.on('status', (info) => {
-      notifier.status(info);
-      if (info.call_status === 'in-progress' && !live.handle) {
-        if (a.amd) this.startAmd(call, a.amd, live, notifier, webhooks, a);
-        start();
-      }
-    });
-    if (a.startNow) start();
-    call.on('ended', () => {
-      // Keep the app reachable until its last status event is out, then forget it.
-      void notifier.idle().then(() => this.apps.delete(call.sid));
-    });
-  }
-
-  /**
-   * Issue 6: AMD events go, in order, to `amd.actionHook` (call info + event fields; a verb list in
-   * the reply replaces the running application) and to notifyUrl as ANSWERING_MACHINE_DETECTION.
-   */
-  private startAmd(call: Call, amd: Readonly<Record<string, unknown>>, live: LiveApp, notifier: StatusNotifier, webhooks: WebhookSender, a: { callHook?: HookSpec; secret?: string; sequence: CallSequence }): void {
-    const base = a.callHook ? resolveHook(a.callHook) : undefined;
-    const hook = resolveHook(amd.actionHook as HookSpec, base);
-    let chain = Promise.resolve();
-    try {
-      call.startAmd(amd, (event) => {
-        notifier.notify('ANSWERING_MACHINE_DETECTION', event);
-        chain = chain.then(async () => {
-          const r = await webhooks.send({ hook, payload: { ...call.info(), ...event }, secret: a.secret, eventId: newSid(), sequence: a.sequence.next() });
-          if (Array.isArray(r.json) && r.json.length > 0 && !call.isFinal) live.handle?.replace(r.json);
-        }).catch((e: unknown) => {
-          call.alert(e instanceof VerbValidationError ? 'invalid-app-payload' : 'webhook-failure', `amd actionHook: ${e instanceof Error ? e.message : String(e)}`);
-        });
-      });
-    } catch (e) {
-      call.alert('amd-error', e instanceof Error ? e.message : String(e));
-    }
   }
 
   /** The live call of an account, or a 404-style CallError. */
@@ -253,7 +160,7 @@ export class CallsService {
   async redirect(accountSid: string, sid: string, hook: HookSpec): Promise<void> {
     const call = this.live(accountSid, sid);
     checkHook(hook, 'call_hook');
-    const handle = this.apps.get(sid)?.handle;
+    const handle = this.runner.handle(sid);
     if (!handle || !call.answered) throw new CallError('CALL_WRONG_STATE', 'the call is not answered yet');
     await handle.redirect(hook);
   }
@@ -264,7 +171,7 @@ export class CallsService {
    */
   whisper(accountSid: string, sid: string, verbs: unknown): void {
     const call = this.live(accountSid, sid);
-    const handle = this.apps.get(sid)?.handle;
+    const handle = this.runner.handle(sid);
     if (!handle || !call.answered) throw new CallError('CALL_WRONG_STATE', 'the call is not answered yet');
     const list = parseVerbList(Array.isArray(verbs) ? verbs : [verbs], coreVerbs());
     for (const [i, v] of list.entries()) {
@@ -293,7 +200,7 @@ export class CallsService {
       return;
     }
     if (call.answered || call.isFinal) throw new CallError('CALL_WRONG_STATE', 'call_status no-answer only applies while the call rings');
-    call.cancelPending?.('api');
+    call.cancel('api');
   }
 
   /** DELETE: hangs up whatever the state (DESIGN.md §2). */

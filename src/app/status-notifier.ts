@@ -2,10 +2,7 @@ import type { CallInfo, CallStatus } from '../call/control.js';
 import type { Clock } from '../kernel/clock.js';
 import { newSid } from '../kernel/ids.js';
 import type { Logger } from '../kernel/logger.js';
-import { alertTypeFor } from './interpreter.js';
-import { CallSequence, type WebhookSender } from './requestor.js';
-import { WebhookError } from './webhook/client.js';
-import { resolveHook, type Hook, type HookSpec } from './webhook/hook.js';
+import { alertTypeFor, CallSequence, resolveHook, WebhookError, type Hook, type HookSpec, type WebhookSender } from '../verbs/index.js';
 
 /** The Cognigy event name of each jambonz call_status (DESIGN.md §2), sent in notifyUrl bodies. */
 export const COGNIGY_EVENTS: Readonly<Record<CallStatus, string>> = {

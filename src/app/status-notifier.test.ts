@@ -7,8 +7,7 @@ import { nullLogger } from '../kernel/logger.js';
 import { FakeClock } from '../testkit/fake-clock.js';
 import { FakeWebhooks } from '../testkit/fake-call.js';
 import { COGNIGY_EVENTS, StatusNotifier } from './status-notifier.js';
-import { WebhookClient, WebhookError } from './webhook/client.js';
-import { verifySignature } from './webhook/signature.js';
+import { verifySignature, WebhookClient, WebhookError } from '../verbs/index.js';
 
 interface Seen { readonly path: string; readonly headers: IncomingMessage['headers']; readonly body: Record<string, unknown>; readonly raw: string }
 

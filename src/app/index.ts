@@ -1,0 +1,5 @@
+/** The application lifecycle layer (DESIGN.md §3 `app/`): what the REST API and the composition root use. */
+export { ApplicationRunner, type AppAttachment, type ApplicationRunnerOptions } from './application-runner.js';
+export { CallsService, CallRequestError, type CallsServiceOptions, type CreateCallBody } from './calls-service.js';
+export { COGNIGY_EVENTS, StatusNotifier, type StatusNotifierOptions } from './status-notifier.js';
+export { RESTART_REASON, settleAfterRestart, type RecoveryOptions, type RecoveryResult } from './recovery.js';
