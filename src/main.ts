@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from './config/config.js';
 import { systemClock, type Clock } from './kernel/clock.js';
+import { detach } from './kernel/detached.js';
 import type { Logger } from './kernel/logger.js';
 import { buildApi } from './api/app.js';
 import { liveCallRoutes } from './api/routes/live-calls.js';
@@ -76,7 +77,7 @@ export async function startGateway(config: Config, logger: Logger, clock: Clock 
       service.inbound(call, route.applicationSid, { ...sipInfo }).catch((e: unknown) => {
         logger.error('starting the inbound application failed', { call_sid: call.sid, err: e instanceof Error ? e : String(e) });
         call.alert('invalid-app-payload', e instanceof Error ? e.message : String(e));
-        void call.hangup();
+        detach(logger, 'rejecting an inbound call', call.hangup());
       });
     },
   });

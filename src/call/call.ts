@@ -1,4 +1,6 @@
 import type { Clock, TimerHandle } from '../kernel/clock.js';
+import { anyAborted } from '../kernel/abort.js';
+import { detach } from '../kernel/detached.js';
 import { Emitter } from '../kernel/emitter.js';
 import type { Logger } from '../kernel/logger.js';
 import { fileSource, lazyPcmSource, parseDtmfInfo, urlSource, type MediaSession } from '../media/index.js';
@@ -225,7 +227,7 @@ export class Call extends Emitter<CallEvents> implements CallControl {
     if (timeLimitSeconds && timeLimitSeconds > 0) {
       this.limitTimer = this.deps.clock.setTimer(timeLimitSeconds * 1000, () => {
         this.timeline.add('time-limit', { seconds: timeLimitSeconds });
-        void this.hangupWith('time limit reached');
+        detach(this.deps.logger, 'hanging up at the time limit', this.hangupWith('time limit reached'));
       });
     }
   }
@@ -348,7 +350,13 @@ export class Call extends Emitter<CallEvents> implements CallControl {
     const dialog = this.dialog;
     this.timeline.add('bye-sent', { reason });
     this.finish('jambonz', reason);
-    if (dialog) await dialog.bye(toSipHeaders(headers));
+    if (!dialog) return;
+    // The call has ended whatever becomes of the BYE (an unresolvable Contact, a dead transport).
+    const r = await dialog.bye(toSipHeaders(headers)).catch((e: unknown) => e);
+    if (r instanceof Error) {
+      this.timeline.add('bye-failed', { error: r.message });
+      this.deps.logger.warn('BYE could not be sent', { call_sid: this.sid, err: r });
+    }
   }
 
   async sipRequest(method: string, init: SipRequestInit): Promise<{ status: number; reason: string }> {
@@ -363,7 +371,7 @@ export class Call extends Emitter<CallEvents> implements CallControl {
     // 'child' goes out before the leg's first status, so its listeners see every event.
     const child = await legs.place(this, init, (c) => this.emit('child', c));
     // The parent going away takes its unanswered or bridged children with it.
-    const stop = (): void => { void child.hangupWith('parent call ended'); };
+    const stop = (): void => detach(this.deps.logger, 'hanging up a child leg', child.hangupWith('parent call ended'));
     this.ended.signal.addEventListener('abort', stop, { once: true });
     child.endedSignal.addEventListener('abort', () => this.ended.signal.removeEventListener('abort', stop), { once: true });
     return childLeg(child);
@@ -406,10 +414,8 @@ export class Call extends Emitter<CallEvents> implements CallControl {
       if (res.status >= 300) return { referStatus: res.status };
       // RFC 3515 §2.4.5: NOTIFYs carry the progress as message/sipfrag; wait for a final one (15 s at most).
       const timer = this.deps.clock.setTimer(15_000, () => settle?.());
-      const abort = (): void => settle?.();
-      signal.addEventListener('abort', abort, { once: true });
-      this.ended.signal.addEventListener('abort', abort, { once: true });
-      await finished;
+      await Promise.race([finished, anyAborted(signal, this.ended.signal)]);
+      settle?.();
       timer.cancel();
       return { referStatus: res.status, finalStatus };
     } finally {

@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from '../kernel/clock.js';
+import { detach } from '../kernel/detached.js';
 import { newSid } from '../kernel/ids.js';
 import type { Logger } from '../kernel/logger.js';
 import type { MediaService } from '../media/index.js';
@@ -76,7 +77,7 @@ export class CallManager {
         const count = media.stats.packetsReceived;
         const seen = this.rtpSeen.get(call.sid);
         if (!seen || seen.count !== count) this.rtpSeen.set(call.sid, { count, since: now });
-        else if (now - seen.since >= limit) void call.hangupWith('media timeout');
+        else if (now - seen.since >= limit) detach(this.o.logger, 'hanging up on media timeout', call.hangupWith('media timeout'));
       }
       if (this.calls.size > 0) this.watchdog = this.o.clock.setTimer(Math.min(1000, limit), check);
     };

@@ -1,5 +1,5 @@
 import { loadConfig, ConfigError } from '../config/config.js';
-import { createLogger } from '../kernel/logger.js';
+import { createLogger, type Logger } from '../kernel/logger.js';
 import { startGateway } from '../main.js';
 import { amdCommand } from './amd.js';
 import { callCommand } from './call.js';
@@ -15,9 +15,19 @@ commands:
   help      show this text
 `;
 
+/**
+ * DESIGN.md §4.5: detached promises go through one reporter; whatever escapes it anyway is logged
+ * here instead of ending the process — one bad call must never end every other call (issue 12).
+ */
+function reportStrays(logger: Logger): void {
+  process.on('unhandledRejection', (reason) => logger.error('unhandled rejection (a detached promise without a reporter)', { err: reason instanceof Error ? reason : String(reason) }));
+  process.on('uncaughtException', (e) => logger.error('uncaught exception', { err: e }));
+}
+
 async function start(argv: readonly string[]): Promise<void> {
   const config = loadConfig(argv, process.env);
   const logger = createLogger(config.logLevel, process.stdout);
+  reportStrays(logger);
   const gw = await startGateway(config, logger);
   if (gw.firstAdminKey) {
     // Shown once, on the terminal only; the store keeps nothing but its hash.

@@ -1,7 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startSipp } from '../testkit/sipp.js';
-import { eventually, startHookServer, startTestGateway, type TestGateway } from '../testkit/gateway.js';
+import { startCli } from '../testkit/cli-gateway.js';
+import { freePort } from '../testkit/ports.js';
+import { eventually, provisionSippCarrier, startHookServer, startTestGateway, type TestGateway } from '../testkit/gateway.js';
 
 // Issue 12: the call path's failure paths. Each test here failed before its fix.
 
@@ -41,5 +46,38 @@ test('issue 12 item 1: a caller that never ACKs our 200 gets a BYE after 64·T1,
   } finally {
     await hooks.close();
     await t.close();
+  }
+});
+
+test('issue 12 item 5: a callee whose Contact cannot be resolved — our BYE fails, the gateway stays up and the other call goes on', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'vgw-badcontact-'));
+  const env = { VGW_DATA_DIR: dataDir, VGW_SIP_ADDRESS: '127.0.0.1', VGW_SIP_PORT: String(await freePort()), VGW_SIMULATOR: 'off', VGW_RTP_PORTS: '36000-36099' };
+  const hooks = await startHookServer({ '/app': () => [{ verb: 'pause', length: 30 }] });
+  const bad = await startSipp({ scenario: 'uas_answer_bad_contact.xml', timeoutSeconds: 20 });
+  const good = await startSipp({ scenario: 'uas_ring_answer.xml', timeoutSeconds: 30 });
+  const gw = await startCli(env);
+  try {
+    const p = await provisionSippCarrier(gw as unknown as TestGateway, hooks.url, [good.port]);
+    const place = async (port: number, extra: Record<string, unknown> = {}): Promise<string> => {
+      const r = await gw.api('POST', `/v1/Accounts/${p.accountSid}/Calls`, { application_sid: p.applicationSid, from: p.from, to: { type: 'sip', sipUri: `sip:callee@127.0.0.1:${port}` }, ...extra });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      return (r.body as { sid: string }).sid;
+    };
+    const keep = await place(good.port);
+    // timeLimit ends the bad call from a timer: its BYE (to bad.invalid) cannot even be resolved.
+    const doomed = await place(bad.port, { timeLimit: 1 });
+    const done = (sid: string) => hooks.seen.find((h) => h.path === '/status' && h.json.call_sid === sid && h.json.call_status === 'completed');
+    await eventually(() => done(doomed), 15_000, 'the bad call completed');
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal((await fetch(`${gw.base}/health`)).status, 200, 'the gateway is still up');
+    const live = (await gw.api('GET', `/v1/Accounts/${p.accountSid}/Calls`)).body as Array<{ call_sid: string; call_status: string }>;
+    assert.deepEqual(live.map((c) => [c.call_sid, c.call_status]), [[keep, 'in-progress']]);
+    await gw.api('DELETE', `/v1/Accounts/${p.accountSid}/Calls/${keep}`);
+    assert.equal((await good.done).successful, 1);
+  } finally {
+    bad.kill();
+    good.kill();
+    await gw.stop('SIGTERM');
+    await hooks.close();
   }
 });

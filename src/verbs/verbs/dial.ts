@@ -1,4 +1,6 @@
 import type { ChildLeg, DialTarget } from '../../call/control.js';
+import { anyAborted } from '../../kernel/abort.js';
+import { detach } from '../../kernel/detached.js';
 import { linkedController } from '../abort.js';
 import { arr, bool, headersSchema, hookSchema, num, obj, oneOf, opt, req, str, anyValue, type ObjectSchema } from '../schema.js';
 import { defineVerb, type VerbContext } from '../types.js';
@@ -68,7 +70,7 @@ type Result = { status: string; sipStatus: number; childSid?: string };
  * confirmHook application, if any; the others go on ringing meanwhile) wins, and the rest get
  * CANCEL or BYE. A leg its confirm application hangs up counts as no-answer.
  */
-async function ring(legs: ChildLeg[], signal: AbortSignal, confirm: (leg: ChildLeg) => Promise<boolean>): Promise<ChildLeg | Result> {
+async function ring(legs: ChildLeg[], signal: AbortSignal, confirm: (leg: ChildLeg) => Promise<boolean>, report: (what: string, p: Promise<unknown>) => void): Promise<ChildLeg | Result> {
   let last: Result = { status: 'failed', sipStatus: 480 };
   const pending = new Set(legs);
   let settled = false;
@@ -79,32 +81,32 @@ async function ring(legs: ChildLeg[], signal: AbortSignal, confirm: (leg: ChildL
       resolve(r);
     };
     const stop = (): void => {
-      for (const l of pending) void l.hangup();
+      for (const l of pending) report('cancelling a dial leg', l.hangup());
       pending.clear();
       finish({ ...last, status: 'no-answer' });
     };
     if (signal.aborted) return stop();
     signal.addEventListener('abort', stop, { once: true });
     for (const leg of legs) {
-      void leg.outcome.then(async (o) => {
+      report('following a dial leg', leg.outcome.then(async (o) => {
         if (settled) return;
         if (o.answered) {
           const accepted = await confirm(leg);
-          if (settled) return void leg.hangup();
+          if (settled) return report('hanging up a late dial leg', leg.hangup());
           if (accepted && !leg.endedSignal.aborted) {
             pending.delete(leg);
-            for (const other of pending) void other.hangup();
+            for (const other of pending) report('cancelling a dial leg', other.hangup());
             pending.clear();
             return finish(leg);
           }
-          void leg.hangup();
+          report('hanging up a refused dial leg', leg.hangup());
           last = { status: 'no-answer', sipStatus: 480, childSid: leg.sid };
         } else {
           last = { status: o.status, sipStatus: o.sipStatus, childSid: leg.sid };
         }
         pending.delete(leg);
         if (pending.size === 0) finish(last);
-      });
+      }));
     }
   });
 }
@@ -117,7 +119,8 @@ export const dial = defineVerb<DialProps>({
     const call = ctx.call;
     if (!call.placeChild || !call.bridgeTo) throw new Error('this call cannot dial');
     if (!p.answerOnBridge) await call.answer();
-    const ringing = linkedController(signal).controller;
+    const link = linkedController(signal);
+    const ringing = link.controller;
     const timer = ctx.clock.setTimer((p.timeout ?? 60) * 1000, () => ringing.abort());
     const legs: ChildLeg[] = [];
     const confirmHooks = new Map<ChildLeg, HookSpec>();
@@ -132,11 +135,12 @@ export const dial = defineVerb<DialProps>({
       }
     }
     const music = p.dialMusic && call.answered && legs.length > 0 ? linkedController(ringing.signal).controller : undefined;
-    if (music && p.dialMusic) void loopMusic(ctx, p.dialMusic, music.signal);
+    if (music && p.dialMusic) detach(ctx.logger, 'dial music', loopMusic(ctx, p.dialMusic, music.signal));
     const confirm = (leg: ChildLeg): Promise<boolean> => confirmLeg(ctx, leg, confirmHooks.get(leg));
-    const won = legs.length > 0 ? await ring(legs, ringing.signal, confirm) : { status: 'failed', sipStatus: 500 };
+    const won = legs.length > 0 ? await ring(legs, ringing.signal, confirm, (what, p) => detach(ctx.logger, what, p)) : { status: 'failed', sipStatus: 500 };
     timer.cancel();
     music?.abort();
+    link.dispose();
     if (!('sid' in won && 'outcome' in won)) {
       const r = won as Result;
       call.notifyEvent?.('TRANSFER_DIAL_ERROR', { dial_call_status: r.status, dial_sip_status: r.sipStatus, ...(placeError ? { error: placeError } : {}) });
@@ -149,11 +153,7 @@ export const dial = defineVerb<DialProps>({
     call.notifyEvent?.('TRANSFER_DIAL_SUCCESS', { dial_call_sid: leg.sid });
     if (p.amd) startLegAmd(ctx, leg, p.amd);
     const stopCapture = startDtmfCapture(ctx, leg, p);
-    await new Promise<void>((resolve) => {
-      if (leg.endedSignal.aborted || signal.aborted) return resolve();
-      leg.endedSignal.addEventListener('abort', () => resolve(), { once: true });
-      signal.addEventListener('abort', () => resolve(), { once: true });
-    });
+    await anyAborted(leg.endedSignal, signal);
     stopCapture();
     if (!leg.endedSignal.aborted) await leg.hangup();
     if (signal.aborted || call.endedSignal.aborted || !p.actionHook) return;
