@@ -121,6 +121,10 @@ test('checkUrlAllowed: http(s) and ws(s) only; open resolves nothing; public nam
   await assert.rejects(checkUrlAllowed('http://[fd00::5]/', policy), /fd00::5 is a unique-local address/);
   await assert.rejects(checkUrlAllowed('file:///etc/passwd', policy), (e: unknown) => e instanceof UrlPolicyError && /only http\(s\) and ws\(s\)/.test(e.message));
   await assert.rejects(checkUrlAllowed('relative/path', policy), UrlPolicyError);
+  // The WHATWG URL parser turns numeric host forms into dotted quads before the check.
+  for (const sneaky of ['http://2130706433/', 'http://0x7f.1/', 'http://[::ffff:127.0.0.1]/', 'http://LOCALHOST./']) {
+    await assert.rejects(checkUrlAllowed(sneaky, { ...policy, resolve: resolver({ localhost: ['127.0.0.1'] }) }), /is a loopback address|resolves to a loopback address/, sneaky);
+  }
   assert.deepEqual(await checkUrlAllowed('http://internal.example/', { ...OPEN_URL_POLICY, resolve: resolver({}, calls) }), { host: 'internal.example', addresses: [] });
   assert.deepEqual(calls, ['ws.example', 'internal.example']);
 });
