@@ -44,3 +44,18 @@ test('bad values are typed errors naming the variable', () => {
   assert.throws(() => loadConfig([], { VGW_LOG_LEVEL: 'loud' }), /VGW_LOG_LEVEL/);
   assert.throws(() => loadConfig(['--nope', '1'], {}), /unknown flag --nope/);
 });
+
+test('VGW_URL_POLICY: open by default; public with an allow-list (VGW_URL_ALLOW); anything else names the variable', () => {
+  const d = loadConfig([], {}).urlPolicy;
+  assert.equal(d.mode, 'open');
+  assert.deepEqual([d.allowNets.length, d.allowHosts.length], [0, 0]);
+  const p = loadConfig([], { VGW_URL_POLICY: 'public', VGW_URL_ALLOW: '10.20.0.0/16,media.internal' }).urlPolicy;
+  assert.equal(p.mode, 'public');
+  assert.deepEqual(p.allowNets.map((n) => n.bits), [16]);
+  assert.deepEqual(p.allowHosts, ['media.internal']);
+  const f = loadConfig(['--url-policy', 'public', '--url-allow=fd00::/8'], { VGW_URL_POLICY: 'open' }).urlPolicy;
+  assert.equal(f.mode, 'public');
+  assert.equal(f.allowNets[0].family, 6);
+  assert.throws(() => loadConfig([], { VGW_URL_POLICY: 'strict' }), (e: unknown) => e instanceof ConfigError && /VGW_URL_POLICY must be open or public, got "strict"/.test(e.message));
+  assert.throws(() => loadConfig([], { VGW_URL_POLICY: 'public', VGW_URL_ALLOW: '10.0.0.0/99' }), (e: unknown) => e instanceof ConfigError && /VGW_URL_ALLOW: .*"10\.0\.0\.0\/99"/.test(e.message));
+});

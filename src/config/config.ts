@@ -1,5 +1,6 @@
 import { GatewayError } from '../kernel/errors.js';
 import { isLogLevel, type LogLevel } from '../kernel/logger.js';
+import { parseUrlPolicy, UrlPolicyError, type UrlPolicy } from '../kernel/net-policy.js';
 
 /** Everything the gateway is configured with, read once (DESIGN.md §4.3) by the composition root. */
 export interface Config {
@@ -27,6 +28,8 @@ export interface Config {
   readonly sipT1Ms: number;
   /** Per-API-key token bucket; none by default. */
   readonly apiRateLimit?: { readonly perSecond: number; readonly burst: number };
+  /** Which addresses tenants' URLs (webhooks, play, WebSockets) may reach: open, or public + allow-list. */
+  readonly urlPolicy: UrlPolicy;
 }
 
 export class ConfigError extends GatewayError {
@@ -55,6 +58,8 @@ const KEYS = {
   'rtp-latch': 'VGW_RTP_LATCH',
   'api-rate-limit': 'VGW_API_RATE_LIMIT',
   'sip-t1': 'VGW_SIP_T1_MS',
+  'url-policy': 'VGW_URL_POLICY',
+  'url-allow': 'VGW_URL_ALLOW',
 } as const;
 type Key = keyof typeof KEYS;
 
@@ -86,6 +91,18 @@ function rateLimit(v: string | undefined): Config['apiRateLimit'] {
   const burst = m?.[2] !== undefined ? Number(m[2]) : Math.max(1, Math.ceil(perSecond));
   if (!(perSecond > 0) || !(burst >= 1)) throw new ConfigError(`VGW_API_RATE_LIMIT must look like 20 or 20/100 (requests per second per API key, then the burst), got "${v}"`);
   return Object.freeze({ perSecond, burst });
+}
+
+/** `open` (default) or `public`; the allow-list is CIDRs, addresses and host names (docs/security.md). */
+function urlPolicy(mode: string | undefined, allow: string | undefined): UrlPolicy {
+  const m = mode ?? 'open';
+  if (m !== 'open' && m !== 'public') throw new ConfigError(`VGW_URL_POLICY must be open or public, got "${m}"`);
+  try {
+    return parseUrlPolicy(m, allow);
+  } catch (e) {
+    if (e instanceof UrlPolicyError) throw new ConfigError(`VGW_URL_ALLOW: ${e.message}`);
+    throw e;
+  }
 }
 
 function port(name: string, v: string): number {
@@ -136,5 +153,6 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     rtpLatch: onOff('VGW_RTP_LATCH', get('rtp-latch') ?? 'on'),
     apiRateLimit: rateLimit(get('api-rate-limit')),
     sipT1Ms: t1,
+    urlPolicy: urlPolicy(get('url-policy'), get('url-allow')),
   });
 }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { simulatorEnv } from '../testkit/sim-gateway.js';
 import { startSipp } from '../testkit/sipp.js';
@@ -10,6 +11,17 @@ import { eventually, startHookServer, startTestGateway, type TestGateway } from 
 import { tones, wavBytes, zeroCrossingHz } from '../testkit/audio.js';
 
 const NUMBER = '+4930999000';
+
+/** Serves `wav` at any path on 127.0.0.1. */
+async function serveAudio(wav: Buffer): Promise<{ url: string; close(): Promise<void> }> {
+  const s = createServer((_q, res) => {
+    res.writeHead(200, { 'content-type': 'audio/wav', 'content-length': String(wav.length) });
+    res.end(wav);
+  });
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const a = s.address();
+  return { url: `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`, close: () => new Promise((r) => { s.closeAllConnections(); s.close(() => r()); }) };
+}
 
 async function provision(t: TestGateway, hooks: string): Promise<{ accountSid: string; carrierSid: string }> {
   const acc = await t.api('POST', '/v1/Accounts', { name: 'inbound account' });
@@ -86,9 +98,9 @@ test('issue 7: inbound calls — 403 from an unknown address, 404 unknown number
 test('issue 3 acceptance 4: a peer that offers only PCMA is answered with PCMA and hears a correct 1 kHz tone', async () => {
   // Issue 7 acceptance 0: with the simulator carrier on (it lives on 127.0.0.1 too).
   const t = await startTestGateway(await simulatorEnv());
-  const tonePath = join(t.dataDir, 'tone.wav');
-  writeFileSync(tonePath, wavBytes(tones([1000], 1200, 12000)));
-  const hooks = await startHookServer({ '/app': () => [{ verb: 'play', url: tonePath }, { verb: 'hangup' }] });
+  // play takes http(s) URLs only: the tone is served over HTTP.
+  const tone = await serveAudio(wavBytes(tones([1000], 1200, 12000)));
+  const hooks = await startHookServer({ '/app': () => [{ verb: 'play', url: `${tone.url}/tone.wav` }, { verb: 'hangup' }] });
   try {
     const p = await provision(t, hooks.url);
     await t.api('POST', '/v1/SipGateways', { voip_carrier_sid: p.carrierSid, ipv4: '127.0.0.1', inbound: true, outbound: false });
@@ -112,6 +124,7 @@ test('issue 3 acceptance 4: a peer that offers only PCMA is answered with PCMA a
     assert.ok(Math.abs(hz - 1000) <= 10, `${hz.toFixed(1)} Hz`);
   } finally {
     await hooks.close();
+    await tone.close();
     await t.close();
   }
 });

@@ -88,14 +88,14 @@ test('the list is validated as a whole before any verb runs', async () => {
 
 test('an actionHook reply with verbs replaces the rest; an empty 200 or a non-JSON reply goes on; the end hangs up', async () => {
   const handler: Handler = (s, res) => {
-    if (s.path === '/hook') return json(res, [{ play: { url: 'a.wav', actionHook: '/empty' } }, { play: { url: 'b.wav', actionHook: '/text' } }, { play: { url: 'c.wav', actionHook: '/replace' } }, { say: { text: 'never' } }]);
+    if (s.path === '/hook') return json(res, [{ play: { url: 'http://media.test/a.wav', actionHook: '/empty' } }, { play: { url: 'http://media.test/b.wav', actionHook: '/text' } }, { play: { url: 'http://media.test/c.wav', actionHook: '/replace' } }, { say: { text: 'never' } }]);
     if (s.path === '/text') { res.writeHead(200, { 'content-type': 'text/plain' }); res.end('[{"verb":"say","text":"ignored"}]'); return; }
     if (s.path === '/replace') return json(res, [{ say: { text: 'replaced' } }]);
     return empty(res);
   };
   await withApp(handler, {}, async ({ call, seen, app }) => {
     await app.done;
-    assert.deepEqual(call.played, ['a.wav', 'b.wav', 'c.wav']);
+    assert.deepEqual(call.played, ['http://media.test/a.wav', 'http://media.test/b.wav', 'http://media.test/c.wav']);
     assert.deepEqual(call.said, ['replaced']);
     assert.equal(call.hangups, 1);
     assert.deepEqual(seen.map((s) => s.path), ['/hook', '/empty', '/text', '/replace']);
@@ -104,7 +104,7 @@ test('an actionHook reply with verbs replaces the rest; an empty 200 or a non-JS
 });
 
 test('relative hooks resolve against call_hook and inherit its credentials', async () => {
-  const srv = await server((s, res) => (s.path === '/app/hook' ? json(res, [{ play: { url: 'a.wav', actionHook: 'next' } }]) : empty(res)));
+  const srv = await server((s, res) => (s.path === '/app/hook' ? json(res, [{ play: { url: 'http://media.test/a.wav', actionHook: 'next' } }]) : empty(res)));
   const client = new WebhookClient({ clock: systemClock });
   const call = new FakeCall();
   try {
@@ -138,7 +138,7 @@ for (const f of failures) {
 }
 
 test('an actionHook failing mid-call ends the call: alert + hang-up, the rest does not run', async () => {
-  const handler: Handler = (s, res) => (s.path === '/hook' ? json(res, [{ play: { url: 'a.wav', actionHook: '/bad' } }, { say: { text: 'never' } }]) : json(res, [{ say: { text: 'x', loop: 'sometimes' } }]));
+  const handler: Handler = (s, res) => (s.path === '/hook' ? json(res, [{ play: { url: 'http://media.test/a.wav', actionHook: '/bad' } }, { say: { text: 'never' } }]) : json(res, [{ say: { text: 'x', loop: 'sometimes' } }]));
   await withApp(handler, {}, async ({ call, app }) => {
     await app.done;
     assert.deepEqual(call.alerts.map((a) => a.alertType), ['invalid-app-payload']);

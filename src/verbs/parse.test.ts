@@ -36,7 +36,7 @@ test('an unknown property is an error, except "_"', () => {
 
 test('wrong types name the path', () => {
   rejects([{ verb: 'pause', length: 1 }, { verb: 'gather', numDigits: '4' }], '[1].gather.numDigits: must be a number');
-  rejects([{ verb: 'play', url: ['a.wav', 3] }], '[0].play.url[1]: must be a string');
+  rejects([{ verb: 'play', url: ['http://media.test/a.wav', 3] }], '[0].play.url[1]: must be a string');
   rejects([{ verb: 'say', text: 'x', loop: 'always' }], '[0].say.loop: must be a number or "forever"');
   rejects([{ verb: 'gather', input: ['dtmf'] }], '[0].gather.input[0]: must be one of "digits", "speech"');
   rejects([{ verb: 'hangup', headers: { 'X-A': 1 } }], '[0].hangup.headers.X-A: must be a string');

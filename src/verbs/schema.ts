@@ -6,7 +6,7 @@ import { VerbValidationError } from './errors.js';
  * what application authors need to see in an alert.
  */
 export type Schema =
-  | { readonly kind: 'string'; readonly enum?: readonly string[]; readonly nonEmpty?: boolean }
+  | { readonly kind: 'string'; readonly enum?: readonly string[]; readonly nonEmpty?: boolean; readonly httpUrl?: boolean }
   | { readonly kind: 'number'; readonly min?: number; readonly integer?: boolean }
   | { readonly kind: 'boolean' }
   | { readonly kind: 'any' }
@@ -27,7 +27,7 @@ export interface ObjectSchema {
   readonly pattern?: { readonly test: RegExp; readonly schema: Schema };
 }
 
-export const str = (opts: { enum?: readonly string[]; nonEmpty?: boolean } = {}): Schema => ({ kind: 'string', ...opts });
+export const str = (opts: { enum?: readonly string[]; nonEmpty?: boolean; httpUrl?: boolean } = {}): Schema => ({ kind: 'string', ...opts });
 export const num = (opts: { min?: number; integer?: boolean } = {}): Schema => ({ kind: 'number', ...opts });
 export const bool = (): Schema => ({ kind: 'boolean' });
 export const anyValue = (): Schema => ({ kind: 'any' });
@@ -40,6 +40,8 @@ export const obj = (props: Readonly<Record<string, Property>>, pattern?: ObjectS
 
 /** A string or an array of strings (say.text, play.url). */
 export const strOrList = (): Schema => oneOf('a string or an array of strings', str(), arr(str()));
+/** An absolute http(s) URL, or a list of them (play.url: never a path on the gateway's disk). */
+export const httpUrlOrList = (): Schema => oneOf('an http(s) URL or an array of http(s) URLs', str({ httpUrl: true }), arr(str({ httpUrl: true })));
 /** `loop`: a count or "forever". */
 export const loopSchema = (): Schema => oneOf('a number or "forever"', num({ min: 0 }), str({ enum: ['forever'] }));
 /** A webhook: a URL string or `{url, method, username, password}` (contract §4.1). */
@@ -108,7 +110,17 @@ function checkString(schema: Extract<Schema, { kind: 'string' }>, value: unknown
   if (typeof value !== 'string') return { path, message: schema.enum ? `must be one of ${schema.enum.map((e) => `"${e}"`).join(', ')}` : 'must be a string' };
   if (schema.nonEmpty && value.length === 0) return { path, message: 'must not be empty' };
   if (schema.enum && !schema.enum.includes(value)) return { path, message: `must be one of ${schema.enum.map((e) => `"${e}"`).join(', ')}` };
+  if (schema.httpUrl && !isHttpUrl(value)) return { path, message: 'must be an http(s) URL' };
   return undefined;
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const u = new URL(value);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
 }
 
 function checkNumber(schema: Extract<Schema, { kind: 'number' }>, value: unknown, path: string): Problem | undefined {

@@ -4,6 +4,10 @@ export type MediaSourceErrorCode =
   | 'MEDIA_BAD_WAV'
   | 'MEDIA_UNSUPPORTED_FORMAT'
   | 'MEDIA_FETCH_FAILED'
+  | 'MEDIA_FETCH_TIMEOUT'
+  | 'MEDIA_TOO_LARGE'
+  /** The URL policy refused the address (kernel/net-policy.ts). */
+  | 'URL_FORBIDDEN'
   | 'MEDIA_MP3_NEEDS_FFMPEG'
   | 'MEDIA_DECODE_FAILED'
   | 'MEDIA_SOURCE_FAILED';

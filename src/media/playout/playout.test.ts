@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { FakeClock } from '../../testkit/fake-clock.js';
 import { tones, wavBytes, zeroCrossingHz } from '../../testkit/audio.js';
 import {
-  decodeRaw, decodeWav, encodeWav, fileSource, MediaSourceError, pcmSource, PlayoutScheduler, resample, sequenceSource, silenceSource, urlSource,
+  decodeRaw, decodeWav, encodeWav, fileSource, MediaSourceError, pcmSource, PlayoutScheduler, resample, sequenceSource, silenceSource,
 } from './index.js';
 import { ULAW_ENCODE } from '../codec/g711.js';
 
@@ -59,19 +59,6 @@ test('sources: file, silence, sequence produce 160-sample frames, zero-padded at
   assert.deepEqual(counts.slice(0, 3), [160, 80, 160]);
   assert.equal(counts.reduce((a, b) => a + b, 0), 4245);
   await assert.rejects(fileSource('/nonexistent.wav').open(signal), (e: unknown) => e instanceof MediaSourceError && e.code === 'MEDIA_SOURCE_FAILED');
-});
-
-test('URL source: WAV over fetch; MP3 without ffmpeg is a clear typed error', async () => {
-  const wav = wavBytes(tones([500], 100));
-  const fakeFetch = (async (u: string | URL | Request) => new Response(String(u).endsWith('.mp3') ? Buffer.from('ID3xxxx') : wav, {
-    headers: { 'content-type': String(u).endsWith('.mp3') ? 'audio/mpeg' : 'audio/wav' },
-  })) as typeof fetch;
-  const r = await urlSource('http://x/a.wav', { fetch: fakeFetch }).open(new AbortController().signal);
-  assert.equal(r.totalSamples, 800);
-  await assert.rejects(urlSource('http://x/a.mp3', { fetch: fakeFetch, ffmpegPath: null }).open(new AbortController().signal),
-    (e: unknown) => e instanceof MediaSourceError && e.code === 'MEDIA_MP3_NEEDS_FFMPEG' && /ffmpeg/.test(e.message));
-  const notFound = (async () => new Response('x', { status: 404 })) as typeof fetch;
-  await assert.rejects(urlSource('http://x/b.wav', { fetch: notFound }).open(new AbortController().signal), (e: unknown) => e instanceof MediaSourceError && e.code === 'MEDIA_FETCH_FAILED');
 });
 
 test('scheduler: one timer drives every target; ticks due at start + n·20 ms even when timers fire late', () => {

@@ -1,22 +1,33 @@
 /**
- * http(s) audio: WAV decoded in process; MP3 decoded by `ffmpeg` when it is on the PATH,
+ * http(s) audio, downloaded under the URL policy with size, time and redirect limits: WAV decoded in process; MP3 decoded by `ffmpeg` when it is on the PATH,
  * otherwise a {@link MediaSourceError} with code MEDIA_MP3_NEEDS_FFMPEG.
  */
 import { spawn } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
+import { Agent, buildConnector, request, type Dispatcher } from 'undici';
+import { systemClock, type Clock } from '../../kernel/clock.js';
+import { errorMessage } from '../../kernel/errors.js';
+import { guardConnector, OPEN_URL_POLICY, UrlForbiddenError, type UrlPolicy } from '../../kernel/net-policy.js';
 import { MediaSourceError } from './errors.js';
 import { PcmReader, type AudioSource } from './source.js';
 import { decodeRaw, decodeWav } from './wav.js';
 
 export interface UrlSourceOptions {
-  /** Injected for tests; defaults to the global fetch. */
-  readonly fetch?: typeof fetch;
   /** Path of ffmpeg, or null when known absent; looked up on `searchPath` when undefined. */
   readonly ffmpegPath?: string | null;
   /** The PATH to search (passed in, never read from the environment here). */
   readonly searchPath?: string;
+  /** Size limit of the download (default 16 MiB), checked on Content-Length and while streaming. */
   readonly maxBytes?: number;
+  /** Which addresses the download (and each redirect) may reach; open by default. */
+  readonly urlPolicy?: UrlPolicy;
+  /** Time limit for the whole download, redirects included (default 30 s). */
+  readonly timeoutMs?: number;
+  /** Redirects followed, each one checked against `urlPolicy` (default 3). */
+  readonly maxRedirects?: number;
+  /** Drives the time limit. */
+  readonly clock?: Clock;
 }
 
 /** Finds an executable on a PATH string. */
@@ -56,18 +67,89 @@ export function ffmpegDecode(ffmpeg: string, input: Buffer, signal: AbortSignal)
   });
 }
 
-async function fetchBody(url: string, opts: UrlSourceOptions, signal: AbortSignal): Promise<{ body: Buffer; type: string }> {
-  const f = opts.fetch ?? fetch;
-  let res: Response;
-  try {
-    res = await f(url, { signal });
-  } catch (e) {
-    throw new MediaSourceError('MEDIA_FETCH_FAILED', `cannot fetch ${url}`, { cause: e });
+const MIB = 1024 * 1024;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+interface Fetched {
+  readonly body: Buffer;
+  readonly type: string;
+}
+
+/** Drops a body we will not read; its connection goes with it. */
+async function discard(res: Dispatcher.ResponseData): Promise<void> {
+  await res.body.dump({ limit: 1 });
+}
+
+/** The audio may be streaming: count while reading and stop at `maxBytes`. */
+async function readLimited(res: Dispatcher.ResponseData, url: string, maxBytes: number): Promise<Buffer> {
+  const declared = Number(res.headers['content-length']);
+  if (declared > maxBytes) {
+    await discard(res);
+    throw new MediaSourceError('MEDIA_TOO_LARGE', `${url} is too large: Content-Length ${declared} is over the ${maxBytes}-byte limit`);
   }
-  if (!res.ok) throw new MediaSourceError('MEDIA_FETCH_FAILED', `fetching ${url} gave HTTP ${res.status}`);
-  const body = Buffer.from(await res.arrayBuffer());
-  if (body.length > (opts.maxBytes ?? 50_000_000)) throw new MediaSourceError('MEDIA_FETCH_FAILED', `${url} is too large`);
-  return { body, type: res.headers.get('content-type') ?? '' };
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res.body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    // Leaving the loop destroys the body, which aborts the download.
+    if (size > maxBytes) throw new MediaSourceError('MEDIA_TOO_LARGE', `${url} sent more than ${maxBytes} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Where a redirect goes: an absolute http(s) URL, relative ones resolved (RFC 9110 §10.2.2). */
+function redirectTarget(res: Dispatcher.ResponseData, from: string): string {
+  const location = res.headers.location;
+  if (typeof location !== 'string' || location === '') throw new MediaSourceError('MEDIA_FETCH_FAILED', `${from} redirects (HTTP ${res.statusCode}) without a Location`);
+  let next: URL;
+  try {
+    next = new URL(location, from);
+  } catch {
+    throw new MediaSourceError('MEDIA_FETCH_FAILED', `${from} redirects to an invalid URL`);
+  }
+  if (next.protocol !== 'http:' && next.protocol !== 'https:') throw new MediaSourceError('MEDIA_FETCH_FAILED', `${from} redirects to ${next.protocol} — only http(s) can be played`);
+  return next.toString();
+}
+
+/** GETs `url`, following at most `maxRedirects` redirects; every connection is checked by the agent's policy. */
+async function getFollowing(url: string, agent: Agent, opts: UrlSourceOptions, signal: AbortSignal): Promise<Fetched> {
+  const maxRedirects = opts.maxRedirects ?? 3;
+  let current = url;
+  for (let hop = 0; ; hop++) {
+    const res = await request(current, { method: 'GET', dispatcher: agent, signal });
+    if (REDIRECTS.has(res.statusCode)) {
+      await discard(res);
+      if (hop >= maxRedirects) throw new MediaSourceError('MEDIA_FETCH_FAILED', `${url} took more than ${maxRedirects} redirects`);
+      current = redirectTarget(res, current);
+      continue;
+    }
+    if (res.statusCode < 200 || res.statusCode > 299) {
+      await discard(res);
+      throw new MediaSourceError('MEDIA_FETCH_FAILED', `fetching ${current} gave HTTP ${res.statusCode}`);
+    }
+    const type = res.headers['content-type'];
+    return { body: await readLimited(res, current, opts.maxBytes ?? 16 * MIB), type: typeof type === 'string' ? type : '' };
+  }
+}
+
+/** Downloads `url` under the URL policy, a size limit and a time limit for the whole (redirects included). */
+async function fetchBody(url: string, opts: UrlSourceOptions, signal: AbortSignal): Promise<Fetched> {
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const agent = new Agent({ connect: guardConnector(opts.urlPolicy ?? OPEN_URL_POLICY, buildConnector({ timeout: Math.min(timeoutMs, 5000) })) });
+  const limit = new AbortController();
+  const timer = (opts.clock ?? systemClock).setTimer(timeoutMs, () => limit.abort());
+  try {
+    return await getFollowing(url, agent, opts, AbortSignal.any([signal, limit.signal]));
+  } catch (e) {
+    if (e instanceof MediaSourceError) throw e;
+    if (e instanceof UrlForbiddenError) throw new MediaSourceError('URL_FORBIDDEN', `cannot fetch ${url}: ${e.message}`, { cause: e });
+    if (limit.signal.aborted && !signal.aborted) throw new MediaSourceError('MEDIA_FETCH_TIMEOUT', `fetching ${url} took more than ${timeoutMs} ms`, { cause: e });
+    throw new MediaSourceError('MEDIA_FETCH_FAILED', `cannot fetch ${url}: ${errorMessage(e)}`, { cause: e });
+  } finally {
+    timer.cancel();
+    await agent.destroy();
+  }
 }
 
 /** Audio at an http(s) URL. */

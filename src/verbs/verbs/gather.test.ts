@@ -96,12 +96,12 @@ test('gather: dtmfBargein stops the prompt; numDigits posts dtmfDetected with ve
 });
 
 test('gather: with dtmfBargein false the prompt plays on while digits are collected', async () => {
-  const g = gatherRun([{ gather: { dtmfBargein: false, finishOnKey: '#', actionHook: '/d', play: { url: ['a.wav', 'b.wav'] } } }]);
+  const g = gatherRun([{ gather: { dtmfBargein: false, finishOnKey: '#', actionHook: '/d', play: { url: ['http://media.test/a.wav', 'http://media.test/b.wav'] } } }]);
   await flush();
   g.call.press('1');
   g.clock.advance(3000);
   await flush();
-  assert.deepEqual(g.call.played, ['a.wav', 'b.wav'], 'the prompt went on to the second file');
+  assert.deepEqual(g.call.played, ['http://media.test/a.wav', 'http://media.test/b.wav'], 'the prompt went on to the second file');
   g.call.press('#');
   await g.done;
   assert.equal(g.hooks.requests[0].payload.digits, '1');

@@ -1,5 +1,5 @@
 import { linkedController } from '../abort.js';
-import { bool, hookSchema, loopSchema, num, obj, oneOf, opt, req, str, strOrList, type ObjectSchema, type Schema } from '../schema.js';
+import { bool, hookSchema, httpUrlOrList, loopSchema, num, obj, oneOf, opt, req, str, type ObjectSchema, type Schema } from '../schema.js';
 import { defineVerb, type VerbContext } from '../types.js';
 import type { HookSpec } from '../webhook/hook.js';
 import { describe, ensureMedia, loopCount } from './media.js';
@@ -14,8 +14,9 @@ export interface PlayProps {
 
 const numberLike = (): Schema => oneOf('a number', num({ min: 0 }), str());
 
+/** `url` is http(s) only: a tenant's app must not play files from the gateway's disk. */
 export const playSchema: ObjectSchema = obj({
-  url: req(strOrList()),
+  url: req(httpUrlOrList()),
   loop: opt(loopSchema()),
   earlyMedia: opt(bool()),
   seekOffset: opt(numberLike()),

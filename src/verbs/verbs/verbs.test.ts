@@ -5,6 +5,9 @@ import { FakeClock } from '../../testkit/fake-clock.js';
 import { FakeCall, FakeWebhooks, type FakeCallOptions } from '../../testkit/fake-call.js';
 import { startApplication } from '../session.js';
 import type { WebhookRequest } from '../webhook/client.js';
+import { VerbValidationError } from '../errors.js';
+import { parseVerbList } from '../parse.js';
+import { coreVerbs } from './index.js';
 
 const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
 
@@ -73,10 +76,32 @@ test('say: earlyMedia on an unanswered inbound call asks for early media; a TTS 
   assert.equal(r.call.hangups, 1);
 });
 
-test('play: actionHook gets playCompleted with playback time and verb_id; its verbs replace the rest', async () => {
-  const r = run([{ play: { id: 'p1', url: ['a.wav', 'b.wav'], actionHook: '/played' } }, { say: { text: 'never' } }], {}, () => [{ say: { text: 'instead' } }]);
+test('play: only http(s) URLs — a path, file: or relative URL is a validation error naming play.url / play.url[1]', () => {
+  const registry = coreVerbs();
+  const rejects = (verbs: unknown[], message: string): void => {
+    assert.throws(() => parseVerbList(verbs, registry), (e: unknown) => e instanceof VerbValidationError && e.message === message, message);
+  };
+  const oneOrList = 'must be an http(s) URL or an array of http(s) URLs';
+  rejects([{ play: { url: '/etc/passwd.wav' } }], `[0].play.url: ${oneOrList}`);
+  rejects([{ verb: 'play', url: 'file:///etc/passwd' }], `[0].play.url: ${oneOrList}`);
+  rejects([{ verb: 'play', url: ['https://media.example/a.wav', 'tone.wav'] }], '[0].play.url[1]: must be an http(s) URL');
+  rejects([{ verb: 'play', url: ['http://media.example/a.wav', 'ftp://media.example/b.wav'] }], '[0].play.url[1]: must be an http(s) URL');
+  rejects([{ gather: { play: { url: 'data:audio/wav;base64,UklGRg==' } } }], `[0].gather.play.url: ${oneOrList}`);
+  assert.equal(parseVerbList([{ play: { url: ['HTTPS://media.example/a.wav', 'http://10.0.0.1:8080/b.mp3?x=1'] } }], registry).length, 1);
+});
+
+test('play: an app playing a local path fails validation and plays nothing', async () => {
+  const r = run([{ play: { url: '/etc/passwd.wav' } }]);
   await r.done;
-  assert.deepEqual(r.call.played, ['a.wav', 'b.wav']);
+  assert.deepEqual(r.call.played, []);
+  assert.deepEqual(r.call.alerts.map((a) => a.alertType), ['invalid-app-payload']);
+  assert.match(r.call.alerts[0].message, /play\.url: must be an http\(s\) URL/);
+});
+
+test('play: actionHook gets playCompleted with playback time and verb_id; its verbs replace the rest', async () => {
+  const r = run([{ play: { id: 'p1', url: ['http://media.test/a.wav', 'http://media.test/b.wav'], actionHook: '/played' } }, { say: { text: 'never' } }], {}, () => [{ say: { text: 'instead' } }]);
+  await r.done;
+  assert.deepEqual(r.call.played, ['http://media.test/a.wav', 'http://media.test/b.wav']);
   assert.deepEqual(r.call.said, ['instead']);
   const req = r.hooks.requests[0];
   assert.equal(req.hook.url, 'http://app.test/played');
@@ -89,16 +114,16 @@ test('play: actionHook gets playCompleted with playback time and verb_id; its ve
 });
 
 test('play: a URL that fails → play-url-notfound alert and {status:"fail", reason:"playFailed"}', async () => {
-  const r = run([{ play: { url: ['ok.wav', 'missing.wav', 'never.wav'], actionHook: '/played' } }], { failingUrls: ['missing.wav'] });
+  const r = run([{ play: { url: ['http://media.test/ok.wav', 'http://media.test/missing.wav', 'http://media.test/never.wav'], actionHook: '/played' } }], { failingUrls: ['http://media.test/missing.wav'] });
   await r.done;
-  assert.deepEqual(r.call.played, ['ok.wav', 'missing.wav']);
+  assert.deepEqual(r.call.played, ['http://media.test/ok.wav', 'http://media.test/missing.wav']);
   assert.deepEqual(r.call.alerts.map((a) => a.alertType), ['play-url-notfound']);
   assert.equal(r.hooks.requests[0].payload.status, 'fail');
   assert.equal(r.hooks.requests[0].payload.reason, 'playFailed');
 });
 
 test('play: timeoutSecs stops a long play and still reports playCompleted', async () => {
-  const r = run([{ play: { url: 'long.wav', timeoutSecs: 2, actionHook: '/p' } }], { mediaMs: 10_000 });
+  const r = run([{ play: { url: 'http://media.test/long.wav', timeoutSecs: 2, actionHook: '/p' } }], { mediaMs: 10_000 });
   await flush();
   r.clock.advance(2000);
   await r.done;
@@ -123,7 +148,7 @@ test('hangup: headers go on the BYE and the interpreter does not hang up again',
 });
 
 test('tag replaces customerData, which later hooks carry', async () => {
-  const r = run([{ tag: { data: { crm: 'A-17' } } }, { play: { url: 'x.wav', actionHook: '/p' } }], { info: { customerData: { old: true } } });
+  const r = run([{ tag: { data: { crm: 'A-17' } } }, { play: { url: 'http://media.test/x.wav', actionHook: '/p' } }], { info: { customerData: { old: true } } });
   await r.done;
   assert.deepEqual(r.hooks.requests[0].payload.customerData, { crm: 'A-17' });
 });
@@ -175,7 +200,7 @@ test('redirect: session:redirect carries the call info only; the reply replaces 
 });
 
 test('redirect: an absolute hook on another host becomes the base for relative hooks', async () => {
-  const r = run([{ redirect: { actionHook: 'https://other.test/app/next' } }], {}, (_q, n) => (n === 1 ? [{ play: { url: 'x.wav', actionHook: 'done' } }] : undefined));
+  const r = run([{ redirect: { actionHook: 'https://other.test/app/next' } }], {}, (_q, n) => (n === 1 ? [{ play: { url: 'http://media.test/x.wav', actionHook: 'done' } }] : undefined));
   await r.done;
   assert.deepEqual(r.hooks.requests.map((q) => q.hook.url), ['https://other.test/app/next', 'https://other.test/app/done']);
 });
@@ -199,7 +224,7 @@ test('a live replace while an actionHook is in flight wins over that hook\'s lat
   const clock = new FakeClock();
   const call = new FakeCall({ clock });
   const hooks = new FakeWebhooks(() => new Promise((r) => { answer = r; }));
-  const app = startApplication({ call, clock, logger: nullLogger, webhooks: hooks, callHook: 'http://app.test/hook', appJson: [{ play: { url: 'a.wav', actionHook: '/p' } }] });
+  const app = startApplication({ call, clock, logger: nullLogger, webhooks: hooks, callHook: 'http://app.test/hook', appJson: [{ play: { url: 'http://media.test/a.wav', actionHook: '/p' } }] });
   while (!answer) await flush();
   app.replace([{ say: { text: 'new' } }]);
   answer([{ say: { text: 'stale' } }]);

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { systemClock } from '../../kernel/clock.js';
+import { parseUrlPolicy, type UrlPolicy } from '../../kernel/net-policy.js';
 import { WebhookClient, WebhookError, backoffMs } from './client.js';
 import { resolveHook } from './hook.js';
 import { verifySignature } from './signature.js';
@@ -131,4 +132,51 @@ test('relative hooks resolve against the call_hook and inherit its credentials o
   assert.throws(() => resolveHook('/relative'), /absolute URL/);
   assert.throws(() => resolveHook('ftp://x/y'), /http/);
   assert.deepEqual([1, 2, 3, 4].map(backoffMs), [500, 1000, 2000, 4000]);
+});
+
+test('URL policy public: a hook on 127.0.0.1 is refused (URL_FORBIDDEN naming the loopback class, no retry, no request); open reaches it', async () => {
+  const srv = await server((_q, res) => json(res, 200, []));
+  const strict = new WebhookClient({ clock: systemClock, urlPolicy: parseUrlPolicy('public'), sleep: async () => undefined });
+  const open = new WebhookClient({ clock: systemClock, urlPolicy: parseUrlPolicy('open') });
+  try {
+    await assert.rejects(
+      strict.send({ hook: resolveHook(`${srv.url}/h#rc=3&rp=all`), payload: {}, eventId: 'e' }),
+      (e: unknown) => e instanceof WebhookError && e.code === 'URL_FORBIDDEN' && e.attempts === 1 && /127\.0\.0\.1 is a loopback address/.test(e.message),
+    );
+    assert.equal(srv.seen.length, 0, 'nothing reached the server');
+    const r = await open.send({ hook: resolveHook(`${srv.url}/h`), payload: {}, eventId: 'e' });
+    assert.equal(r.status, 200);
+    assert.equal(srv.seen.length, 1);
+  } finally {
+    await strict.close();
+    await open.close();
+    await srv.close();
+  }
+});
+
+test('URL policy public: a host name is resolved once and the request goes to the checked address (DNS rebinding)', async () => {
+  const srv = await server((_q, res) => json(res, 200, [{ verb: 'hangup' }]));
+  const port = new URL(srv.url).port;
+  const asked: string[] = [];
+  const answers: Record<string, string[]> = { 'app.test': ['127.0.0.1'], 'meta.test': ['169.254.169.254'] };
+  const policy: UrlPolicy = {
+    ...parseUrlPolicy('public', '127.0.0.1/32'),
+    resolve: async (host) => { asked.push(host); return answers[host] ?? []; },
+  };
+  const client = new WebhookClient({ clock: systemClock, urlPolicy: policy });
+  try {
+    // app.test exists only in the injected resolver: reaching the server proves the connect used its checked answer.
+    const r = await client.send({ hook: resolveHook(`http://app.test:${port}/h`), payload: {}, eventId: 'e' });
+    assert.deepEqual(r.json, [{ verb: 'hangup' }]);
+    assert.equal(srv.seen[0].headers.host, `app.test:${port}`);
+    assert.deepEqual(asked, ['app.test']);
+    await assert.rejects(
+      client.send({ hook: resolveHook(`http://meta.test:${port}/latest/meta-data`), payload: {}, eventId: 'e' }),
+      (e: unknown) => e instanceof WebhookError && e.code === 'URL_FORBIDDEN' && /meta\.test resolves to a link-local address \(169\.254\.169\.254\)/.test(e.message),
+    );
+    assert.equal(srv.seen.length, 1);
+  } finally {
+    await client.close();
+    await srv.close();
+  }
 });

@@ -1,10 +1,12 @@
-import { Agent, request } from 'undici';
+import { Agent, buildConnector, request } from 'undici';
 import { GatewayError } from '../../kernel/errors.js';
 import type { Clock } from '../../kernel/clock.js';
+import { guardConnector, OPEN_URL_POLICY, UrlForbiddenError, type UrlPolicy } from '../../kernel/net-policy.js';
 import type { Hook } from './hook.js';
 import { signatureHeader } from './signature.js';
 
-export type WebhookErrorCode = 'WEBHOOK_CONNECT' | 'WEBHOOK_TIMEOUT' | 'WEBHOOK_STATUS' | 'WEBHOOK_INVALID_JSON';
+/** `URL_FORBIDDEN`: the URL policy refused the hook's address (never retried). */
+export type WebhookErrorCode = 'WEBHOOK_CONNECT' | 'WEBHOOK_TIMEOUT' | 'WEBHOOK_STATUS' | 'WEBHOOK_INVALID_JSON' | 'URL_FORBIDDEN';
 
 /** A webhook that did not give a usable answer; `code` says why (contract §2.2, §2.8). */
 export class WebhookError extends GatewayError {
@@ -43,6 +45,8 @@ export interface WebhookClientOptions {
   readonly connectTimeoutMs?: number;
   readonly responseTimeoutMs?: number;
   readonly userAgent?: string;
+  /** Which addresses hooks may reach (VGW_URL_POLICY); open by default. */
+  readonly urlPolicy?: UrlPolicy;
   /** Back-off delay between retries; injectable for tests. */
   readonly sleep?: (ms: number) => Promise<void>;
 }
@@ -61,7 +65,8 @@ export class WebhookClient {
 
   constructor(private readonly opts: WebhookClientOptions) {
     this.agent = new Agent({
-      connect: { timeout: opts.connectTimeoutMs ?? 3000 },
+      // Every connection (keep-alive pools are per origin) goes to an address the policy allows.
+      connect: guardConnector(opts.urlPolicy ?? OPEN_URL_POLICY, buildConnector({ timeout: opts.connectTimeoutMs ?? 3000 })),
       headersTimeout: opts.responseTimeoutMs ?? 5000,
       bodyTimeout: opts.responseTimeoutMs ?? 5000,
       keepAliveTimeout: 10_000,
@@ -103,6 +108,7 @@ export class WebhookClient {
     try {
       res = await request(url, { method: hook.method, headers, body: hook.method === 'POST' ? body : undefined, dispatcher: this.agent });
     } catch (e) {
+      if (e instanceof UrlForbiddenError) throw new WebhookError('URL_FORBIDDEN', `${hook.method} ${redact(hook.url)}: ${e.message}`, hook.url, 1);
       const code = (e as { code?: string }).code ?? '';
       const timeout = /TIMEOUT/.test(code);
       throw new WebhookError(timeout && code !== 'UND_ERR_CONNECT_TIMEOUT' ? 'WEBHOOK_TIMEOUT' : 'WEBHOOK_CONNECT', `${hook.method} ${redact(hook.url)}: ${(e as Error).message}`, hook.url, 1);
@@ -125,6 +131,7 @@ export class WebhookClient {
 
 function retryable(e: WebhookError, hook: Hook): boolean {
   const on = hook.retryOn;
+  if (e.code === 'URL_FORBIDDEN') return false;
   if (on.has('all')) return e.code !== 'WEBHOOK_INVALID_JSON';
   if (e.code === 'WEBHOOK_CONNECT') return on.has('ct');
   if (e.code === 'WEBHOOK_TIMEOUT') return on.has('rt');
