@@ -62,11 +62,11 @@ export async function startGateway(config: Config, logger: Logger, clock: Clock 
   let activeCalls = (): number => 0;
   const metrics = new GatewayMetrics(() => activeCalls());
   const calls = new CallManager({
-    clock, logger: logger.child({ layer: 'call' }), ua: sip.ua, media, store, tts, observer: metrics, mediaTimeoutMs: config.mediaTimeoutMs,
+    clock, logger: logger.child({ layer: 'call' }), ua: sip.ua, media, store, tts, observer: metrics, mediaTimeoutMs: config.mediaTimeoutMs, urlPolicy: config.urlPolicy,
     publicAddress: config.publicAddress, sipAddress: `${config.publicAddress}:${sip.transport.port}`, searchPath: process.env.PATH,
   });
   activeCalls = () => calls.activeCount;
-  const webhooks = new WebhookClient({ clock });
+  const webhooks = new WebhookClient({ clock, urlPolicy: config.urlPolicy });
   const host = `${config.publicAddress}:${sip.transport.port}`;
   // Before any new call: settle the calls a previous process left open (issue 12).
   const recovered = await settleAfterRestart({ store, clock, logger: logger.child({ layer: 'app' }), webhooks, host });

@@ -3,7 +3,8 @@ import { anyAborted } from '../kernel/abort.js';
 import { detach } from '../kernel/detached.js';
 import { Emitter } from '../kernel/emitter.js';
 import type { Logger } from '../kernel/logger.js';
-import { fileSource, lazyPcmSource, parseDtmfInfo, urlSource, type MediaSession } from '../media/index.js';
+import { lazyPcmSource, parseDtmfInfo, urlSource, type MediaSession } from '../media/index.js';
+import type { UrlPolicy } from '../kernel/net-policy.js';
 import type { MediaDirection } from '../sdp/index.js';
 import type { Dialog, IncomingReinvite, SipHeader } from '../sip/index.js';
 import type { TtsRegistry } from '../speech/index.js';
@@ -23,6 +24,8 @@ export interface CallDeps {
   readonly tts: TtsRegistry;
   /** Where `ffmpeg` is looked up for MP3 prompts (PATH). */
   readonly searchPath?: string;
+  /** Which addresses `play` downloads may reach (docs/security.md); open when absent. */
+  readonly urlPolicy?: UrlPolicy;
   /** `host:port` of our SIP listener, for `fs_sip_address`. */
   readonly sipAddress: string;
   /** The address in our SDP (VGW_PUBLIC_ADDRESS), for answers to re-INVITEs. */
@@ -299,9 +302,11 @@ export class Call extends Emitter<CallEvents> implements CallControl {
     return this.playSource(media, source, signal);
   }
 
+  /** Plays audio from an http(s) URL; nothing else (a tenant's app must never read the gateway's disk). */
   async play(url: string, signal: AbortSignal): Promise<PlayOutcome> {
     const media = this.requireMedia();
-    const source = /^https?:\/\//i.test(url) ? urlSource(url, { searchPath: this.deps.searchPath }) : fileSource(url);
+    if (!/^https?:\/\//i.test(url)) throw new CallError('CALL_BAD_URL', `play takes http(s) URLs only, not "${url.slice(0, 200)}"`);
+    const source = urlSource(url, { searchPath: this.deps.searchPath, urlPolicy: this.deps.urlPolicy, clock: this.deps.clock });
     return this.playSource(media, source, signal);
   }
 

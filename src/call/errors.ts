@@ -5,6 +5,7 @@ export type CallErrorCode =
   | 'CALL_UNKNOWN_TRUNK' // to.trunk names no carrier of the account
   | 'CALL_NO_GATEWAY' // the carrier has no active outbound gateway
   | 'CALL_BAD_TARGET' // the `to` cannot be turned into a SIP URI
+  | 'CALL_BAD_URL' // play was given something other than an http(s) URL
   | 'CALL_LIMIT' // a per-account concurrency or rate limit
   | 'CALL_SHUTTING_DOWN' // the gateway is draining
   | 'CALL_NOT_FOUND'

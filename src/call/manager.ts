@@ -2,6 +2,7 @@ import type { Clock, TimerHandle } from '../kernel/clock.js';
 import { detach } from '../kernel/detached.js';
 import { newSid } from '../kernel/ids.js';
 import type { Logger } from '../kernel/logger.js';
+import type { UrlPolicy } from '../kernel/net-policy.js';
 import type { MediaService } from '../media/index.js';
 import type { UserAgent } from '../sip/index.js';
 import type { TtsRegistry } from '../speech/index.js';
@@ -23,6 +24,8 @@ export interface CallManagerOptions {
   readonly publicAddress: string;
   readonly sipAddress: string;
   readonly searchPath?: string;
+  /** Which addresses `play` downloads may reach (docs/security.md). */
+  readonly urlPolicy?: UrlPolicy;
   /** Hang up answered calls that receive no RTP for this long (0 = never, the default: peers on hold may send none). */
   readonly mediaTimeoutMs?: number;
   /** Metrics hooks (Prometheus in the composition root). */
@@ -159,6 +162,7 @@ export class CallManager {
       logger: this.o.logger,
       tts: this.o.tts,
       searchPath: this.o.searchPath,
+      urlPolicy: this.o.urlPolicy,
       sipAddress: this.o.sipAddress,
       publicAddress: this.o.publicAddress,
       alert: (accountSid, callSid, alertType, message, detail) => this.alert(accountSid, callSid, alertType, message, detail),

@@ -1,8 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { join } from 'node:path';
 import { simulatorEnv } from '../testkit/sim-gateway.js';
 import { startSipp } from '../testkit/sipp.js';
 import { freePort } from '../testkit/ports.js';
@@ -38,10 +36,8 @@ test('issue 7: inbound calls — 403 from an unknown address, 404 unknown number
   // Issue 7 acceptance 0: with the simulator carrier on (it lives on 127.0.0.1 too).
   const t = await startTestGateway(await simulatorEnv());
   let mode = 'say';
-  const tonePath = join(t.dataDir, 'tone.wav');
-  writeFileSync(tonePath, wavBytes(tones([1000], 1200, 12000)));
   const hooks = await startHookServer({
-    '/app': () => (mode === 'fail' ? 500 : mode === 'tone' ? [{ verb: 'play', url: tonePath }, { verb: 'hangup' }] : [{ verb: 'say', text: 'Welcome to the gateway.' }, { verb: 'hangup' }]),
+    '/app': () => (mode === 'fail' ? 500 : [{ verb: 'say', text: 'Welcome to the gateway.' }, { verb: 'hangup' }]),
   });
   const target = `127.0.0.1:${t.gw.sipPort}`;
   const dial = async (scenario: string, number: string, address?: string) => {
