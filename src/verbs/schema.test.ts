@@ -97,6 +97,11 @@ test('durations and counts have a maximum, so no timer can pass 2^31-1 ms', () =
   }
 });
 
+test('RFC 3261 §21: sip:decline takes a final non-2xx status, 300-699', () => {
+  rejects([{ verb: 'sip:decline', status: 700 }], '[0].sip:decline.status: must be at most 699');
+  accepts([{ verb: 'sip:decline', status: 699 }]);
+});
+
 test('values the gateway cannot act on yet are refused by name; their defaults are still accepted', () => {
   const target = { type: 'sip', sipUri: 'sip:a@example.com' };
   rejects([{ verb: 'dial', target: [{ ...target, proxy: 'sip:proxy.example.com' }] }], '[0].dial.target[0].proxy: is not supported yet');
