@@ -11,7 +11,7 @@ before(async () => {
 after(() => h.close());
 
 type Obj = Record<string, unknown>;
-const errPaths = (b: unknown): string[] => (b as { errors: { path: string }[] }).errors.map((e) => e.path).sort();
+const errPaths = (b: unknown): string[] => ((b as { errors?: { path: string }[] }).errors ?? []).map((e) => e.path).sort();
 
 test('VoipCarriers: CRUD, passwords masked after creation, a PUT of the mask keeps the password', async () => {
   const sid = await h.create('/v1/VoipCarriers', {
@@ -96,4 +96,65 @@ test('PhoneNumbers: a number with or without + is one number; number and carrier
   assert.equal((await h.call('DELETE', `/v1/PhoneNumbers/${sid}`)).status, 204);
   assert.equal((await h.call('GET', `/v1/PhoneNumbers/${sid}`)).status, 404);
   assert.equal((await h.call('PUT', `/v1/PhoneNumbers/${sid}`, { body: {} })).status, 404);
+});
+
+test('issue 12 item 12: an account key cannot make an inbound gateway wider than /24; the admin key can', async () => {
+  const { token } = await h.accountKey(acct);
+  const car = await h.create(`/v1/Accounts/${acct}/VoipCarriers`, { name: 'prefix-carrier' }, token);
+  const gw = (body: Obj) => h.call('POST', `/v1/Accounts/${acct}/SipGateways`, { token, body: { voip_carrier_sid: car, ...body } });
+  for (const netmask of [1, 8, 16, 23]) {
+    const wide = await gw({ ipv4: '198.51.0.0', netmask });
+    assert.deepEqual([wide.status, errPaths(wide.body)], [400, ['netmask']], `/${netmask}`);
+    const explicit = await gw({ ipv4: '198.51.0.0', netmask, inbound: true });
+    assert.deepEqual([explicit.status, errPaths(explicit.body)], [400, ['netmask']], `/${netmask} inbound`);
+  }
+  assert.equal((await gw({ ipv4: '198.51.100.0', netmask: 24 })).status, 201);
+  const outboundOnly = await gw({ ipv4: '198.51.0.0', netmask: 16, inbound: false });
+  assert.equal(outboundOnly.status, 201, 'a range on an outbound-only gateway matches no inbound traffic');
+  const outSid = (outboundOnly.body as { sid: string }).sid;
+  const narrow = (await gw({ ipv4: '198.51.100.7' })).body as { sid: string };
+  // Updates: an account key may not widen, turn a wide range inbound, move it or re-activate it.
+  for (const [sid, patch] of [[narrow.sid, { netmask: 16 }], [outSid, { inbound: true }]] as const) {
+    const r = await h.call('PUT', `/v1/Accounts/${acct}/SipGateways/${sid}`, { token, body: patch });
+    assert.deepEqual([r.status, errPaths(r.body)], [400, ['netmask']], JSON.stringify(patch));
+  }
+  assert.equal((await h.store.sipGateways.get(narrow.sid))?.netmask, 32);
+  assert.equal((await h.store.sipGateways.get(outSid))?.inbound, false);
+  // The admin key may (an operator's own wide carrier); the tenant may then edit other fields only.
+  assert.equal((await h.call('PUT', `/v1/SipGateways/${narrow.sid}`, { body: { netmask: 16, ipv4: '198.51.0.0' } })).status, 204);
+  assert.equal((await h.call('PUT', `/v1/Accounts/${acct}/SipGateways/${narrow.sid}`, { token, body: { priority: 5, netmask: 16 } })).status, 204);
+  for (const patch of [{ ipv4: '203.0.0.0' }, { netmask: 8 }]) {
+    const r = await h.call('PUT', `/v1/Accounts/${acct}/SipGateways/${narrow.sid}`, { token, body: patch });
+    assert.deepEqual([r.status, errPaths(r.body)], [400, ['netmask']], JSON.stringify(patch));
+  }
+  assert.equal((await h.call('PUT', `/v1/SipGateways/${narrow.sid}`, { body: { is_active: false } })).status, 204);
+  const reactivate = await h.call('PUT', `/v1/Accounts/${acct}/SipGateways/${narrow.sid}`, { token, body: { is_active: true } });
+  assert.deepEqual([reactivate.status, errPaths(reactivate.body)], [400, ['netmask']]);
+  assert.equal((await h.call('POST', `/v1/Accounts/${acct}/SipGateways`, { body: { voip_carrier_sid: car, ipv4: '10.0.0.0', netmask: 8 } })).status, 201, 'admin key, account path');
+});
+
+test('issue 12 item 17: gateway tls, tls/srtp and send_options_ping, carrier dtmf_type and diversion are refused until supported', async () => {
+  const car = await h.create('/v1/VoipCarriers', { name: 'unsupported-carrier', account_sid: acct, dtmf_type: 'rfc2833', diversion: null });
+  for (const [body, path] of [[{ protocol: 'tls' }, 'protocol'], [{ protocol: 'tls/srtp' }, 'protocol'], [{ send_options_ping: true }, 'send_options_ping'], [{ send_options_ping: 1 }, 'send_options_ping']] as const) {
+    const r = await h.call('POST', '/v1/SipGateways', { body: { voip_carrier_sid: car, ipv4: '192.0.2.50', ...body } });
+    assert.deepEqual([r.status, errPaths(r.body)], [400, [path]], JSON.stringify(body));
+    assert.match(JSON.stringify(r.body), /not supported yet/);
+  }
+  const gw = await h.create('/v1/SipGateways', { voip_carrier_sid: car, ipv4: '192.0.2.50', protocol: 'udp', send_options_ping: false });
+  assert.equal((await h.call('PUT', `/v1/SipGateways/${gw}`, { body: { protocol: 'tcp', send_options_ping: 0 } })).status, 204);
+  const tls = await h.call('PUT', `/v1/SipGateways/${gw}`, { body: { protocol: 'tls', send_options_ping: true } });
+  assert.deepEqual([tls.status, errPaths(tls.body)], [400, ['protocol', 'send_options_ping']]);
+  // A GET put back as it came (the portal and SDK do this) still passes.
+  const read = (await h.call('GET', `/v1/SipGateways/${gw}`)).body as Obj;
+  assert.equal((await h.call('PUT', `/v1/SipGateways/${gw}`, { body: { ...read, sip_gateway_sid: undefined, created_at: undefined } })).status, 204);
+
+  for (const [body, path] of [[{ dtmf_type: 'tones' }, 'dtmf_type'], [{ dtmf_type: 'info' }, 'dtmf_type'], [{ diversion: '+15551234567' }, 'diversion']] as const) {
+    const r = await h.call('POST', '/v1/VoipCarriers', { body: { name: `c-${path}`, account_sid: acct, ...body } });
+    assert.deepEqual([r.status, errPaths(r.body)], [400, [path]], JSON.stringify(body));
+    const u = await h.call('PUT', `/v1/VoipCarriers/${car}`, { body });
+    assert.deepEqual([u.status, errPaths(u.body)], [400, [path]], JSON.stringify(body));
+  }
+  const carrier = (await h.call('GET', `/v1/VoipCarriers/${car}`)).body as Obj;
+  assert.deepEqual([carrier.dtmf_type, carrier.diversion], ['rfc2833', null]);
+  assert.equal((await h.call('PUT', `/v1/VoipCarriers/${car}`, { body: { ...carrier, voip_carrier_sid: undefined, created_at: undefined, diversion: '' } })).status, 204);
 });

@@ -1,3 +1,5 @@
+import { GatewayError } from './errors.js';
+
 /**
  * Time as an input. Protocol state machines never call `setTimeout` or `Date.now()` directly;
  * they are handed a Clock so that tests can drive them with a fake one (DESIGN.md §4.2).
@@ -11,15 +13,55 @@ export interface Clock {
   now(): number;
   /** Wall-clock milliseconds since the epoch, for timestamps in events and CDRs. */
   wallNow(): number;
-  /** Runs `fn` once after `ms` milliseconds. */
+  /**
+   * Runs `fn` once after `ms` milliseconds. A negative delay is due at once; a delay that is
+   * not a finite number throws `ClockError` (`CLOCK_BAD_DELAY`). Any finite delay is honoured,
+   * however long.
+   */
   setTimer(ms: number, fn: () => void): TimerHandle;
 }
 
-export const systemClock: Clock = {
-  now: () => performance.now(),
-  wallNow: () => Date.now(),
-  setTimer(ms, fn) {
-    const t = setTimeout(fn, Math.max(0, ms));
-    return { cancel: () => clearTimeout(t) };
-  },
-};
+/** The longest delay one `setTimeout` holds; Node fires a longer one after 1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export class ClockError extends GatewayError {
+  declare readonly code: 'CLOCK_BAD_DELAY';
+  constructor(readonly delay: number) {
+    super('CLOCK_BAD_DELAY', `a timer delay must be a finite number of milliseconds, not ${delay}`);
+  }
+}
+
+/** The delay `setTimer` will wait: throws for NaN and ±Infinity, and makes a past deadline 0. */
+export function timerDelay(ms: number): number {
+  if (!Number.isFinite(ms)) throw new ClockError(ms);
+  return Math.max(0, ms);
+}
+
+/**
+ * The process clock. A delay longer than `maxTimerMs` (default and at most `MAX_TIMER_MS`) is
+ * waited out as a chain of timers, each re-armed with what is left until the deadline.
+ */
+export function createSystemClock(opts: { readonly maxTimerMs?: number } = {}): Clock {
+  const chunk = Math.min(opts.maxTimerMs ?? MAX_TIMER_MS, MAX_TIMER_MS);
+  return {
+    now: () => performance.now(),
+    wallNow: () => Date.now(),
+    setTimer(ms, fn) {
+      const delay = timerDelay(ms);
+      if (delay <= chunk) {
+        const t = setTimeout(fn, delay);
+        return { cancel: () => clearTimeout(t) };
+      }
+      const deadline = performance.now() + delay;
+      let t: ReturnType<typeof setTimeout>;
+      const arm = (): void => {
+        const left = deadline - performance.now();
+        t = left > chunk ? setTimeout(arm, chunk) : setTimeout(fn, Math.max(0, left));
+      };
+      arm();
+      return { cancel: () => clearTimeout(t) };
+    },
+  };
+}
+
+export const systemClock: Clock = createSystemClock();

@@ -23,7 +23,7 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
-export async function startApiHarness(opts: { clock?: Clock; rateLimit?: ApiDeps['rateLimit']; bodyLimit?: number } = {}): Promise<ApiHarness> {
+export async function startApiHarness(opts: { clock?: Clock; rateLimit?: ApiDeps['rateLimit']; bodyLimit?: number; plugins?: ApiDeps['plugins'] } = {}): Promise<ApiHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'vgw-api-'));
   const logLines: string[] = [];
   const logger = createLogger('trace', { write: (l: string) => logLines.push(l) });
@@ -31,7 +31,7 @@ export async function startApiHarness(opts: { clock?: Clock; rateLimit?: ApiDeps
   const boot = await bootstrapAdminKey(store, undefined, logger);
   if (!boot.token) throw new Error('bootstrap did not create an admin key');
   const adminToken = boot.token;
-  const app = buildApi({ logger, isReady: () => true, store, clock: opts.clock, rateLimit: opts.rateLimit, bodyLimit: opts.bodyLimit });
+  const app = buildApi({ logger, isReady: () => true, store, clock: opts.clock, rateLimit: opts.rateLimit, bodyLimit: opts.bodyLimit, plugins: opts.plugins });
   const call: ApiHarness['call'] = async (method, url, o = {}) => {
     const token = o.token === undefined ? adminToken : o.token;
     const headers: Record<string, string> = { ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...o.headers };

@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../kernel/clock.js';
+import { timerDelay, type Clock, type TimerHandle } from '../kernel/clock.js';
 
 interface Pending {
   at: number;
@@ -21,7 +21,8 @@ export class FakeClock implements Clock {
     return this.wallBase + this.t;
   }
   setTimer(ms: number, fn: () => void): TimerHandle {
-    const p: Pending = { at: this.t + Math.max(0, ms), seq: this.seq++, fn, cancelled: false };
+    // Same contract as the real clock: non-finite delays throw, any finite delay is exact.
+    const p: Pending = { at: this.t + timerDelay(ms), seq: this.seq++, fn, cancelled: false };
     this.pending.push(p);
     return { cancel: () => { p.cancelled = true; } };
   }

@@ -4,6 +4,7 @@ import { detach } from '../../kernel/detached.js';
 import type { Logger } from '../../kernel/logger.js';
 import type { VoipCarrier } from '../../store/index.js';
 import { assertInScope, getAuth, scopeAccount } from '../auth.js';
+import { refuse, unsupportedErrors } from '../checks.js';
 import { ApiError, type FieldError } from '../errors.js';
 import { Created, errorResponses } from '../schemas/common.js';
 import { CarrierCreate, CarrierOut, CarrierUpdate, type RegisterStatusOut } from '../schemas/resources.js';
@@ -43,6 +44,11 @@ function checkRegistration(c: Partial<VoipCarrier>): void {
   if (missing.length > 0) throw new ApiError(400, 'registration needs register_username and register_password', missing);
 }
 
+/** Carrier features we would silently ignore today (issue 12 item 17): only their defaults pass. */
+function checkSupported(c: { dtmf_type?: string; diversion?: string | null }): void {
+  refuse(unsupportedErrors([['dtmf_type', c.dtmf_type, ['rfc2833']], ['diversion', c.diversion, [null, '']]]));
+}
+
 export async function carrierRoutes(app: Api, { store, registrations, logger }: RouteDeps): Promise<void> {
   const out = (c: VoipCarrier) => ({ ...maskCarrier(c), register_status: registerStatus(c, registrations) });
   for (const { prefix, alias } of PREFIXES) {
@@ -52,6 +58,7 @@ export async function carrierRoutes(app: Api, { store, registrations, logger }: 
       const { register_status: _readOnly, ...body } = req.body;
       const account_sid = targetAccount(getAuth(req), scope, body.account_sid, true);
       checkRegistration(body);
+      checkSupported(body);
       const c = await store.voipCarriers.create({ ...body, account_sid });
       carriersChanged(registrations, logger);
       return reply.code(201).send({ sid: c.voip_carrier_sid });
@@ -71,6 +78,7 @@ export async function carrierRoutes(app: Api, { store, registrations, logger }: 
       unchanged('account_sid', account_sid, cur.account_sid);
       for (const f of SECRET_FIELDS) if (patch[f] === PASSWORD_MASK) delete patch[f];
       checkRegistration({ ...cur, ...patch });
+      checkSupported(patch);
       await store.voipCarriers.update(cur.voip_carrier_sid, patch);
       carriersChanged(registrations, logger);
       return reply.code(204).send(null);

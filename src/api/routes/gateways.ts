@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { isIPv4 } from 'node:net';
 import type { SipGateway, Store, VoipCarrier } from '../../store/index.js';
-import { assertInScope, scopeAccount } from '../auth.js';
+import { assertInScope, getAuth, scopeAccount, type AuthContext } from '../auth.js';
+import { refuse, unsupportedErrors } from '../checks.js';
 import { badField } from '../errors.js';
 import { Created, errorResponses } from '../schemas/common.js';
 import { GatewayCreate, GatewayListQuery, GatewayOut, GatewayUpdate } from '../schemas/resources.js';
@@ -23,6 +24,28 @@ function checkNetmask(ipv4: string, netmask: number | undefined): void {
   if (netmask !== undefined && netmask < 32 && !isIPv4(ipv4)) throw badField('netmask', 'must be 32 unless ipv4 is an IPv4 address');
 }
 
+/**
+ * The widest inbound range an account key may give a gateway. Inbound traffic from a gateway's
+ * range is taken as its carrier's, so a tenant's wide range would claim other tenants' carriers
+ * (issue 12 item 12); only the admin key may go wider.
+ */
+export const ACCOUNT_MIN_INBOUND_NETMASK = 24;
+
+type GatewayFields = Pick<SipGateway, 'ipv4' | 'netmask' | 'inbound' | 'is_active'>;
+
+/** An account key may not leave an inbound gateway wider than /24 by this write (`before`: the stored gateway on update). */
+function checkInboundPrefix(auth: AuthContext, after: GatewayFields, before?: GatewayFields): void {
+  if (auth.scope !== 'account' || !after.inbound || after.netmask >= ACCOUNT_MIN_INBOUND_NETMASK) return;
+  // Editing other fields of a range the admin made is fine; moving, widening or re-enabling it is not.
+  if (before && (['ipv4', 'netmask', 'inbound', 'is_active'] as const).every((k) => before[k] === after[k])) return;
+  throw badField('netmask', `must be at least ${ACCOUNT_MIN_INBOUND_NETMASK} for an inbound gateway (only an admin key may add a wider range)`);
+}
+
+/** Transports and features a gateway may name but we do not provide yet (issue 12 item 17). */
+function checkSupported(g: { protocol?: string; send_options_ping?: boolean }): void {
+  refuse(unsupportedErrors([['protocol', g.protocol, ['udp', 'tcp']], ['send_options_ping', g.send_options_ping, [false]]]));
+}
+
 export async function gatewayRoutes(app: Api, { store }: RouteDeps): Promise<void> {
   for (const { prefix, alias } of PREFIXES) {
     const base = `${prefix}/SipGateways`;
@@ -30,6 +53,8 @@ export async function gatewayRoutes(app: Api, { store }: RouteDeps): Promise<voi
       const scope = await scopeAccount(req, store, req.params.account_sid);
       assertInScope(await store.voipCarriers.get(req.body.voip_carrier_sid), carrierOwner, scope, 'voip carrier');
       checkNetmask(req.body.ipv4, req.body.netmask);
+      checkSupported(req.body);
+      checkInboundPrefix(getAuth(req), { ipv4: req.body.ipv4, netmask: req.body.netmask ?? 32, inbound: req.body.inbound ?? true, is_active: req.body.is_active ?? true });
       const gw = await store.sipGateways.create(req.body);
       return reply.code(201).send({ sid: gw.sip_gateway_sid });
     });
@@ -51,6 +76,8 @@ export async function gatewayRoutes(app: Api, { store }: RouteDeps): Promise<voi
       const { voip_carrier_sid, ...patch } = req.body;
       unchanged('voip_carrier_sid', voip_carrier_sid, cur.voip_carrier_sid);
       checkNetmask(patch.ipv4 ?? cur.ipv4, patch.netmask ?? cur.netmask);
+      checkSupported(patch);
+      checkInboundPrefix(getAuth(req), { ...cur, ...patch }, cur);
       await store.sipGateways.update(cur.sip_gateway_sid, patch);
       return reply.code(204).send(null);
     });

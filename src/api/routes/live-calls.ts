@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
 import type { CallStatus } from '../../call/control.js';
 import { CallError } from '../../call/errors.js';
@@ -6,6 +6,7 @@ import { GatewayError } from '../../kernel/errors.js';
 import { CallRequestError, type CallsService, type CreateCallBody as CreateCallInput } from '../../app/index.js';
 import { VerbValidationError } from '../../verbs/index.js';
 import { accountForRequest } from '../auth.js';
+import { headerErrors, methodErrors, refuse, unsupportedErrors } from '../checks.js';
 import { ApiError, notFound } from '../errors.js';
 import { Sid } from '../schemas/common.js';
 import { CallRecord, CallsQuery, CreateCallBody, CreateCallReply, UpdateCallBody } from '../schemas/live-calls.js';
@@ -33,6 +34,28 @@ function toHttp(e: unknown): never {
   throw e;
 }
 
+/** What the schema cannot say about POST /Calls: SIP headers, and fields we cannot act on yet. */
+function checkCreate(body: Static<typeof CreateCallBody>): void {
+  refuse([
+    ...headerErrors(body.headers, 'headers'),
+    ...headerErrors(body.to.headers, 'to.headers'),
+    ...unsupportedErrors([
+      ['referHook', body.referHook, [null]],
+      ['sipRequestWithinDialogHook', body.sipRequestWithinDialogHook, [null]],
+      ['to.proxy', body.to.proxy, [null, '']],
+      ['dual_streams', body.dual_streams, [false]],
+    ]),
+  ]);
+}
+
+/** Live-control `sip_request` (contract §5.1). */
+interface SipRequestBody {
+  readonly method: string;
+  readonly content_type?: string;
+  readonly content?: string;
+  readonly headers?: Record<string, string>;
+}
+
 /** Keys of PUT /Calls/{sid} (contract §5.1): exactly one, whisper may accompany one other. */
 function actionKeys(body: Record<string, unknown>): string[] {
   const keys = Object.keys(body).filter((k) => body[k] !== undefined);
@@ -52,6 +75,7 @@ export function liveCallRoutes(service: CallsService, serviceUrl: string): ApiPl
       schema: { tags: ['Calls'], summary: 'Place an outbound call', params: AccountParams, body: CreateCallBody, response: { 201: CreateCallReply, ...errors } },
     }, async (req, reply) => {
       const account = await accountForRequest(req, deps.store, req.params.account_sid);
+      checkCreate(req.body);
       try {
         const r = await service.create(account.account_sid, req.body as CreateCallInput);
         return reply.code(201).send({ sid: r.sid, callId: r.callId, callid: r.callId });
@@ -91,6 +115,8 @@ export function liveCallRoutes(service: CallsService, serviceUrl: string): ApiPl
 
     const update = async (accountSid: string, callSid: string, body: Record<string, unknown>, reply: FastifyReply): Promise<FastifyReply> => {
       const keys = actionKeys(body);
+      const s = body.sip_request as SipRequestBody | undefined;
+      if (s) refuse([...methodErrors(s.method, 'sip_request.method'), ...headerErrors(s.headers, 'sip_request.headers')]);
       try {
         const call = service.live(accountSid, callSid);
         for (const key of keys) {
@@ -106,8 +132,8 @@ export function liveCallRoutes(service: CallsService, serviceUrl: string): ApiPl
               break;
             }
             case 'sip_request': {
-              const s = body.sip_request as { method: string; content_type?: string; content?: string; headers?: Record<string, string> };
-              const r = await call.sipRequest(s.method, { body: s.content, contentType: s.content_type, headers: s.headers });
+              const { method, content, content_type: contentType, headers } = s as SipRequestBody;
+              const r = await call.sipRequest(method, { body: content, contentType, headers });
               return reply.code(200).send({ status: r.status, reason: r.reason });
             }
             default: break;

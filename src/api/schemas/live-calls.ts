@@ -1,7 +1,7 @@
-import { Type } from '@sinclair/typebox';
-import { HookRequired, Sid } from './common.js';
+import { Type, type Static } from '@sinclair/typebox';
+import { HookIn, HookRequired, Nullable, Sid } from './common.js';
 
-const Headers = Type.Record(Type.String({ pattern: '^[A-Za-z0-9!#$%&\'*+.^_`|~-]+$' }), Type.String({ maxLength: 1024 }), { description: 'SIP header name → value' });
+const Headers = Type.Record(Type.String({ pattern: '^[A-Za-z0-9!#$%&\'*+.^_`|~-]+$' }), Type.String({ maxLength: 1024 }), { description: 'SIP header name → value. Headers the SIP stack writes (Call-ID, CSeq, From, To, Via, Max-Forwards, Content-Length, Content-Type, Contact, Route, Record-Route, and their compact forms) and values with control characters (CR, LF …) get 400.' });
 const Auth = Type.Object({ username: Type.String({ minLength: 1 }), password: Type.String({ minLength: 1 }) }, { additionalProperties: false });
 
 /** The callee (contract §1.1 "Target object"). */
@@ -13,7 +13,7 @@ export const Target = Type.Object({
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
   auth: Type.Optional(Auth),
   headers: Type.Optional(Headers),
-  proxy: Type.Optional(Type.String({ maxLength: 1024 })),
+  proxy: Type.Optional(Nullable(Type.String({ maxLength: 1024, description: 'not supported yet: only null or ""' }))),
 }, { additionalProperties: false });
 
 const Str = (max = 255) => Type.String({ maxLength: max });
@@ -29,7 +29,7 @@ export const CreateCallBody = Type.Object({
   callerName: Type.Optional(Str()),
   to: Target,
   timeout: Type.Optional(Type.Integer({ minimum: 1, maximum: 600, description: 'ring timeout, seconds (default 60)' })),
-  timeLimit: Type.Optional(Type.Integer({ minimum: 1, description: 'longest call after answer, seconds' })),
+  timeLimit: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400, description: 'longest call after answer, seconds (at most a day)' })),
   tag: Type.Optional(Type.Object({}, { additionalProperties: true, description: 'sent back as customerData on every webhook' })),
   headers: Type.Optional(Headers),
   notifyUrl: Type.Optional(HookRequired),
@@ -42,9 +42,9 @@ export const CreateCallBody = Type.Object({
   speech_recognizer_language: Type.Optional(Str()),
   speech_recognizer_label: Type.Optional(Str()),
   account_sid: Type.Optional(Sid),
-  dual_streams: Type.Optional(Type.Boolean()),
-  sipRequestWithinDialogHook: Type.Optional(HookRequired),
-  referHook: Type.Optional(HookRequired),
+  dual_streams: Type.Optional(Type.Boolean({ description: 'not supported yet: only false' })),
+  sipRequestWithinDialogHook: Type.Optional(Type.Unsafe<Static<typeof HookIn>>({ ...HookIn, description: 'not supported yet: only null' })),
+  referHook: Type.Optional(Type.Unsafe<Static<typeof HookIn>>({ ...HookIn, description: 'not supported yet: only null' })),
 }, { additionalProperties: false });
 
 export const CreateCallReply = Type.Object({ sid: Type.String(), callId: Type.String(), callid: Type.String() });
@@ -58,7 +58,7 @@ export const UpdateCallBody = Type.Object({
   whisper: Type.Optional(Type.Union([Type.Object({}, { additionalProperties: true }), Type.Array(Type.Object({}, { additionalProperties: true }))])),
   dtmf: Type.Optional(Type.Object({ digit: Type.String({ pattern: '^[0-9A-Da-d*#]+$' }), duration: Type.Optional(Type.Integer({ minimum: 40, maximum: 5000 })) }, { additionalProperties: false })),
   sip_request: Type.Optional(Type.Object({
-    method: Type.String({ pattern: '^[A-Za-z]+$' }),
+    method: Type.String({ pattern: '^[A-Za-z]+$', description: 'INFO, MESSAGE, NOTIFY or OPTIONS (any case)' }),
     content_type: Type.Optional(Type.String()),
     content: Type.Optional(Type.String()),
     headers: Type.Optional(Headers),

@@ -1,5 +1,5 @@
 import { alertTypeFor } from '../interpreter.js';
-import { anyValue, arr, bool, hookSchema, num, obj, oneOf, opt, req, str, type ObjectSchema, type Schema } from '../schema.js';
+import { anyValue, arr, bool, hookSchema, LIMITS, num, obj, oneOf, opt, req, str, unsupported, type ObjectSchema, type Schema } from '../schema.js';
 import { defineVerb, type RecognizerSpec, type SessionSettings, type VerbContext } from '../types.js';
 import type { HookSpec } from '../webhook/hook.js';
 import { describe } from './media.js';
@@ -17,10 +17,10 @@ export const amdSchema: ObjectSchema = obj({
   recognizer: opt(recognizerSchema),
   timers: opt(
     obj({
-      noSpeechTimeoutMs: opt(num({ min: 0 })),
-      decisionTimeoutMs: opt(num({ min: 0 })),
-      toneTimeoutMs: opt(num({ min: 0 })),
-      greetingCompletionTimeoutMs: opt(num({ min: 0 })),
+      noSpeechTimeoutMs: opt(num({ min: 0, max: LIMITS.detectorMs })),
+      decisionTimeoutMs: opt(num({ min: 0, max: LIMITS.detectorMs })),
+      toneTimeoutMs: opt(num({ min: 0, max: LIMITS.detectorMs })),
+      greetingCompletionTimeoutMs: opt(num({ min: 0, max: LIMITS.detectorMs })),
     }),
   ),
   preset: opt(str({ enum: ['fast', 'balanced', 'conservative'] })),
@@ -30,7 +30,7 @@ export const amdSchema: ObjectSchema = obj({
         ...[
           'greetingMs', 'afterGreetingSilenceMs', 'minWordMs', 'betweenWordsSilenceMs', 'maxWords', 'maxWordLengthMs', 'onsetDb', 'releaseDb',
           'speechRangeDb', 'greetingRestartDb', 'floorRiseDbPerS', 'beepMinHz', 'beepMaxHz', 'beepMinMs', 'beepMaxMs', 'beepCompletionMs',
-        ].map((k) => [k, opt(num({ min: 0 }))]),
+        ].map((k) => [k, opt(num({ min: 0, ...(k.endsWith('Ms') ? { max: LIMITS.detectorMs } : {}) }))]),
         ['minSpeechDbfs', opt(num({ min: -120 }))],
         ['detectFax', opt(bool())],
         ['detectSit', opt(bool())],
@@ -110,8 +110,9 @@ const extras: Readonly<Record<string, Schema>> = {
   disableTtsCache: bool(),
   trackTtsPlayout: bool(),
   onHoldMusic: str(),
-  sipRequestWithinDialogHook: hookSchema(),
-  referHook: hookSchema(),
+  // Not wired to incoming requests yet (issue 12 item 17): refused unless null.
+  sipRequestWithinDialogHook: unsupported(null),
+  referHook: unsupported(null),
   boostAudioSignal: oneOf('a number or a string', num(), str()),
   noiseIsolation: anyValue(),
   turnTaking: anyValue(),

@@ -2,7 +2,7 @@ import type { ChildLeg, DialTarget } from '../../call/control.js';
 import { anyAborted } from '../../kernel/abort.js';
 import { detach } from '../../kernel/detached.js';
 import { linkedController } from '../abort.js';
-import { arr, bool, headersSchema, hookSchema, num, obj, oneOf, opt, req, str, anyValue, type ObjectSchema } from '../schema.js';
+import { arr, bool, headersSchema, hookSchema, LIMITS, num, obj, oneOf, opt, req, str, anyValue, unsupported, type ObjectSchema } from '../schema.js';
 import { defineVerb, type VerbContext } from '../types.js';
 import type { HookSpec } from '../webhook/hook.js';
 import { amdEventSink, amdSchema, type AmdProps } from './config.js';
@@ -38,7 +38,8 @@ const targetSchema = obj({
   trunk: opt(str({ nonEmpty: true })),
   auth: opt(obj({ username: req(str({ nonEmpty: true })), password: req(str({ nonEmpty: true })) })),
   headers: opt(headersSchema()),
-  proxy: opt(str()),
+  // Not routed through yet (issue 12 item 17): refused unless empty.
+  proxy: opt(unsupported(null, '')),
   confirmHook: opt(hookSchema()),
   method: opt(str()),
   from: opt(anyValue()),
@@ -48,8 +49,8 @@ export const dialSchema: ObjectSchema = obj({
   target: req(arr(targetSchema)),
   actionHook: opt(hookSchema()),
   answerOnBridge: opt(bool()),
-  timeout: opt(num({ min: 1 })),
-  timeLimit: opt(num({ min: 1 })),
+  timeout: opt(num({ min: 1, max: LIMITS.ringSeconds })),
+  timeLimit: opt(num({ min: 1, max: LIMITS.callSeconds })),
   callerId: opt(str({ nonEmpty: true })),
   callerName: opt(str()),
   headers: opt(headersSchema()),

@@ -1,6 +1,6 @@
 import { aborted, linkedController } from '../abort.js';
 import { VerbValidationError } from '../errors.js';
-import { anyValue, arr, bool, hookSchema, num, obj, opt, str, type ObjectSchema } from '../schema.js';
+import { anyValue, arr, bool, hookSchema, LIMITS, num, obj, opt, str, type ObjectSchema } from '../schema.js';
 import { defineVerb, type VerbContext } from '../types.js';
 import type { HookSpec } from '../webhook/hook.js';
 import { DigitCollector, type DigitResult } from './digit-collector.js';
@@ -28,12 +28,12 @@ export interface GatherProps {
 export const gatherSchema: ObjectSchema = obj({
   input: opt(arr(str({ enum: ['digits', 'speech'] }))),
   actionHook: opt(hookSchema()),
-  timeout: opt(num({ min: 0 })),
+  timeout: opt(num({ min: 0, max: LIMITS.waitSeconds })),
   numDigits: opt(num({ min: 1, integer: true })),
   minDigits: opt(num({ min: 1, integer: true })),
   maxDigits: opt(num({ min: 1, integer: true })),
   finishOnKey: opt(str()),
-  interDigitTimeout: opt(num({ min: 0 })),
+  interDigitTimeout: opt(num({ min: 0, max: LIMITS.waitSeconds })),
   dtmfBargein: opt(bool()),
   bargein: opt(bool()),
   minBargeinWordCount: opt(num({ min: 0 })),
@@ -42,7 +42,7 @@ export const gatherSchema: ObjectSchema = obj({
   play: opt(playSchema),
   recognizer: opt(recognizerSchema),
   partialResultHook: opt(hookSchema()),
-  speechTimeout: opt(num({ min: 0 })),
+  speechTimeout: opt(num({ min: 0, max: LIMITS.waitSeconds })),
   fillerNoise: opt(obj({}, { test: /.*/, schema: anyValue() })),
   actionHookDelayAction: opt(obj({}, { test: /.*/, schema: anyValue() })),
   vad: opt(obj({}, { test: /.*/, schema: anyValue() })),

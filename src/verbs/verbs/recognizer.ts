@@ -1,4 +1,4 @@
-import { anyValue, arr, bool, num, obj, oneOf, opt, str, type ObjectSchema } from '../schema.js';
+import { anyValue, arr, bool, LIMITS, num, obj, oneOf, opt, str, type ObjectSchema } from '../schema.js';
 
 const anyObject = (): ObjectSchema => obj({}, { test: /.*/, schema: anyValue() });
 
@@ -25,9 +25,9 @@ export const recognizerSchema: ObjectSchema = obj(
     diarizationMinSpeakers: opt(num()),
     diarizationMaxSpeakers: opt(num()),
     words: opt(bool()),
-    asrTimeout: opt(num({ min: 0 })),
+    asrTimeout: opt(num({ min: 0, max: LIMITS.waitSeconds })),
     asrDtmfTerminationDigit: opt(str()),
-    fastRecognitionTimeout: opt(num({ min: 0 })),
+    fastRecognitionTimeout: opt(num({ min: 0, max: LIMITS.detectorMs })),
     minConfidence: opt(num()),
     vad: opt(anyObject()),
     fallbackVendor: opt(str()),

@@ -7,7 +7,7 @@ interface DeclineProps {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-export const sipDeclineSchema: ObjectSchema = obj({ status: req(num({ min: 300, integer: true })), reason: opt(str()), headers: opt(headersSchema()) });
+export const sipDeclineSchema: ObjectSchema = obj({ status: req(num({ min: 300, max: 699, integer: true })), reason: opt(str()), headers: opt(headersSchema()) });
 
 /** `sip:decline`: rejects an unanswered inbound call (adds `X-Reason: SIP Decline Verb`, contract §4.5). */
 export const sipDecline = defineVerb<DeclineProps>({

@@ -1,4 +1,4 @@
-import { headersSchema, hookSchema, obj, opt, req, str, type ObjectSchema } from '../schema.js';
+import { headersSchema, hookSchema, inDialogMethodSchema, obj, opt, req, str, type ObjectSchema } from '../schema.js';
 import { defineVerb } from '../types.js';
 import type { HookSpec } from '../webhook/hook.js';
 import { describe } from './media.js';
@@ -11,9 +11,10 @@ interface SipRequestProps {
 }
 
 export const sipRequestSchema: ObjectSchema = obj({
-  method: req(str({ nonEmpty: true })),
+  method: req(inDialogMethodSchema()),
   body: opt(str()),
-  headers: opt(headersSchema()),
+  // Content-Type types the body (see run); the other stack headers are refused.
+  headers: opt(headersSchema(['Content-Type'])),
   actionHook: opt(hookSchema()),
 });
 
