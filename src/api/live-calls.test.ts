@@ -56,7 +56,7 @@ async function refused(r: Promise<{ status: number; body: unknown; raw: string }
   if (message) assert.match(hit.message, message);
 }
 
-const STACK = ['Call-ID', 'CSeq', 'From', 'To', 'Via', 'Max-Forwards', 'Content-Length', 'Content-Type', 'Contact', 'Route', 'Record-Route'];
+const STACK = ['Call-ID', 'CSeq', 'From', 'To', 'Via', 'Max-Forwards', 'Content-Length', 'Content-Type', 'Contact', 'Route', 'Record-Route', 'Authorization', 'Proxy-Authorization'];
 const COMPACT = ['i', 'f', 't', 'v', 'l', 'c', 'm'];
 const NAMES = [...STACK, ...STACK.map((n) => n.toLowerCase()), ...STACK.map((n) => n.toUpperCase()), ...COMPACT, ...COMPACT.map((n) => n.toUpperCase())];
 

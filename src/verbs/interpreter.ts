@@ -23,7 +23,8 @@ export interface InterpreterOptions {
 /** The alert type for a failure that ends the application (contract §2.2, §2.8). */
 export function alertTypeFor(e: unknown): string {
   if (e instanceof WebhookError) {
-    if (e.code === 'WEBHOOK_CONNECT') return 'webhook-connection-failure';
+    // A URL the policy forbids fails like one that cannot be reached (docs/security.md).
+    if (e.code === 'WEBHOOK_CONNECT' || e.code === 'URL_FORBIDDEN') return 'webhook-connection-failure';
     if (e.code === 'WEBHOOK_INVALID_JSON') return 'invalid-app-payload';
     return 'webhook-failure';
   }

@@ -110,3 +110,17 @@ test('values the gateway cannot act on yet are refused by name; their defaults a
   accepts([{ verb: 'dial', target: [{ ...target, proxy: '' }, { ...target, proxy: null }, target] }]);
   accepts([{ verb: 'config', referHook: null, sipRequestWithinDialogHook: null }]);
 });
+
+test('issue 12 item 14: play.timeoutSecs and seekOffset are bounded, as numbers and numeric strings', () => {
+  const play = (extra: Record<string, unknown>): unknown => parseVerbList([{ verb: 'play', url: 'http://x.test/a.wav', ...extra }], coreVerbs());
+  assert.doesNotThrow(() => play({ timeoutSecs: 10, seekOffset: '2.5' }));
+  for (const bad of [{ timeoutSecs: 3601 }, { timeoutSecs: '1e12' }, { seekOffset: 'soon' }]) {
+    assert.throws(() => play(bad), (e: unknown) => e instanceof VerbValidationError && /timeoutSecs|seekOffset/.test(e.path), JSON.stringify(bad));
+  }
+});
+
+test('issue 12 item 3: dial.dialMusic is an http(s) URL, never a path on the gateway', () => {
+  const dial = (dialMusic: string): unknown => parseVerbList([{ verb: 'dial', target: [{ type: 'phone', number: '+15550100' }], dialMusic }], coreVerbs());
+  assert.doesNotThrow(() => dial('https://x.test/music.wav'));
+  assert.throws(() => dial('/etc/passwd'), (e: unknown) => e instanceof VerbValidationError && e.path.endsWith('dialMusic'));
+});

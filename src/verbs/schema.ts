@@ -98,7 +98,7 @@ function hasControl(value: string): boolean {
  * name, with the compact forms of §7.3.3 mapped to their full names.
  */
 const STACK_HEADERS: ReadonlyMap<string, string> = new Map([
-  ...['Call-ID', 'CSeq', 'From', 'To', 'Via', 'Max-Forwards', 'Content-Length', 'Content-Type', 'Contact', 'Route', 'Record-Route'].map((h) => [h.toLowerCase(), h] as const),
+  ...['Call-ID', 'CSeq', 'From', 'To', 'Via', 'Max-Forwards', 'Content-Length', 'Content-Type', 'Contact', 'Route', 'Record-Route', 'Authorization', 'Proxy-Authorization'].map((h) => [h.toLowerCase(), h] as const),
   ...([['i', 'Call-ID'], ['f', 'From'], ['t', 'To'], ['v', 'Via'], ['l', 'Content-Length'], ['c', 'Content-Type'], ['m', 'Contact']] as const),
 ]);
 

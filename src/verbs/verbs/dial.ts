@@ -54,7 +54,7 @@ export const dialSchema: ObjectSchema = obj({
   callerId: opt(str({ nonEmpty: true })),
   callerName: opt(str()),
   headers: opt(headersSchema()),
-  dialMusic: opt(str({ nonEmpty: true })),
+  dialMusic: opt(str({ nonEmpty: true, httpUrl: true })),
   tag: opt(anyValue()),
   anchorMedia: opt(bool()),
   exitMediaPath: opt(bool()),

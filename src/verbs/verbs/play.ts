@@ -1,5 +1,5 @@
 import { linkedController } from '../abort.js';
-import { bool, hookSchema, httpUrlOrList, loopSchema, num, obj, oneOf, opt, req, str, type ObjectSchema, type Schema } from '../schema.js';
+import { bool, hookSchema, httpUrlOrList, LIMITS, loopSchema, num, obj, oneOf, opt, refine, req, str, type ObjectSchema, type Schema } from '../schema.js';
 import { defineVerb, type VerbContext } from '../types.js';
 import type { HookSpec } from '../webhook/hook.js';
 import { describe, ensureMedia, loopCount } from './media.js';
@@ -12,15 +12,23 @@ export interface PlayProps {
   readonly actionHook?: HookSpec;
 }
 
-const numberLike = (): Schema => oneOf('a number', num({ min: 0 }), str());
+/** Seconds as a number or a numeric string (jambonz sends both), bounded like every other wait. */
+const secondsLike = (): Schema => oneOf(
+  `a number of seconds from 0 to ${LIMITS.waitSeconds}`,
+  num({ min: 0, max: LIMITS.waitSeconds }),
+  refine(str(), (v) => {
+    const n = Number(v);
+    return Number.isFinite(n) && n >= 0 && n <= LIMITS.waitSeconds ? undefined : { message: `must be a number of seconds from 0 to ${LIMITS.waitSeconds}` };
+  }),
+);
 
 /** `url` is http(s) only: a tenant's app must not play files from the gateway's disk. */
 export const playSchema: ObjectSchema = obj({
   url: req(httpUrlOrList()),
   loop: opt(loopSchema()),
   earlyMedia: opt(bool()),
-  seekOffset: opt(numberLike()),
-  timeoutSecs: opt(numberLike()),
+  seekOffset: opt(secondsLike()),
+  timeoutSecs: opt(secondsLike()),
   actionHook: opt(hookSchema()),
 });
 
