@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { startCallHarness } from '../testkit/call-harness.js';
 import { startSipp } from '../testkit/sipp.js';
 import { decodeG711, largestGapMs, startRtpCapture } from '../testkit/rtp-capture.js';
-import { tones, wavBytes, zeroCrossingHz } from '../testkit/audio.js';
+import { serveAudio, tones, wavBytes, zeroCrossingHz } from '../testkit/audio.js';
 import type { Call } from './call.js';
+import { CallError } from './errors.js';
 import type { CallInfo } from './control.js';
 
 const SPEECH = 'This is a test of the voice gateway media engine.';
@@ -38,6 +39,7 @@ test('issue 3 acceptance 1: our call to a sipp UAS plays espeak speech then a 1 
   const sipp = await startSipp({ scenario: 'uas_ring_answer.xml', extra: ['-d', '100'], timeoutSeconds: 40 });
   const capture = await startRtpCapture(sipp.mediaPort);
   try {
+    const toneServer = await serveAudio(wavBytes(tones([1000], 1500, 12000)));
     const tonePath = join(h.dir, 'tone-1k.wav');
     writeFileSync(tonePath, wavBytes(tones([1000], 1500, 12000)));
     const speech = await h.tts.synthesize('espeak', { text: SPEECH }, new AbortController().signal);
@@ -51,7 +53,10 @@ test('issue 3 acceptance 1: our call to a sipp UAS plays espeak speech then a 1 
     assert.ok(call);
     const signal = new AbortController().signal;
     const said = await call.say(SPEECH, { vendor: 'espeak' }, signal);
-    const played = await call.play(tonePath, signal);
+    // Issue 12 item 3: a path on the gateway's disk is never played, only http(s) URLs.
+    await assert.rejects(call.play(tonePath, signal), (e: unknown) => e instanceof CallError && e.code === 'CALL_BAD_URL');
+    const played = await call.play(`${toneServer.url}/tone-1k.wav`, signal);
+    await toneServer.close();
     assert.equal(said.interrupted, false);
     assert.equal(played.interrupted, false);
     await call.hangup();

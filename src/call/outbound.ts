@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from '../kernel/clock.js';
+import { detach } from '../kernel/detached.js';
 import type { Logger } from '../kernel/logger.js';
 import type { MediaService, MediaSession } from '../media/index.js';
 import { applyAnswer, createOffer, parseSdp, serializeSdp, type NegotiatedMedia, type SessionDescription } from '../sdp/index.js';
@@ -176,8 +177,14 @@ class Placement {
     inv.on('answered', (dialog, res) => {
       this.ringTimer?.cancel();
       this.call.timeline.add('response', { status: res.status, reason: res.reason });
-      if (!this.negotiate(res)) {
+      // A 200 without a body after a 183 that carried the answer keeps that answer (common, if lax).
+      const usable = res.body.length === 0 && this.earlyMedia ? true : this.negotiate(res);
+      if (!usable) {
+        // RFC 3264 §5 / RFC 3261 §13.2.2.4: the 2xx is ACKed (done), then the session is ended.
         this.call.timeline.add('sdp-answer-rejected');
+        detach(this.ctx.logger, 'BYE after an unusable SDP answer', dialog.bye());
+        this.call.failed('failed', 488, 'Not Acceptable Here (unusable SDP answer)');
+        return;
       }
       this.call.answeredWith(dialog, this.req.timeLimit);
     });

@@ -81,3 +81,28 @@ test('issue 12 item 5: a callee whose Contact cannot be resolved — our BYE fai
     await hooks.close();
   }
 });
+
+test('issue 12 item 16: a 2xx whose SDP answer we cannot use is ACKed and then BYEd — the call fails, it is never in-progress', async () => {
+  const t = await startTestGateway();
+  const hooks = await startHookServer({ '/app': () => [{ verb: 'pause', length: 30 }] });
+  const sipp = await startSipp({ scenario: 'uas_answer_g729.xml', timeoutSeconds: 20 });
+  try {
+    const p = await provisionSippCarrier(t, hooks.url, [sipp.port]);
+    const r = await t.api('POST', `/v1/Accounts/${p.accountSid}/Calls`, { application_sid: p.applicationSid, from: p.from, to: { type: 'phone', number: '15550009' } });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const sid = (r.body as { sid: string }).sid;
+    const s = await sipp.done;
+    assert.equal(s.successful, 1, `sipp got ACK and BYE: ${s.errors}`);
+    await eventually(() => hooks.seen.some((h) => h.path === '/status' && h.json.call_status === 'failed'), 5000, 'failed to the status hook');
+    const statuses = hooks.seen.filter((h) => h.path === '/status' && h.json.call_sid === sid).map((h) => h.json.call_status);
+    assert.ok(!statuses.includes('in-progress'), statuses.join());
+    assert.ok(!hooks.seen.some((h) => h.path === '/app'), 'the application never ran');
+    const failed = hooks.seen.find((h) => h.path === '/status' && h.json.call_status === 'failed');
+    assert.equal(failed?.json.sip_status, 488);
+    await eventually(() => t.gw.calls.activeCount === 0, 5000, 'no live call');
+  } finally {
+    sipp.kill();
+    await hooks.close();
+    await t.close();
+  }
+});

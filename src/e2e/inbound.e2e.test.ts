@@ -1,25 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
 import { simulatorEnv } from '../testkit/sim-gateway.js';
 import { startSipp } from '../testkit/sipp.js';
 import { freePort } from '../testkit/ports.js';
 import { decodeG711, startRtpCapture } from '../testkit/rtp-capture.js';
 import { eventually, startHookServer, startTestGateway, type TestGateway } from '../testkit/gateway.js';
-import { tones, wavBytes, zeroCrossingHz } from '../testkit/audio.js';
+import { serveAudio, tones, wavBytes, zeroCrossingHz } from '../testkit/audio.js';
 
 const NUMBER = '+4930999000';
-
-/** Serves `wav` at any path on 127.0.0.1. */
-async function serveAudio(wav: Buffer): Promise<{ url: string; close(): Promise<void> }> {
-  const s = createServer((_q, res) => {
-    res.writeHead(200, { 'content-type': 'audio/wav', 'content-length': String(wav.length) });
-    res.end(wav);
-  });
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const a = s.address();
-  return { url: `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`, close: () => new Promise((r) => { s.closeAllConnections(); s.close(() => r()); }) };
-}
 
 async function provision(t: TestGateway, hooks: string): Promise<{ accountSid: string; carrierSid: string }> {
   const acc = await t.api('POST', '/v1/Accounts', { name: 'inbound account' });

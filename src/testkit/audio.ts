@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 /**
  * Test signals at 8 kHz (Int16): tones, DTMF, noise and a speech-like signal, plus helpers to
  * frame, measure and compare audio. Deterministic (seeded noise); tests only.
@@ -163,4 +164,15 @@ export function wavBytes(pcm: Int16Array, sampleRate = RATE, channels = 1): Buff
   h.write('data', 36, 'ascii');
   h.writeUInt32LE(data.length, 40);
   return Buffer.concat([h, data]);
+}
+
+/** Serves `wav` at any path on 127.0.0.1. */
+export async function serveAudio(wav: Buffer): Promise<{ url: string; close(): Promise<void> }> {
+  const s = createServer((_q, res) => {
+    res.writeHead(200, { 'content-type': 'audio/wav', 'content-length': String(wav.length) });
+    res.end(wav);
+  });
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const a = s.address();
+  return { url: `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`, close: () => new Promise((r) => { s.closeAllConnections(); s.close(() => r()); }) };
 }
