@@ -1,6 +1,6 @@
 /** The SIP stack's public surface for the call layer. */
 export * from './message/index.js';
-export type { Peer, TransportName, Inbound } from './transport/types.js';
+export type { Peer, TransportName, Inbound, MessageTransport } from './transport/types.js';
 export { SipTransportLayer, type TransportLayerOptions } from './transport/layer.js';
 export { TransactionLayer, type IncomingRequest } from './transaction/layer.js';
 export { DEFAULT_TIMERS, type TimerBase } from './transaction/timers.js';

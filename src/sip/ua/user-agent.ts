@@ -8,8 +8,7 @@ import { createResponse } from '../message/index.js';
 import type { NameAddr, SipHeader, SipRequest, SipResponse, Uri, Via } from '../message/types.js';
 import { InviteServerTransaction } from '../transaction/invite-server.js';
 import type { IncomingRequest, TransactionLayer } from '../transaction/layer.js';
-import type { SipTransportLayer } from '../transport/layer.js';
-import type { Peer, TransportName } from '../transport/types.js';
+import type { MessageTransport, Peer, TransportName } from '../transport/types.js';
 import type { UaContext } from './context.js';
 import { ALLOW, Dialog } from './dialog.js';
 import { IncomingInvite } from './incoming-invite.js';
@@ -19,7 +18,7 @@ import { uriToPeers } from './targets.js';
 export interface UserAgentOptions {
   readonly clock: Clock;
   readonly logger: Logger;
-  readonly transport: SipTransportLayer;
+  readonly transport: MessageTransport;
   readonly transactions: TransactionLayer;
   readonly resolver?: DnsResolver;
   /** Product token for User-Agent / Server (RFC 3261 §20.41). */
