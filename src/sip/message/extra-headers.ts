@@ -39,12 +39,16 @@ function isSafeValue(s: string): boolean {
   return true;
 }
 
-/** Throws SipHeaderError for the first header that is stack-owned or malformed. */
-export function checkExtraHeaders(headers: readonly SipHeader[] | undefined): void {
+/**
+ * Throws SipHeaderError for the first header that is malformed or, unless `reserved` is false,
+ * stack-owned. (In-dialog requests let the caller set Content-Type as a header, so they check
+ * the syntax only; a header that clashes there fails when the request is built.)
+ */
+export function checkExtraHeaders(headers: readonly SipHeader[] | undefined, o: { reserved?: boolean } = {}): void {
   for (const h of headers ?? []) {
     // §7.3.1 / §25.1: field-name = token.
     if (!isToken(h.name)) throw new SipHeaderError('SIP_BAD_HEADER', h.name, `header name ${JSON.stringify(h.name)} is not a token (RFC 3261 §25.1)`);
-    if (isStackOwnedHeader(h.name)) throw new SipHeaderError('SIP_RESERVED_HEADER', h.name, `header ${h.name} is set by the SIP stack and cannot be supplied`);
+    if (o.reserved !== false && isStackOwnedHeader(h.name)) throw new SipHeaderError('SIP_RESERVED_HEADER', h.name, `header ${h.name} is set by the SIP stack and cannot be supplied`);
     if (!isSafeValue(h.value)) throw new SipHeaderError('SIP_BAD_HEADER', h.name, `header ${h.name} has a line break or NUL in its value`);
   }
 }

@@ -100,3 +100,18 @@ test('RFC 3515 §2.4.2: a REFER nobody listens for is refused with 403 (no 202 w
   assert.deepEqual(env.transport.responses(undefined, 'REFER').map((r) => r.status), [403, 202]);
   assert.equal(refers.length, 1);
 });
+
+test('RFC 3261 §7.3.1: an in-dialog request with a line break in a header value is refused (SipRequestError 500), never on the wire', async () => {
+  const env = loopbackUa();
+  const { dialog, invite, ok, uac } = await answeredCall(env);
+  env.transport.inject(uac.ack2xx(invite, ok));
+  const before = env.transport.sent.length;
+  const info = await dialog.request('INFO', { headers: [{ name: 'X-Evil', value: 'a\r\nCall-ID: forged' }] }).then(() => undefined, (e: unknown) => e);
+  assert.ok(info instanceof SipRequestError);
+  assert.equal(info.status, 500);
+  assert.equal(info.code, 'SIP_BAD_HEADER');
+  const bye = await dialog.bye([{ name: 'Call-ID', value: 'x' }]);
+  assert.ok(bye instanceof SipRequestError, 'a BYE that cannot be built resolves to an error');
+  assert.equal(bye.status, 500);
+  assert.equal(env.transport.sent.length, before, 'nothing was sent');
+});

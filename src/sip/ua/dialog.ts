@@ -1,6 +1,6 @@
 import type { TimerHandle } from '../../kernel/clock.js';
 import { Emitter } from '../../kernel/emitter.js';
-import { createResponse, formatUri } from '../message/index.js';
+import { checkExtraHeaders, createResponse, formatUri } from '../message/index.js';
 import type { SipHeader, SipRequest, SipResponse } from '../message/types.js';
 import {
   acceptRemoteSeq, buildInDialogRequest, dialogKey, nextHop, nextLocalSeq, refreshTarget, type DialogState,
@@ -224,6 +224,7 @@ export class Dialog extends Emitter<DialogEvents> {
     let req: SipRequest;
     let dest: Peer;
     try {
+      checkExtraHeaders(init.headers, { reserved: false });
       this.state = nextLocalSeq(this.state);
       req = buildInDialogRequest(this.state, {
         method,
