@@ -74,12 +74,9 @@ export class Dialog extends Emitter<DialogEvents> {
    * UAC: ACK a 2xx (initial INVITE or re-INVITE, §13.2.2.4) and remember it for retransmitted
    * 2xx. Never rejects: a failure to build, route or send it resolves to a SipRequestError.
    */
-  async ack2xx(res: SipResponse, init: BodyInit = {}): Promise<SipRequestError | undefined> {
+  async ack2xx(res: SipResponse): Promise<SipRequestError | undefined> {
     try {
-      const ack = buildInDialogRequest(this.state, {
-        method: 'ACK', via: this.ctx.via(this.transport), cseq: res.cseq.seq,
-        headers: [...this.ctx.commonHeaders, ...(init.headers ?? [])], body: init.body, contentType: init.contentType,
-      });
+      const ack = buildInDialogRequest(this.state, { method: 'ACK', via: this.ctx.via(this.transport), cseq: res.cseq.seq, headers: this.ctx.commonHeaders });
       const dest = await this.nextHopPeer();
       this.lastAck = { ack, dest };
       await this.ctx.transactions.sendAck(ack, dest);
