@@ -236,7 +236,9 @@ export class Dialog extends Emitter<DialogEvents> {
     } catch (e) {
       throw SipRequestError.from(e, `${method} to ${formatUri(nextHop(this.state))}`);
     }
-    return sendRequest(this.ctx, req, dest);
+    return sendRequest(this.ctx, req, dest).catch((e: unknown) => {
+      throw SipRequestError.from(e, method);
+    });
   }
 
   /** §14.1: a re-INVITE (hold/unhold/refresh); the 2xx is ACKed here. */

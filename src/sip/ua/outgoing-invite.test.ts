@@ -63,11 +63,13 @@ test('RFC 3261 §8.1.3.1: an INVITE that cannot be sent (transport error) or res
   assert.equal(sent.failures.length, 1);
   assert.equal(sent.failures[0].status, 503);
   assert.match(sent.failures[0].reason, /EHOSTUNREACH/);
+  assert.equal(sent.failures[0].error?.code, 'SIP_UNREACHABLE');
   const dns = await place(loopbackUa({ resolver: nxdomainResolver }), { uri: { ...callee, host: 'carrier.invalid', port: undefined } });
   assert.equal(dns.failures.length, 1);
   assert.equal(dns.failures[0].status, 503);
   assert.equal(dns.failures[0].response, undefined);
   assert.match(dns.failures[0].reason, /carrier\.invalid/);
+  assert.equal(dns.failures[0].error?.code, 'SIP_DNS');
 });
 
 test('RFC 3261 §26.2.2: a sips: Request-URI or next hop, or transport=tls, is never sent over UDP/TCP → `failed` with SIP_TLS_REQUIRED', async () => {

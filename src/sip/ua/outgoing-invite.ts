@@ -155,7 +155,10 @@ export class OutgoingInvite extends Emitter<OutgoingInviteEvents> {
       this.txn = this.ctx.transactions.sendRequest(req, dest, {
         receiveResponse: (res) => this.receive(req, res),
         timeout: () => this.fail({ status: 408, reason: 'Request Timeout', cancelled: this.cancelRequested }),
-        transportError: (e) => this.fail({ status: 503, reason: `Service Unavailable (${e.message})`, cancelled: false, error: SipRequestError.from(e, 'INVITE') }),
+        transportError: (e) => this.fail({
+          status: 503, reason: `Service Unavailable (${e.message})`, cancelled: false,
+          error: e instanceof GatewayError ? e : new SipRequestError(503, `INVITE to ${dest.address}:${dest.port}: ${e.message}`, { cause: e }),
+        }),
       });
     } catch (e) {
       this.failLocally(e, 'INVITE cannot be sent');
