@@ -1,6 +1,6 @@
 /** The SIP stack's public surface for the call layer. */
 export * from './message/index.js';
-export type { Peer, TransportName, Inbound } from './transport/types.js';
+export type { Peer, TransportName, Inbound, MessageTransport } from './transport/types.js';
 export { SipTransportLayer, type TransportLayerOptions } from './transport/layer.js';
 export { TransactionLayer, type IncomingRequest } from './transaction/layer.js';
 export { DEFAULT_TIMERS, type TimerBase } from './transaction/timers.js';
@@ -14,4 +14,9 @@ export {
   type RegistererOptions, type RegistererEvents, type RegistrarContext, type RegistrationState, type RegistrationStatus,
 } from './ua/registerer.js';
 export { createSipStack, type SipStack, type SipStackOptions } from './stack.js';
-export { buildAuthorization, createChallenge, parseChallenge, verifyAuthorization, type DigestChallenge } from './auth/digest.js';
+export {
+  buildAuthorization, createChallenge, parseChallenge, verifyAuthorization, verifyDigest,
+  type DigestChallenge, type DigestVerdict, type DigestRefusal, type VerifyOptions,
+} from './auth/digest.js';
+export { NonceStore, type NonceStoreOptions, type NonceChecker, type NonceVerdict } from './auth/nonces.js';
+export { SipTlsRequiredError, SipTransportError } from './transport/errors.js';

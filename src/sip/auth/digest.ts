@@ -5,6 +5,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { SipParseError } from '../message/errors.js';
 import { quote, quotedEnd, skipWs, tokenEnd, unquote } from '../message/scan.js';
+import type { NonceChecker } from './nonces.js';
 
 export type DigestAlgorithm = 'MD5' | 'MD5-sess' | 'SHA-256' | 'SHA-256-sess' | 'SHA-512-256' | 'SHA-512-256-sess';
 
@@ -224,25 +225,48 @@ export interface VerifyOptions {
   readonly password: (username: string) => string | undefined;
   /** Whether a nonce is one we issued and still accept (default: every nonce is accepted). */
   readonly nonceValid?: (nonce: string) => boolean;
+  /**
+   * Nonce and nonce-count checking (RFC 7616 §3.3 expiry, §3.4 replay), e.g. a `NonceStore`:
+   * checked before the digest, and the nc recorded only once the digest has verified.
+   */
+  readonly nonces?: NonceChecker;
   /** When given, the credentials' uri must equal it. */
   readonly uri?: string;
   readonly body?: Buffer | string;
 }
 
-/** Server side: true when the credentials answer our challenge with the right password. */
-export function verifyAuthorization(headerValue: string, o: VerifyOptions): boolean {
+/** Why credentials were refused. `stale`: right password, expired nonce — challenge again with stale=true (RFC 7616 §3.3). */
+export type DigestRefusal = 'malformed' | 'realm' | 'uri' | 'unknown-nonce' | 'stale' | 'replay' | 'unknown-user' | 'bad-response';
+
+export type DigestVerdict =
+  | { readonly ok: true; readonly username: string }
+  | { readonly ok: false; readonly reason: DigestRefusal };
+
+/** Server side: checks Authorization / Proxy-Authorization credentials against our challenge. */
+export function verifyDigest(headerValue: string, o: VerifyOptions): DigestVerdict {
   let c: DigestCredentials;
   try {
     c = parseCredentials(headerValue);
   } catch (e) {
-    if (e instanceof SipParseError) return false;
+    if (e instanceof SipParseError) return { ok: false, reason: 'malformed' };
     throw e;
   }
-  if (c.realm !== o.realm || (o.uri !== undefined && c.uri !== o.uri)) return false;
-  if (o.nonceValid !== undefined && !o.nonceValid(c.nonce)) return false;
-  if (c.qop !== undefined && (c.nc === undefined || c.cnonce === undefined)) return false;
+  if (c.realm !== o.realm) return { ok: false, reason: 'realm' };
+  if (o.uri !== undefined && c.uri !== o.uri) return { ok: false, reason: 'uri' };
+  if (c.qop !== undefined && (c.nc === undefined || c.cnonce === undefined)) return { ok: false, reason: 'malformed' };
+  if (o.nonceValid !== undefined && !o.nonceValid(c.nonce)) return { ok: false, reason: 'unknown-nonce' };
+  const nonce = o.nonces?.check(c.nonce, c.nc) ?? 'valid';
+  if (nonce === 'unknown') return { ok: false, reason: 'unknown-nonce' };
+  if (nonce === 'replay') return { ok: false, reason: 'replay' };
   const password = o.password(c.username);
-  if (password === undefined) return false;
+  if (password === undefined) return { ok: false, reason: 'unknown-user' };
+  if (!responseMatches(c, password, o)) return { ok: false, reason: 'bad-response' };
+  if (nonce === 'stale') return { ok: false, reason: 'stale' };
+  o.nonces?.accept(c.nonce, c.nc);
+  return { ok: true, username: c.username };
+}
+
+function responseMatches(c: DigestCredentials, password: string, o: VerifyOptions): boolean {
   const expected = computeDigestResponse({
     algorithm: c.algorithm,
     username: c.username,
@@ -257,4 +281,9 @@ export function verifyAuthorization(headerValue: string, o: VerifyOptions): bool
   const got = Buffer.from(c.response.toLowerCase());
   const want = Buffer.from(expected);
   return got.length === want.length && timingSafeEqual(got, want);
+}
+
+/** Server side: true when the credentials answer our challenge with the right password. */
+export function verifyAuthorization(headerValue: string, o: VerifyOptions): boolean {
+  return verifyDigest(headerValue, o).ok;
 }

@@ -21,6 +21,11 @@ export interface DialogState {
   readonly remoteTarget: Uri;
   /** In the order requests must traverse it (§12.1.1 reverses Record-Route for the UAC). */
   readonly routeSet: readonly NameAddr[];
+  /**
+   * §8.1.2: the route pre-loaded on the dialog-creating INVITE (an outbound proxy). In-dialog
+   * requests use it while the route set is empty, so they leave through the same proxy.
+   */
+  readonly outboundRoute?: readonly NameAddr[];
   readonly secure: boolean;
 }
 
@@ -41,6 +46,7 @@ export function uacDialogState(invite: SipRequest, res: SipResponse): DialogStat
     localSeq: invite.cseq.seq,
     remoteTarget: res.contact[0]?.uri ?? invite.uri,
     routeSet: [...res.recordRoute].reverse(),
+    ...(invite.route.length > 0 ? { outboundRoute: invite.route } : {}),
     secure: invite.uri.scheme === 'sips',
   };
 }
@@ -59,20 +65,26 @@ export function uasDialogState(req: SipRequest, localTag: string): DialogState {
   };
 }
 
+/** The route requests in the dialog follow: the route set, else the outbound proxy (§8.1.2). */
+function effectiveRoute(s: DialogState): readonly NameAddr[] {
+  return s.routeSet.length > 0 ? s.routeSet : (s.outboundRoute ?? []);
+}
+
 /** §12.2.1.1: loose routing when the first route has `lr`, strict routing otherwise. */
 export function requestRouting(s: DialogState): { uri: Uri; route: readonly NameAddr[] } {
-  if (s.routeSet.length === 0) return { uri: s.remoteTarget, route: [] };
-  const first = s.routeSet[0].uri;
+  const routes = effectiveRoute(s);
+  if (routes.length === 0) return { uri: s.remoteTarget, route: [] };
+  const first = routes[0].uri;
   const loose = 'params' in first && first.scheme !== 'tel' && 'lr' in first.params;
-  if (loose) return { uri: s.remoteTarget, route: s.routeSet };
-  const rest = s.routeSet.slice(1);
+  if (loose) return { uri: s.remoteTarget, route: routes };
+  const rest = routes.slice(1);
   return { uri: first, route: [...rest, { uri: s.remoteTarget, params: {} }] };
 }
 
-
 /** The URI the next request in the dialog is physically sent towards (§12.2.1.1, §8.1.2). */
 export function nextHop(s: DialogState): Uri {
-  return s.routeSet.length > 0 ? s.routeSet[0].uri : s.remoteTarget;
+  const routes = effectiveRoute(s);
+  return routes.length > 0 ? routes[0].uri : s.remoteTarget;
 }
 
 export interface InDialogRequestInit {

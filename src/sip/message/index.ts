@@ -14,3 +14,4 @@ export { getHeader, getHeaders, hasHeader } from './headers.js';
 export { createRequest, createResponse, withHeader, withoutHeader, withTopVia, withRequestUri, type RequestInit, type ResponseOptions } from './build.js';
 export { reasonPhrase } from './reason.js';
 export { SipStreamFramer, type FramerEvent } from './stream-framer.js';
+export { SipHeaderError, isStackOwnedHeader, checkExtraHeaders } from './extra-headers.js';

@@ -2,8 +2,7 @@ import type { Clock } from '../../kernel/clock.js';
 import type { Logger } from '../../kernel/logger.js';
 import { createResponse } from '../message/index.js';
 import type { SipRequest, SipResponse } from '../message/types.js';
-import type { SipTransportLayer } from '../transport/layer.js';
-import { isReliable, type Inbound, type Peer } from '../transport/types.js';
+import { isReliable, type Inbound, type MessageTransport, type Peer } from '../transport/types.js';
 import { InviteClientTransaction } from './invite-client.js';
 import { InviteServerTransaction } from './invite-server.js';
 import { NonInviteClientTransaction } from './non-invite-client.js';
@@ -35,7 +34,7 @@ export interface TransactionLayerUser {
 export interface TransactionLayerOptions {
   readonly clock: Clock;
   readonly logger: Logger;
-  readonly transport: SipTransportLayer;
+  readonly transport: MessageTransport;
   readonly timers?: TimerBase;
 }
 

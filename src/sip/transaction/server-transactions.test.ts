@@ -137,3 +137,20 @@ test('RFC 3261 §17.2.2: a provisional moves to Proceeding and is resent on retr
   t.receiveRequest(req);
   assert.deepEqual(h.sent.map((s) => status(s.msg)), [100, 100]);
 });
+
+test('RFC 3261 §17.2.1 / RFC 6026 §7.1: whenTerminated hooks run once the INVITE server transaction ends — not while it is Proceeding', () => {
+  const h = harness();
+  const req = testRequest('INVITE');
+  const t = new InviteServerTransaction(req, h.env, h.tu, () => undefined);
+  const ended: string[] = [];
+  t.whenTerminated(() => ended.push('first'));
+  t.respond(testResponse(req, 180));
+  h.clock.advance(120_000);
+  assert.equal(ended.length, 0, 'Proceeding has no timer: a ringing call keeps its transaction');
+  t.respond(testResponse(req, 200));
+  h.clock.advance(64 * 500);
+  assert.equal(t.state, 'Terminated');
+  assert.deepEqual(ended, ['first'], 'Timer L ended it');
+  t.whenTerminated(() => ended.push('late'));
+  assert.deepEqual(ended, ['first', 'late']);
+});

@@ -34,6 +34,7 @@ export interface ServerTransactionUser {
 export abstract class Transaction<S extends string> {
   abstract readonly kind: 'invite-client' | 'non-invite-client' | 'invite-server' | 'non-invite-server';
   private readonly running = new Map<string, TimerHandle>();
+  private readonly onEnd: Array<() => void> = [];
   private done = false;
   protected constructor(
     public state: S,
@@ -43,6 +44,12 @@ export abstract class Transaction<S extends string> {
 
   get terminated(): boolean {
     return this.done;
+  }
+
+  /** Runs `fn` once the transaction is Terminated (at once when it already is). */
+  whenTerminated(fn: () => void): void {
+    if (this.done) fn();
+    else this.onEnd.push(fn);
   }
 
   protected startTimer(name: string, ms: number, fire: () => void): void {
@@ -75,5 +82,6 @@ export abstract class Transaction<S extends string> {
     for (const t of this.running.values()) t.cancel();
     this.running.clear();
     this.onTerminated();
+    for (const fn of this.onEnd.splice(0)) fn();
   }
 }

@@ -6,3 +6,13 @@ export class SipTransportError extends GatewayError {
     super('SIP_TRANSPORT', message, options);
   }
 }
+
+/**
+ * RFC 3261 §26.2.2: a sips: URI (or `transport=tls`) must be reached over TLS on every hop; we
+ * have no TLS transport yet, so such a target is refused rather than sent in the clear.
+ */
+export class SipTlsRequiredError extends GatewayError {
+  constructor(readonly target: string) {
+    super('SIP_TLS_REQUIRED', `${target} must be reached over TLS (RFC 3261 §26.2.2), which this gateway does not offer`);
+  }
+}

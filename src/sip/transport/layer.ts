@@ -7,7 +7,7 @@ import type { SipMessage, SipRequest, SipResponse, Via } from '../message/types.
 import { badRequestBytes } from './bad-request.js';
 import { SipTransportError } from './errors.js';
 import { TcpTransport, normaliseAddress } from './tcp.js';
-import type { Inbound, Peer, TransportName } from './types.js';
+import type { Inbound, MessageTransport, Peer, TransportName } from './types.js';
 import { UdpTransport } from './udp.js';
 
 export interface TransportLayerOptions {
@@ -27,7 +27,7 @@ export interface TransportLayerOptions {
  * requests (§18.2.1, RFC 3581 §4), response routing by the top Via (§18.2.2, RFC 3581 §4),
  * and 400 answers to requests that fail to parse but carry a usable Via.
  */
-export class SipTransportLayer {
+export class SipTransportLayer implements MessageTransport {
   private readonly udp: UdpTransport;
   private readonly tcp: TcpTransport;
   private boundPort = 0;

@@ -1,4 +1,4 @@
-import type { SipMessage } from '../message/types.js';
+import type { SipMessage, SipRequest, SipResponse, Via } from '../message/types.js';
 
 export type TransportName = 'udp' | 'tcp';
 
@@ -23,4 +23,17 @@ export function isReliable(t: TransportName): boolean {
 
 export function peerKey(p: Peer): string {
   return `${p.transport}:${p.address}:${p.port}`;
+}
+
+/**
+ * What the transaction layer and the UA core need from the transport layer (RFC 3261 §18).
+ * `SipTransportLayer` is the real one; tests may put a loopback in its place.
+ */
+export interface MessageTransport {
+  readonly port: number;
+  readonly publicAddress: string;
+  onInbound(handler: (inbound: Inbound) => void): void;
+  localVia(transport: TransportName, branch: string): Via;
+  sendRequest(req: SipRequest, dest: Peer): Promise<void>;
+  sendResponse(res: SipResponse, flowId?: string): Promise<void>;
 }

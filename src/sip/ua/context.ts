@@ -1,5 +1,5 @@
 import type { Clock } from '../../kernel/clock.js';
-import { GatewayError } from '../../kernel/errors.js';
+import { GatewayError, errorMessage } from '../../kernel/errors.js';
 import type { Logger } from '../../kernel/logger.js';
 import type { NameAddr, SipHeader, SipRequest, SipResponse, Uri, Via } from '../message/types.js';
 import type { TransactionLayer } from '../transaction/layer.js';
@@ -18,14 +18,31 @@ export interface UaContext {
   report(what: string, e: unknown): void;
 }
 
-/** A request failed without a final response from the peer (timeout, transport, DNS). */
+/** Codes of errors that mean "the next hop cannot be reached" (a 503 in RFC 3261 §8.1.3.1 terms). */
+const UNREACHABLE = new Set(['SIP_DNS', 'SIP_TRANSPORT', 'SIP_BAD_TARGET', 'SIP_TLS_REQUIRED', 'SIP_UNREACHABLE']);
+
+/**
+ * A request failed without a final response from the peer: timeout (408), DNS, transport or
+ * routing (503), or it could not be built (500). `code` is SIP_TIMEOUT (408), SIP_UNREACHABLE,
+ * SIP_TLS_REQUIRED, or for a request that could not be built the cause's code (SIP_PARSE,
+ * SIP_RESERVED_HEADER …, else SIP_INTERNAL); `cause` holds the underlying error.
+ */
 export class SipRequestError extends GatewayError {
   constructor(
     readonly status: number,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; code?: string },
   ) {
-    super(status === 408 ? 'SIP_TIMEOUT' : 'SIP_UNREACHABLE', message, options);
+    super(options?.code ?? (status === 408 ? 'SIP_TIMEOUT' : 'SIP_UNREACHABLE'), message, options);
+  }
+
+  /** Any failure of `what` (e.g. "BYE") as a SipRequestError; one already is passes through. */
+  static from(e: unknown, what: string): SipRequestError {
+    if (e instanceof SipRequestError) return e;
+    const code = e instanceof GatewayError ? e.code : undefined;
+    const unreachable = code !== undefined && UNREACHABLE.has(code);
+    if (unreachable) return new SipRequestError(503, `${what}: ${errorMessage(e)}`, { cause: e, code: code === 'SIP_TLS_REQUIRED' ? code : undefined });
+    return new SipRequestError(500, `${what}: ${errorMessage(e)}`, { cause: e, code: code ?? 'SIP_INTERNAL' });
   }
 }
 

@@ -1,11 +1,12 @@
 import type { TimerHandle } from '../../kernel/clock.js';
 import { Emitter } from '../../kernel/emitter.js';
-import { createResponse } from '../message/index.js';
+import { checkExtraHeaders, createResponse, formatUri } from '../message/index.js';
 import type { SipHeader, SipRequest, SipResponse } from '../message/types.js';
 import {
   acceptRemoteSeq, buildInDialogRequest, dialogKey, nextHop, nextLocalSeq, refreshTarget, type DialogState,
 } from '../dialog/dialog-state.js';
 import type { IncomingRequest, ServerTransaction } from '../transaction/layer.js';
+import { SipTlsRequiredError } from '../transport/errors.js';
 import type { Peer, TransportName } from '../transport/types.js';
 import { sendRequest, SipRequestError, type UaContext } from './context.js';
 
@@ -24,8 +25,11 @@ export interface IncomingReinvite {
 }
 
 export type DialogEvents = {
-  /** The ACK for our 2xx arrived (UAS) — the dialog is confirmed. */
-  confirmed: [];
+  /**
+   * The ACK for our 2xx arrived (UAS) — the dialog is confirmed. After a late-offer INVITE
+   * (no SDP, our offer in the 2xx) the ACK's body is the answer (RFC 3264 §5, RFC 3261 §13.2.1).
+   */
+  confirmed: [ack: SipRequest];
   reinvite: [offer: IncomingReinvite];
   info: [req: SipRequest];
   refer: [req: SipRequest];
@@ -66,12 +70,20 @@ export class Dialog extends Emitter<DialogEvents> {
     return this.ended;
   }
 
-  /** UAC: ACK a 2xx (initial INVITE or re-INVITE) and remember it for retransmitted 2xx. */
-  async ack2xx(res: SipResponse): Promise<void> {
-    const ack = buildInDialogRequest(this.state, { method: 'ACK', via: this.ctx.via(this.transport), cseq: res.cseq.seq, headers: this.ctx.commonHeaders });
-    const dest = await this.nextHopPeer();
-    this.lastAck = { ack, dest };
-    await this.ctx.transactions.sendAck(ack, dest);
+  /**
+   * UAC: ACK a 2xx (initial INVITE or re-INVITE, §13.2.2.4) and remember it for retransmitted
+   * 2xx. Never rejects: a failure to build, route or send it resolves to a SipRequestError.
+   */
+  async ack2xx(res: SipResponse): Promise<SipRequestError | undefined> {
+    try {
+      const ack = buildInDialogRequest(this.state, { method: 'ACK', via: this.ctx.via(this.transport), cseq: res.cseq.seq, headers: this.ctx.commonHeaders });
+      const dest = await this.nextHopPeer();
+      this.lastAck = { ack, dest };
+      await this.ctx.transactions.sendAck(ack, dest);
+      return undefined;
+    } catch (e) {
+      return SipRequestError.from(e, 'ACK');
+    }
   }
 
   /** UAC: a 2xx arrived again (our ACK was lost); send the same ACK again. */
@@ -88,8 +100,11 @@ export class Dialog extends Emitter<DialogEvents> {
       if (stopped) return;
       stop();
       this.ctx.logger.warn('no ACK for 2xx; ending the dialog with BYE', { callId: this.callId });
-      this.bye().catch((e: unknown) => this.ctx.report('BYE after ACK timeout', e));
+      // The dialog ends as ack-timeout first, so listeners learn why; the BYE follows (§13.3.1.4).
       this.end('ack-timeout');
+      void this.sendBye([]).then((r) => {
+        if (r instanceof SipRequestError) this.ctx.report('BYE after ACK timeout', r);
+      });
     });
     const state: { timer?: TimerHandle; cancel(): void } = { cancel: () => stop() };
     const stop = (): void => {
@@ -112,11 +127,11 @@ export class Dialog extends Emitter<DialogEvents> {
   }
 
   /** UAS: the ACK for our 2xx (initial or re-INVITE). */
-  receiveAck(_ack: SipRequest): void {
+  receiveAck(ack: SipRequest): void {
     if (!this.retransmit) return;
     this.retransmit.cancel();
     this.retransmit = undefined;
-    this.emit('confirmed');
+    this.emit('confirmed', ack);
   }
 
   /** A request within this dialog, already matched by the UA core. */
@@ -149,6 +164,11 @@ export class Dialog extends Emitter<DialogEvents> {
         if (req.method !== 'OPTIONS') this.emit(req.method.toLowerCase() as 'info' | 'notify' | 'message', req);
         return;
       case 'REFER':
+        // RFC 3515 §2.4.2: 202 promises NOTIFYs; with nobody to act on the REFER, refuse it.
+        if (this.listenerCount('refer') === 0) {
+          txn.respond(createResponse(req, 403, { reason: 'Forbidden - REFER not handled', headers: this.ctx.commonHeaders }));
+          return;
+        }
         txn.respond(createResponse(req, 202, { headers: this.ctx.commonHeaders }));
         this.emit('refer', req);
         return;
@@ -188,19 +208,37 @@ export class Dialog extends Emitter<DialogEvents> {
     });
   }
 
-  /** Sends a non-INVITE request in the dialog (INFO, REFER, NOTIFY, OPTIONS, MESSAGE …). */
+  /**
+   * Sends a non-INVITE request in the dialog (INFO, REFER, NOTIFY, OPTIONS, MESSAGE …).
+   * Rejects only with SipRequestError (408 timeout, 503 unreachable, 500 cannot be built).
+   */
   async request(method: string, init: BodyInit = {}): Promise<SipResponse> {
     if (this.ended && method !== 'BYE') throw new SipRequestError(481, 'dialog has ended');
-    this.state = nextLocalSeq(this.state);
-    const req = buildInDialogRequest(this.state, {
-      method,
-      via: this.ctx.via(this.transport),
-      headers: [...this.ctx.commonHeaders, ...(init.headers ?? [])],
-      body: init.body,
-      contentType: init.contentType,
-      contact: method === 'REFER' || method === 'NOTIFY' ? this.ctx.contact(this.transport) : undefined,
+    return this.send(method, init);
+  }
+
+  private async send(method: string, init: BodyInit): Promise<SipResponse> {
+    let req: SipRequest;
+    let dest: Peer;
+    try {
+      checkExtraHeaders(init.headers, { reserved: false });
+      this.state = nextLocalSeq(this.state);
+      req = buildInDialogRequest(this.state, {
+        method,
+        via: this.ctx.via(this.transport),
+        headers: [...this.ctx.commonHeaders, ...(init.headers ?? [])],
+        body: init.body,
+        contentType: init.contentType,
+        // §12.2.1.1 / RFC 3515 §2.4.1: a target-refresh request (re-INVITE) and REFER, NOTIFY carry our Contact.
+        contact: method === 'INVITE' || method === 'REFER' || method === 'NOTIFY' ? this.ctx.contact(this.transport) : undefined,
+      });
+      dest = await this.nextHopPeer();
+    } catch (e) {
+      throw SipRequestError.from(e, `${method} to ${formatUri(nextHop(this.state))}`);
+    }
+    return sendRequest(this.ctx, req, dest).catch((e: unknown) => {
+      throw SipRequestError.from(e, method);
     });
-    return sendRequest(this.ctx, req, await this.nextHopPeer());
   }
 
   /** §14.1: a re-INVITE (hold/unhold/refresh); the 2xx is ACKed here. */
@@ -209,19 +247,14 @@ export class Dialog extends Emitter<DialogEvents> {
     if (this.reinviting) throw new SipRequestError(491, 're-INVITE already in progress');
     this.reinviting = true;
     try {
-      this.state = nextLocalSeq(this.state);
-      const req = buildInDialogRequest(this.state, {
-        method: 'INVITE',
-        via: this.ctx.via(this.transport),
-        contact: this.ctx.contact(this.transport),
-        headers: [...this.ctx.commonHeaders, ...(init.headers ?? [])],
-        body: init.body,
+      const res = await this.send('INVITE', {
+        ...init,
         contentType: init.contentType ?? (init.body ? 'application/sdp' : undefined),
       });
-      const res = await sendRequest(this.ctx, req, await this.nextHopPeer());
       if (res.status >= 200 && res.status < 300) {
         this.state = refreshTarget(this.state, res.contact);
-        await this.ack2xx(res);
+        const failed = await this.ack2xx(res);
+        if (failed) this.ctx.report('ACK for re-INVITE 2xx', failed);
       }
       return res;
     } finally {
@@ -229,21 +262,33 @@ export class Dialog extends Emitter<DialogEvents> {
     }
   }
 
-  /** §15.1.1: ends the dialog; resolves with the BYE's final response (or a synthetic failure). */
+  /**
+   * §15.1.1: ends the dialog; resolves with the BYE's final response, or with a SipRequestError
+   * when it could not be built, routed, sent or answered. Never rejects.
+   */
   async bye(headers: readonly SipHeader[] = []): Promise<SipResponse | SipRequestError> {
     if (this.ended) return new SipRequestError(481, 'dialog already ended');
     this.end('bye-sent');
+    return this.sendBye(headers);
+  }
+
+  private async sendBye(headers: readonly SipHeader[]): Promise<SipResponse | SipRequestError> {
     try {
-      return await this.request('BYE', { headers });
+      return await this.send('BYE', { headers });
     } catch (e) {
-      if (e instanceof SipRequestError) return e;
-      throw e;
+      return SipRequestError.from(e, 'BYE');
     }
   }
 
+  /** Where the next request goes: the first route, else the remote target (§12.2.1.1, §8.1.2). */
   private async nextHopPeer(): Promise<Peer> {
-    const peers = await this.ctx.resolve(nextHop(this.state), this.transport);
-    return peers[0];
+    const hop = nextHop(this.state);
+    // §26.2.2: a dialog set up with a sips: Request-URI keeps needing TLS on every hop.
+    if (this.state.secure) throw new SipTlsRequiredError(formatUri(hop));
+    const peers = await this.ctx.resolve(hop, this.transport);
+    const first = peers[0];
+    if (!first) throw new SipRequestError(503, `no address for ${formatUri(hop)}`);
+    return first;
   }
 
   /** Marks the dialog ended without sending anything (idempotent). */

@@ -1,14 +1,16 @@
 import type { TimerHandle } from '../../kernel/clock.js';
 import { Emitter } from '../../kernel/emitter.js';
+import { GatewayError } from '../../kernel/errors.js';
 import { newBranch, newTag, randomHex } from '../../kernel/ids.js';
 import { buildAuthorization, parseChallenge } from '../auth/digest.js';
 import { uacDialogState } from '../dialog/dialog-state.js';
-import { createRequest, formatUri, getHeader } from '../message/index.js';
+import { checkExtraHeaders, createRequest, formatUri, getHeader, isSipUri } from '../message/index.js';
 import type { NameAddr, SipHeader, SipRequest, SipResponse, Uri } from '../message/types.js';
 import type { ClientTransaction } from '../transaction/layer.js';
 import type { Peer } from '../transport/types.js';
-import type { UaContext } from './context.js';
+import { SipRequestError, type UaContext } from './context.js';
 import { Dialog } from './dialog.js';
+import { assertPlainTransport } from './targets.js';
 
 export interface Credentials {
   readonly username: string;
@@ -22,11 +24,16 @@ export interface InviteOptions {
   readonly destination?: Peer;
   /**
    * The hop to send it to when that is not the Request-URI's host: an outbound proxy, or a
-   * registering carrier's gateway while the Request-URI names its realm. No Route header is added.
+   * registering carrier's gateway while the Request-URI names its realm. By default it is an
+   * outbound proxy (RFC 3261 §8.1.2): pre-loaded as a loose Route (`Route: <nextHop;lr>`), and
+   * in-dialog requests (ACK, BYE, INFO, re-INVITE …) go through it while the route set is empty.
    */
   readonly nextHop?: Uri;
+  /** false: `nextHop` is only where this INVITE is sent — no Route header, no in-dialog use. Default true. */
+  readonly preloadRoute?: boolean;
   readonly from: { readonly uri: Uri; readonly displayName?: string };
   readonly to?: { readonly uri: Uri; readonly displayName?: string };
+  /** Extra headers. Stack-owned names (see `isStackOwnedHeader`) or malformed ones fail the INVITE. */
   readonly headers?: readonly SipHeader[];
   readonly body?: Buffer | string;
   readonly contentType?: string;
@@ -36,12 +43,17 @@ export interface InviteOptions {
   readonly contactUser?: string;
 }
 
-/** Why an outgoing INVITE ended without a dialog. */
+/**
+ * Why an outgoing INVITE ended without a dialog. Without `response` the failure is synthetic:
+ * 408 timeout, 503 DNS / transport / routing (SIP_TLS_REQUIRED …), 500 the request could not be
+ * built (SIP_RESERVED_HEADER, SIP_BAD_HEADER …); `error` then holds the typed cause.
+ */
 export interface InviteFailure {
   readonly status: number;
   readonly reason: string;
   readonly response?: SipResponse;
   readonly cancelled: boolean;
+  readonly error?: GatewayError;
 }
 
 export type OutgoingInviteEvents = {
@@ -89,22 +101,76 @@ export class OutgoingInvite extends Emitter<OutgoingInviteEvents> {
     return this.current;
   }
 
+  /**
+   * Checks, routes and sends the INVITE. Never rejects: whatever goes wrong ends in `failed`
+   * (RFC 3261 §8.1.3.1 for what never reached the peer).
+   */
   async start(): Promise<void> {
     try {
-      this.dest = this.opts.destination ?? (await this.ctx.resolve(this.opts.nextHop ?? this.opts.uri, 'udp'))[0];
+      checkExtraHeaders(this.opts.headers);
     } catch (e) {
-      this.fail({ status: 503, reason: `cannot resolve ${describe(this.opts.uri)}: ${e instanceof Error ? e.message : String(e)}`, cancelled: false });
+      this.failLocally(e, 'INVITE cannot be built');
+      return;
+    }
+    try {
+      // §26.2.2: sips: (or transport=tls) anywhere on the path needs TLS on every hop.
+      assertPlainTransport(this.opts.uri);
+      assertPlainTransport(this.opts.nextHop);
+      this.dest = this.opts.destination ?? (await this.ctx.resolve(this.opts.nextHop ?? this.opts.uri, 'udp'))[0];
+      if (!this.dest) throw new SipRequestError(503, 'no address');
+    } catch (e) {
+      this.failLocally(e, `cannot route to ${describe(this.opts.nextHop ?? this.opts.uri)}`);
       return;
     }
     this.send([]);
   }
 
+  /** A failure before any response: 503 when the next hop is unreachable, 500 when the request is at fault. */
+  private failLocally(e: unknown, what: string): void {
+    const err = SipRequestError.from(e, what);
+    const cause = err.cause instanceof GatewayError ? err.cause : err;
+    this.fail({ status: err.status, reason: err.message, cancelled: false, error: cause });
+  }
+
+  /** §8.1.2: an outbound proxy is pre-loaded as a loose route. */
+  private preloadedRoute(): NameAddr[] {
+    const hop = this.opts.nextHop;
+    if (!hop || this.opts.preloadRoute === false || !isSipUri(hop)) return [];
+    return [{ uri: { ...hop, params: { ...hop.params, lr: null } }, params: {} }];
+  }
+
   private send(authHeaders: readonly SipHeader[]): void {
     const dest = this.dest;
     if (!dest || this.settled) return;
+    let req: SipRequest;
+    try {
+      req = this.build(dest, authHeaders);
+    } catch (e) {
+      this.failLocally(e, 'INVITE cannot be built');
+      return;
+    }
+    this.current = req;
+    this.provisional = false;
+    try {
+      this.txn = this.ctx.transactions.sendRequest(req, dest, {
+        receiveResponse: (res) => this.receive(req, res),
+        timeout: () => this.fail({ status: 408, reason: 'Request Timeout', cancelled: this.cancelRequested }),
+        transportError: (e) => this.fail({
+          status: 503, reason: `Service Unavailable (${e.message})`, cancelled: false,
+          error: e instanceof GatewayError ? e : new SipRequestError(503, `INVITE to ${dest.address}:${dest.port}: ${e.message}`, { cause: e }),
+        }),
+      });
+    } catch (e) {
+      this.failLocally(e, 'INVITE cannot be sent');
+      return;
+    }
+    if (authHeaders.length === 0) this.emit('sent', req);
+  }
+
+  private build(dest: Peer, authHeaders: readonly SipHeader[]): SipRequest {
     const from: NameAddr = { displayName: this.opts.from.displayName, uri: this.opts.from.uri, params: { tag: this.fromTag } };
     const to: NameAddr = { displayName: this.opts.to?.displayName, uri: this.opts.to?.uri ?? this.opts.uri, params: {} };
-    const req = createRequest({
+    return createRequest({
       method: 'INVITE',
       uri: this.opts.uri,
       via: [{ ...this.ctx.via(dest.transport), branch: newBranch() }],
@@ -113,18 +179,11 @@ export class OutgoingInvite extends Emitter<OutgoingInviteEvents> {
       callId: this.callId,
       cseq: { seq: this.cseq, method: 'INVITE' },
       contact: [this.ctx.contact(dest.transport, this.opts.contactUser)],
+      route: this.preloadedRoute(),
       headers: [...this.ctx.commonHeaders, ...authHeaders, ...(this.opts.headers ?? [])],
       body: this.opts.body,
       contentType: this.opts.contentType ?? (this.opts.body ? 'application/sdp' : undefined),
     });
-    this.current = req;
-    this.provisional = false;
-    this.txn = this.ctx.transactions.sendRequest(req, dest, {
-      receiveResponse: (res) => this.receive(req, res),
-      timeout: () => this.fail({ status: 408, reason: 'Request Timeout', cancelled: this.cancelRequested }),
-      transportError: (e) => this.fail({ status: 503, reason: `Service Unavailable (${e.message})`, cancelled: false }),
-    });
-    if (authHeaders.length === 0) this.emit('sent', req);
   }
 
   private receive(req: SipRequest, res: SipResponse): void {
@@ -162,16 +221,20 @@ export class OutgoingInvite extends Emitter<OutgoingInviteEvents> {
     this.adoptDialog(dialog);
     this.settled = true;
     this.cancelTimer?.cancel();
-    dialog.ack2xx(res).catch((e: unknown) => this.ctx.report('ACK for 2xx', e));
+    void dialog.ack2xx(res).then((failed) => {
+      if (failed) this.ctx.report('ACK for 2xx', failed);
+    });
     this.emit('answered', dialog, res);
   }
 
   /** §13.2.2.4: a second dialog from another fork is ACKed and then ended with BYE. */
   private hangUpFork(dialog: Dialog, res: SipResponse): void {
     this.adoptDialog(dialog);
-    dialog.ack2xx(res)
+    void dialog.ack2xx(res)
       .then(() => dialog.bye())
-      .catch((e: unknown) => this.ctx.report('ending extra fork', e));
+      .then((r) => {
+        if (r instanceof SipRequestError) this.ctx.report('ending extra fork', r);
+      });
   }
 
   /** §22.2: one retry per challenge; a second challenge means the credentials were refused. */

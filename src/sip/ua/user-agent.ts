@@ -1,25 +1,30 @@
-import type { Clock, TimerHandle } from '../../kernel/clock.js';
+import type { Clock } from '../../kernel/clock.js';
 import { Emitter } from '../../kernel/emitter.js';
 import { newBranch } from '../../kernel/ids.js';
 import type { Logger } from '../../kernel/logger.js';
 import type { DnsResolver } from '../dns/resolve.js';
 import { dialogKey, type DialogState } from '../dialog/dialog-state.js';
-import { createResponse } from '../message/index.js';
+import { createResponse, getHeaders } from '../message/index.js';
 import type { NameAddr, SipHeader, SipRequest, SipResponse, Uri, Via } from '../message/types.js';
 import { InviteServerTransaction } from '../transaction/invite-server.js';
 import type { IncomingRequest, TransactionLayer } from '../transaction/layer.js';
-import type { SipTransportLayer } from '../transport/layer.js';
-import type { Peer, TransportName } from '../transport/types.js';
-import type { UaContext } from './context.js';
+import type { MessageTransport, Peer, TransportName } from '../transport/types.js';
+import { SipRequestError, type UaContext } from './context.js';
 import { ALLOW, Dialog } from './dialog.js';
 import { IncomingInvite } from './incoming-invite.js';
 import { OutgoingInvite, type InviteOptions } from './outgoing-invite.js';
 import { uriToPeers } from './targets.js';
 
+/**
+ * Option tags (RFC 3261 §19.2) we implement and so accept in Require: none yet — no 100rel
+ * (RFC 3262), timer (RFC 4028) or replaces (RFC 3891).
+ */
+const SUPPORTED_OPTIONS: ReadonlySet<string> = new Set<string>();
+
 export interface UserAgentOptions {
   readonly clock: Clock;
   readonly logger: Logger;
-  readonly transport: SipTransportLayer;
+  readonly transport: MessageTransport;
   readonly transactions: TransactionLayer;
   readonly resolver?: DnsResolver;
   /** Product token for User-Agent / Server (RFC 3261 §20.41). */
@@ -39,8 +44,8 @@ export type UserAgentEvents = {
  */
 export class UserAgent extends Emitter<UserAgentEvents> {
   private readonly dialogs = new Map<string, Dialog>();
+  /** §9.2: CANCEL matching needs the INVITE for as long as its server transaction lives. */
   private readonly invitesByTxn = new Map<InviteServerTransaction, IncomingInvite>();
-  private readonly sweeps = new Set<TimerHandle>();
   private readonly ctx: UaContext;
 
   constructor(private readonly opts: UserAgentOptions) {
@@ -65,6 +70,11 @@ export class UserAgent extends Emitter<UserAgentEvents> {
 
   get activeDialogs(): number {
     return this.dialogs.size;
+  }
+
+  /** INVITEs whose server transaction has not terminated yet (ringing, or answered < Timer L ago). */
+  get pendingInvites(): number {
+    return this.invitesByTxn.size;
   }
 
   get context(): UaContext {
@@ -100,6 +110,7 @@ export class UserAgent extends Emitter<UserAgentEvents> {
 
   private receiveRequest(incoming: IncomingRequest): void {
     const req = incoming.request;
+    if (this.rejectUnsupported(incoming)) return;
     const toTag = req.to.params.tag;
     if (toTag) {
       const dialog = this.dialogs.get(dialogKey({ callId: req.callId, localTag: toTag, remoteTag: req.from.params.tag ?? '' }));
@@ -123,24 +134,31 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     }
   }
 
+  /**
+   * §8.2.2.3: a request (other than ACK and CANCEL) whose Require names an option tag we do not
+   * support is answered 420 with those tags in Unsupported. Returns true when it was.
+   */
+  private rejectUnsupported(incoming: IncomingRequest): boolean {
+    const req = incoming.request;
+    if (req.method === 'ACK' || req.method === 'CANCEL') return false;
+    const unsupported = getHeaders(req, 'Require').filter((tag) => !SUPPORTED_OPTIONS.has(tag.toLowerCase()));
+    if (unsupported.length === 0) return false;
+    incoming.transaction.respond(createResponse(req, 420, { headers: [...this.ctx.commonHeaders, { name: 'Unsupported', value: unsupported.join(', ') }] }));
+    return true;
+  }
+
   private receiveInvite(incoming: IncomingRequest): void {
     const txn = incoming.transaction;
     if (!(txn instanceof InviteServerTransaction)) return;
     const inv = new IncomingInvite(incoming.request, incoming.source, txn, this.ctx, (d) => this.adopt(d), (d) => this.forget(d));
-    this.invitesByTxn.set(txn, inv);
-    // Forget it once the transaction is over (the dialog, if any, lives on in `dialogs`).
-    const sweep = this.opts.clock.setTimer(64 * this.opts.transactions.timerBase.T1 + 1000, () => {
-      this.sweeps.delete(sweep);
-      this.invitesByTxn.delete(txn);
-    });
-    this.sweeps.add(sweep);
     if (this.listenerCount('invite') === 0) {
-      sweep.cancel();
-      this.sweeps.delete(sweep);
-      this.invitesByTxn.delete(txn);
       inv.reject(480, { reason: 'Temporarily Unavailable' });
       return;
     }
+    // Kept until the transaction terminates (a call may ring for minutes); the dialog, if any,
+    // lives on in `dialogs`.
+    this.invitesByTxn.set(txn, inv);
+    txn.whenTerminated(() => this.invitesByTxn.delete(txn));
     this.emit('invite', inv);
   }
 
@@ -178,7 +196,9 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     const transport: TransportName = res.via[0]?.transport === 'TCP' ? 'tcp' : 'udp';
     const fork = new Dialog(state, 'uac', transport, this.ctx, (x) => this.forget(x));
     this.adopt(fork);
-    fork.ack2xx(res).then(() => fork.bye()).catch((e: unknown) => this.ctx.report('ending stray 2xx dialog', e));
+    void fork.ack2xx(res).then(() => fork.bye()).then((r) => {
+      if (r instanceof SipRequestError) this.ctx.report('ending stray 2xx dialog', r);
+    });
   }
 
   /** Ends every dialog with BYE (used on shutdown) and waits for the answers (bounded by Timer F). */
@@ -189,8 +209,6 @@ export class UserAgent extends Emitter<UserAgentEvents> {
   /** Forgets every dialog and pending INVITE without signalling (the stack is closing). */
   close(): void {
     for (const d of [...this.dialogs.values()]) d.end('closed');
-    for (const sweep of this.sweeps) sweep.cancel();
-    this.sweeps.clear();
     this.invitesByTxn.clear();
   }
 
