@@ -86,7 +86,10 @@ export async function startGateway(config: Config, logger: Logger, clock: Clock 
     else inbound.handle(inv);
   });
   const serviceUrl = `http://${config.publicAddress}:${config.httpPort}`;
-  const api = buildApi({ logger, isReady: () => ready, store, clock, registrations, rateLimit: config.apiRateLimit, plugins: [liveCallRoutes(service, serviceUrl)] });
+  const api = buildApi({
+    logger, isReady: () => ready, store, clock, registrations, rateLimit: config.apiRateLimit, plugins: [liveCallRoutes(service, serviceUrl)],
+    trunksChanged: () => inbound.trunksChanged(),
+  });
   registerDemoApp(api);
   registerPortal(api);
   metrics.register(api);

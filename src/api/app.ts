@@ -31,6 +31,8 @@ export interface ApiDeps {
   readonly bodyLimit?: number;
   /** Carrier registrations, shown as `register_status` on carrier reads (optional). */
   readonly registrations?: RegistrationStatusProvider;
+  /** Called after every carrier or SIP gateway write (the inbound gateway index re-reads at once). */
+  readonly trunksChanged?: () => void;
 }
 
 const RESOURCES: readonly ApiPlugin[] = [accountRoutes, apiKeyRoutes, applicationRoutes, phoneNumberRoutes, carrierRoutes, gatewayRoutes];
@@ -74,7 +76,11 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     const ok = deps.isReady();
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'starting' });
   });
-  const routeDeps: RouteDeps = { store: deps.store, clock, logger: log, ...(deps.registrations ? { registrations: deps.registrations } : {}) };
+  const routeDeps: RouteDeps = {
+    store: deps.store, clock, logger: log,
+    ...(deps.registrations ? { registrations: deps.registrations } : {}),
+    ...(deps.trunksChanged ? { trunksChanged: deps.trunksChanged } : {}),
+  };
   app.register(
     async (scope) => {
       scope.addHook('onRequest', createAuthenticator({ store: deps.store, clock, logger: log, rateLimit: deps.rateLimit }));

@@ -15,6 +15,8 @@ export interface RouteDeps {
   readonly logger: Logger;
   /** Carrier registration status for `register_status` (absent: always null). */
   readonly registrations?: RegistrationStatusProvider;
+  /** Called after every carrier or SIP gateway write. */
+  readonly trunksChanged?: () => void;
 }
 
 /**

@@ -1,9 +1,8 @@
 import type { Clock } from '../kernel/clock.js';
-import { randomHex } from '../kernel/ids.js';
 import type { Logger } from '../kernel/logger.js';
 import type { MediaService } from '../media/index.js';
 import { createAnswer, parseSdp, serializeSdp } from '../sdp/index.js';
-import { createChallenge, getHeader, verifyAuthorization, type IncomingInvite, type SipHeader, type Uri } from '../sip/index.js';
+import { createChallenge, getHeader, NonceStore, verifyDigest, type IncomingInvite, type SipHeader, type Uri } from '../sip/index.js';
 import type { Store, VoipCarrier } from '../store/index.js';
 import type { Call } from './call.js';
 import type { InboundSignalling } from './collaborators.js';
@@ -55,10 +54,12 @@ const NONCE_TTL_MS = 5 * 60_000;
  */
 export class InboundHandler {
   private readonly gateways: InboundGatewayIndex;
-  private readonly nonces = new Map<string, number>();
+  private readonly nonces: NonceStore;
 
   constructor(private readonly o: InboundOptions) {
-    this.gateways = new InboundGatewayIndex(o.store, () => o.clock.now());
+    // Gateway writes through the API call trunksChanged(); the TTL covers writes from elsewhere.
+    this.gateways = new InboundGatewayIndex(o.store, () => o.clock.now(), { ttlMs: 5000 });
+    this.nonces = new NonceStore({ clock: o.clock, ttlMs: NONCE_TTL_MS, maxSize: 10_000 });
   }
 
   handle(inv: IncomingInvite): void {
@@ -105,28 +106,36 @@ export class InboundHandler {
     return { route: { accountSid: num.account_sid, applicationSid, carrier, number: dialled } };
   }
 
-  /** RFC 3261 §22.4 / RFC 8760: a carrier that authenticates with digest instead of its address. */
+  /**
+   * RFC 3261 §22.4 / RFC 8760: a carrier that authenticates with digest instead of its address.
+   * Nonces are bounded and single-use per nc (RFC 7616 §3.4); an expired one of ours gets a new
+   * challenge with `stale=true` (§3.3) rather than a 403.
+   */
   private async digest(inv: IncomingInvite): Promise<{ carrier: VoipCarrier } | { reject: number; reason: string; headers?: SipHeader[] }> {
     const all = (await this.o.store.voipCarriers.list({})).filter((c) => c.is_active && c.inbound_auth_username && c.inbound_auth_password);
     if (all.length === 0) return { reject: 403, reason: 'Forbidden' };
     const realm = this.o.publicAddress;
     const creds = getHeader(inv.request, 'Authorization');
+    let stale = false;
     if (creds) {
-      const now = this.o.clock.now();
       for (const c of all) {
-        const ok = verifyAuthorization(creds, {
-          method: 'INVITE', realm,
+        const v = verifyDigest(creds, {
+          method: 'INVITE', realm, nonces: this.nonces,
           password: (u) => (u === c.inbound_auth_username ? c.inbound_auth_password ?? undefined : undefined),
-          nonceValid: (n) => (this.nonces.get(n) ?? -Infinity) > now - NONCE_TTL_MS,
         });
-        if (ok) return { carrier: c };
+        if (v.ok) return { carrier: c };
+        if (v.reason === 'stale') stale = true;
+        if (v.reason === 'replay') return { reject: 403, reason: 'Forbidden' };
       }
-      return { reject: 403, reason: 'Forbidden' };
+      if (!stale) return { reject: 403, reason: 'Forbidden' };
     }
-    const nonce = randomHex(16);
-    this.nonces.set(nonce, this.o.clock.now());
-    for (const [n, at] of this.nonces) if (at < this.o.clock.now() - NONCE_TTL_MS) this.nonces.delete(n);
-    return { reject: 401, reason: 'Unauthorized', headers: [{ name: 'WWW-Authenticate', value: createChallenge({ realm, nonce, algorithm: 'MD5', qop: ['auth'] }) }] };
+    const challenge = createChallenge({ realm, nonce: this.nonces.issue(), algorithm: 'MD5', qop: ['auth'], ...(stale ? { stale: true } : {}) });
+    return { reject: 401, reason: 'Unauthorized', headers: [{ name: 'WWW-Authenticate', value: challenge }] };
+  }
+
+  /** Carriers or gateways changed (API writes): the inbound gateway index re-reads them. */
+  trunksChanged(): void {
+    this.gateways.invalidate();
   }
 
   private offerAcceptable(body: string): boolean {

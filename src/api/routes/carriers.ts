@@ -49,7 +49,7 @@ function checkSupported(c: { dtmf_type?: string; diversion?: string | null }): v
   refuse(unsupportedErrors([['dtmf_type', c.dtmf_type, ['rfc2833']], ['diversion', c.diversion, [null, '']]]));
 }
 
-export async function carrierRoutes(app: Api, { store, registrations, logger }: RouteDeps): Promise<void> {
+export async function carrierRoutes(app: Api, { store, registrations, logger, trunksChanged }: RouteDeps): Promise<void> {
   const out = (c: VoipCarrier) => ({ ...maskCarrier(c), register_status: registerStatus(c, registrations) });
   for (const { prefix, alias } of PREFIXES) {
     const base = `${prefix}/VoipCarriers`;
@@ -60,6 +60,7 @@ export async function carrierRoutes(app: Api, { store, registrations, logger }: 
       checkRegistration(body);
       checkSupported(body);
       const c = await store.voipCarriers.create({ ...body, account_sid });
+      trunksChanged?.();
       carriersChanged(registrations, logger);
       return reply.code(201).send({ sid: c.voip_carrier_sid });
     });
@@ -80,6 +81,7 @@ export async function carrierRoutes(app: Api, { store, registrations, logger }: 
       checkRegistration({ ...cur, ...patch });
       checkSupported(patch);
       await store.voipCarriers.update(cur.voip_carrier_sid, patch);
+      trunksChanged?.();
       carriersChanged(registrations, logger);
       return reply.code(204).send(null);
     });
@@ -87,6 +89,7 @@ export async function carrierRoutes(app: Api, { store, registrations, logger }: 
       const scope = await scopeAccount(req, store, req.params.account_sid);
       const cur = assertInScope(await store.voipCarriers.get(req.params.sid), owner, scope, 'voip carrier');
       await store.voipCarriers.delete(cur.voip_carrier_sid);
+      trunksChanged?.();
       carriersChanged(registrations, logger);
       return reply.code(204).send(null);
     });

@@ -46,7 +46,7 @@ function checkSupported(g: { protocol?: string; send_options_ping?: boolean }): 
   refuse(unsupportedErrors([['protocol', g.protocol, ['udp', 'tcp']], ['send_options_ping', g.send_options_ping, [false]]]));
 }
 
-export async function gatewayRoutes(app: Api, { store }: RouteDeps): Promise<void> {
+export async function gatewayRoutes(app: Api, { store, trunksChanged }: RouteDeps): Promise<void> {
   for (const { prefix, alias } of PREFIXES) {
     const base = `${prefix}/SipGateways`;
     app.post(base, { schema: { ...describe('SipGateways', "Add a gateway to a carrier", alias), params: ListParams, body: GatewayCreate, response: { 201: Created, ...errorResponses } } }, async (req, reply) => {
@@ -56,6 +56,7 @@ export async function gatewayRoutes(app: Api, { store }: RouteDeps): Promise<voi
       checkSupported(req.body);
       checkInboundPrefix(getAuth(req), { ipv4: req.body.ipv4, netmask: req.body.netmask ?? 32, inbound: req.body.inbound ?? true, is_active: req.body.is_active ?? true });
       const gw = await store.sipGateways.create(req.body);
+      trunksChanged?.();
       return reply.code(201).send({ sid: gw.sip_gateway_sid });
     });
     app.get(base, {
@@ -79,12 +80,14 @@ export async function gatewayRoutes(app: Api, { store }: RouteDeps): Promise<voi
       checkSupported(patch);
       checkInboundPrefix(getAuth(req), { ...cur, ...patch }, cur);
       await store.sipGateways.update(cur.sip_gateway_sid, patch);
+      trunksChanged?.();
       return reply.code(204).send(null);
     });
     app.delete(`${base}/:sid`, { schema: { ...describe('SipGateways', 'Delete a gateway', alias), params: ItemParams, response: { 204: Type.Null(), ...errorResponses } } }, async (req, reply) => {
       const scope = await scopeAccount(req, store, req.params.account_sid);
       const cur = await gatewayInScope(store, req.params.sid, scope);
       await store.sipGateways.delete(cur.sip_gateway_sid);
+      trunksChanged?.();
       return reply.code(204).send(null);
     });
   }
