@@ -45,6 +45,7 @@ export class RtpLatch {
   #sdpAddress = '';
   #sdpPort = 0;
   #lastRx = 0;
+  #idle = false;
   #candAddress = '';
   #candPort = 0;
   #candSsrc = 0;
@@ -65,6 +66,16 @@ export class RtpLatch {
     return this.address === this.#sdpAddress && this.port === this.#sdpPort;
   }
 
+  /**
+   * Media is taken from the send destination only, so the socket may be `connect()`ed to it: the
+   * SDP address once latched (until it goes quiet), or always with latching off. Latched elsewhere
+   * (behind a NAT) it is not: the SDP address may still take over.
+   */
+  get final(): boolean {
+    if (!this.#enabled) return this.#sdpPort !== 0;
+    return this.latched && !this.#idle && this.onSdpAddress;
+  }
+
   /** A new SDP destination (first answer, or a re-INVITE that moved): latching starts over. */
   reset(address: string, port: number): void {
     this.#sdpAddress = address;
@@ -72,6 +83,7 @@ export class RtpLatch {
     this.address = address;
     this.port = port;
     this.latched = false;
+    this.#idle = false;
     this.#candCount = 0;
   }
 
@@ -80,12 +92,20 @@ export class RtpLatch {
     return this.latched && now - this.#lastRx >= this.#quietMs;
   }
 
+  /** Ends `final` once the latched source is quiet, so a source that moved can be heard. True when it just did. */
+  idleIfQuiet(now: number): boolean {
+    if (!this.#enabled || this.#idle || !this.quiet(now)) return false;
+    this.#idle = true;
+    return true;
+  }
+
   /** The verdict on one received packet. Allocates nothing. */
   admit(address: string, port: number, ssrc: number, now: number): LatchVerdict {
     const fromSdp = port === this.#sdpPort && address === this.#sdpAddress && this.#sdpPort !== 0;
     if (!this.#enabled) return fromSdp ? ADMIT : this.#stray();
     if (this.latched && port === this.port && address === this.address) {
       this.#lastRx = now;
+      this.#idle = false;
       this.#candCount = 0;
       return ADMIT;
     }
@@ -108,6 +128,7 @@ export class RtpLatch {
     this.address = address;
     this.port = port;
     this.#lastRx = now;
+    this.#idle = false;
     this.#candCount = 0;
     return LATCHED;
   }

@@ -173,6 +173,34 @@ test('RFC 7362 §5: a latched source keeps the stream while it sends; after 1 s 
   await h.s.close();
 });
 
+test('RFC 7362 §5: latched to the SDP address the socket is connected; after 1 s of quiet it is not, and a source that moved takes over with 4 packets', async () => {
+  const h = harness();
+  h.s.setRemote(remote(PHONE, 4000));
+  const phone = source(PHONE, 4000, 1000, 0x1111);
+  h.audio(phone);
+  await flush();
+  assert.deepEqual(h.rtp.connectedTo, { address: PHONE, port: 4000 });
+  h.clock.advance(500);
+  h.audio(phone);
+  h.clock.advance(980);
+  assert.deepEqual(h.rtp.connectedTo, { address: PHONE, port: 4000 });
+  h.clock.advance(40);
+  assert.equal(h.rtp.connectedTo, null);
+  h.audio(phone);
+  await flush();
+  assert.deepEqual(h.rtp.connectedTo, { address: PHONE, port: 4000 }, 'the latched source is back: connected again');
+  h.clock.advance(1020);
+  assert.equal(h.rtp.connectedTo, null);
+  const rebound = source(PHONE, 4002, 5000, 0x1111, 1002, 80_320);
+  for (let i = 0; i < 5; i++) h.audio(rebound);
+  h.clock.advance(20);
+  assert.equal(h.s.stats.latchedTo, `${PHONE}:4002`);
+  assert.equal(h.lastDest(), `${PHONE}:4002`);
+  assert.equal(framesOf(h.heard, rebound), 2);
+  assert.equal(h.rtp.connectedTo, null);
+  await h.s.close();
+});
+
 test('a re-INVITE that moves the remote (setRemote) restarts latching: the new SDP address latches at once, the old one is a stray', async () => {
   const h = harness();
   h.s.setRemote(remote(PHONE, 4000));

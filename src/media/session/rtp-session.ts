@@ -10,16 +10,17 @@ import { ALAW_TO_ULAW, decodeG711, decodeTable, encodeG711, encodeTable, ULAW_TO
 import { InbandDtmfDetector } from '../dtmf/inband.js';
 import { Rfc4733Receiver, Rfc4733Sender, writeRfc4733Payload, type Rfc4733SenderOptions } from '../dtmf/rfc4733.js';
 import { dtmfTonesPcm } from '../dtmf/tones.js';
-import { pcmSource, type AudioSource, type FrameReader } from '../playout/source.js';
+import { pcmSource, type AudioSource } from '../playout/source.js';
 import type { TickTarget } from '../playout/scheduler.js';
 import { looksLikeRtcp, parseRtpHeader, RtpHeader, RTP_HEADER_SIZE, writeRtpHeader } from '../rtp/rtp-header.js';
 import { RtpReceiveStats } from '../rtp/receive-stats.js';
 import { parseRtcp } from '../rtp/rtcp.js';
 import { RtpSequencer } from '../rtp/sequence.js';
 import { MediaSessionError } from './errors.js';
-import { ADMIT, LATCHED, RtpLatch, STRAY } from './latch.js';
+import { LATCHED, RtpLatch, STRAY } from './latch.js';
 import { checkRemote, linkBridge, unlinkBridge, type BridgePort, type MediaSession } from './media-session.js';
 import { PacketRing } from './packet-ring.js';
+import { PlaybackQueue } from './playback.js';
 import { Recorder, type RecordingResult, type RecordingTarget } from './recorder.js';
 import { ReorderBuffer, type ReorderSink } from './reorder.js';
 import { RtcpReporter, type RtcpSource } from './rtcp-reporter.js';
@@ -60,19 +61,12 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
   readonly #dtmfListeners: DtmfListener[] = [];
   #remote: RemoteMedia | null = null;
   #encode: Uint8Array = encodeTable('PCMU');
-  /** The latched source went quiet: the socket is left unconnected so another may take over. */
-  #linkIdle = false;
   #inband: InbandDtmfDetector | null = null;
   #inbandDetector: InbandDtmfDetector | null = null;
   #receiveErrors = 0;
   #direction: Direction = 'sendrecv';
   #marker = true;
-  #reader: FrameReader | null = null;
-  #playResolve: ((r: PlayResult) => void) | null = null;
-  #playAbort: { signal: AbortSignal; fn: () => void } | null = null;
-  #playSource = '';
-  #playedSamples = 0;
-  #playTail: Promise<unknown> = Promise.resolve();
+  readonly #playback = new PlaybackQueue(() => this.closed);
   #dtmfSender: Rfc4733Sender | null = null;
   #dtmfResolve: (() => void) | null = null;
   #dtmfTail: Promise<unknown> = Promise.resolve();
@@ -137,7 +131,6 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
     this.#restartStream();
     if (moved) {
       this.#latch.reset(r.address, r.port);
-      this.#linkIdle = false;
       this.#marker = true;
       this.#syncLink();
     }
@@ -158,15 +151,9 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
     this.remoteSsrc = null;
   }
 
-  /**
-   * Connected (the kernel then filters strays) only to a final destination: the SDP address once
-   * it has latched, or always with latching off. Latched elsewhere (behind a NAT) the socket stays
-   * open so the SDP address can still take over (RFC 7362 §5).
-   */
+  /** Connected (the kernel then drops strays) only while the destination is final (RFC 7362 §5). */
   #syncLink(): void {
-    const l = this.#latch;
-    const final = this.#remote !== null && (!l.enabled || (l.latched && l.onSdpAddress && !this.#linkIdle));
-    this.#link.connectTo(l.address, final ? l.port : 0);
+    this.#link.connectTo(this.#latch.address, this.#latch.final ? this.#latch.port : 0);
   }
 
   /** RFC 3264 §8.4 hold and resume, from our side's perspective. */
@@ -191,38 +178,7 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
    * closes; rejects with the source's typed error if it cannot be opened.
    */
   play(source: AudioSource, signal?: AbortSignal): Promise<PlayResult> {
-    const run = (): Promise<PlayResult> => this.#runPlayback(source, signal ?? new AbortController().signal);
-    const p = this.#playTail.then(run, run);
-    this.#playTail = p.catch(() => undefined);
-    return p;
-  }
-
-  async #runPlayback(source: AudioSource, signal: AbortSignal): Promise<PlayResult> {
-    const result = (reason: PlayResult['reason']): PlayResult => ({ reason, playedMs: 0, source: source.description });
-    if (this.closed) return result('closed');
-    if (signal.aborted) return result('aborted');
-    const reader = await source.open(signal);
-    if (signal.aborted) return result('aborted');
-    if (this.closed) return result('closed');
-    return new Promise<PlayResult>((resolve) => {
-      this.#reader = reader;
-      this.#playResolve = resolve;
-      this.#playSource = source.description;
-      this.#playedSamples = 0;
-      const fn = (): void => this.#finishPlayback('aborted');
-      this.#playAbort = { signal, fn };
-      signal.addEventListener('abort', fn, { once: true });
-    });
-  }
-
-  #finishPlayback(reason: PlayResult['reason']): void {
-    const resolve = this.#playResolve;
-    if (!resolve) return;
-    this.#playResolve = null;
-    this.#reader = null;
-    if (this.#playAbort) this.#playAbort.signal.removeEventListener('abort', this.#playAbort.fn);
-    this.#playAbort = null;
-    resolve({ reason, playedMs: Math.round(this.#playedSamples / 8), source: this.#playSource });
+    return this.#playback.play(source, signal);
   }
 
   /**
@@ -311,19 +267,11 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
   /** Scheduler tick: one packet (or none) per session. */
   onTick(_tick: number, nowMs: number): void {
     if (this.#recorder) this.#recPos += FRAME;
-    if (this.#link.connected && this.#latch.enabled && this.#latch.quiet(nowMs)) {
-      // RFC 7362 §5: the latched source went quiet; let the socket hear a source that moved.
-      this.#linkIdle = true;
-      this.#syncLink();
-    }
+    // RFC 7362 §5: the latched source went quiet; let the socket hear a source that moved.
+    if (this.#link.connected && this.#latch.idleIfQuiet(nowMs)) this.#syncLink();
     const canSend = sends(this.#direction) && this.#latch.port !== 0 && this.#latch.address !== '0.0.0.0';
     if (this.#dtmfSender && this.#tickDtmf(canSend)) return;
-    let n = 0;
-    if (this.#reader) {
-      n = this.#reader.read(this.#pcmOut);
-      if (n === 0) this.#finishPlayback('finished');
-      else this.#playedSamples += n;
-    }
+    const n = this.#playback.read(this.#pcmOut);
     if (n === 0) {
       if (this.#peer) {
         // Bridged and idle: the peer's forwarded audio is what goes out.
@@ -351,7 +299,8 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
     const step = (this.#dtmfSender as Rfc4733Sender).step(this.#seq.timestamp);
     if ((this.#dtmfSender as Rfc4733Sender).done) this.#finishDtmf();
     if (step.kind !== 'event') return false;
-    if (this.#reader && this.#reader.read(this.#pcmOut) > 0) this.#playedSamples += FRAME;
+    // The playback goes on under the event: its audio for this tick is not sent.
+    this.#playback.read(this.#pcmOut);
     const pt = this.#remote?.dtmfPayloadType;
     if (canSend && pt !== null && pt !== undefined) {
       const buf = this.#nextBuffer();
@@ -391,11 +340,9 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
     if (verdict === STRAY) return;
     if (verdict === LATCHED) {
       this.#restartStream();
-      this.#linkIdle = false;
       this.#marker = true;
       this.#syncLink();
-    } else if (verdict === ADMIT && this.#linkIdle) {
-      this.#linkIdle = false;
+    } else if (!this.#link.connected && this.#latch.final) {
       this.#syncLink();
     }
     if (!receives(this.#direction)) return;
@@ -462,7 +409,7 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
   /** Sends audio the bridged peer received, in our codec, unless we are playing something. */
   #forwardAudio(payloadType: number, buf: Uint8Array, offset: number, length: number, ts: number): void {
     const r = this.#remote;
-    if (!r || this.closed || this.#reader || this.#dtmfSender || !sends(this.#direction) || this.#latch.address === '0.0.0.0') return;
+    if (!r || this.closed || this.#playback.active || this.#dtmfSender || !sends(this.#direction) || this.#latch.address === '0.0.0.0') return;
     const n = Math.min(length, MAX_FRAME);
     const out = this.#nextBuffer();
     writeRtpHeader(out, 0, this.#marker, r.payloadType, this.#seq.nextSequence(), this.#bridgeTs(ts), this.ssrc);
@@ -522,7 +469,7 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
 
   async #doClose(): Promise<void> {
     this.#o.scheduler.remove(this);
-    this.#finishPlayback('closed');
+    this.#playback.finish('closed');
     this.#finishDtmf();
     this.unbridge();
     try {
