@@ -1,16 +1,30 @@
 /**
  * An on-disk cache in front of any TTS adapter, keyed by SHA-256 of vendor, voice, language and
  * text. Entries are raw 8 kHz s16le files written atomically (temp file + rename).
+ *
+ * The cache is bounded by the total size of its files (`maxBytes`): an in-memory index in
+ * least-recently-used order, built from the directory (by file mtime) on first use, decides
+ * what to evict. A hit moves its entry to the end and touches the file's mtime, so the order
+ * survives a restart. All file work is asynchronous (fs/promises).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../kernel/clock.js';
+import { detach } from '../kernel/detached.js';
+import { nullLogger, type Logger } from '../kernel/logger.js';
 import type { TtsAdapter, TtsRequest, TtsResult } from './types.js';
+
+/** Default bound on the cache's files: 256 MiB (about 4.6 hours of 8 kHz speech). */
+export const TTS_CACHE_MAX_BYTES = 256 * 1024 * 1024;
+const SUFFIX = '.s16';
 
 export interface TtsCacheOptions {
   readonly dir: string;
   readonly clock: Clock;
+  /** Total size of the cached files; least recently used files are deleted beyond it. */
+  readonly maxBytes?: number;
+  readonly logger?: Logger;
 }
 
 export function ttsCacheKey(vendor: string, req: TtsRequest): string {
@@ -18,40 +32,142 @@ export function ttsCacheKey(vendor: string, req: TtsRequest): string {
   return createHash('sha256').update(parts.join('\u0000')).digest('hex');
 }
 
+const isMissing = (e: unknown): boolean => (e as NodeJS.ErrnoException | null)?.code === 'ENOENT';
+
 /** Wraps `inner`; a hit is read from disk, a miss is synthesised and stored. */
 export class CachedTtsAdapter implements TtsAdapter {
   readonly vendor: string;
   readonly #inner: TtsAdapter;
   readonly #dir: string;
   readonly #clock: Clock;
+  readonly #maxBytes: number;
+  readonly #logger: Logger;
+  /** File name → size, least recently used first (a Map keeps insertion order). */
+  readonly #index = new Map<string, number>();
+  #bytes = 0;
+  #ready: Promise<void> | null = null;
 
   constructor(inner: TtsAdapter, opts: TtsCacheOptions) {
     this.vendor = inner.vendor;
     this.#inner = inner;
     this.#dir = opts.dir;
     this.#clock = opts.clock;
+    this.#maxBytes = opts.maxBytes ?? TTS_CACHE_MAX_BYTES;
+    this.#logger = opts.logger ?? nullLogger;
+  }
+
+  /** Total size of the files the cache holds (once it has been used). */
+  get sizeBytes(): number {
+    return this.#bytes;
   }
 
   pathFor(req: TtsRequest): string {
-    return join(this.#dir, `${ttsCacheKey(this.vendor, req)}.s16`);
+    return join(this.#dir, `${ttsCacheKey(this.vendor, req)}${SUFFIX}`);
   }
 
   async synthesize(req: TtsRequest, signal: AbortSignal): Promise<TtsResult> {
-    const path = this.pathFor(req);
+    const name = `${ttsCacheKey(this.vendor, req)}${SUFFIX}`;
+    const path = join(this.#dir, name);
     const started = this.#clock.now();
-    const hit = await readFile(path).catch(() => null);
+    await (this.#ready ??= this.#loadIndex());
+    const hit = await this.#read(path);
     if (hit && hit.length % 2 === 0) {
+      this.#touch(name, path);
       const samples = new Int16Array(hit.length >> 1);
       for (let i = 0; i < samples.length; i++) samples[i] = hit.readInt16LE(2 * i);
       return { samples, sampleRate: 8000, vendor: this.vendor, firstAudioMs: this.#clock.now() - started, cached: true };
     }
     const result = await this.#inner.synthesize(req, signal);
+    await this.#store(name, path, result.samples);
+    return result;
+  }
+
+  async #read(path: string): Promise<Buffer | null> {
+    try {
+      return await readFile(path);
+    } catch (e) {
+      if (!isMissing(e)) this.#logger.warn('TTS cache read failed; synthesising again', { err: e instanceof Error ? e : String(e), path });
+      return null;
+    }
+  }
+
+  async #store(name: string, path: string, samples: Int16Array): Promise<void> {
     await mkdir(this.#dir, { recursive: true });
     const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
-    const bytes = Buffer.alloc(result.samples.length * 2);
-    for (let i = 0; i < result.samples.length; i++) bytes.writeInt16LE(result.samples[i], 2 * i);
+    const bytes = Buffer.alloc(samples.length * 2);
+    for (let i = 0; i < samples.length; i++) bytes.writeInt16LE(samples[i], 2 * i);
     await writeFile(tmp, bytes);
     await rename(tmp, path);
-    return result;
+    this.#forget(name);
+    this.#index.set(name, bytes.length);
+    this.#bytes += bytes.length;
+    await this.#evict();
+  }
+
+  /** Most recently used now: last in the index, and the file's mtime (for the next start). */
+  #touch(name: string, path: string): void {
+    const size = this.#index.get(name);
+    if (size !== undefined) {
+      this.#index.delete(name);
+      this.#index.set(name, size);
+    }
+    const now = new Date(this.#clock.wallNow());
+    detach(this.#logger, 'TTS cache touch', utimes(path, now, now).catch((e: unknown) => {
+      if (!isMissing(e)) throw e;
+    }));
+  }
+
+  #forget(name: string): void {
+    const size = this.#index.get(name);
+    if (size === undefined) return;
+    this.#index.delete(name);
+    this.#bytes -= size;
+  }
+
+  /** Deletes least recently used files until the total fits `maxBytes`. */
+  async #evict(): Promise<void> {
+    const victims: string[] = [];
+    for (const [name] of this.#index) {
+      if (this.#bytes <= this.#maxBytes) break;
+      victims.push(name);
+      this.#forget(name);
+    }
+    await Promise.all(victims.map(async (name) => {
+      try {
+        await unlink(join(this.#dir, name));
+      } catch (e) {
+        if (!isMissing(e)) this.#logger.warn('TTS cache eviction failed', { err: e instanceof Error ? e : String(e), file: name });
+      }
+    }));
+  }
+
+  /** The index from the directory: entries by mtime, oldest first; leftover temp files removed. */
+  async #loadIndex(): Promise<void> {
+    let names: string[];
+    try {
+      names = await readdir(this.#dir);
+    } catch (e) {
+      if (!isMissing(e)) this.#logger.warn('TTS cache directory unreadable', { err: e instanceof Error ? e : String(e), dir: this.#dir });
+      return;
+    }
+    const entries: Array<{ name: string; size: number; mtime: number }> = [];
+    for (const name of names) {
+      const path = join(this.#dir, name);
+      try {
+        if (name.endsWith('.tmp')) await unlink(path);
+        else if (name.endsWith(SUFFIX)) {
+          const st = await stat(path);
+          entries.push({ name, size: st.size, mtime: st.mtimeMs });
+        }
+      } catch (e) {
+        if (!isMissing(e)) this.#logger.warn('TTS cache entry skipped', { err: e instanceof Error ? e : String(e), file: name });
+      }
+    }
+    entries.sort((a, b) => a.mtime - b.mtime);
+    for (const e of entries) {
+      this.#index.set(e.name, e.size);
+      this.#bytes += e.size;
+    }
+    await this.#evict();
   }
 }

@@ -106,6 +106,7 @@ export class EspeakAdapter implements TtsAdapter {
         if (code === 0 && chunks.length > 0) resolve({ wav: Buffer.concat(chunks), firstAt });
         else if (!signal.aborted) reject(new TtsError('TTS_FAILED', `${this.#command} exited with ${code}: ${err.trim()}`));
       });
+      // EPIPE when the child exits before reading all its input: its exit code reports the failure.
       p.stdin.on('error', () => undefined);
       p.stdin.end(input);
     });

@@ -1,17 +1,28 @@
 export { TtsError, type TtsAdapter, type TtsErrorCode, type TtsRequest, type TtsResult } from './types.js';
 export { TtsRegistry } from './registry.js';
 export { EspeakAdapter, readStreamedWav, type EspeakOptions } from './espeak.js';
-export { CachedTtsAdapter, ttsCacheKey, type TtsCacheOptions } from './cache.js';
+export { CachedTtsAdapter, TTS_CACHE_MAX_BYTES, ttsCacheKey, type TtsCacheOptions } from './cache.js';
 export { isSsml, parseSsml, toEspeakSsml, type SsmlPart } from './ssml.js';
 export { RateConverter } from './resample.js';
 import type { Clock } from '../kernel/clock.js';
+import type { Logger } from '../kernel/logger.js';
 import { CachedTtsAdapter } from './cache.js';
 import { EspeakAdapter } from './espeak.js';
 import { TtsRegistry } from './registry.js';
 
+export interface DefaultTtsRegistryOptions {
+  readonly clock: Clock;
+  readonly cacheDir?: string;
+  /** Bound on the cache's files (default `TTS_CACHE_MAX_BYTES`, 256 MiB). */
+  readonly cacheMaxBytes?: number;
+  readonly logger?: Logger;
+}
+
 /** The default registry: espeak-ng (alias `espeak`), cached under `cacheDir` when given. */
-export function createDefaultTtsRegistry(opts: { readonly clock: Clock; readonly cacheDir?: string }): TtsRegistry {
+export function createDefaultTtsRegistry(opts: DefaultTtsRegistryOptions): TtsRegistry {
   const espeak = new EspeakAdapter({ clock: opts.clock });
-  const adapter = opts.cacheDir ? new CachedTtsAdapter(espeak, { dir: opts.cacheDir, clock: opts.clock }) : espeak;
+  const adapter = opts.cacheDir
+    ? new CachedTtsAdapter(espeak, { dir: opts.cacheDir, clock: opts.clock, maxBytes: opts.cacheMaxBytes, logger: opts.logger })
+    : espeak;
   return new TtsRegistry().register(adapter, ['espeak']);
 }

@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { systemClock } from '../kernel/clock.js';
 import { zeroCrossingHz } from '../testkit/audio.js';
+import { FakeClock } from '../testkit/fake-clock.js';
 import {
   CachedTtsAdapter, createDefaultTtsRegistry, EspeakAdapter, parseSsml, RateConverter, toEspeakSsml, TtsError, TtsRegistry, ttsCacheKey,
   type TtsAdapter,
@@ -62,6 +63,36 @@ test('cache: second request is read from disk, identical, keyed by vendor/voice/
     assert.deepEqual([...b.samples], [...a.samples]);
     assert.equal(readdirSync(dir).length, 2);
     assert.notEqual(ttsCacheKey('a', { text: 't', language: 'en' }), ttsCacheKey('a', { text: 't', language: 'de' }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('cache: bounded by maxBytes, least recently used file evicted first; the order survives a restart (file mtime)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vgw-tts-'));
+  try {
+    const asked: string[] = [];
+    // Each entry is 5 samples = 10 bytes on disk.
+    const inner: TtsAdapter = { vendor: 'fake', synthesize: async (r) => { asked.push(r.text); return { samples: Int16Array.from([1, 2, 3, 4, 5]), sampleRate: 8000, vendor: 'fake', firstAudioMs: 1, cached: false }; } };
+    const c = new CachedTtsAdapter(inner, { dir, clock: new FakeClock(), maxBytes: 25 });
+    await c.synthesize({ text: 'a' }, signal());
+    await c.synthesize({ text: 'b' }, signal());
+    assert.equal((await c.synthesize({ text: 'a' }, signal())).cached, true);
+    await c.synthesize({ text: 'c' }, signal());
+    const files = (): string[] => readdirSync(dir).sort();
+    assert.deepEqual(files(), [basename(c.pathFor({ text: 'a' })), basename(c.pathFor({ text: 'c' }))].sort());
+    assert.equal((await c.synthesize({ text: 'b' }, signal())).cached, false);
+    assert.deepEqual(asked, ['a', 'b', 'c', 'b']);
+    assert.deepEqual(files(), [basename(c.pathFor({ text: 'b' })), basename(c.pathFor({ text: 'c' }))].sort());
+    assert.equal(c.sizeBytes, 20);
+    // A new process reads the order from the files' mtimes: here 'b' is the older one.
+    const [pb, pc] = [c.pathFor({ text: 'b' }), c.pathFor({ text: 'c' })];
+    utimesSync(pb, new Date(1_000_000), new Date(1_000_000));
+    utimesSync(pc, new Date(2_000_000), new Date(2_000_000));
+    const restarted = new CachedTtsAdapter(inner, { dir, clock: new FakeClock(), maxBytes: 15 });
+    assert.equal((await restarted.synthesize({ text: 'c' }, signal())).cached, true);
+    assert.deepEqual(files(), [basename(pc)]);
+    assert.equal(restarted.sizeBytes, 10);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

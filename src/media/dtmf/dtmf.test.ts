@@ -76,6 +76,19 @@ test('receiver: an event whose start packets were lost is still reported once fr
   assert.equal(rx.receive(12, 3200, b, 0, 4, 0), null);
 });
 
+test('receiver: a restarted sender (RFC 3550 §A.1: sequence far behind, earlier timestamp) is heard; reset() forgets the last event', () => {
+  const rx = new Rfc4733Receiver();
+  const b = new Uint8Array(4);
+  writeRfc4733Payload(b, 0, 1, false, 10, 160);
+  assert.equal(rx.receive(10_000, 900_000, b, 0, 4, 0)?.digit, '1');
+  writeRfc4733Payload(b, 0, 2, false, 10, 160);
+  assert.equal(rx.receive(9_990, 800_000, b, 0, 4, 0), null, 'a late packet of an earlier event');
+  assert.equal(rx.receive(60_000, 5_000, b, 0, 4, 0)?.digit, '2');
+  rx.reset();
+  writeRfc4733Payload(b, 0, 3, false, 10, 160);
+  assert.equal(rx.receive(59_999, 5_000 - 160, b, 0, 4, 0)?.digit, '3');
+});
+
 test('in-band Goertzel detector finds each digit of a generated WAV exactly once', () => {
   const det = new InbandDtmfDetector();
   const sig = concat(silence(100), dtmfSignal('0123456789*#ABCD', 80, 60), silence(100));

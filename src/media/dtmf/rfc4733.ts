@@ -3,7 +3,8 @@
  * and says what to put in that tick's packet; the receiver turns packets into one digit per
  * event, however many redundant and end packets arrive.
  */
-import { seqAfter } from '../rtp/sequence.js';
+import { MAX_MISORDER } from '../rtp/receive-stats.js';
+import { seqDelta } from '../rtp/sequence.js';
 import { digitToEvent, eventToDigit, type DtmfDigit } from './digits.js';
 
 export const RFC4733_PAYLOAD_SIZE = 4;
@@ -124,13 +125,20 @@ export class Rfc4733Receiver {
   #lastSeq = 0;
   #have = false;
 
+  /** Forgets the last event: the stream restarted (new SSRC or remote). */
+  reset(): void {
+    this.#have = false;
+  }
+
   /** Feeds one telephone-event packet; returns the digit when it starts a new event. */
   receive(sequenceNumber: number, timestamp: number, payload: Uint8Array, offset: number, length: number, now: number): ReceivedDigit | null {
     if (length < RFC4733_PAYLOAD_SIZE) return null;
     if (this.#have) {
       if (timestamp === this.#lastTimestamp) return null;
-      // A packet of an earlier event arriving late: its sequence number is older (§2.5.2.1).
-      if (!seqAfter(sequenceNumber, this.#lastSeq) && ((timestamp - this.#lastTimestamp) | 0) < 0) return null;
+      // A packet of an earlier event arriving late: its sequence number is a little older
+      // (§2.5.2.1). Far older is a restarted stream (RFC 3550 §A.1), whose events count.
+      const back = seqDelta(sequenceNumber, this.#lastSeq);
+      if (back <= 0 && back >= -MAX_MISORDER && ((timestamp - this.#lastTimestamp) | 0) < 0) return null;
     }
     const digit = eventToDigit(payload[offset]);
     this.#have = true;

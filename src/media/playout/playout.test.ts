@@ -116,6 +116,28 @@ test('scheduler: a timer firing within the 1 ms timer grid before the due time r
   assert.equal(timers[0].at, 40);
 });
 
+test('scheduler: a target whose tick throws is reported and removed; every other target keeps ticking', () => {
+  const clock = new FakeClock();
+  const failures: Array<[unknown, unknown]> = [];
+  const s = new PlayoutScheduler({ clock, onTargetError: (t, err) => failures.push([t, err]) });
+  const ticks = { a: 0, c: 0 };
+  const a = { onTick: () => { ticks.a++; } };
+  const bad = { onTick: (t: number) => { if (t === 2) throw new Error('boom'); } };
+  const c = { onTick: () => { ticks.c++; } };
+  s.add(a);
+  s.add(bad);
+  s.add(c);
+  clock.advance(200);
+  assert.equal(ticks.a, 11);
+  assert.equal(ticks.c, 11);
+  assert.equal(failures.length, 1);
+  assert.equal(failures[0][0], bad);
+  assert.match(String(failures[0][1]), /boom/);
+  assert.equal(s.has(bad), false);
+  assert.equal(s.stats.targets, 2);
+  assert.equal(clock.pendingCount, 1);
+});
+
 function wavHeaderFor(format: number, bits: number, rate: number, channels: number, frames: number): Buffer {
   const h = encodeWav(new Int16Array(0), rate, channels).subarray(0, 44);
   h.writeUInt16LE(format, 20);

@@ -15,7 +15,10 @@ import type { Logger } from '../../kernel/logger.js';
 
 export const TICK_MS = 20;
 
-/** Something driven by the scheduler (a session). `onTick` must not throw and must not allocate. */
+/**
+ * Something driven by the scheduler (a session). `onTick` must not throw and must not allocate;
+ * one that throws anyway is removed and reported, and every other target keeps ticking.
+ */
 export interface TickTarget {
   onTick(tick: number, nowMs: number): void;
 }
@@ -27,6 +30,8 @@ export interface PlayoutSchedulerOptions {
   readonly maxCatchUpTicks?: number;
   /** A timer firing this much before the due time still runs the tick (default 1.5 ms). */
   readonly earlyToleranceMs?: number;
+  /** Told about a target whose `onTick` threw (it is removed); without it the failure is logged. */
+  readonly onTargetError?: (target: TickTarget, err: unknown) => void;
 }
 
 export interface SchedulerStats {
@@ -43,6 +48,7 @@ export class PlayoutScheduler {
   readonly #tickMs: number;
   readonly #maxCatchUp: number;
   readonly #early: number;
+  readonly #onTargetError: ((target: TickTarget, err: unknown) => void) | undefined;
   readonly #targets: TickTarget[] = [];
   readonly #removals: TickTarget[] = [];
   #ticking = false;
@@ -60,6 +66,7 @@ export class PlayoutScheduler {
     this.#tickMs = opts.tickMs ?? TICK_MS;
     this.#maxCatchUp = opts.maxCatchUpTicks ?? 3;
     this.#early = opts.earlyToleranceMs ?? 1.5;
+    this.#onTargetError = opts.onTargetError;
   }
 
   get stats(): SchedulerStats {
@@ -130,11 +137,28 @@ export class PlayoutScheduler {
   #tickAll(tick: number, now: number): void {
     const ts = this.#targets;
     this.#ticking = true;
-    try {
-      for (let i = 0; i < ts.length; i++) ts[i].onTick(tick, now);
-    } finally {
-      this.#ticking = false;
+    for (let i = 0; i < ts.length; i++) {
+      try {
+        ts[i].onTick(tick, now);
+      } catch (e) {
+        // One broken target must not stop the clock of every call: it alone is dropped.
+        this.#fail(ts[i], e);
+      }
     }
+    this.#ticking = false;
     while (this.#removals.length > 0) this.remove(this.#removals.pop() as TickTarget);
+  }
+
+  #fail(target: TickTarget, err: unknown): void {
+    this.#removals.push(target);
+    if (!this.#onTargetError) {
+      this.#logger?.error('playout target failed; removed from the scheduler', { err: err instanceof Error ? err : String(err) });
+      return;
+    }
+    try {
+      this.#onTargetError(target, err);
+    } catch (e) {
+      this.#logger?.error('playout onTargetError callback failed', { err: e instanceof Error ? e : String(e) });
+    }
   }
 }

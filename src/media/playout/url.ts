@@ -62,6 +62,7 @@ export function ffmpegDecode(ffmpeg: string, input: Buffer, signal: AbortSignal)
       if (code === 0) resolve(decodeRaw(Buffer.concat(out), 's16le'));
       else reject(new MediaSourceError('MEDIA_DECODE_FAILED', `ffmpeg exited with ${code}: ${err.trim()}`));
     });
+    // EPIPE when the child exits before reading all its input: its exit code reports the failure.
     p.stdin.on('error', () => undefined);
     p.stdin.end(input);
   });

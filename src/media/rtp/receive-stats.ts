@@ -3,8 +3,8 @@
  * (cycle-counting) sequence number, §A.3 loss and §A.8 interarrival jitter.
  */
 const RTP_SEQ_MOD = 1 << 16;
-const MAX_DROPOUT = 3000;
-const MAX_MISORDER = 100;
+export const MAX_DROPOUT = 3000;
+export const MAX_MISORDER = 100;
 const MIN_SEQUENTIAL = 2;
 
 export interface ReportBlockValues {
@@ -78,6 +78,15 @@ export class RtpReceiveStats {
     }
     this.received++;
     return true;
+  }
+
+  /** Forgets the source (a new SSRC, a new remote): the next packet starts §A.1 probation afresh. */
+  reset(): void {
+    this.#started = false;
+    this.#haveTransit = false;
+    this.jitter = 0;
+    this.#init(0);
+    this.probation = MIN_SEQUENTIAL;
   }
 
   /** §A.8: `arrival` is the arrival time in timestamp units (8 kHz for G.711). */

@@ -35,7 +35,12 @@ export class MediaEngine implements MediaService {
 
   constructor(opts: MediaEngineOptions) {
     this.#o = opts;
-    this.scheduler = new PlayoutScheduler({ clock: opts.clock, logger: opts.logger });
+    this.scheduler = new PlayoutScheduler({
+      clock: opts.clock, logger: opts.logger,
+      onTargetError: (t, err) => opts.logger.error('media session tick failed; the session no longer sends', {
+        session: t instanceof RtpSession ? t.id : 'unknown', err: err instanceof Error ? err : String(err),
+      }),
+    });
     this.#ports = new PortAllocator(opts.portRange, opts.bindAddress ?? '0.0.0.0');
   }
 

@@ -1,6 +1,6 @@
 import { GatewayError } from '../../kernel/errors.js';
 
-export type MediaSessionErrorCode = 'MEDIA_NO_PORTS' | 'MEDIA_SESSION_CLOSED' | 'MEDIA_NO_REMOTE' | 'MEDIA_BAD_REMOTE' | 'MEDIA_BAD_BRIDGE' | 'MEDIA_RECORD_FAILED';
+export type MediaSessionErrorCode = 'MEDIA_NO_PORTS' | 'MEDIA_SESSION_CLOSED' | 'MEDIA_NO_REMOTE' | 'MEDIA_BAD_REMOTE' | 'MEDIA_RECORD_FAILED';
 
 export class MediaSessionError extends GatewayError {
   declare readonly code: MediaSessionErrorCode;

@@ -10,6 +10,20 @@ import { MediaSessionError } from './errors.js';
 import type { RecordingResult, RecordingTarget } from './recorder.js';
 import type { AudioListener, Direction, DtmfListener, PlayResult, RemoteMedia, SessionStats } from './types.js';
 
+/**
+ * The half of a bridge every session exposes to its peer, whatever engine made either: the peer
+ * hands over what it received, and this session sends it on. Called once per packet: an
+ * implementation must not allocate, and must not keep `buf` (it is reused after the call).
+ */
+export interface BridgePort {
+  /** A received G.711 payload (PT 0 PCMU or 8 PCMA) with the sender's RTP timestamp. */
+  forwardAudio(payloadType: number, buf: Uint8Array, offset: number, length: number, timestamp: number): void;
+  /** A received RFC 4733 telephone-event payload (§2.3, 4 bytes at `offset`). */
+  forwardEvent(buf: Uint8Array, offset: number, length: number, marker: boolean, timestamp: number): void;
+  /** One direction of a bridge: from now on forward what this session receives to `peer` (null: to nobody). */
+  link(peer: MediaSession | null): void;
+}
+
 export interface MediaSession {
   readonly id: string;
   readonly localPort: number;
@@ -30,8 +44,11 @@ export interface MediaSession {
   sendDtmf(digits: string, opts?: Rfc4733SenderOptions): Promise<void>;
   startRecording(target: RecordingTarget): Promise<void>;
   stopRecording(): Promise<RecordingResult | null>;
-  /** Forwards received audio and DTMF both ways between two sessions of the same engine. */
+  /** What a bridged peer feeds (see `BridgePort`); `bridge` and `unbridge` link through it. */
+  readonly bridgePort: BridgePort;
+  /** Forwards received audio and DTMF both ways between two sessions (`linkBridge`). */
   bridge(other: MediaSession): void;
+  /** Ends the bridge on both sides (`unlinkBridge`). */
   unbridge(): void;
   /** Stops everything and frees the ports. Safe to call more than once. */
   close(): Promise<void>;
@@ -40,6 +57,7 @@ export interface MediaSession {
 export interface CreateSessionOptions {
   readonly id?: string;
   readonly latch?: boolean;
+  /** Default: on exactly when the remote has no telephone-event (see `RtpSessionOptions`). */
   readonly inbandDtmf?: boolean;
 }
 
@@ -50,6 +68,22 @@ export interface MediaService {
   createSession(opts?: CreateSessionOptions): Promise<MediaSession>;
   /** Closes every session. Idempotent. */
   close(): Promise<void>;
+}
+
+/** How any `MediaSession.bridge` links two sessions: each ends its old bridge, then each forwards to the other. */
+export function linkBridge(a: MediaSession, b: MediaSession): void {
+  if (a === b) return;
+  a.unbridge();
+  b.unbridge();
+  a.bridgePort.link(b);
+  b.bridgePort.link(a);
+}
+
+/** How any `MediaSession.unbridge` ends a bridge on both sides. */
+export function unlinkBridge(a: MediaSession): void {
+  const peer = a.bridgedTo;
+  a.bridgePort.link(null);
+  if (peer && peer.bridgedTo === a) peer.bridgePort.link(null);
 }
 
 /** MEDIA_BAD_REMOTE unless `r` is a usable G.711 destination. */

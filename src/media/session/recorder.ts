@@ -17,6 +17,8 @@ export interface RecordingResult {
 
 const WINDOW = 24_000;
 const FLUSH = WINDOW / 2;
+/** One second of samples: how far received audio may drift from the clock before re-anchoring. */
+const REANCHOR = 8000;
 
 class Track {
   readonly buf = new Int16Array(WINDOW);
@@ -34,6 +36,8 @@ export class Recorder {
   readonly inbound = new Track();
   readonly outbound = new Track();
   #windowStart = 0;
+  #inBase = -1;
+  #inTs0 = 0;
   #outputs: Output[] = [];
   #chain: Promise<void> = Promise.resolve();
   #failure: unknown = null;
@@ -63,6 +67,26 @@ export class Recorder {
     const o = pos - this.#windowStart;
     track.buf.set(n === pcm.length ? pcm : pcm.subarray(0, n), o);
     if (pos + n > track.maxPos) track.maxPos = pos + n;
+  }
+
+  /**
+   * Writes a received frame by its RTP timestamp, anchored to `nowPos` (the outbound position)
+   * at its first frame. A timestamp that lands over a second away from `nowPos` (a restarted
+   * stream, a peer resuming with stale timestamps) is anchored afresh.
+   */
+  writeInbound(timestamp: number, nowPos: number, pcm: Int16Array, n: number): void {
+    let pos = this.#inBase + ((timestamp - this.#inTs0) | 0);
+    if (this.#inBase < 0 || pos < nowPos - REANCHOR || pos > nowPos + REANCHOR) {
+      this.#inBase = nowPos;
+      this.#inTs0 = timestamp;
+      pos = nowPos;
+    }
+    this.write(this.inbound, pos, pcm, n);
+  }
+
+  /** The received stream restarted: its next frame is anchored afresh. */
+  restartInbound(): void {
+    this.#inBase = -1;
   }
 
   /** Moves the first `count` samples of the window to the files. */

@@ -32,3 +32,31 @@ test('a lost packet is skipped once depth packets are waiting; late and duplicat
   assert.equal(h.rb.late, 2);
   assert.deepEqual(h.out, [1, 3, 4, 5]);
 });
+
+test('RFC 3550 §A.1 restart: a large jump back then a packet in sequence resynchronises (no longer "late" forever)', () => {
+  const h = harness();
+  h.push(10000, 10001, 10002);
+  h.push(60000, 60001, 60002, 60003);
+  assert.deepEqual(h.out, [10000, 10001, 10002, 60001, 60002, 60003]);
+  assert.equal(h.rb.restarts, 1);
+});
+
+test('RFC 3550 §A.1 restart: a large jump forward then a packet in sequence resynchronises; one wild packet is ignored', () => {
+  const h = harness();
+  h.push(100, 101, 30000, 102, 103);
+  assert.deepEqual(h.out, [100, 101, 102, 103]);
+  assert.equal(h.rb.restarts, 0);
+  h.push(20000, 20001, 20002);
+  assert.deepEqual(h.out, [100, 101, 102, 103, 20001, 20002]);
+  assert.equal(h.rb.restarts, 1);
+});
+
+test('reset: held packets are dropped and the next packet starts the sequence space afresh', () => {
+  const h = harness();
+  h.push(10, 12, 13);
+  h.rb.reset();
+  h.push(60000, 60001);
+  h.push(59999, 60001);
+  assert.deepEqual(h.out, [10, 60000, 60001]);
+  assert.equal(h.rb.late, 2);
+});

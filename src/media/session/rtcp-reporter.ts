@@ -4,6 +4,7 @@
  */
 import type { Socket } from 'node:dgram';
 import type { Clock, TimerHandle } from '../../kernel/clock.js';
+import type { Logger } from '../../kernel/logger.js';
 import { ntpFromUnixMs, writeBye, writeReceiverReport, writeSdesCname, writeSenderReport, type ReportBlock } from '../rtp/rtcp.js';
 import type { RtpReceiveStats } from '../rtp/receive-stats.js';
 
@@ -24,14 +25,22 @@ export class RtcpReporter {
   #timer: TimerHandle | null = null;
   #sentPackets = 0;
 
-  constructor(private readonly socket: Socket, private readonly clock: Clock, private readonly src: RtcpSource, private readonly intervalMs = 5000) {}
+  constructor(
+    private readonly socket: Socket, private readonly clock: Clock, private readonly src: RtcpSource, private readonly logger: Logger,
+    private readonly intervalMs = 5000,
+  ) {}
 
   start(): void {
     if (this.#timer) return;
     const next = this.intervalMs * (0.5 + Math.random());
     this.#timer = this.clock.setTimer(next, () => {
       this.#timer = null;
-      this.send();
+      try {
+        this.send();
+      } catch (e) {
+        // A report that cannot go out (socket closed under us, bad target) must not end the process.
+        this.logger.warn('RTCP report not sent', { err: e instanceof Error ? e : String(e) });
+      }
       this.start();
     });
   }

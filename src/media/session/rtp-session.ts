@@ -1,8 +1,8 @@
 /**
  * One call's RTP session: the only socket code in media/. It sends a 20 ms frame on every tick of
- * the shared scheduler (playback, RFC 4733 events, or silence), receives with symmetric-RTP
- * latching and a small reorder buffer, decodes into a reused frame that listeners tap, and
- * reports over RTCP. Per packet, nothing is allocated by this code.
+ * the shared scheduler (playback, RFC 4733 events, or silence), receives through the latch
+ * (RFC 7362, strays dropped) and a small reorder buffer, decodes into a reused frame that
+ * listeners tap, and reports over RTCP. Per packet, nothing is allocated by this code.
  */
 import type { RemoteInfo } from 'node:dgram';
 import { randomInt } from 'node:crypto';
@@ -10,18 +10,21 @@ import { ALAW_TO_ULAW, decodeG711, decodeTable, encodeG711, encodeTable, ULAW_TO
 import { InbandDtmfDetector } from '../dtmf/inband.js';
 import { Rfc4733Receiver, Rfc4733Sender, writeRfc4733Payload, type Rfc4733SenderOptions } from '../dtmf/rfc4733.js';
 import { dtmfTonesPcm } from '../dtmf/tones.js';
-import { pcmSource, type AudioSource, type FrameReader } from '../playout/source.js';
+import { pcmSource, type AudioSource } from '../playout/source.js';
 import type { TickTarget } from '../playout/scheduler.js';
 import { looksLikeRtcp, parseRtpHeader, RtpHeader, RTP_HEADER_SIZE, writeRtpHeader } from '../rtp/rtp-header.js';
 import { RtpReceiveStats } from '../rtp/receive-stats.js';
 import { parseRtcp } from '../rtp/rtcp.js';
-import { RtpSequencer, timestampDelta } from '../rtp/sequence.js';
+import { RtpSequencer } from '../rtp/sequence.js';
 import { MediaSessionError } from './errors.js';
-import { checkRemote, type MediaSession } from './media-session.js';
+import { LATCHED, RtpLatch, STRAY } from './latch.js';
+import { checkRemote, linkBridge, unlinkBridge, type BridgePort, type MediaSession } from './media-session.js';
 import { PacketRing } from './packet-ring.js';
+import { PlaybackQueue } from './playback.js';
 import { Recorder, type RecordingResult, type RecordingTarget } from './recorder.js';
 import { ReorderBuffer, type ReorderSink } from './reorder.js';
 import { RtcpReporter, type RtcpSource } from './rtcp-reporter.js';
+import { SocketLink } from './socket-link.js';
 import type { AudioListener, Direction, DtmfEvent, DtmfListener, PlayResult, RemoteMedia, RtpSessionOptions, SessionStats } from './types.js';
 
 export type { AudioListener, DtmfListener, RtpSessionOptions } from './types.js';
@@ -50,33 +53,27 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
   readonly receiveStats = new RtpReceiveStats();
   readonly #reorder: ReorderBuffer;
   readonly #dtmfRx = new Rfc4733Receiver();
-  readonly #inband: InbandDtmfDetector | null;
+  readonly #latch: RtpLatch;
+  readonly #link: SocketLink;
   readonly #rtcpReporter: RtcpReporter;
   readonly #info = { sequenceNumber: 0, timestamp: 0, samples: 0 };
   readonly #audioListeners: AudioListener[] = [];
   readonly #dtmfListeners: DtmfListener[] = [];
   #remote: RemoteMedia | null = null;
   #encode: Uint8Array = encodeTable('PCMU');
-  #address = '';
-  #port = 0;
-  #latched = false;
-  #connected = false;
+  #inband: InbandDtmfDetector | null = null;
+  #inbandDetector: InbandDtmfDetector | null = null;
+  #receiveErrors = 0;
   #direction: Direction = 'sendrecv';
   #marker = true;
-  #reader: FrameReader | null = null;
-  #playResolve: ((r: PlayResult) => void) | null = null;
-  #playAbort: { signal: AbortSignal; fn: () => void } | null = null;
-  #playSource = '';
-  #playedSamples = 0;
-  #playTail: Promise<unknown> = Promise.resolve();
+  readonly #playback = new PlaybackQueue(() => this.closed);
   #dtmfSender: Rfc4733Sender | null = null;
   #dtmfResolve: (() => void) | null = null;
   #dtmfTail: Promise<unknown> = Promise.resolve();
   #recorder: Recorder | null = null;
   #recPos = 0;
-  #recInBase = -1;
-  #recInTs0 = 0;
-  #peer: RtpSession | null = null;
+  #peer: MediaSession | null = null;
+  #peerPort: BridgePort | null = null;
   #bridgeOffset: number | null = null;
   #closed: Promise<void> | null = null;
   packetsSent = 0;
@@ -84,6 +81,11 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
   packetsReceived = 0;
   remoteSsrc: number | null = null;
   lastSr: { middle32: number; at: number } | null = null;
+  readonly bridgePort: BridgePort = {
+    forwardAudio: (payloadType, buf, offset, length, timestamp) => this.#forwardAudio(payloadType, buf, offset, length, timestamp),
+    forwardEvent: (buf, offset, length, marker, timestamp) => this.#forwardEvent(buf, offset, length, marker, timestamp),
+    link: (peer) => this.#linkPeer(peer),
+  };
 
   constructor(opts: RtpSessionOptions) {
     this.#o = opts;
@@ -91,8 +93,10 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
     this.localPort = opts.port;
     this.cname = `vgw-${opts.id}`;
     this.#reorder = new ReorderBuffer(this, opts.reorderDepth ?? 4);
-    this.#inband = opts.inbandDtmf ? new InbandDtmfDetector() : null;
-    this.#rtcpReporter = new RtcpReporter(opts.rtcp, opts.clock, this, opts.rtcpIntervalMs);
+    this.#latch = new RtpLatch({ enabled: opts.latch !== false });
+    this.#link = new SocketLink(opts.rtp, opts.logger);
+    this.#setInband(opts.inbandDtmf === true);
+    this.#rtcpReporter = new RtcpReporter(opts.rtcp, opts.clock, this, opts.logger, opts.rtcpIntervalMs);
     opts.rtp.on('message', this.#onMessage);
     opts.rtcp.on('message', this.#onRtcp);
     opts.rtp.on('error', this.#onSocketError);
@@ -112,24 +116,44 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
     return this.#remote;
   }
 
-  /** Sets (or changes, on re-INVITE) where and how to send. Starts the media clock. */
+  /**
+   * Sets (or changes, on re-INVITE) where and how to send, and starts the media clock. The
+   * receive side starts afresh (a new stream may follow); a new address restarts latching.
+   * In-band DTMF detection follows the remote unless the session was told otherwise.
+   */
   setRemote(r: RemoteMedia): void {
     if (this.closed) throw new MediaSessionError('MEDIA_SESSION_CLOSED', 'session is closed');
     checkRemote(r);
     const moved = this.#remote === null || this.#remote.address !== r.address || this.#remote.port !== r.port;
     this.#remote = r;
     this.#encode = encodeTable(r.codec);
+    this.#setInband(this.#o.inbandDtmf ?? r.dtmfPayloadType === null);
+    this.#restartStream();
     if (moved) {
-      this.#disconnect();
-      this.#address = r.address;
-      this.#port = r.port;
-      this.#latched = false;
+      this.#latch.reset(r.address, r.port);
       this.#marker = true;
-      // Without latching, the SDP address is final: connect at once (the kernel then drops strays).
-      if (this.#o.latch === false) this.#connect(r.address, r.port);
+      this.#syncLink();
     }
     this.#o.scheduler.add(this);
     this.#rtcpReporter.start();
+  }
+
+  #setInband(on: boolean): void {
+    this.#inband = on ? (this.#inbandDetector ??= new InbandDtmfDetector()) : null;
+  }
+
+  /** A new stream follows: forget the old one's sequence space, SSRC, timing and last event. */
+  #restartStream(): void {
+    this.#reorder.reset();
+    this.receiveStats.reset();
+    this.#dtmfRx.reset();
+    this.#recorder?.restartInbound();
+    this.remoteSsrc = null;
+  }
+
+  /** Connected (the kernel then drops strays) only while the destination is final (RFC 7362 §5). */
+  #syncLink(): void {
+    this.#link.connectTo(this.#latch.address, this.#latch.final ? this.#latch.port : 0);
   }
 
   /** RFC 3264 §8.4 hold and resume, from our side's perspective. */
@@ -154,38 +178,7 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
    * closes; rejects with the source's typed error if it cannot be opened.
    */
   play(source: AudioSource, signal?: AbortSignal): Promise<PlayResult> {
-    const run = (): Promise<PlayResult> => this.#runPlayback(source, signal ?? new AbortController().signal);
-    const p = this.#playTail.then(run, run);
-    this.#playTail = p.catch(() => undefined);
-    return p;
-  }
-
-  async #runPlayback(source: AudioSource, signal: AbortSignal): Promise<PlayResult> {
-    const result = (reason: PlayResult['reason']): PlayResult => ({ reason, playedMs: 0, source: source.description });
-    if (this.closed) return result('closed');
-    if (signal.aborted) return result('aborted');
-    const reader = await source.open(signal);
-    if (signal.aborted) return result('aborted');
-    if (this.closed) return result('closed');
-    return new Promise<PlayResult>((resolve) => {
-      this.#reader = reader;
-      this.#playResolve = resolve;
-      this.#playSource = source.description;
-      this.#playedSamples = 0;
-      const fn = (): void => this.#finishPlayback('aborted');
-      this.#playAbort = { signal, fn };
-      signal.addEventListener('abort', fn, { once: true });
-    });
-  }
-
-  #finishPlayback(reason: PlayResult['reason']): void {
-    const resolve = this.#playResolve;
-    if (!resolve) return;
-    this.#playResolve = null;
-    this.#reader = null;
-    if (this.#playAbort) this.#playAbort.signal.removeEventListener('abort', this.#playAbort.fn);
-    this.#playAbort = null;
-    resolve({ reason, playedMs: Math.round(this.#playedSamples / 8), source: this.#playSource });
+    return this.#playback.play(source, signal);
   }
 
   /**
@@ -217,9 +210,13 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
   async startRecording(target: RecordingTarget): Promise<void> {
     if (this.closed) throw new MediaSessionError('MEDIA_SESSION_CLOSED', 'session is closed');
     await this.stopRecording();
-    this.#recorder = await Recorder.create(target);
+    const rec = await Recorder.create(target);
+    if (this.closed) {
+      await rec.stop();
+      throw new MediaSessionError('MEDIA_SESSION_CLOSED', 'session closed while the recording was being opened');
+    }
+    this.#recorder = rec;
     this.#recPos = 0;
-    this.#recInBase = -1;
   }
 
   async stopRecording(): Promise<RecordingResult | null> {
@@ -228,57 +225,53 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
     return r ? r.stop() : null;
   }
 
-  /** Forwards received audio (and DTMF events) both ways between two sessions, transcoding G.711. */
+  /**
+   * Forwards received audio (and DTMF events) both ways between this and any other
+   * `MediaSession`, through each one's `bridgePort`, transcoding G.711.
+   */
   bridge(other: MediaSession): void {
-    if (other === this) return;
-    if (!(other instanceof RtpSession)) throw new MediaSessionError('MEDIA_BAD_BRIDGE', 'can only bridge sessions of the same media engine');
-    this.unbridge();
-    other.unbridge();
-    this.#peer = other;
-    other.#peer = this;
-    this.#bridgeOffset = null;
-    other.#bridgeOffset = null;
+    linkBridge(this, other);
   }
 
   unbridge(): void {
-    const p = this.#peer;
-    this.#peer = null;
-    this.#marker = true;
-    if (p && p.#peer === this) {
-      p.#peer = null;
-      p.#marker = true;
-    }
+    unlinkBridge(this);
   }
 
-  get bridgedTo(): RtpSession | null {
+  get bridgedTo(): MediaSession | null {
     return this.#peer;
+  }
+
+  #linkPeer(peer: MediaSession | null): void {
+    this.#peer = peer;
+    this.#peerPort = peer ? peer.bridgePort : null;
+    this.#bridgeOffset = null;
+    this.#marker = true;
   }
 
   get stats(): SessionStats {
     return {
       packetsSent: this.packetsSent, octetsSent: this.octetsSent, packetsReceived: this.packetsReceived,
       packetsLost: Math.max(0, this.receiveStats.cumulativeLost), jitterMs: this.receiveStats.jitter / 8,
-      lateOrDuplicate: this.#reorder.late, remoteSsrc: this.remoteSsrc, latchedTo: this.#latched ? `${this.#address}:${this.#port}` : null,
+      lateOrDuplicate: this.#reorder.late, strays: this.#latch.strays, remoteSsrc: this.remoteSsrc,
+      latchedTo: this.#latch.latched ? `${this.#latch.address}:${this.#latch.port}` : null,
     };
   }
 
   rtcpTarget(): { address: string; port: number } | null {
     const r = this.#remote;
     if (!r || this.closed) return null;
-    return { address: this.#address, port: this.#latched ? this.#port + 1 : (r.rtcpPort ?? r.port + 1) };
+    const l = this.#latch;
+    return { address: l.address, port: l.latched && !l.onSdpAddress ? l.port + 1 : (r.rtcpPort ?? r.port + 1) };
   }
 
   /** Scheduler tick: one packet (or none) per session. */
-  onTick(): void {
+  onTick(_tick: number, nowMs: number): void {
     if (this.#recorder) this.#recPos += FRAME;
-    const canSend = sends(this.#direction) && this.#port !== 0 && this.#address !== '0.0.0.0';
+    // RFC 7362 §5: the latched source went quiet; let the socket hear a source that moved.
+    if (this.#link.connected && this.#latch.idleIfQuiet(nowMs)) this.#syncLink();
+    const canSend = sends(this.#direction) && this.#latch.port !== 0 && this.#latch.address !== '0.0.0.0';
     if (this.#dtmfSender && this.#tickDtmf(canSend)) return;
-    let n = 0;
-    if (this.#reader) {
-      n = this.#reader.read(this.#pcmOut);
-      if (n === 0) this.#finishPlayback('finished');
-      else this.#playedSamples += n;
-    }
+    const n = this.#playback.read(this.#pcmOut);
     if (n === 0) {
       if (this.#peer) {
         // Bridged and idle: the peer's forwarded audio is what goes out.
@@ -306,7 +299,8 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
     const step = (this.#dtmfSender as Rfc4733Sender).step(this.#seq.timestamp);
     if ((this.#dtmfSender as Rfc4733Sender).done) this.#finishDtmf();
     if (step.kind !== 'event') return false;
-    if (this.#reader && this.#reader.read(this.#pcmOut) > 0) this.#playedSamples += FRAME;
+    // The playback goes on under the event: its audio for this tick is not sent.
+    this.#playback.read(this.#pcmOut);
     const pt = this.#remote?.dtmfPayloadType;
     if (canSend && pt !== null && pt !== undefined) {
       const buf = this.#nextBuffer();
@@ -326,82 +320,70 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
   #send(length: number): void {
     this.packetsSent++;
     this.octetsSent += length - RTP_HEADER_SIZE;
-    const v = this.#ring.view(length);
-    if (this.#connected) this.#o.rtp.send(v);
-    else this.#o.rtp.send(v, this.#port, this.#address);
-  }
-
-  #connect(address: string, port: number): void {
-    try {
-      this.#o.rtp.connect(port, address, () => {
-        if (!this.closed && this.#address === address && this.#port === port) this.#connected = true;
-      });
-    } catch (e) {
-      this.#o.logger.warn('RTP connect failed', { err: e instanceof Error ? e : String(e) });
-    }
-  }
-
-  #disconnect(): void {
-    if (!this.#connected) return;
-    this.#connected = false;
-    try {
-      this.#o.rtp.disconnect();
-    } catch {
-      // not connected after all
-    }
+    this.#link.send(this.#ring.view(length), this.#latch.port, this.#latch.address);
   }
 
   readonly #onMessage = (msg: Buffer, rinfo: RemoteInfo): void => {
+    try {
+      this.#receive(msg, rinfo);
+    } catch (e) {
+      this.#receiveFailed(e);
+    }
+  };
+
+  #receive(msg: Buffer, rinfo: RemoteInfo): void {
     if (this.closed || looksLikeRtcp(msg, msg.length) || !parseRtpHeader(msg, msg.length, this.#hdr)) return;
-    if (!this.#latched && this.#o.latch !== false && this.#remote) this.#latch(rinfo);
-    if (!receives(this.#direction)) return;
     const h = this.#hdr;
+    const now = this.#o.clock.now();
+    const verdict = this.#latch.admit(rinfo.address, rinfo.port, h.ssrc, now);
+    // Strays reach nothing: not the stats, listeners, recorder, DTMF or the bridge.
+    if (verdict === STRAY) return;
+    if (verdict === LATCHED) {
+      this.#restartStream();
+      this.#marker = true;
+      this.#syncLink();
+    } else if (!this.#link.connected && this.#latch.final) {
+      this.#syncLink();
+    }
+    if (!receives(this.#direction)) return;
+    // RFC 3550 §8.2: a new SSRC is a new source with its own sequence space and timing.
+    if (h.ssrc !== this.remoteSsrc && this.remoteSsrc !== null) this.#restartStream();
     this.packetsReceived++;
     this.remoteSsrc = h.ssrc;
     this.receiveStats.update(h.sequenceNumber);
-    this.receiveStats.updateJitter(Math.round(this.#o.clock.now() * 8), h.timestamp);
+    this.receiveStats.updateJitter(Math.round(now * 8), h.timestamp);
     const dtmfPt = this.#remote?.dtmfPayloadType;
     if (dtmfPt !== null && dtmfPt !== undefined && h.payloadType === dtmfPt) this.#onTelephoneEvent(msg);
     else if (h.payloadType === PT_PCMU || h.payloadType === PT_PCMA) {
       this.#reorder.push(h.sequenceNumber, h.timestamp, h.payloadType, msg, h.payloadOffset, h.payloadLength);
     }
-  };
+  }
 
-  /** RFC 4961 symmetric RTP: send back to where the peer's packets come from. */
-  #latch(rinfo: RemoteInfo): void {
-    this.#latched = true;
-    if (rinfo.address !== this.#address || rinfo.port !== this.#port) this.#disconnect();
-    this.#address = rinfo.address;
-    this.#port = rinfo.port;
-    this.#connect(rinfo.address, rinfo.port);
+  /** Logged at the 1st, 2nd, 4th, 8th… failure, so a flood of bad packets cannot flood the log. */
+  #receiveFailed(e: unknown): void {
+    const n = ++this.#receiveErrors;
+    if ((n & (n - 1)) === 0) this.#o.logger.error('RTP receive failed', { err: e instanceof Error ? e : String(e), count: n, session: this.id });
   }
 
   #onTelephoneEvent(msg: Buffer): void {
     const h = this.#hdr;
     const d = this.#dtmfRx.receive(h.sequenceNumber, h.timestamp, msg, h.payloadOffset, h.payloadLength, this.#o.clock.now());
     if (d) this.#emitDtmf({ digit: d.digit, source: 'rfc4733', atMs: d.at });
-    const peer = this.#peer;
-    if (peer) peer.#forwardEvent(msg, h.payloadOffset, h.payloadLength, h.marker, h.timestamp);
+    this.#peerPort?.forwardEvent(msg, h.payloadOffset, h.payloadLength, h.marker, h.timestamp);
   }
 
   /** Reorder-buffer output: one in-order G.711 payload. */
   deliver(seq: number, timestamp: number, payloadType: number, buf: Uint8Array, offset: number, length: number): void {
     const n = Math.min(length, MAX_FRAME);
-    const peer = this.#peer;
+    const port = this.#peerPort;
     const rec = this.#recorder;
     if (this.#audioListeners.length === 0 && !rec && !this.#inband) {
       // Nobody taps the decoded audio: a bridge forwards the G.711 bytes as they are.
-      if (peer) peer.#forwardAudio(payloadType, buf, offset, n, timestamp);
+      if (port) port.forwardAudio(payloadType, buf, offset, n, timestamp);
       return;
     }
     decodeG711(decodeTable(lawOf(payloadType)), buf, offset, n, this.#pcmIn);
-    if (rec) {
-      if (this.#recInBase < 0) {
-        this.#recInBase = this.#recPos;
-        this.#recInTs0 = timestamp;
-      }
-      rec.write(rec.inbound, this.#recInBase + timestampDelta(timestamp, this.#recInTs0), this.#pcmIn, n);
-    }
+    if (rec) rec.writeInbound(timestamp, this.#recPos, this.#pcmIn, n);
     if (this.#inband && n >= FRAME) {
       const d = this.#inband.push(this.#pcmIn, this.#o.clock.now(), FRAME);
       if (d) this.#emitDtmf({ digit: d.digit, source: 'inband', atMs: d.startMs });
@@ -416,7 +398,7 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
         this.#o.logger.error('audio listener failed', { err: e instanceof Error ? e : String(e) });
       }
     }
-    if (peer) peer.#forwardAudio(payloadType, buf, offset, n, timestamp);
+    if (port) port.forwardAudio(payloadType, buf, offset, n, timestamp);
   }
 
   #bridgeTs(ts: number): number {
@@ -425,9 +407,10 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
   }
 
   /** Sends audio the bridged peer received, in our codec, unless we are playing something. */
-  #forwardAudio(payloadType: number, buf: Uint8Array, offset: number, n: number, ts: number): void {
+  #forwardAudio(payloadType: number, buf: Uint8Array, offset: number, length: number, ts: number): void {
     const r = this.#remote;
-    if (!r || this.closed || this.#reader || this.#dtmfSender || !sends(this.#direction) || this.#address === '0.0.0.0') return;
+    if (!r || this.closed || this.#playback.active || this.#dtmfSender || !sends(this.#direction) || this.#latch.address === '0.0.0.0') return;
+    const n = Math.min(length, MAX_FRAME);
     const out = this.#nextBuffer();
     writeRtpHeader(out, 0, this.#marker, r.payloadType, this.#seq.nextSequence(), this.#bridgeTs(ts), this.ssrc);
     this.#marker = false;
@@ -464,9 +447,13 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
   }
 
   readonly #onRtcp = (msg: Buffer): void => {
-    for (const p of parseRtcp(msg)) {
-      // RFC 3550 §6.4.1 LSR: the middle 32 bits of the SR's NTP timestamp.
-      if (p.type === 'sr') this.lastSr = { middle32: ((p.sender.ntpSeconds << 16) | (p.sender.ntpFraction >>> 16)) >>> 0, at: this.#o.clock.now() };
+    try {
+      for (const p of parseRtcp(msg)) {
+        // RFC 3550 §6.4.1 LSR: the middle 32 bits of the SR's NTP timestamp.
+        if (p.type === 'sr') this.lastSr = { middle32: ((p.sender.ntpSeconds << 16) | (p.sender.ntpFraction >>> 16)) >>> 0, at: this.#o.clock.now() };
+      }
+    } catch (e) {
+      this.#receiveFailed(e);
     }
   };
 
@@ -482,7 +469,7 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
 
   async #doClose(): Promise<void> {
     this.#o.scheduler.remove(this);
-    this.#finishPlayback('closed');
+    this.#playback.finish('closed');
     this.#finishDtmf();
     this.unbridge();
     try {
@@ -492,6 +479,7 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
     }
     this.#rtcpReporter.stop();
     const rec = this.stopRecording();
+    this.#link.close();
     this.#o.rtp.close();
     this.#o.rtcp.close();
     this.#o.onClose?.(this);

@@ -9,7 +9,9 @@ import { nullLogger } from '../../kernel/logger.js';
 import { EspeakAdapter } from '../../speech/espeak.js';
 import { bestCorrelation, dtmfSignal, tones, wavBytes, zeroCrossingHz } from '../../testkit/audio.js';
 import { RtpPeer } from '../../testkit/rtp-peer.js';
+import { encodeG711, ULAW_ENCODE } from '../codec/g711.js';
 import { Rfc4733Receiver } from '../dtmf/rfc4733.js';
+import { writeRtpHeader } from '../rtp/rtp-header.js';
 import { decodeWav, fileSource, lazyPcmSource, pcmSource, sequenceSource } from '../playout/index.js';
 import { MediaEngine, MediaSessionError, type MediaSession } from './index.js';
 
@@ -250,6 +252,66 @@ test('onAudio taps the decoded received audio frame by frame; a bad remote is a 
     frames.forEach((f, i) => all.set(f, i * 160));
     assert.ok(Math.abs(zeroCrossingHz(all.subarray(160, all.length - 160)) - 900) < 10);
     assert.throws(() => s.setRemote({ ...remote(peer.port), port: 70000 }), (e: unknown) => e instanceof MediaSessionError && e.code === 'MEDIA_BAD_REMOTE');
+  } finally {
+    await s.close();
+    peer.close();
+  }
+});
+
+test('RTP bleed (RFC 7362 §5): a stray UDP sender during the call is never heard and never gets our audio', async () => {
+  const peer = await RtpPeer.open();
+  const stray = await RtpPeer.open();
+  const s = await engine.createSession();
+  try {
+    s.setRemote(remote(peer.port));
+    const frames: Int16Array[] = [];
+    s.onAudio((pcm, info) => frames.push(pcm.slice(0, info.samples)));
+    // The stray speaks first (under the 4 packets a non-SDP source needs), then throughout the call.
+    await stray.sendPcm(tones([2500], 40, 8000), s.localPort, { ssrc: 0xbad });
+    const real = peer.sendPcm(tones([800], 1000, 8000), s.localPort);
+    await until(() => s.stats.latchedTo !== null);
+    await Promise.all([real, stray.sendPcm(tones([2500], 800, 8000), s.localPort, { ssrc: 0xbad })]);
+    await until(() => frames.length >= 50);
+    assert.equal(s.stats.latchedTo, `127.0.0.1:${peer.port}`);
+    assert.ok(frames.length >= 49 && frames.length <= 50, `${frames.length} frames`);
+    const all = new Int16Array(frames.length * 160);
+    frames.forEach((f, i) => all.set(f, i * 160));
+    assert.ok(Math.abs(zeroCrossingHz(all.subarray(160, all.length - 160)) - 800) < 10, 'only the peer\'s 800 Hz was heard');
+    assert.equal(stray.packets.length, 0);
+    assert.ok(s.stats.strays >= 2, `${s.stats.strays} strays`);
+    assert.ok(peer.packets.length > 0);
+  } finally {
+    await s.close();
+    peer.close();
+    stray.close();
+  }
+});
+
+/** Sends `count` 20 ms PCMU frames of a 600 Hz tone with the given SSRC, from sequence number `seq` on. */
+async function sendStream(peer: RtpPeer, port: number, ssrc: number, seq: number, count: number): Promise<void> {
+  const pcm = tones([600], count * 20, 8000);
+  for (let i = 0; i < count; i++) {
+    const buf = Buffer.alloc(172);
+    writeRtpHeader(buf, 0, i === 0, 0, (seq + i) & 0xffff, (seq + i) * 160, ssrc);
+    encodeG711(ULAW_ENCODE, pcm.subarray(i * 160, (i + 1) * 160), 160, buf, 12);
+    peer.socket.send(buf, port, '127.0.0.1');
+    await sleep(20);
+  }
+}
+
+test('stream restart: after the peer restarts with another SSRC and an earlier sequence number, its audio is heard at once', async () => {
+  const peer = await RtpPeer.open();
+  const s = await engine.createSession();
+  try {
+    s.setRemote(remote(peer.port));
+    let frames = 0;
+    s.onAudio(() => { frames++; });
+    await sendStream(peer, s.localPort, 0x1111, 30_000, 10);
+    await until(() => frames >= 10);
+    await sendStream(peer, s.localPort, 0x2222, 100, 10);
+    await until(() => frames >= 20);
+    assert.equal(frames, 20);
+    assert.equal(s.stats.remoteSsrc, 0x2222);
   } finally {
     await s.close();
     peer.close();

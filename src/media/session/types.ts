@@ -45,6 +45,8 @@ export interface SessionStats {
   readonly packetsLost: number;
   readonly jitterMs: number;
   readonly lateOrDuplicate: number;
+  /** Packets dropped because they came from a source media is not taken from (RFC 7362 §5). */
+  readonly strays: number;
   readonly remoteSsrc: number | null;
   readonly latchedTo: string | null;
 }
@@ -57,10 +59,16 @@ export interface RtpSessionOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly scheduler: PlayoutScheduler;
-  /** Symmetric RTP: send to where the peer's packets come from (default true). */
+  /**
+   * Latching (RFC 7362): send to where the peer's packets come from, guarded against strays
+   * (default true). Off: send to and accept from the SDP address only.
+   */
   readonly latch?: boolean;
   readonly reorderDepth?: number;
-  /** Run the Goertzel DTMF detector on received audio (default false). */
+  /**
+   * Run the Goertzel DTMF detector on received audio. Default: on exactly when the negotiated
+   * remote has no telephone-event payload type (`RemoteMedia.dtmfPayloadType === null`).
+   */
   readonly inbandDtmf?: boolean;
   readonly rtcpIntervalMs?: number;
   readonly onClose?: (s: RtpSession) => void;
