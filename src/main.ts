@@ -58,7 +58,7 @@ export async function startGateway(config: Config, logger: Logger, clock: Clock 
   const registrations = new RegistrationManager({ clock, logger: logger.child({ layer: 'registration' }), store, context: registrarContext(sip.ua.context), privateAddress: config.sipAddress });
   const ranges = splitRtpPorts(config.rtpPorts, config.simulator);
   const media = new MediaEngine({ clock, logger: logger.child({ layer: 'media' }), portRange: ranges.gateway, bindAddress: config.sipAddress, latch: config.rtpLatch });
-  const tts = createDefaultTtsRegistry({ clock, cacheDir: join(config.dataDir, 'tts-cache') });
+  const tts = createDefaultTtsRegistry({ clock, cacheDir: join(config.dataDir, 'tts-cache'), logger: logger.child({ layer: 'tts' }) });
   let activeCalls = (): number => 0;
   const metrics = new GatewayMetrics(() => activeCalls());
   const calls = new CallManager({
