@@ -10,6 +10,8 @@ const show = (t: ReturnType<typeof gatewayTarget>): [string, string | undefined]
 test('gatewayTarget: a plain carrier sends to the gateway itself, with tech prefix, + and transport', () => {
   const c = carrierRow({ requires_register: false, register_sip_realm: 'ignored.test', tech_prefix: '99', e164_leading_plus: true });
   assert.deepEqual(show(gatewayTarget(c, gatewayRow({ protocol: 'tcp' }), '+15551234567')), ['sip:99+15551234567@192.0.2.10:5070;transport=tcp', undefined]);
+  // Issue 12 item 17: a TLS gateway is never dialled in the clear; the SIP layer refuses transport=tls until TLS exists.
+  assert.deepEqual(show(gatewayTarget(c, gatewayRow({ protocol: 'tls' }), '1')), ['sip:99+1@192.0.2.10:5070;transport=tls', undefined]);
 });
 
 test('gatewayTarget: a registering carrier with a realm puts the realm in the Request-URI and sends to the gateway', () => {

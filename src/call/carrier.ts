@@ -31,12 +31,21 @@ export async function chooseRoute(store: Store, accountSid: string, from: string
   return { carrier, gateways };
 }
 
+/**
+ * The gateway's transport as a URI parameter. A TLS gateway (stored before the API refused them,
+ * issue 12 item 17) says so, and the SIP layer refuses to send it in the clear (SIP_TLS_REQUIRED).
+ */
+function transportParams(gw: SipGateway): Record<string, string | null> {
+  if (gw.protocol === 'tcp') return { transport: 'tcp' };
+  if (gw.protocol === 'tls' || gw.protocol === 'tls/srtp') return { transport: 'tls' };
+  return {};
+}
+
 /** `sip:{tech_prefix}{+}{number}@{host}:{port};transport=…` for one gateway (contract §1.6). */
 function gatewayRequestUri(carrier: VoipCarrier, gw: SipGateway, number: string): SipUri {
   const digits = number.replace(/^\+/, '');
   const user = `${carrier.tech_prefix ?? ''}${carrier.e164_leading_plus ? '+' : ''}${digits}`;
-  const params: Record<string, string | null> = gw.protocol === 'tcp' ? { transport: 'tcp' } : {};
-  return { scheme: gw.use_sips_scheme ? 'sips' : 'sip', user, host: gw.ipv4.toLowerCase(), port: gw.port ?? undefined, params, headers: {} };
+  return { scheme: gw.use_sips_scheme ? 'sips' : 'sip', user, host: gw.ipv4.toLowerCase(), port: gw.port ?? undefined, params: transportParams(gw), headers: {} };
 }
 
 /**

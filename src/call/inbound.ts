@@ -1,8 +1,9 @@
 import type { Clock } from '../kernel/clock.js';
+import { detach } from '../kernel/detached.js';
 import type { Logger } from '../kernel/logger.js';
-import type { MediaService } from '../media/index.js';
-import { createAnswer, parseSdp, serializeSdp } from '../sdp/index.js';
-import { createChallenge, getHeader, NonceStore, verifyDigest, type IncomingInvite, type SipHeader, type Uri } from '../sip/index.js';
+import type { MediaService, MediaSession } from '../media/index.js';
+import { applyAnswer, createAnswer, createOffer, parseSdp, serializeSdp } from '../sdp/index.js';
+import { createChallenge, getHeader, NonceStore, verifyDigest, type Dialog, type IncomingInvite, type SipHeader, type Uri } from '../sip/index.js';
 import type { Store, VoipCarrier } from '../store/index.js';
 import type { Call } from './call.js';
 import type { InboundSignalling } from './collaborators.js';
@@ -102,7 +103,8 @@ export class InboundHandler {
     if (carrier.account_sid !== null && carrier.account_sid !== num.account_sid) return { reject: 403, reason: 'Forbidden' };
     const applicationSid = num.application_sid ?? carrier.application_sid;
     if (!applicationSid) return { reject: 480, reason: 'Temporarily Unavailable', headers: [{ name: 'X-Reason', value: 'no application for this number' }] };
-    if (!this.offerAcceptable(req.body.toString())) return { reject: 488, reason: 'Not Acceptable Here' };
+    // An INVITE without a body is a late offer (RFC 3261 §13.2.1): our offer goes in the 200.
+    if (req.body.length > 0 && !this.offerAcceptable(req.body.toString())) return { reject: 488, reason: 'Not Acceptable Here' };
     return { route: { accountSid: num.account_sid, applicationSid, carrier, number: dialled } };
   }
 
@@ -165,29 +167,78 @@ export class InboundHandler {
     this.o.onCall(call, route, sipObject(inv, route.number, from));
   }
 
-  /** Creates the RTP session, answers the offer, and sends 183 (early media) or 200. */
+  /**
+   * Creates the RTP session, answers the offer, and sends 183 (early media) or 200. An INVITE
+   * without SDP (late offer, RFC 3261 §13.2.1) gets our offer in the 200 and its answer in the
+   * ACK: the call is answered once that ACK brings a usable answer.
+   */
   private async answer(call: Call, inv: IncomingInvite, early: boolean): Promise<void> {
+    const late = inv.request.body.length === 0;
     let media = call.mediaSession;
     let sdp = call.localSdp;
     if (!media || !sdp) {
       media = await this.o.media.createSession({ id: call.sid });
       // A CANCEL (or hang-up) may have ended the call while the session was being made.
       if (!call.attachMedia(media)) return;
-      const r = createAnswer(parseSdp(inv.request.body.toString()), { publicAddress: this.o.publicAddress, port: media.localPort });
-      if (!r.ok) throw r.error;
-      media.setRemote(remoteOf(r.media));
-      call.negotiated(r.media.direction);
-      sdp = serializeSdp(r.answer);
+      sdp = late ? serializeSdp(createOffer({ publicAddress: this.o.publicAddress, port: media.localPort })) : this.answerOffer(call, inv, media);
       call.localSdp = sdp;
     }
     if (call.isFinal || inv.done && !inv.answered) return;
     if (early) {
+      // An offer may not travel in an unreliable 183 (RFC 3262): a late-offer call rings instead.
+      if (late) return;
       inv.progress(183, { body: sdp, contentType: 'application/sdp' });
       call.timeline.add('early-media');
       return;
     }
     const dialog = inv.accept({ body: sdp, contentType: 'application/sdp' });
-    call.answeredWith(dialog);
+    if (!late) {
+      call.answeredWith(dialog);
+      return;
+    }
+    await this.awaitLateAnswer(call, dialog, sdp);
+  }
+
+  /** The offer in the INVITE, answered and applied to the RTP session; our answer SDP. */
+  private answerOffer(call: Call, inv: IncomingInvite, media: MediaSession): string {
+    const r = createAnswer(parseSdp(inv.request.body.toString()), { publicAddress: this.o.publicAddress, port: media.localPort });
+    if (!r.ok) throw r.error;
+    media.setRemote(remoteOf(r.media));
+    call.negotiated(r.media.direction);
+    return serializeSdp(r.answer);
+  }
+
+  /**
+   * Late offer: the ACK carries the answer. No usable answer → BYE; no ACK at all → failed.
+   * Settles once the call is answered (or has failed), so verbs after `answer` find it answered.
+   */
+  private awaitLateAnswer(call: Call, dialog: Dialog, offerSdp: string): Promise<void> {
+    call.timeline.add('late-offer');
+    let settle: () => void = () => undefined;
+    const settled = new Promise<void>((r) => { settle = r; });
+    const offTerminated = dialog.on('terminated', (reason) => {
+      if (!call.answered) call.failed('failed', 408, `no ACK with an SDP answer (${reason})`, 'jambonz');
+      settle();
+    });
+    dialog.once('confirmed', (ack) => {
+      offTerminated();
+      settle();
+      let answer;
+      try {
+        answer = applyAnswer(parseSdp(offerSdp), parseSdp(ack.body.toString()));
+      } catch {
+        answer = undefined;
+      }
+      call.answeredWith(dialog);
+      if (!answer?.ok) {
+        call.timeline.add('sdp-answer-rejected');
+        detach(this.o.logger, 'BYE after an ACK without a usable answer', call.hangupWith('no usable SDP answer in the ACK'));
+        return;
+      }
+      call.mediaSession?.setRemote(remoteOf(answer.media));
+      call.negotiated(answer.media.direction);
+    });
+    return settled;
   }
 }
 

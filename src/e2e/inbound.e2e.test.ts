@@ -112,3 +112,30 @@ test('issue 3 acceptance 4: a peer that offers only PCMA is answered with PCMA a
     await t.close();
   }
 });
+
+test('issue 12 item 16: a late-offer INVITE (no SDP) gets our offer in the 200; the answer in the ACK starts the audio', async () => {
+  const t = await startTestGateway(await simulatorEnv());
+  const tone = await serveAudio(wavBytes(tones([1000], 1200, 12000)));
+  const hooks = await startHookServer({ '/app': () => [{ verb: 'play', url: `${tone.url}/tone.wav` }, { verb: 'hangup' }] });
+  try {
+    const p = await provision(t, hooks.url);
+    await t.api('POST', '/v1/SipGateways', { voip_carrier_sid: p.carrierSid, ipv4: '127.0.0.1', inbound: true, outbound: false });
+    const mediaPort = await freePort();
+    const capture = await startRtpCapture(mediaPort);
+    const sipp = await startSipp({ scenario: 'uac_late_offer.xml', target: `127.0.0.1:${t.gw.sipPort}`, mediaPort, extra: ['-s', NUMBER.slice(1)], timeoutSeconds: 20 });
+    const r = await sipp.done;
+    assert.equal(r.successful, 1, r.errors);
+    const ok = r.messages.split(/-{10,}/).find((b) => /SIP\/2.0 200 OK/.test(b) && /m=audio/.test(b)) ?? '';
+    assert.match(ok, /m=audio \d+ RTP\/AVP 0 8/, 'our offer in the 200');
+    const packets = await capture.stop();
+    assert.ok(packets.every((pk) => pk.payloadType === 0 || pk.payloadType === 101), 'PCMU, as the ACK answered');
+    const pcm = decodeG711(packets);
+    const loud = pcm.filter((s) => Math.abs(s) > 3000).length;
+    assert.ok(loud > 4000, `tone heard (${loud} loud samples)`);
+    await eventually(() => hooks.seen.some((h) => h.path === '/status' && h.json.call_status === 'completed'), 5000, 'completed');
+  } finally {
+    await hooks.close();
+    await tone.close();
+    await t.close();
+  }
+});

