@@ -23,7 +23,7 @@ async function provisionInbound(t: TestGateway, hooks: string): Promise<{ accoun
   return { accountSid };
 }
 
-type Cdr = { call_sid: string; termination_reason: string | null; answered: boolean };
+type Cdr = { call_sid: string; termination_reason: string | null; answered: boolean; host: string | null; remote_host: string | null };
 
 test('issue 12 item 1: a caller that never ACKs our 200 gets a BYE after 64·T1, and the call ends — no live call left, one CDR, completed to the status hook', async () => {
   // T1 = 50 ms: 64·T1 = 3.2 s instead of 32 s.
@@ -42,6 +42,9 @@ test('issue 12 item 1: a caller that never ACKs our 200 gets a BYE after 64·T1,
     await eventually(async () => ((await t.api('GET', `/v1/Accounts/${accountSid}/RecentCalls`)).body as { data: Cdr[] }).data.length === 1, 5000, 'the CDR');
     const cdr = ((await t.api('GET', `/v1/Accounts/${accountSid}/RecentCalls`)).body as { data: Cdr[] }).data[0];
     assert.equal(cdr.termination_reason, 'no ACK for our 2xx');
+    // Issue 12 item 17: the CDR's addresses are filled in.
+    assert.equal(cdr.host, `127.0.0.1:${t.gw.sipPort}`);
+    assert.equal(cdr.remote_host, `127.0.0.1:${sipp.port}`);
     assert.equal(t.gw.calls.activeCount, 0);
   } finally {
     await hooks.close();
