@@ -64,6 +64,15 @@ test('issue 7 acceptance 1 + 7: an inbound PCMU caller, app dials a PCMA call ce
     const child = hooks.seen.filter((h) => h.path === '/status' && h.json.call_sid === childSid);
     assert.ok(child.length >= 3, 'the child leg sends its own status events');
     assert.ok(child.every((h) => typeof h.json.parent_call_sid === 'string'));
+    // Issue 12 item 17: the child leg's record names its parent's SIP Call-ID.
+    const parentSid = String(child[0].json.parent_call_sid);
+    const cdr = async (sid: string): Promise<Record<string, unknown>> => (await t.api('GET', `/v1/Accounts/${String(dialed.json.account_sid)}/RecentCalls/${sid}`)).body as Record<string, unknown>;
+    const [parentCdr, childCdr] = await eventually(async () => {
+      const both = [await cdr(parentSid), await cdr(childSid)];
+      return both.every((c) => typeof c.terminated_at === 'string') && both;
+    }, 5000, 'both records');
+    assert.equal(childCdr.sip_parent_callid, parentCdr.sip_callid);
+    assert.equal(childCdr.remote_host, `127.0.0.1:${calleePort}`);
     const atCaller = toneHz(await callerCap.stop());
     const atCallee = toneHz(await calleeCap.stop());
     assert.deepEqual([...atCallee.pts].filter((p) => p !== 101), [8], 'the callee gets PCMA');
