@@ -23,11 +23,17 @@ const allowed = {
   cli: ['kernel', 'config', 'sip', 'sdp', 'media', 'speech', 'store', 'call', 'verbs', 'app', 'api', 'simulator'],
 };
 
+/** testkit/ is for tests only: no product file (src/simulator included) may import it. */
+const noTestkit = { group: ['**/testkit/**', './testkit/*', '../testkit', '../../testkit'], message: 'DESIGN.md §3: testkit/ is for tests only' };
+
 function forbidden(layer) {
   const ok = new Set([layer, ...allowed[layer]]);
-  const banned = layers.filter((l) => !ok.has(l));
-  return banned.map((l) => ({ group: [`**/${l}/**`, `../${l}`, `../../${l}`], message: `DESIGN.md §3: ${layer}/ must not import ${l}/` }));
+  const banned = layers.filter((l) => !ok.has(l) && l !== 'testkit');
+  return [...banned.map((l) => ({ group: [`**/${l}/**`, `../${l}`, `../../${l}`], message: `DESIGN.md §3: ${layer}/ must not import ${l}/` })), noTestkit];
 }
+
+/** Product code: every non-test file under src/ outside src/testkit. */
+const product = { files: ['src/**/*.ts'], ignores: ['src/**/*.test.ts', 'src/testkit/**'] };
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'data/**', 'artifacts/**', 'src/portal/**', 'portal-dist/**'] },
@@ -41,15 +47,23 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  // Structure budgets of DESIGN.md §4.8 (files < 500 lines, functions < 60, split by concept when they grow).
+  {
+    ...product,
+    rules: {
+      'max-lines': ['error', { max: 500, skipBlankLines: true, skipComments: true }],
+      'max-lines-per-function': ['error', { max: 60, skipBlankLines: true, skipComments: true }],
+      complexity: ['error', 20],
+      // Files outside any layer folder (src/main.ts, …); the layer blocks below repeat it, as a
+      // later block replaces the rule's options rather than merging them.
+      'no-restricted-imports': ['error', { patterns: [noTestkit] }],
+    },
+  },
   ...Object.keys(allowed).map((layer) => ({
     files: [`src/${layer}/**/*.ts`],
     ignores: ['src/**/*.test.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: forbidden(layer) }] },
   })),
-  {
-    files: ['src/main.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/testkit/**', './testkit/*'], message: 'testkit/ is for tests only' }] }] },
-  },
   {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { globals: { ...globals.node } },

@@ -40,7 +40,67 @@ export interface Gateway {
 /** Composition root: the only module that knows every layer (DESIGN.md §3). */
 export async function startGateway(config: Config, logger: Logger, clock: Clock = systemClock): Promise<Gateway> {
   mkdirSync(config.dataDir, { recursive: true });
-  let ready = false;
+  const env: Env = { config, logger, clock };
+  const health = { ready: false };
+  const base = await buildBase(env);
+  const ranges = splitRtpPorts(config.rtpPorts, config.simulator);
+  const callLayer = buildCallLayer(env, base, ranges.gateway);
+  const appLayer = await buildAppLayer(env, base, callLayer);
+  const api = buildHttpApi(env, base, callLayer, appLayer, () => health.ready);
+  let simulator: Simulator | undefined;
+  try {
+    await api.listen({ host: config.httpAddress, port: config.httpPort });
+    if (config.simulator && ranges.simulator) {
+      simulator = await startSimulator({ clock, logger: logger.child({ layer: 'simulator' }), port: config.simulatorPort, rtpPorts: ranges.simulator, dataDir: config.dataDir });
+    }
+  } catch (e) {
+    await Promise.all([api.close(), base.sip.close(), callLayer.media.close(), base.store.close()]);
+    throw e;
+  }
+  const addr = api.server.address();
+  const httpPort = typeof addr === 'object' && addr ? addr.port : config.httpPort;
+  const demo = simulator ? await provisionDemo(base.store, httpPort, simulator.port, logger) : undefined;
+  await callLayer.registrations.start();
+  health.ready = true;
+  logger.info('gateway listening', { http: httpPort, sip: base.sip.transport.port, publicAddress: config.publicAddress, store: base.store.kind });
+  return gatewayHandle({ base, callLayer, appLayer, api, health, httpPort, simulator, demo });
+}
+
+/** The Fastify instance of the REST API. */
+type HttpApi = ReturnType<typeof buildApi>;
+
+/** What every build step reads. */
+interface Env {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly clock: Clock;
+}
+
+/** Storage and signalling: the store (with the admin key of a first start) and the SIP stack. */
+interface Base {
+  readonly store: Store;
+  readonly firstAdminKey?: string;
+  readonly sip: SipStack;
+}
+
+/** Carrier registrations, the media engine, and the calls with their metrics. */
+interface CallLayer {
+  readonly registrations: RegistrationManager;
+  readonly media: MediaEngine;
+  readonly metrics: GatewayMetrics;
+  readonly calls: CallManager;
+}
+
+/** Webhooks, the calls a previous process left, the REST-facing service, and inbound routing. */
+interface AppLayer {
+  readonly webhooks: WebhookClient;
+  readonly recovered: RecoveryResult;
+  readonly service: CallsService;
+  readonly inbound: InboundHandler;
+}
+
+/** Opens the store, makes sure an admin key exists, and binds SIP (closing the store if SIP cannot bind). */
+async function buildBase({ config, logger, clock }: Env): Promise<Base> {
   const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, logger, clock });
   const admin = await bootstrapAdminKey(store, config.adminApiKey, logger);
   const sip = await createSipStack({
@@ -55,9 +115,12 @@ export async function startGateway(config: Config, logger: Logger, clock: Clock 
     await store.close();
     throw e;
   });
+  return { store, firstAdminKey: admin.token, sip };
+}
+
+function buildCallLayer({ config, logger, clock }: Env, { store, sip }: Base, rtpPorts: { min: number; max: number }): CallLayer {
   const registrations = new RegistrationManager({ clock, logger: logger.child({ layer: 'registration' }), store, context: registrarContext(sip.ua.context), privateAddress: config.sipAddress });
-  const ranges = splitRtpPorts(config.rtpPorts, config.simulator);
-  const media = new MediaEngine({ clock, logger: logger.child({ layer: 'media' }), portRange: ranges.gateway, bindAddress: config.sipAddress, latch: config.rtpLatch });
+  const media = new MediaEngine({ clock, logger: logger.child({ layer: 'media' }), portRange: rtpPorts, bindAddress: config.sipAddress, latch: config.rtpLatch });
   const tts = createDefaultTtsRegistry({ clock, cacheDir: join(config.dataDir, 'tts-cache'), logger: logger.child({ layer: 'tts' }) });
   let activeCalls = (): number => 0;
   const metrics = new GatewayMetrics(() => activeCalls());
@@ -66,6 +129,11 @@ export async function startGateway(config: Config, logger: Logger, clock: Clock 
     publicAddress: config.publicAddress, sipAddress: `${config.publicAddress}:${sip.transport.port}`, searchPath: process.env.PATH,
   });
   activeCalls = () => calls.activeCount;
+  return { registrations, media, metrics, calls };
+}
+
+/** Settles the calls a previous process left open, then routes new INVITEs to their applications. */
+async function buildAppLayer({ config, logger, clock }: Env, { store, sip }: Base, { media, metrics, calls }: CallLayer): Promise<AppLayer> {
   const webhooks = new WebhookClient({ clock, urlPolicy: config.urlPolicy });
   const host = `${config.publicAddress}:${sip.transport.port}`;
   // Before any new call: settle the calls a previous process left open (issue 12).
@@ -85,53 +153,59 @@ export async function startGateway(config: Config, logger: Logger, clock: Clock 
     if (!calls.isAccepting) inv.reject(503, { reason: 'Service Unavailable', headers: [{ name: 'Retry-After', value: '5' }] });
     else inbound.handle(inv);
   });
+  return { webhooks, recovered, service, inbound };
+}
+
+/** The REST API with the live-call routes, the demo app, the portal and the metrics (not listening yet). */
+function buildHttpApi({ config, logger, clock }: Env, { store }: Base, { registrations, metrics }: CallLayer, { service, inbound }: AppLayer, isReady: () => boolean): HttpApi {
   const serviceUrl = `http://${config.publicAddress}:${config.httpPort}`;
   const api = buildApi({
-    logger, isReady: () => ready, store, clock, registrations, rateLimit: config.apiRateLimit, plugins: [liveCallRoutes(service, serviceUrl)],
+    logger, isReady, store, clock, registrations, rateLimit: config.apiRateLimit, plugins: [liveCallRoutes(service, serviceUrl)],
     trunksChanged: () => inbound.trunksChanged(),
   });
   registerDemoApp(api);
   registerPortal(api);
   metrics.register(api);
-  let simulator: Simulator | undefined;
-  try {
-    await api.listen({ host: config.httpAddress, port: config.httpPort });
-    if (config.simulator && ranges.simulator) {
-      simulator = await startSimulator({ clock, logger: logger.child({ layer: 'simulator' }), port: config.simulatorPort, rtpPorts: ranges.simulator, dataDir: config.dataDir });
-    }
-  } catch (e) {
-    await Promise.all([api.close(), sip.close(), media.close(), store.close()]);
-    throw e;
-  }
-  const addr = api.server.address();
-  const httpPort = typeof addr === 'object' && addr ? addr.port : config.httpPort;
-  const demo = simulator ? await provisionDemo(store, httpPort, simulator.port, logger) : undefined;
-  await registrations.start();
-  ready = true;
-  logger.info('gateway listening', { http: httpPort, sip: sip.transport.port, publicAddress: config.publicAddress, store: store.kind });
+  return api;
+}
+
+/** The started gateway. */
+interface Running {
+  readonly base: Base;
+  readonly callLayer: CallLayer;
+  readonly appLayer: AppLayer;
+  readonly api: HttpApi;
+  readonly health: { ready: boolean };
+  readonly httpPort: number;
+  readonly simulator?: Simulator;
+  readonly demo?: DemoIds;
+}
+
+/** The handle of a started gateway; close() runs once and takes the parts down outside in. */
+function gatewayHandle({ base, callLayer, appLayer, api, health, httpPort, simulator, demo }: Running): Gateway {
   let closed: Promise<void> | undefined;
   return {
     httpPort,
-    sipPort: sip.transport.port,
-    sip,
-    store,
-    calls,
-    firstAdminKey: admin.token,
-    recovered,
+    sipPort: base.sip.transport.port,
+    sip: base.sip,
+    store: base.store,
+    calls: callLayer.calls,
+    firstAdminKey: base.firstAdminKey,
+    recovered: appLayer.recovered,
     simulator,
     demo,
     close(drainMs = 0) {
       closed ??= (async () => {
-        ready = false;
-        await calls.shutdown(drainMs);
-        await recovered.notified;
+        health.ready = false;
+        await callLayer.calls.shutdown(drainMs);
+        await appLayer.recovered.notified;
         await api.close();
-        await webhooks.close();
+        await appLayer.webhooks.close();
         await simulator?.close();
-        await registrations.close();
-        await media.close();
-        await sip.close();
-        await store.close();
+        await callLayer.registrations.close();
+        await callLayer.media.close();
+        await base.sip.close();
+        await base.store.close();
       })();
       return closed;
     },

@@ -227,18 +227,22 @@ function checkHook(spec: HookSpec | undefined, field: string): void {
 
 /** Request fields win over the application's; espeak when nothing names a synthesizer (issue 5). */
 function speechDefaults(b: CreateCallBody, app: Application | undefined): ApplicationDefaults {
-  const vendor = b.speech_synthesis_vendor ?? app?.speech_synthesis_vendor ?? 'espeak';
+  return { synthesizer: synthesizerDefaults(b, app), recognizer: recognizerDefaults(b, app) };
+}
+
+function synthesizerDefaults(b: CreateCallBody, app: Application | undefined): NonNullable<ApplicationDefaults['synthesizer']> {
   return {
-    synthesizer: {
-      vendor,
-      language: b.speech_synthesis_language ?? app?.speech_synthesis_language ?? 'en-US',
-      voice: b.speech_synthesis_voice ?? app?.speech_synthesis_voice ?? undefined,
-      label: b.speech_synthesis_label ?? app?.speech_synthesis_label ?? undefined,
-    },
-    recognizer: {
-      vendor: b.speech_recognizer_vendor ?? app?.speech_recognizer_vendor ?? 'default',
-      language: b.speech_recognizer_language ?? app?.speech_recognizer_language ?? 'en-US',
-      label: b.speech_recognizer_label ?? app?.speech_recognizer_label ?? undefined,
-    },
+    vendor: b.speech_synthesis_vendor ?? app?.speech_synthesis_vendor ?? 'espeak',
+    language: b.speech_synthesis_language ?? app?.speech_synthesis_language ?? 'en-US',
+    voice: b.speech_synthesis_voice ?? app?.speech_synthesis_voice ?? undefined,
+    label: b.speech_synthesis_label ?? app?.speech_synthesis_label ?? undefined,
+  };
+}
+
+function recognizerDefaults(b: CreateCallBody, app: Application | undefined): NonNullable<ApplicationDefaults['recognizer']> {
+  return {
+    vendor: b.speech_recognizer_vendor ?? app?.speech_recognizer_vendor ?? 'default',
+    language: b.speech_recognizer_language ?? app?.speech_recognizer_language ?? 'en-US',
+    label: b.speech_recognizer_label ?? app?.speech_recognizer_label ?? undefined,
   };
 }

@@ -57,33 +57,41 @@ export function failureStatus(f: InviteFailure): 'busy' | 'no-answer' | 'failed'
 
 /** The gateways (phone) or the URI (sip/user) to try, in order. */
 export async function attemptsFor(ctx: OutboundContext, accountSid: string, req: OutboundRequest): Promise<{ attempts: Attempt[]; trunk?: string }> {
-  const t = req.to;
-  if (t.type === 'phone') {
-    if (!t.number) throw new CallError('CALL_BAD_TARGET', 'to.number is required for a phone target', 'to.number');
-    const route = await chooseRoute(ctx.store, accountSid, req.from, t.trunk);
-    const c = route.carrier;
-    const creds = t.auth ?? (c.register_username && c.register_password ? { username: c.register_username, password: c.register_password } : undefined);
-    return {
-      trunk: c.name,
-      attempts: route.gateways.map((gw) => ({
-        ...gatewayTarget(c, gw, t.number ?? ''), credentials: creds, label: `${c.name}/${gw.ipv4}:${gw.port ?? 5060}`, remote: `${gw.ipv4}:${gw.port ?? 5060}`,
-      })),
-    };
-  }
+  if (req.to.type === 'phone') return phoneAttempts(ctx, accountSid, req.from, req.to);
+  return { attempts: [uriAttempt(req.to)] };
+}
+
+/** A phone target: the chosen carrier's gateways in order, with its credentials unless the target brings its own. */
+async function phoneAttempts(ctx: OutboundContext, accountSid: string, from: string, t: DialTarget): Promise<{ attempts: Attempt[]; trunk: string }> {
+  if (!t.number) throw new CallError('CALL_BAD_TARGET', 'to.number is required for a phone target', 'to.number');
+  const route = await chooseRoute(ctx.store, accountSid, from, t.trunk);
+  const c = route.carrier;
+  const creds = t.auth ?? (c.register_username && c.register_password ? { username: c.register_username, password: c.register_password } : undefined);
+  return {
+    trunk: c.name,
+    attempts: route.gateways.map((gw) => ({
+      ...gatewayTarget(c, gw, t.number ?? ''), credentials: creds, label: `${c.name}/${gw.ipv4}:${gw.port ?? 5060}`, remote: `${gw.ipv4}:${gw.port ?? 5060}`,
+    })),
+  };
+}
+
+/** A sip or user target: one attempt at its URI, which must be a sip:/sips: URI with a routable host. */
+function uriAttempt(t: DialTarget): Attempt {
   const raw = t.type === 'sip' ? t.sipUri : t.name;
-  if (!raw) throw new CallError('CALL_BAD_TARGET', `to.${t.type === 'sip' ? 'sipUri' : 'name'} is required`, t.type === 'sip' ? 'to.sipUri' : 'to.name');
+  const field = t.type === 'sip' ? 'to.sipUri' : 'to.name';
+  if (!raw) throw new CallError('CALL_BAD_TARGET', `${field} is required`, field);
   const text = t.type === 'user' && !raw.includes(':') ? `sip:${raw}` : raw;
   let uri: Uri;
   try {
     uri = parseUri(text);
   } catch {
-    throw new CallError('CALL_BAD_TARGET', `"${raw}" is not a SIP URI`, t.type === 'sip' ? 'to.sipUri' : 'to.name');
+    throw new CallError('CALL_BAD_TARGET', `"${raw}" is not a SIP URI`, field);
   }
   if (uri.scheme !== 'sip' && uri.scheme !== 'sips') throw new CallError('CALL_BAD_TARGET', `"${raw}" is not a sip: URI`, 'to.sipUri');
   if (!('host' in uri) || !uri.host.includes('.') && uri.host !== 'localhost' && !uri.host.startsWith('[')) {
-    throw new CallError('CALL_BAD_TARGET', `"${raw}" has no routable host (no SIP realm for user targets)`, t.type === 'sip' ? 'to.sipUri' : 'to.name');
+    throw new CallError('CALL_BAD_TARGET', `"${raw}" has no routable host (no SIP realm for user targets)`, field);
   }
-  return { attempts: [{ uri, credentials: t.auth, label: raw, remote: `${uri.host}${uri.port ? `:${uri.port}` : ''}` }] };
+  return { uri, credentials: t.auth, label: raw, remote: `${uri.host}${uri.port ? `:${uri.port}` : ''}` };
 }
 
 function sipHeaders(...maps: Array<Readonly<Record<string, string>> | undefined>): SipHeader[] {

@@ -167,23 +167,13 @@ export function planFor(c: VoipCarrier, gateways: readonly SipGateway[], o: Pick
   const fixed = (state: RegistrationStatus['state'], reason: string): Plan => ({ key: `${state}:${reason}`, fixed: { state, reason } });
   if (!c.is_active) return fixed('unregistered', 'carrier is not active');
   if (!c.register_username || !c.register_password) return fixed('failed', 'register_username and register_password are required');
-  const gw = gateways[0];
-  let proxy: SipUri;
-  if (c.outbound_sip_proxy) {
-    const p = proxyUri(c.outbound_sip_proxy);
-    if (!p) return fixed('failed', `outbound_sip_proxy "${c.outbound_sip_proxy}" is not a sip: URI or host[:port]`);
-    proxy = p;
-  } else if (gw) {
-    if (gw.protocol !== 'udp' && gw.protocol !== 'tcp') return fixed('failed', `registration over ${gw.protocol} is not supported (udp or tcp)`);
-    proxy = { scheme: 'sip', host: gw.ipv4.toLowerCase(), ...(gw.port ? { port: gw.port } : {}), params: gw.protocol === 'tcp' ? { transport: 'tcp' } : {}, headers: {} };
-  } else {
-    return fixed('failed', 'carrier has no active outbound gateway and no outbound_sip_proxy');
-  }
+  const proxy = registerProxy(c, gateways[0]);
+  if (typeof proxy === 'string') return fixed('failed', proxy);
   const realm = c.register_sip_realm?.trim() || undefined;
   const registrar: SipUri = realm ? { scheme: 'sip', host: realm.toLowerCase(), params: {}, headers: {} } : { ...proxy, user: undefined };
   const user = c.register_from_user || c.register_username;
   const aor: SipUri = { scheme: 'sip', user, host: (c.register_from_domain || realm || proxy.host).toLowerCase(), params: {}, headers: {} };
-  const contactHost = !c.register_public_ip_in_contact && o.privateAddress && !WILDCARD.has(o.privateAddress) ? o.privateAddress : undefined;
+  const contactHost = contactHostFor(c, o.privateAddress);
   const options: RegistererOptions = {
     registrar, proxy, aor, contactUser: user,
     credentials: { username: c.register_username, password: c.register_password },
@@ -194,3 +184,17 @@ export function planFor(c: VoipCarrier, gateways: readonly SipGateway[], o: Pick
   return { key: JSON.stringify([registrar, proxy, aor, options.credentials, contactHost ?? null]), options };
 }
 
+/** Where REGISTERs go: `outbound_sip_proxy`, else the first outbound gateway; a string says why neither can be used. */
+function registerProxy(c: VoipCarrier, gw: SipGateway | undefined): SipUri | string {
+  if (c.outbound_sip_proxy) {
+    return proxyUri(c.outbound_sip_proxy) ?? `outbound_sip_proxy "${c.outbound_sip_proxy}" is not a sip: URI or host[:port]`;
+  }
+  if (!gw) return 'carrier has no active outbound gateway and no outbound_sip_proxy';
+  if (gw.protocol !== 'udp' && gw.protocol !== 'tcp') return `registration over ${gw.protocol} is not supported (udp or tcp)`;
+  return { scheme: 'sip', host: gw.ipv4.toLowerCase(), ...(gw.port ? { port: gw.port } : {}), params: gw.protocol === 'tcp' ? { transport: 'tcp' } : {}, headers: {} };
+}
+
+/** The Contact host: our private address unless the carrier wants the public one (or it is a wildcard). */
+function contactHostFor(c: VoipCarrier, privateAddress: string | undefined): string | undefined {
+  return !c.register_public_ip_in_contact && privateAddress && !WILDCARD.has(privateAddress) ? privateAddress : undefined;
+}

@@ -111,21 +111,57 @@ function port(name: string, v: string): number {
   return n;
 }
 
+/** Reads the settings in a fixed order, so that the first invalid one is the one reported. */
 export function loadConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Config {
+  const get = settingReader(argv, env);
+  const rtpPorts = rtpPortRange(get);
+  const logLevel = logLevelSetting(get);
+  const timers = timerSettings(get);
+  return Object.freeze({
+    ...listenerSettings(get),
+    rtpPorts,
+    dataDir: get('data-dir') ?? './data',
+    logLevel,
+    adminApiKey: get('admin-api-key'),
+    databaseUrl: get('database-url'),
+    ...simulatorSettings(get),
+    ...timers,
+    rtpLatch: onOff('VGW_RTP_LATCH', get('rtp-latch') ?? 'on'),
+    apiRateLimit: rateLimit(get('api-rate-limit')),
+    urlPolicy: urlPolicy(get('url-policy'), get('url-allow')),
+  });
+}
+
+/** One setting's raw value: its flag, else its (non-empty) environment variable. */
+type Get = (k: Key) => string | undefined;
+
+function settingReader(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Get {
   const flags = parseFlags(argv);
   for (const f of flags.keys()) {
     if (!(f in KEYS)) throw new ConfigError(`unknown flag --${f}`);
   }
-  const get = (k: Key): string | undefined => flags.get(k) ?? (env[KEYS[k]] || undefined);
+  return (k) => flags.get(k) ?? (env[KEYS[k]] || undefined);
+}
+
+/** `MIN-MAX`: RTP and RTCP take port pairs, so the range starts at an even port. */
+function rtpPortRange(get: Get): Config['rtpPorts'] {
   const rtp = get('rtp-ports') ?? '40000-49999';
   const m = /^(\d+)-(\d+)$/.exec(rtp);
   if (!m) throw new ConfigError(`VGW_RTP_PORTS must look like 40000-49999, got "${rtp}"`);
   const min = port('VGW_RTP_PORTS', m[1]);
   const max = port('VGW_RTP_PORTS', m[2]);
   if (min > max || min % 2 !== 0) throw new ConfigError('VGW_RTP_PORTS: the range must start at an even port and not be reversed');
+  return Object.freeze({ min, max });
+}
+
+function logLevelSetting(get: Get): LogLevel {
   const level = get('log-level') ?? 'info';
   if (!isLogLevel(level)) throw new ConfigError(`VGW_LOG_LEVEL must be trace|debug|info|warn|error|silent, got "${level}"`);
-  const sipAddress = get('sip-address') ?? '0.0.0.0';
+  return level;
+}
+
+/** The durations: TCP idle, SIGTERM drain, RTP silence, and SIP T1 (RFC 3261 §17.1.1.1). */
+function timerSettings(get: Get): Pick<Config, 'tcpIdleTimeoutMs' | 'drainTimeoutMs' | 'mediaTimeoutMs' | 'sipT1Ms'> {
   const idle = Number(get('tcp-idle-timeout') ?? 120_000);
   if (!Number.isFinite(idle) || idle <= 0) throw new ConfigError('VGW_TCP_IDLE_TIMEOUT_MS must be a positive number');
   const drain = Number(get('drain-timeout') ?? 30_000);
@@ -134,25 +170,24 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
   if (!Number.isFinite(mediaTimeout) || mediaTimeout < 0) throw new ConfigError('VGW_MEDIA_TIMEOUT_MS must be a number of milliseconds ≥ 0');
   const t1 = Number(get('sip-t1') ?? 500);
   if (!Number.isInteger(t1) || t1 < 10 || t1 > 5000) throw new ConfigError('VGW_SIP_T1_MS must be a whole number of milliseconds from 10 to 5000');
-  return Object.freeze({
+  return { tcpIdleTimeoutMs: idle, drainTimeoutMs: drain, mediaTimeoutMs: mediaTimeout, sipT1Ms: t1 };
+}
+
+/** Where the HTTP API and SIP listen, and the address written into Via, Contact and SDP. */
+function listenerSettings(get: Get): Pick<Config, 'httpAddress' | 'httpPort' | 'sipAddress' | 'sipPort' | 'publicAddress'> {
+  const sipAddress = get('sip-address') ?? '0.0.0.0';
+  return {
     httpAddress: get('http-address') ?? '0.0.0.0',
     httpPort: port('VGW_HTTP_PORT', get('http-port') ?? '3000'),
     sipAddress,
     sipPort: port('VGW_SIP_PORT', get('sip-port') ?? '5060'),
     publicAddress: get('public-address') ?? (sipAddress === '0.0.0.0' ? '127.0.0.1' : sipAddress),
-    rtpPorts: Object.freeze({ min, max }),
-    dataDir: get('data-dir') ?? './data',
-    logLevel: level,
-    adminApiKey: get('admin-api-key'),
-    databaseUrl: get('database-url'),
+  };
+}
+
+function simulatorSettings(get: Get): Pick<Config, 'simulator' | 'simulatorPort'> {
+  return {
     simulator: onOff('VGW_SIMULATOR', get('simulator') ?? 'on'),
     simulatorPort: port('VGW_SIMULATOR_PORT', get('simulator-port') ?? '15060'),
-    tcpIdleTimeoutMs: idle,
-    drainTimeoutMs: drain,
-    mediaTimeoutMs: mediaTimeout,
-    rtpLatch: onOff('VGW_RTP_LATCH', get('rtp-latch') ?? 'on'),
-    apiRateLimit: rateLimit(get('api-rate-limit')),
-    sipT1Ms: t1,
-    urlPolicy: urlPolicy(get('url-policy'), get('url-allow')),
-  });
+  };
 }

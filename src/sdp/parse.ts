@@ -42,19 +42,44 @@ function parseMediaLine(v: string): MutableMedia {
   return m;
 }
 
+/** The session-level part (RFC 4566 §5: the lines before the first m=) as it is read. */
+interface MutableSession {
+  version: number;
+  origin?: SdpOrigin;
+  sessionName: string;
+  connection?: SdpConnection;
+  bandwidths: string[];
+  times: string[];
+  attributes: SdpAttribute[];
+  extra: SdpLine[];
+}
+
+/** A line of a media description (RFC 4566 §5.14): c=, a= and b= are read, the rest kept. */
+function addMediaLine(m: MutableMedia, type: string, value: string): void {
+  if (type === 'c') m.connection = parseConnection(value);
+  else if (type === 'a') m.attributes.push(parseAttribute(value));
+  else if (type === 'b') m.bandwidths.push(value);
+  else m.extra.push({ type, value });
+}
+
+/** A session-level line: v=, o=, s=, c=, b=, t= and a= are read, the rest kept. */
+function addSessionLine(s: MutableSession, type: string, value: string): void {
+  if (type === 'c') s.connection = parseConnection(value);
+  else if (type === 'a') s.attributes.push(parseAttribute(value));
+  else if (type === 'b') s.bandwidths.push(value);
+  else if (type === 'v') s.version = Number(value);
+  else if (type === 'o') s.origin = parseOrigin(value);
+  else if (type === 's') s.sessionName = value;
+  else if (type === 't') s.times.push(value);
+  else s.extra.push({ type, value });
+}
+
 /**
  * Parses an SDP body (RFC 4566 §5). Tolerant of LF-only line ends, blank lines and unknown
  * line types (kept in `extra`); throws {@link SdpParseError} for lines it cannot read.
  */
 export function parseSdp(text: string): SessionDescription {
-  let version = -1;
-  let origin: SdpOrigin | undefined;
-  let sessionName = '';
-  let connection: SdpConnection | undefined;
-  const bandwidths: string[] = [];
-  const times: string[] = [];
-  const attributes: SdpAttribute[] = [];
-  const extra: SdpLine[] = [];
+  const s: MutableSession = { version: -1, sessionName: '', bandwidths: [], times: [], attributes: [], extra: [] };
   const media: MutableMedia[] = [];
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trimEnd();
@@ -64,18 +89,10 @@ export function parseSdp(text: string): SessionDescription {
     const value = line.slice(2);
     const m = media.length > 0 ? media[media.length - 1] : undefined;
     if (type === 'm') media.push(parseMediaLine(value));
-    else if (type === 'c') {
-      if (m) m.connection = parseConnection(value);
-      else connection = parseConnection(value);
-    } else if (type === 'a') (m ? m.attributes : attributes).push(parseAttribute(value));
-    else if (type === 'b') (m ? m.bandwidths : bandwidths).push(value);
-    else if (m) m.extra.push({ type, value });
-    else if (type === 'v') version = Number(value);
-    else if (type === 'o') origin = parseOrigin(value);
-    else if (type === 's') sessionName = value;
-    else if (type === 't') times.push(value);
-    else extra.push({ type, value });
+    else if (m) addMediaLine(m, type, value);
+    else addSessionLine(s, type, value);
   }
+  const { version, origin, sessionName, connection, bandwidths, times, attributes, extra } = s;
   if (version !== 0) throw new SdpParseError('SDP must start with v=0');
   if (!origin) throw new SdpParseError('SDP has no o= line');
   const base = { version, origin, sessionName, bandwidths, times, attributes, extra, media: media as readonly SdpMedia[] };

@@ -4,12 +4,19 @@ import { forbidden, notFound } from '../errors.js';
 import { AccountParams, Created, errorResponses, paged, Sid } from '../schemas/common.js';
 import { AlertOut, AlertsQuery, CdrOut, RecentCallsQuery } from '../schemas/calls.js';
 import { AccountCreate, AccountOut, AccountUpdate, ADMIN_ACCOUNT_FIELDS } from '../schemas/resources.js';
+import type { Store } from '../../store/index.js';
 import type { Api, RouteDeps } from '../types.js';
 
 const tags = ['Accounts'];
 
 /** Accounts, and the per-account WebhookSecret, RecentCalls and Alerts (contract §7.2). */
 export async function accountRoutes(app: Api, { store }: RouteDeps): Promise<void> {
+  accountResourceRoutes(app, store);
+  accountSubresourceRoutes(app, store);
+}
+
+/** The Accounts resource itself: create, list, read, update, delete. */
+function accountResourceRoutes(app: Api, store: Store): void {
   app.post('/Accounts', { schema: { tags, summary: 'Create an account (admin)', body: AccountCreate, response: { 201: Created, ...errorResponses } } }, async (req, reply) => {
     requireAdmin(getAuth(req));
     const a = await store.accounts.create(req.body);
@@ -38,6 +45,10 @@ export async function accountRoutes(app: Api, { store }: RouteDeps): Promise<voi
     if (!(await store.accounts.delete(req.params.account_sid))) throw notFound('account');
     return reply.code(204).send(null);
   });
+}
+
+/** What hangs under one account: its WebhookSecret, RecentCalls (CDRs) and Alerts. */
+function accountSubresourceRoutes(app: Api, store: Store): void {
   app.get('/Accounts/:account_sid/WebhookSecret', {
     schema: {
       tags, summary: 'Read (or regenerate) the secret that signs webhooks', params: AccountParams,

@@ -10,7 +10,7 @@ import { headerErrors, methodErrors, refuse, unsupportedErrors } from '../checks
 import { ApiError, notFound } from '../errors.js';
 import { Sid } from '../schemas/common.js';
 import { CallRecord, CallsQuery, CreateCallBody, CreateCallReply, UpdateCallBody } from '../schemas/live-calls.js';
-import type { ApiPlugin } from '../types.js';
+import type { Api, ApiPlugin, RouteDeps } from '../types.js';
 
 const AccountParams = Type.Object({ account_sid: Sid });
 const CallParams = Type.Object({ account_sid: Sid, call_sid: Sid });
@@ -65,107 +65,117 @@ function actionKeys(body: Record<string, unknown>): string[] {
   return keys;
 }
 
+/** PUT /Calls/{sid}: apply each action key in order; a `sip_request` answers with the far end's status. */
+async function applyUpdate(service: CallsService, accountSid: string, callSid: string, body: Record<string, unknown>, reply: FastifyReply): Promise<FastifyReply> {
+  const keys = actionKeys(body);
+  const s = body.sip_request as SipRequestBody | undefined;
+  if (s) refuse([...methodErrors(s.method, 'sip_request.method'), ...headerErrors(s.headers, 'sip_request.headers')]);
+  try {
+    const call = service.live(accountSid, callSid);
+    for (const key of keys) {
+      switch (key) {
+        case 'call_hook': await service.redirect(accountSid, callSid, body.call_hook as CreateCallInput['call_hook'] & object); break;
+        case 'call_status': await service.setStatus(accountSid, callSid, body.call_status as 'completed' | 'no-answer'); break;
+        case 'tag': call.setCustomerData(body.tag as Record<string, unknown>); break;
+        case 'whisper': service.whisper(accountSid, callSid, body.whisper); break;
+        case 'mute_status': call.mute(body.mute_status === 'mute'); break;
+        case 'dtmf': {
+          const d = body.dtmf as { digit: string; duration?: number };
+          await call.sendDtmf(d.digit, d.duration ?? 250);
+          break;
+        }
+        case 'sip_request': {
+          const { method, content, content_type: contentType, headers } = s as SipRequestBody;
+          const r = await call.sipRequest(method, { body: content, contentType, headers });
+          return reply.code(200).send({ status: r.status, reason: r.reason });
+        }
+        default: break;
+      }
+    }
+  } catch (e) {
+    return toHttp(e);
+  }
+  return reply.code(202).send();
+}
+
 /**
  * `/v1/Accounts/{account_sid}/Calls`: create (201 once the INVITE is sent), list, read, live
  * control (PUT) and hang-up (DELETE), plus the per-call Timeline.
  */
 export function liveCallRoutes(service: CallsService, serviceUrl: string): ApiPlugin {
   return async (app, deps) => {
-    app.post('/Accounts/:account_sid/Calls', {
-      schema: { tags: ['Calls'], summary: 'Place an outbound call', params: AccountParams, body: CreateCallBody, response: { 201: CreateCallReply, ...errors } },
-    }, async (req, reply) => {
-      const account = await accountForRequest(req, deps.store, req.params.account_sid);
-      checkCreate(req.body);
-      try {
-        const r = await service.create(account.account_sid, req.body as CreateCallInput);
-        return reply.code(201).send({ sid: r.sid, callId: r.callId, callid: r.callId });
-      } catch (e) {
-        return toHttp(e);
-      }
-    });
-
-    app.get('/Accounts/:account_sid/Calls', {
-      schema: { tags: ['Calls'], summary: 'Live calls of the account', params: AccountParams, querystring: CallsQuery, response: { 200: Type.Array(CallRecord), ...errors } },
-    }, async (req) => {
-      const account = await accountForRequest(req, deps.store, req.params.account_sid);
-      return service.list(account.account_sid, { ...req.query, callStatus: req.query.callStatus as CallStatus | undefined }).map((i) => ({ ...i, service_url: serviceUrl, customerData: undefined }));
-    });
-
-    app.get('/Accounts/:account_sid/Calls/:call_sid', {
-      schema: { tags: ['Calls'], summary: 'One live call', params: CallParams, response: { 200: CallRecord, ...errors } },
-    }, async (req) => {
-      await accountForRequest(req, deps.store, req.params.account_sid);
-      try {
-        return { ...service.live(req.params.account_sid, req.params.call_sid).info(), service_url: serviceUrl, customerData: undefined };
-      } catch (e) {
-        return toHttp(e);
-      }
-    });
-
-    app.get('/Accounts/:account_sid/Calls/:call_sid/Timeline', {
-      schema: { tags: ['Calls'], summary: 'What happened to a call, live or finished', params: CallParams },
-    }, async (req) => {
-      await accountForRequest(req, deps.store, req.params.account_sid);
-      const live = service.find(req.params.account_sid, req.params.call_sid);
-      if (live) return { call_sid: live.sid, call_status: live.status, live: true, timeline: live.timeline.list() };
-      const cdr = await deps.store.cdrs.get(req.params.call_sid);
-      if (!cdr || cdr.account_sid !== req.params.account_sid) return toHttp(new CallError('CALL_NOT_FOUND', 'call not found'));
-      return { call_sid: cdr.call_sid, call_status: cdr.answered ? 'completed' : cdr.termination_cause, live: false, timeline: cdr.timeline };
-    });
-
-    const update = async (accountSid: string, callSid: string, body: Record<string, unknown>, reply: FastifyReply): Promise<FastifyReply> => {
-      const keys = actionKeys(body);
-      const s = body.sip_request as SipRequestBody | undefined;
-      if (s) refuse([...methodErrors(s.method, 'sip_request.method'), ...headerErrors(s.headers, 'sip_request.headers')]);
-      try {
-        const call = service.live(accountSid, callSid);
-        for (const key of keys) {
-          switch (key) {
-            case 'call_hook': await service.redirect(accountSid, callSid, body.call_hook as CreateCallInput['call_hook'] & object); break;
-            case 'call_status': await service.setStatus(accountSid, callSid, body.call_status as 'completed' | 'no-answer'); break;
-            case 'tag': call.setCustomerData(body.tag as Record<string, unknown>); break;
-            case 'whisper': service.whisper(accountSid, callSid, body.whisper); break;
-            case 'mute_status': call.mute(body.mute_status === 'mute'); break;
-            case 'dtmf': {
-              const d = body.dtmf as { digit: string; duration?: number };
-              await call.sendDtmf(d.digit, d.duration ?? 250);
-              break;
-            }
-            case 'sip_request': {
-              const { method, content, content_type: contentType, headers } = s as SipRequestBody;
-              const r = await call.sipRequest(method, { body: content, contentType, headers });
-              return reply.code(200).send({ status: r.status, reason: r.reason });
-            }
-            default: break;
-          }
-        }
-      } catch (e) {
-        return toHttp(e);
-      }
-      return reply.code(202).send();
-    };
-
-    for (const method of ['PUT', 'POST'] as const) {
-      app.route({
-        method, url: '/Accounts/:account_sid/Calls/:call_sid',
-        schema: { tags: ['Calls'], summary: method === 'PUT' ? 'Live call control' : 'Live call control (old clients)', params: CallParams, body: UpdateCallBody, ...(method === 'POST' ? { hide: true } : {}) },
-        handler: async (req, reply) => {
-          await accountForRequest(req, deps.store, req.params.account_sid);
-          return update(req.params.account_sid, req.params.call_sid, req.body as Record<string, unknown>, reply);
-        },
-      });
-    }
-
-    app.delete('/Accounts/:account_sid/Calls/:call_sid', {
-      schema: { tags: ['Calls'], summary: 'Hang up a call (BYE, or CANCEL while it rings)', params: CallParams },
-    }, async (req, reply) => {
-      await accountForRequest(req, deps.store, req.params.account_sid);
-      try {
-        await service.hangup(req.params.account_sid, req.params.call_sid);
-      } catch (e) {
-        return toHttp(e);
-      }
-      return reply.code(204).send();
-    });
+    createAndReadRoutes(app, deps, service, serviceUrl);
+    controlRoutes(app, deps, service);
   };
+}
+
+/** POST /Calls, the list, one live call, and its Timeline (live or from the CDR). */
+function createAndReadRoutes(app: Api, deps: RouteDeps, service: CallsService, serviceUrl: string): void {
+  app.post('/Accounts/:account_sid/Calls', {
+    schema: { tags: ['Calls'], summary: 'Place an outbound call', params: AccountParams, body: CreateCallBody, response: { 201: CreateCallReply, ...errors } },
+  }, async (req, reply) => {
+    const account = await accountForRequest(req, deps.store, req.params.account_sid);
+    checkCreate(req.body);
+    try {
+      const r = await service.create(account.account_sid, req.body as CreateCallInput);
+      return reply.code(201).send({ sid: r.sid, callId: r.callId, callid: r.callId });
+    } catch (e) {
+      return toHttp(e);
+    }
+  });
+
+  app.get('/Accounts/:account_sid/Calls', {
+    schema: { tags: ['Calls'], summary: 'Live calls of the account', params: AccountParams, querystring: CallsQuery, response: { 200: Type.Array(CallRecord), ...errors } },
+  }, async (req) => {
+    const account = await accountForRequest(req, deps.store, req.params.account_sid);
+    return service.list(account.account_sid, { ...req.query, callStatus: req.query.callStatus as CallStatus | undefined }).map((i) => ({ ...i, service_url: serviceUrl, customerData: undefined }));
+  });
+
+  app.get('/Accounts/:account_sid/Calls/:call_sid', {
+    schema: { tags: ['Calls'], summary: 'One live call', params: CallParams, response: { 200: CallRecord, ...errors } },
+  }, async (req) => {
+    await accountForRequest(req, deps.store, req.params.account_sid);
+    try {
+      return { ...service.live(req.params.account_sid, req.params.call_sid).info(), service_url: serviceUrl, customerData: undefined };
+    } catch (e) {
+      return toHttp(e);
+    }
+  });
+
+  app.get('/Accounts/:account_sid/Calls/:call_sid/Timeline', {
+    schema: { tags: ['Calls'], summary: 'What happened to a call, live or finished', params: CallParams },
+  }, async (req) => {
+    await accountForRequest(req, deps.store, req.params.account_sid);
+    const live = service.find(req.params.account_sid, req.params.call_sid);
+    if (live) return { call_sid: live.sid, call_status: live.status, live: true, timeline: live.timeline.list() };
+    const cdr = await deps.store.cdrs.get(req.params.call_sid);
+    if (!cdr || cdr.account_sid !== req.params.account_sid) return toHttp(new CallError('CALL_NOT_FOUND', 'call not found'));
+    return { call_sid: cdr.call_sid, call_status: cdr.answered ? 'completed' : cdr.termination_cause, live: false, timeline: cdr.timeline };
+  });
+}
+
+/** Live control (PUT, and POST for old clients) and hang-up (DELETE) of one call. */
+function controlRoutes(app: Api, deps: RouteDeps, service: CallsService): void {
+  for (const method of ['PUT', 'POST'] as const) {
+    app.route({
+      method, url: '/Accounts/:account_sid/Calls/:call_sid',
+      schema: { tags: ['Calls'], summary: method === 'PUT' ? 'Live call control' : 'Live call control (old clients)', params: CallParams, body: UpdateCallBody, ...(method === 'POST' ? { hide: true } : {}) },
+      handler: async (req, reply) => {
+        await accountForRequest(req, deps.store, req.params.account_sid);
+        return applyUpdate(service, req.params.account_sid, req.params.call_sid, req.body as Record<string, unknown>, reply);
+      },
+    });
+  }
+
+  app.delete('/Accounts/:account_sid/Calls/:call_sid', {
+    schema: { tags: ['Calls'], summary: 'Hang up a call (BYE, or CANCEL while it rings)', params: CallParams },
+  }, async (req, reply) => {
+    await accountForRequest(req, deps.store, req.params.account_sid);
+    try {
+      await service.hangup(req.params.account_sid, req.params.call_sid);
+    } catch (e) {
+      return toHttp(e);
+    }
+    return reply.code(204).send();
+  });
 }

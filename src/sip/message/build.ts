@@ -111,11 +111,7 @@ export function createRequest(init: RequestInit): SipRequest {
 export function createResponse(req: SipRequest, status: number, opts: ResponseOptions = {}): SipResponse {
   const headers: SipHeader[] = [];
   const addTag = opts.toTag !== undefined && status !== 100 && req.to.params.tag === undefined;
-  for (const h of req.headers) {
-    if (h.name === 'Via' || h.name === 'From' || h.name === 'Call-ID' || h.name === 'CSeq') headers.push(h);
-    else if (h.name === 'To') headers.push(addTag ? { name: 'To', value: `${h.value};tag=${opts.toTag}` } : h);
-    else if (h.name === 'Record-Route' && opts.copyRecordRoute === true) headers.push(h);
-  }
+  copyRequestHeaders(req, addTag ? opts.toTag : undefined, opts.copyRecordRoute === true, headers);
   const contact = opts.contact ?? [];
   for (const c of contact) headers.push({ name: 'Contact', value: formatNameAddr(c) });
   const typed = extraHeaders(opts.headers, headers);
@@ -138,6 +134,18 @@ export function createResponse(req: SipRequest, status: number, opts: ResponseOp
   };
   if (opts.contentType !== undefined) res.contentType = opts.contentType;
   return typed ? withView(res) : res;
+}
+
+/**
+ * §8.2.6.2: Via, From, To, Call-ID and CSeq as received, in their order, the To with `toTag`
+ * added when given; Record-Route too when `copyRecordRoute` (§12.1.1). Appends to `out`.
+ */
+function copyRequestHeaders(req: SipRequest, toTag: string | undefined, copyRecordRoute: boolean, out: SipHeader[]): void {
+  for (const h of req.headers) {
+    if (h.name === 'Via' || h.name === 'From' || h.name === 'Call-ID' || h.name === 'CSeq') out.push(h);
+    else if (h.name === 'To') out.push(toTag !== undefined ? { name: 'To', value: `${h.value};tag=${toTag}` } : h);
+    else if (h.name === 'Record-Route' && copyRecordRoute) out.push(h);
+  }
 }
 
 /** Copies the typed fields fed by the header names in `names` from a view onto `next`. */

@@ -1,9 +1,9 @@
-import type { ChildLeg, DialTarget } from '../../call/control.js';
+import type { CallControl, ChildLeg, DialTarget } from '../../call/control.js';
 import { anyAborted } from '../../kernel/abort.js';
 import { detach } from '../../kernel/detached.js';
 import { linkedController } from '../abort.js';
 import { arr, bool, headersSchema, hookSchema, LIMITS, num, obj, oneOf, opt, req, str, anyValue, unsupported, type ObjectSchema } from '../schema.js';
-import { defineVerb, type VerbContext } from '../types.js';
+import { defineVerb, type VerbContext, type VerbOutcome } from '../types.js';
 import type { HookSpec } from '../webhook/hook.js';
 import { amdEventSink, amdSchema, type AmdProps } from './config.js';
 import { dtmfCaptureSpec, DtmfPatternMatcher } from './dtmf-patterns.js';
@@ -118,49 +118,81 @@ export const dial = defineVerb<DialProps>({
   schema: dialSchema,
   async run(ctx, p, signal) {
     const call = ctx.call;
-    if (!call.placeChild || !call.bridgeTo) throw new Error('this call cannot dial');
+    if (!canDial(call)) throw new Error('this call cannot dial');
     if (!p.answerOnBridge) await call.answer();
-    const link = linkedController(signal);
-    const ringing = link.controller;
-    const timer = ctx.clock.setTimer((p.timeout ?? 60) * 1000, () => ringing.abort());
-    const legs: ChildLeg[] = [];
-    const confirmHooks = new Map<ChildLeg, HookSpec>();
-    let placeError: string | undefined;
-    for (const target of p.target.slice(0, 10)) {
-      try {
-        const leg = await call.placeChild({ target, callerId: p.callerId, callerName: p.callerName, timeout: p.timeout ?? 60, timeLimit: p.timeLimit, headers: p.headers, customerData: p.tag });
-        legs.push(leg);
-        if (target.confirmHook !== undefined) confirmHooks.set(leg, withMethod(target.confirmHook, target.method));
-      } catch (e) {
-        placeError = describe(e);
-      }
-    }
-    const music = p.dialMusic && call.answered && legs.length > 0 ? linkedController(ringing.signal).controller : undefined;
-    if (music && p.dialMusic) detach(ctx.logger, 'dial music', loopMusic(ctx, p.dialMusic, music.signal));
-    const confirm = (leg: ChildLeg): Promise<boolean> => confirmLeg(ctx, leg, confirmHooks.get(leg));
-    const won = legs.length > 0 ? await ring(legs, ringing.signal, confirm, (what, p) => detach(ctx.logger, what, p)) : { status: 'failed', sipStatus: 500 };
-    timer.cancel();
-    music?.abort();
-    link.dispose();
-    if (!('sid' in won && 'outcome' in won)) {
-      const r = won as Result;
-      call.notifyEvent?.('TRANSFER_DIAL_ERROR', { dial_call_status: r.status, dial_sip_status: r.sipStatus, ...(placeError ? { error: placeError } : {}) });
-      if (signal.aborted || !p.actionHook) return;
-      return { replace: await ctx.actionHook(p.actionHook, { dial_call_status: r.status, dial_sip_status: r.sipStatus, ...(r.childSid ? { dial_call_sid: r.childSid } : {}) }) };
-    }
-    const leg = won as ChildLeg;
-    if (p.answerOnBridge) await call.answer();
-    call.bridgeTo(leg);
-    call.notifyEvent?.('TRANSFER_DIAL_SUCCESS', { dial_call_sid: leg.sid });
-    if (p.amd) startLegAmd(ctx, leg, p.amd);
-    const stopCapture = startDtmfCapture(ctx, leg, p);
-    await anyAborted(leg.endedSignal, signal);
-    stopCapture();
-    if (!leg.endedSignal.aborted) await leg.hangup();
-    if (signal.aborted || call.endedSignal.aborted || !p.actionHook) return;
-    return { replace: await ctx.actionHook(p.actionHook, { dial_call_status: 'completed', dial_sip_status: 200, dial_call_sid: leg.sid }) };
+    const { won, placeError } = await ringTargets(ctx, call, p, signal);
+    if (!('sid' in won && 'outcome' in won)) return reportNoBridge(ctx, p, signal, won as Result, placeError);
+    return bridgeWinner(ctx, call, p, signal, won as ChildLeg);
   },
 });
+
+/** A call that can place child legs and bridge to one. */
+type DialingCall = CallControl & Required<Pick<CallControl, 'placeChild' | 'bridgeTo'>>;
+
+function canDial(call: CallControl): call is DialingCall {
+  return Boolean(call.placeChild && call.bridgeTo);
+}
+
+/** The placed legs, the confirmHook of each screened one, and why the last failed placement failed. */
+interface Placed {
+  readonly legs: ChildLeg[];
+  readonly confirmHooks: Map<ChildLeg, HookSpec>;
+  readonly placeError?: string;
+}
+
+/** Places the first 10 targets in order; a target that cannot be placed is skipped. */
+async function placeLegs(call: DialingCall, p: DialProps): Promise<Placed> {
+  const legs: ChildLeg[] = [];
+  const confirmHooks = new Map<ChildLeg, HookSpec>();
+  let placeError: string | undefined;
+  for (const target of p.target.slice(0, 10)) {
+    try {
+      const leg = await call.placeChild({ target, callerId: p.callerId, callerName: p.callerName, timeout: p.timeout ?? 60, timeLimit: p.timeLimit, headers: p.headers, customerData: p.tag });
+      legs.push(leg);
+      if (target.confirmHook !== undefined) confirmHooks.set(leg, withMethod(target.confirmHook, target.method));
+    } catch (e) {
+      placeError = describe(e);
+    }
+  }
+  return { legs, confirmHooks, placeError };
+}
+
+/** Places the legs and rings them (with dialMusic meanwhile) until one wins, all fail, or `timeout`. */
+async function ringTargets(ctx: VerbContext, call: DialingCall, p: DialProps, signal: AbortSignal): Promise<{ won: ChildLeg | Result; placeError?: string }> {
+  const link = linkedController(signal);
+  const ringing = link.controller;
+  const timer = ctx.clock.setTimer((p.timeout ?? 60) * 1000, () => ringing.abort());
+  const { legs, confirmHooks, placeError } = await placeLegs(call, p);
+  const music = p.dialMusic && call.answered && legs.length > 0 ? linkedController(ringing.signal).controller : undefined;
+  if (music && p.dialMusic) detach(ctx.logger, 'dial music', loopMusic(ctx, p.dialMusic, music.signal));
+  const confirm = (leg: ChildLeg): Promise<boolean> => confirmLeg(ctx, leg, confirmHooks.get(leg));
+  const won = legs.length > 0 ? await ring(legs, ringing.signal, confirm, (what, p) => detach(ctx.logger, what, p)) : { status: 'failed', sipStatus: 500 };
+  timer.cancel();
+  music?.abort();
+  link.dispose();
+  return { won, placeError };
+}
+
+/** No leg was bridged: TRANSFER_DIAL_ERROR, then the actionHook with the last leg's result. */
+async function reportNoBridge(ctx: VerbContext, p: DialProps, signal: AbortSignal, r: Result, placeError: string | undefined): Promise<VerbOutcome | void> {
+  ctx.call.notifyEvent?.('TRANSFER_DIAL_ERROR', { dial_call_status: r.status, dial_sip_status: r.sipStatus, ...(placeError ? { error: placeError } : {}) });
+  if (signal.aborted || !p.actionHook) return;
+  return { replace: await ctx.actionHook(p.actionHook, { dial_call_status: r.status, dial_sip_status: r.sipStatus, ...(r.childSid ? { dial_call_sid: r.childSid } : {}) }) };
+}
+
+/** Bridges the winning leg until either side ends (or the verb is cancelled), then the actionHook. */
+async function bridgeWinner(ctx: VerbContext, call: DialingCall, p: DialProps, signal: AbortSignal, leg: ChildLeg): Promise<VerbOutcome | void> {
+  if (p.answerOnBridge) await call.answer();
+  call.bridgeTo(leg);
+  call.notifyEvent?.('TRANSFER_DIAL_SUCCESS', { dial_call_sid: leg.sid });
+  if (p.amd) startLegAmd(ctx, leg, p.amd);
+  const stopCapture = startDtmfCapture(ctx, leg, p);
+  await anyAborted(leg.endedSignal, signal);
+  stopCapture();
+  if (!leg.endedSignal.aborted) await leg.hangup();
+  if (signal.aborted || call.endedSignal.aborted || !p.actionHook) return;
+  return { replace: await ctx.actionHook(p.actionHook, { dial_call_status: 'completed', dial_sip_status: 200, dial_call_sid: leg.sid }) };
+}
 
 /**
  * Call screening (`target.confirmHook`, contract §4.4): the hook's application runs on the

@@ -31,20 +31,10 @@ const RETRY_KEYS: readonly RetryOn[] = ['ct', 'rt', '4xx', '5xx', 'all'];
  */
 export function resolveHook(spec: HookSpec, base?: Hook): Hook {
   const raw = typeof spec === 'string' ? { url: spec } : spec;
-  if (typeof raw.url !== 'string' || raw.url.length === 0) throw new HookSpecError('hook url must be a non-empty string');
-  let url: URL;
-  try {
-    url = base ? new URL(raw.url, base.url) : new URL(raw.url);
-  } catch {
-    throw new HookSpecError(`hook url "${raw.url}" is not ${base ? 'a valid URL' : 'an absolute URL'}`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new HookSpecError(`hook url "${raw.url}" must be http(s)`);
-  const method = (raw.method ?? 'POST').toUpperCase();
-  if (method !== 'GET' && method !== 'POST') throw new HookSpecError(`hook method must be GET or POST, got "${raw.method}"`);
-  const frag = new URLSearchParams(url.hash.replace(/^#/, ''));
+  const url = hookUrl(raw.url, base);
+  const method = hookMethod(raw.method);
+  const retry = retryPolicy(url.hash);
   url.hash = '';
-  const rc = Math.min(5, Math.max(0, Number(frag.get('rc') ?? 0) || 0));
-  const rp = (frag.get('rp') ?? 'ct').split(',').map((s) => s.trim()).filter((s): s is RetryOn => (RETRY_KEYS as readonly string[]).includes(s));
   const sameOrigin = base !== undefined && new URL(base.url).origin === url.origin;
   const inherit = raw.username === undefined && sameOrigin;
   return {
@@ -52,7 +42,33 @@ export function resolveHook(spec: HookSpec, base?: Hook): Hook {
     method,
     username: inherit ? base?.username : raw.username,
     password: inherit ? base?.password : raw.password,
-    retries: rc,
-    retryOn: new Set(rp.length ? rp : ['ct']),
+    ...retry,
   };
+}
+
+/** An http(s) URL: absolute, or relative to the base hook's. */
+function hookUrl(spec: unknown, base: Hook | undefined): URL {
+  if (typeof spec !== 'string' || spec.length === 0) throw new HookSpecError('hook url must be a non-empty string');
+  let url: URL;
+  try {
+    url = base ? new URL(spec, base.url) : new URL(spec);
+  } catch {
+    throw new HookSpecError(`hook url "${spec}" is not ${base ? 'a valid URL' : 'an absolute URL'}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new HookSpecError(`hook url "${spec}" must be http(s)`);
+  return url;
+}
+
+function hookMethod(spec: string | undefined): Hook['method'] {
+  const method = (spec ?? 'POST').toUpperCase();
+  if (method !== 'GET' && method !== 'POST') throw new HookSpecError(`hook method must be GET or POST, got "${spec}"`);
+  return method;
+}
+
+/** The `#rc=N&rp=ct,rt,4xx,5xx,all` fragment: at most 5 retries, of connection errors by default. */
+function retryPolicy(hash: string): Pick<Hook, 'retries' | 'retryOn'> {
+  const frag = new URLSearchParams(hash.replace(/^#/, ''));
+  const rc = Math.min(5, Math.max(0, Number(frag.get('rc') ?? 0) || 0));
+  const rp = (frag.get('rp') ?? 'ct').split(',').map((s) => s.trim()).filter((s): s is RetryOn => (RETRY_KEYS as readonly string[]).includes(s));
+  return { retries: rc, retryOn: new Set(rp.length ? rp : ['ct']) };
 }
