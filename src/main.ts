@@ -45,7 +45,10 @@ export async function startGateway(config: Config, logger: Logger, clock: Clock 
   const base = await buildBase(env);
   const ranges = splitRtpPorts(config.rtpPorts, config.simulator);
   const callLayer = buildCallLayer(env, base, ranges.gateway);
-  const appLayer = await buildAppLayer(env, base, callLayer);
+  const appLayer = await buildAppLayer(env, base, callLayer).catch(async (e: unknown) => {
+    await Promise.all([base.sip.close(), callLayer.media.close(), base.store.close()]);
+    throw e;
+  });
   const api = buildHttpApi(env, base, callLayer, appLayer, () => health.ready);
   let simulator: Simulator | undefined;
   try {
