@@ -4,7 +4,7 @@ import { detach } from '../kernel/detached.js';
 import { newSid } from '../kernel/ids.js';
 import type { Logger } from '../kernel/logger.js';
 import {
-  resolveHook, startApplication, VerbValidationError, type ApplicationDefaults, type ApplicationHandle, type CallSequence, type HookSpec, type WebhookSender,
+  isWebSocketHook, resolveHook, startApplication, VerbValidationError, type ApplicationDefaults, type ApplicationHandle, type CallSequence, type HookSpec, type WebhookSender,
 } from '../verbs/index.js';
 import { StatusNotifier } from './status-notifier.js';
 import type { CallJournalRepository } from '../store/index.js';
@@ -98,6 +98,12 @@ export class ApplicationRunner {
     this.apps.set(call.sid, live);
     const journal = this.journalFor(call, { statusHook: a.statusHook, notifyUrl: a.notifyUrl });
     const start = (): void => {
+      if (isWebSocketHook(a.callHook)) {
+        // Until the WebSocket API lands (issue 15) such an application cannot run: end cleanly.
+        call.alert('webhook-websocket-unsupported', `call_hook ${typeof a.callHook === 'string' ? a.callHook : a.callHook?.url}: WebSocket applications (ws.jambonz.org) are not supported yet`);
+        detach(this.o.logger, 'ending a call whose application is a WebSocket', call.hangup());
+        return;
+      }
       live.handle = startApplication({
         call, clock: this.o.clock, logger: this.o.logger, webhooks,
         callHook: a.callHook, appJson: a.appJson, secret: a.secret, defaults: a.defaults, envVars: a.envVars,
@@ -114,7 +120,7 @@ export class ApplicationRunner {
     call.on('status', (info) => {
       notifier.status(info);
       if (info.call_status === 'in-progress' && !live.handle) {
-        if (a.amd) this.startAmd(call, a.amd, live, notifier, webhooks, a);
+        if (a.amd && !isWebSocketHook(a.callHook)) this.startAmd(call, a.amd, live, notifier, webhooks, a);
         start();
       }
     });

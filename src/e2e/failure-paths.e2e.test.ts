@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { startSipp } from '../testkit/sipp.js';
 import { startCli } from '../testkit/cli-gateway.js';
 import { freePort } from '../testkit/ports.js';
+import { startSimGateway } from '../testkit/sim-gateway.js';
+import { DEMO_FROM } from '../cli/demo.js';
 import { eventually, provisionSippCarrier, startHookServer, startTestGateway, type TestGateway } from '../testkit/gateway.js';
 
 // Issue 12: the call path's failure paths. Each test here failed before its fix.
@@ -107,5 +109,22 @@ test('issue 12 item 16: a 2xx whose SDP answer we cannot use is ACKed and then B
     sipp.kill();
     await hooks.close();
     await t.close();
+  }
+});
+
+test('issue 13 item 5: POST /Calls accepts a ws:// call_hook as the Applications API does; until WebSocket apps exist the call ends cleanly with an alert', async () => {
+  const g = await startSimGateway({});
+  try {
+    const r = await g.t.api('POST', `/v1/Accounts/${g.accountSid}/Calls`, {
+      from: DEMO_FROM, to: { type: 'phone', number: '+15550100', trunk: 'simulator' }, call_hook: 'ws://127.0.0.1:9/app', call_status_hook: `${g.hooks.url}/status`,
+    });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const sid = (r.body as { sid: string }).sid;
+    const done = await eventually(() => g.statuses(sid).find((e) => e.call_status === 'completed'), 10_000, 'completed');
+    assert.match(String(done.termination_reason), /WebSocket applications/);
+    const alerts = await g.t.api('GET', `/v1/Accounts/${g.accountSid}/Alerts`);
+    assert.ok((alerts.body as { data: Array<{ alert_type: string; call_sid: string }> }).data.some((a) => a.alert_type === 'webhook-websocket-unsupported' && a.call_sid === sid));
+  } finally {
+    await g.close();
   }
 });

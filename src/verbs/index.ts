@@ -13,5 +13,5 @@ export { CORE_VERBS, coreVerbs } from './verbs/index.js';
 export { recognizerSchema } from './verbs/recognizer.js';
 export { synthesizerSchema } from './verbs/say.js';
 export { WebhookClient, WebhookError, type WebhookClientOptions, type WebhookErrorCode } from './webhook/client.js';
-export { HookSpecError, resolveHook, type Hook, type HookSpec } from './webhook/hook.js';
+export { HookSpecError, isWebSocketHook, resolveHook, type Hook, type HookSpec } from './webhook/hook.js';
 export { signatureHeader, verifySignature } from './webhook/signature.js';

@@ -5,6 +5,15 @@ export type HookSpec = string | { readonly url: string; readonly method?: string
 
 export type RetryOn = 'ct' | 'rt' | '4xx' | '5xx' | 'all';
 
+/**
+ * A `ws:`/`wss:` call_hook: a jambonz WebSocket application (`ws.jambonz.org`). Stored and
+ * accepted like any hook; running one comes with the WebSocket API (issue 15).
+ */
+export function isWebSocketHook(spec: HookSpec | undefined): boolean {
+  const url = typeof spec === 'string' ? spec : spec?.url;
+  return typeof url === 'string' && /^wss?:\/\/[^/\s]+/i.test(url);
+}
+
 /** A resolved hook: absolute URL without fragment, method, credentials, retry policy. */
 export interface Hook {
   readonly url: string;
