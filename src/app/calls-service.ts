@@ -81,15 +81,7 @@ export class CallsService {
     const statusHook = body.call_status_hook ?? hookSpec(app?.call_status_hook);
     checkHook(statusHook, 'call_status_hook');
     checkHook(body.notifyUrl, 'notifyUrl');
-    if (body.amd !== undefined) {
-      try {
-        validate(amdSchema, body.amd, 'amd');
-      } catch (e) {
-        if (e instanceof VerbValidationError) throw new CallRequestError(e.message, e.path || 'amd');
-        throw e;
-      }
-      checkAmd(body.amd);
-    }
+    if (body.amd !== undefined) checkAmdBody(body.amd);
     if (!account.allow_any_caller_id) {
       const owned = await this.o.store.phoneNumbers.findByNumber(body.from);
       if (!owned || owned.account_sid !== accountSid) {
@@ -214,6 +206,17 @@ export class CallsService {
 function hookSpec(h: StoredHook | null | undefined): HookSpec | undefined {
   if (!h) return undefined;
   return { url: h.url, method: h.method ?? undefined, username: h.username ?? undefined, password: h.password ?? undefined };
+}
+
+/** `amd` of POST /Calls: the verb schema's shape, then the tuning's ranges (400 with the path). */
+function checkAmdBody(amd: Readonly<Record<string, unknown>>): void {
+  try {
+    validate(amdSchema, amd, 'amd');
+  } catch (e) {
+    if (e instanceof VerbValidationError) throw new CallRequestError(e.message, e.path || 'amd');
+    throw e;
+  }
+  checkAmd(amd);
 }
 
 function checkHook(spec: HookSpec | undefined, field: string): void {
