@@ -2,19 +2,25 @@
 #   make run    installs what is missing, builds, and starts the gateway with its embedded defaults
 #   make test   installs what is missing and runs the whole test suite
 SHELL := /bin/bash
-APT_PACKAGES := sip-tester espeak-ng sox tshark postgresql chromium
-.PHONY: run test deps system-deps build lint clean
+# Running needs espeak-ng (the offline TTS) only; the tests also need their peers and tools:
+# sipp, tshark (RTP captures), sox (AMD recordings), PostgreSQL, Chromium (the portal test).
+RUN_PACKAGES := espeak-ng
+TEST_PACKAGES := $(RUN_PACKAGES) sip-tester sox tshark postgresql chromium
+.PHONY: run test npm-deps run-deps test-deps build lint clean
 
-run: deps build
+run: run-deps npm-deps build
 	npm start
 
-test: deps build lint
+test: test-deps npm-deps build lint
 	npm test
 
-system-deps:
-	@bash scripts/install-system-deps.sh $(APT_PACKAGES)
+run-deps:
+	@bash scripts/install-system-deps.sh $(RUN_PACKAGES)
 
-deps: system-deps
+test-deps:
+	@bash scripts/install-system-deps.sh $(TEST_PACKAGES)
+
+npm-deps:
 	@if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci; fi
 
 build:
