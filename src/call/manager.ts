@@ -138,6 +138,8 @@ export class CallManager {
       throw e;
     }
     if (!call.isFinal) call.setStatus('trying', 100, 'Trying');
+    // The API acknowledges the call only once its record is in the store (issue 12).
+    await this.records.flush();
     return { call, callId };
   }
 

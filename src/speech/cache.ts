@@ -12,6 +12,7 @@ import { mkdir, readdir, readFile, rename, stat, unlink, utimes, writeFile } fro
 import { join } from 'node:path';
 import type { Clock } from '../kernel/clock.js';
 import { detach } from '../kernel/detached.js';
+import { pcm16FromBytes, pcm16ToBytes } from './resample.js';
 import { nullLogger, type Logger } from '../kernel/logger.js';
 import type { TtsAdapter, TtsRequest, TtsResult } from './types.js';
 
@@ -45,6 +46,8 @@ export class CachedTtsAdapter implements TtsAdapter {
   /** File name → size, least recently used first (a Map keeps insertion order). */
   readonly #index = new Map<string, number>();
   #bytes = 0;
+  /** Files being written, served from memory until they are on disk. */
+  readonly #writing = new Map<string, { readonly samples: Int16Array; readonly done: Promise<void> }>();
   #ready: Promise<void> | null = null;
 
   constructor(inner: TtsAdapter, opts: TtsCacheOptions) {
@@ -57,6 +60,11 @@ export class CachedTtsAdapter implements TtsAdapter {
   }
 
   /** Total size of the files the cache holds (once it has been used). */
+  /** Settles when every cache file written so far is on disk. */
+  async idle(): Promise<void> {
+    await Promise.all([...this.#writing.values()].map((w) => w.done));
+  }
+
   get sizeBytes(): number {
     return this.#bytes;
   }
@@ -70,15 +78,19 @@ export class CachedTtsAdapter implements TtsAdapter {
     const path = join(this.#dir, name);
     const started = this.#clock.now();
     await (this.#ready ??= this.#loadIndex());
+    const writing = this.#writing.get(name);
+    if (writing) return { samples: writing.samples, sampleRate: 8000, vendor: this.vendor, firstAudioMs: this.#clock.now() - started, cached: true };
     const hit = await this.#read(path);
     if (hit && hit.length % 2 === 0) {
       this.#touch(name, path);
-      const samples = new Int16Array(hit.length >> 1);
-      for (let i = 0; i < samples.length; i++) samples[i] = hit.readInt16LE(2 * i);
-      return { samples, sampleRate: 8000, vendor: this.vendor, firstAudioMs: this.#clock.now() - started, cached: true };
+      return { samples: pcm16FromBytes(hit), sampleRate: 8000, vendor: this.vendor, firstAudioMs: this.#clock.now() - started, cached: true };
     }
     const result = await this.#inner.synthesize(req, signal);
-    await this.#store(name, path, result.samples);
+    // The audio is played at once; the cache file is written behind it (served from memory meanwhile).
+    const write = this.#store(name, path, result.samples)
+      .catch((e: unknown) => this.#logger.warn('TTS cache write failed', { err: e instanceof Error ? e : String(e), path }))
+      .finally(() => this.#writing.delete(name));
+    this.#writing.set(name, { samples: result.samples, done: write });
     return result;
   }
 
@@ -94,8 +106,7 @@ export class CachedTtsAdapter implements TtsAdapter {
   async #store(name: string, path: string, samples: Int16Array): Promise<void> {
     await mkdir(this.#dir, { recursive: true });
     const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
-    const bytes = Buffer.alloc(samples.length * 2);
-    for (let i = 0; i < samples.length; i++) bytes.writeInt16LE(samples[i], 2 * i);
+    const bytes = pcm16ToBytes(samples);
     await writeFile(tmp, bytes);
     await rename(tmp, path);
     this.#forget(name);

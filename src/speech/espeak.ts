@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { Clock } from '../kernel/clock.js';
-import { RateConverter } from './resample.js';
+import { pcm16FromBytes, RateConverter } from './resample.js';
 import { isSsml, parseSsml, toEspeakSsml } from './ssml.js';
 import { TtsError, type TtsAdapter, type TtsRequest, type TtsResult } from './types.js';
 
@@ -36,9 +36,7 @@ export function readStreamedWav(buf: Buffer): RawWav {
     if (id === 'data') {
       const start = o + 8;
       const end = start + Math.min(size, buf.length - start);
-      const samples = new Int16Array((end - start) >> 1);
-      for (let i = 0; i < samples.length; i++) samples[i] = buf.readInt16LE(start + 2 * i);
-      return { rate, samples };
+      return { rate, samples: pcm16FromBytes(buf.subarray(start, end)) };
     }
     o += 8 + size;
   }
@@ -65,6 +63,9 @@ export class EspeakAdapter implements TtsAdapter {
     this.#command = opts.command ?? 'espeak-ng';
     this.#voice = opts.defaultVoice ?? 'en-us';
     this.#wpm = opts.wordsPerMinute;
+    // espeak-ng speaks at 22050 Hz: build that filter bank now and run it once, so the first
+    // call's first `say` does not pay for it (and for the code's first, slow runs) on the media path.
+    this.#converter(22050).convert(new Int16Array(22050));
   }
 
   async synthesize(req: TtsRequest, signal: AbortSignal): Promise<TtsResult> {
@@ -74,7 +75,8 @@ export class EspeakAdapter implements TtsAdapter {
     const started = this.#clock.now();
     const { wav, firstAt } = await this.#run(args, input, signal);
     const raw = readStreamedWav(wav);
-    return { samples: this.#converter(raw.rate).convert(raw.samples), sampleRate: 8000, vendor: this.vendor, firstAudioMs: firstAt - started, cached: false };
+    const samples = await this.#converter(raw.rate).convertYielding(raw.samples);
+    return { samples, sampleRate: 8000, vendor: this.vendor, firstAudioMs: firstAt - started, cached: false };
   }
 
   #converter(rate: number): RateConverter {

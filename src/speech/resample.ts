@@ -1,6 +1,7 @@
 /**
  * Polyphase windowed-sinc conversion of a vendor's output rate to 8 kHz. The filter for each of
- * the `up` phases is computed once per rate pair; TTS output is converted in one pass.
+ * the `up` phases is computed once per rate pair; TTS output is converted in slices that let the
+ * event loop through.
  */
 const TAPS_PER_SIDE = 24;
 
@@ -49,7 +50,27 @@ export class RateConverter {
     const b = this.#b;
     if (!b) return input;
     const out = new Int16Array(Math.floor((input.length * b.up) / b.down));
-    for (let n = 0; n < out.length; n++) {
+    this.#run(b, input, out, 0, out.length);
+    return out;
+  }
+
+  /**
+   * The same conversion in slices of `slice` output samples with the event loop let through
+   * between them: a long utterance never holds up the playout clock of every call (issue 13).
+   */
+  async convertYielding(input: Int16Array, slice = 4000): Promise<Int16Array> {
+    const b = this.#b;
+    if (!b) return input;
+    const out = new Int16Array(Math.floor((input.length * b.up) / b.down));
+    for (let n = 0; n < out.length; n += slice) {
+      this.#run(b, input, out, n, Math.min(out.length, n + slice));
+      if (n + slice < out.length) await new Promise<void>((r) => setImmediate(r));
+    }
+    return out;
+  }
+
+  #run(b: Bank, input: Int16Array, out: Int16Array, from: number, to: number): void {
+    for (let n = from; n < to; n++) {
       const base = Math.floor((n * b.down) / b.up);
       const h = b.taps[n % b.up];
       let acc = 0;
@@ -59,6 +80,24 @@ export class RateConverter {
       }
       out[n] = acc > 32767 ? 32767 : acc < -32768 ? -32768 : Math.round(acc);
     }
-    return out;
   }
 }
+
+/** 16-bit little-endian PCM bytes as samples, in one copy (no per-sample reads). */
+export function pcm16FromBytes(bytes: Uint8Array): Int16Array {
+  const n = bytes.length >> 1;
+  if (LITTLE_ENDIAN) return new Int16Array(bytes.slice(0, n * 2).buffer);
+  const out = new Int16Array(n);
+  for (let i = 0; i < n; i++) out[i] = (bytes[2 * i] | (bytes[2 * i + 1] << 8)) << 16 >> 16;
+  return out;
+}
+
+/** Samples as 16-bit little-endian PCM bytes, in one copy. */
+export function pcm16ToBytes(samples: Int16Array): Buffer {
+  if (LITTLE_ENDIAN) return Buffer.from(samples.slice().buffer);
+  const out = Buffer.alloc(samples.length * 2);
+  for (let i = 0; i < samples.length; i++) out.writeInt16LE(samples[i], 2 * i);
+  return out;
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;

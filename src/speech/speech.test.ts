@@ -58,6 +58,7 @@ test('cache: second request is read from disk, identical, keyed by vendor/voice/
     const a = await c.synthesize({ text: 'hi', voice: 'x' }, signal());
     const b = await c.synthesize({ text: 'hi', voice: 'x' }, signal());
     await c.synthesize({ text: 'hi', voice: 'y' }, signal());
+    await c.idle();
     assert.equal(calls, 2);
     assert.equal(b.cached, true);
     assert.deepEqual([...b.samples], [...a.samples]);
@@ -75,13 +76,18 @@ test('cache: bounded by maxBytes, least recently used file evicted first; the or
     // Each entry is 5 samples = 10 bytes on disk.
     const inner: TtsAdapter = { vendor: 'fake', synthesize: async (r) => { asked.push(r.text); return { samples: Int16Array.from([1, 2, 3, 4, 5]), sampleRate: 8000, vendor: 'fake', firstAudioMs: 1, cached: false }; } };
     const c = new CachedTtsAdapter(inner, { dir, clock: new FakeClock(), maxBytes: 25 });
-    await c.synthesize({ text: 'a' }, signal());
-    await c.synthesize({ text: 'b' }, signal());
-    assert.equal((await c.synthesize({ text: 'a' }, signal())).cached, true);
-    await c.synthesize({ text: 'c' }, signal());
+    const say = async (text: string) => {
+      const r = await c.synthesize({ text }, signal());
+      await c.idle();
+      return r;
+    };
+    await say('a');
+    await say('b');
+    assert.equal((await say('a')).cached, true);
+    await say('c');
     const files = (): string[] => readdirSync(dir).sort();
     assert.deepEqual(files(), [basename(c.pathFor({ text: 'a' })), basename(c.pathFor({ text: 'c' }))].sort());
-    assert.equal((await c.synthesize({ text: 'b' }, signal())).cached, false);
+    assert.equal((await say('b')).cached, false);
     assert.deepEqual(asked, ['a', 'b', 'c', 'b']);
     assert.deepEqual(files(), [basename(c.pathFor({ text: 'b' })), basename(c.pathFor({ text: 'c' }))].sort());
     assert.equal(c.sizeBytes, 20);
@@ -91,6 +97,7 @@ test('cache: bounded by maxBytes, least recently used file evicted first; the or
     utimesSync(pc, new Date(2_000_000), new Date(2_000_000));
     const restarted = new CachedTtsAdapter(inner, { dir, clock: new FakeClock(), maxBytes: 15 });
     assert.equal((await restarted.synthesize({ text: 'c' }, signal())).cached, true);
+    await restarted.idle();
     assert.deepEqual(files(), [basename(pc)]);
     assert.equal(restarted.sizeBytes, 10);
   } finally {
@@ -113,4 +120,28 @@ test('espeak adapter: a missing binary is TTS_FAILED; abort rejects', async () =
   const p = new EspeakAdapter({ clock: systemClock }).synthesize({ text: 'a long sentence '.repeat(200) }, ac.signal);
   ac.abort();
   await assert.rejects(p, (e: unknown) => e instanceof TtsError && e.code === 'TTS_ABORTED');
+});
+
+test('cache: the audio returns before its file is written; a repeat meanwhile is served from memory', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vgw-tts-'));
+  try {
+    let calls = 0;
+    const inner: TtsAdapter = { vendor: 'fake', synthesize: async () => { calls++; return { samples: Int16Array.from([7, 8, 9]), sampleRate: 8000, vendor: 'fake', firstAudioMs: 1, cached: false }; } };
+    const c = new CachedTtsAdapter(inner, { dir, clock: systemClock });
+    const first = await c.synthesize({ text: 'x' }, signal());
+    const again = await c.synthesize({ text: 'x' }, signal());
+    assert.equal(calls, 1);
+    assert.equal(again.cached, true);
+    assert.deepEqual([...again.samples], [...first.samples]);
+    await c.idle();
+    assert.equal(readdirSync(dir).length, 1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('resample: the slice-by-slice conversion (event loop let through) equals the one-pass conversion', async () => {
+  const c = new RateConverter(22050, 8000);
+  const input = Int16Array.from({ length: 22050 * 2 }, (_, i) => Math.round(8000 * Math.sin(i / 7) + 3000 * Math.sin(i / 31)));
+  assert.deepEqual([...(await c.convertYielding(input, 1000))], [...c.convert(input)]);
 });

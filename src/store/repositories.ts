@@ -85,6 +85,8 @@ export interface SipGatewayRepository {
 export interface CdrRepository {
   /** Writes the CDR; writing the same call_sid again replaces it (a call may be recorded in steps). */
   write(cdr: CdrInput): Promise<Cdr>;
+  /** Writes several CDRs in one transaction, without reading them back (the call path's records). */
+  saveMany(cdrs: readonly CdrInput[]): Promise<void>;
   get(callSid: string): Promise<Cdr | undefined>;
   /** Ended calls only (a live call's record has no `terminated_at` yet), newest first. */
   list(accountSid: string, query?: CdrQuery): Promise<Page<Cdr>>;

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { MediaSourceError } from './errors.js';
 import { decodeRaw, decodeWav, type RawFormat } from './wav.js';
+import { resample } from './resample.js';
 
 export const SAMPLE_RATE = 8000;
 export const FRAME_SAMPLES = 160;
@@ -63,10 +64,7 @@ export function lazyPcmSource(
     description,
     async open(signal) {
       const a = await load(signal);
-      if (a.sampleRate !== SAMPLE_RATE) {
-        const { resample } = await import('./resample.js');
-        return new PcmReader(resample(a.samples, a.sampleRate, SAMPLE_RATE));
-      }
+      if (a.sampleRate !== SAMPLE_RATE) return new PcmReader(resample(a.samples, a.sampleRate, SAMPLE_RATE));
       return new PcmReader(a.samples);
     },
   };

@@ -68,6 +68,24 @@ async function page<T>(ctx: RepoContext, table: ReturnType<typeof defineTable>, 
   return { total, page: pageNo, page_size: size, data };
 }
 
+/** A CDR as the upsert's parameters, in column order (defaults filled, times normalised). */
+function cdrParams(cols: readonly string[], cdr: CdrInput): SqlValue[] {
+  const full: Cdr = {
+    application_sid: null, trunk: null, sip_callid: null, sip_parent_callid: null, duration: 0, answered: false,
+    sip_status: null, termination_reason: null, termination_cause: null, post_dial_delay_ms: null, webhook_latency_ms: null, host: null,
+    remote_host: null, trace_id: null, recording_url: null, timeline: [], ...cdr,
+    attempted_at: isoTime(cdr.attempted_at, 'attempted_at'),
+    answered_at: cdr.answered_at ? isoTime(cdr.answered_at, 'answered_at') : null,
+    terminated_at: cdr.terminated_at ? isoTime(cdr.terminated_at, 'terminated_at') : null,
+  };
+  return cols.map((c) => {
+    const v = (full as unknown as Record<string, unknown>)[c];
+    if (c === 'timeline') return JSON.stringify(v);
+    if (typeof v === 'boolean') return v ? 1 : 0;
+    return (v ?? null) as SqlValue;
+  });
+}
+
 export function cdrRepository(ctx: RepoContext): CdrRepository {
   const { db } = ctx;
   const cols = Object.keys(cdrsTable.cols);
@@ -77,22 +95,15 @@ export function cdrRepository(ctx: RepoContext): CdrRepository {
     .join(', ')}`;
   return {
     async write(cdr: CdrInput) {
-      const full: Cdr = {
-        application_sid: null, trunk: null, sip_callid: null, sip_parent_callid: null, duration: 0, answered: false,
-        sip_status: null, termination_reason: null, termination_cause: null, post_dial_delay_ms: null, webhook_latency_ms: null, host: null,
-        remote_host: null, trace_id: null, recording_url: null, timeline: [], ...cdr,
-        attempted_at: isoTime(cdr.attempted_at, 'attempted_at'),
-        answered_at: cdr.answered_at ? isoTime(cdr.answered_at, 'answered_at') : null,
-        terminated_at: cdr.terminated_at ? isoTime(cdr.terminated_at, 'terminated_at') : null,
-      };
-      const params = cols.map((c) => {
-        const v = (full as unknown as Record<string, unknown>)[c];
-        if (c === 'timeline') return JSON.stringify(v);
-        if (typeof v === 'boolean') return v ? 1 : 0;
-        return (v ?? null) as SqlValue;
-      });
-      await db.run(upsert, params);
+      await db.run(upsert, cdrParams(cols, cdr));
       return written(await getRow<Cdr>(db, cdrsTable, cdr.call_sid), 'cdr');
+    },
+    async saveMany(cdrs) {
+      if (cdrs.length === 0) return;
+      const rows = cdrs.map((c) => cdrParams(cols, c));
+      await db.transaction(async (tx) => {
+        for (const params of rows) await tx.run(upsert, params);
+      });
     },
     get: (callSid) => getRow<Cdr>(db, cdrsTable, callSid),
     list(accountSid, query = {}) {
