@@ -12,7 +12,8 @@ import { InboundHandler } from './call/inbound.js';
 import { MediaEngine } from './media/index.js';
 import { createSipStack, registrarContext, type SipStack } from './sip/index.js';
 import { RegistrationManager } from './call/registrations.js';
-import { createDefaultTtsRegistry } from './speech/index.js';
+import { createDefaultTtsRegistry, type TtsRegistry } from './speech/index.js';
+import { Agent, request } from 'undici';
 import { bootstrapAdminKey, openStore, type Store } from './store/index.js';
 import { registerDemoApp } from './api/routes/demo.js';
 import { registerPortal } from './api/portal.js';
@@ -64,6 +65,7 @@ export async function startGateway(config: Config, logger: Logger, clock: Clock 
   const httpPort = typeof addr === 'object' && addr ? addr.port : config.httpPort;
   const demo = simulator ? await provisionDemo(base.store, httpPort, simulator.port, logger) : undefined;
   await callLayer.registrations.start();
+  await warmUp(env, httpPort, callLayer.tts);
   health.ready = true;
   logger.info('gateway listening', { http: httpPort, sip: base.sip.transport.port, publicAddress: config.publicAddress, store: base.store.kind });
   return gatewayHandle({ base, callLayer, appLayer, api, health, httpPort, simulator, demo });
@@ -91,6 +93,7 @@ interface CallLayer {
   readonly registrations: RegistrationManager;
   readonly media: MediaEngine;
   readonly metrics: GatewayMetrics;
+  readonly tts: TtsRegistry;
   readonly calls: CallManager;
 }
 
@@ -132,7 +135,7 @@ function buildCallLayer({ config, logger, clock }: Env, { store, sip }: Base, rt
     publicAddress: config.publicAddress, sipAddress: `${config.publicAddress}:${sip.transport.port}`, searchPath: process.env.PATH,
   });
   activeCalls = () => calls.activeCount;
-  return { registrations, media, metrics, calls };
+  return { registrations, media, metrics, tts, calls };
 }
 
 /** Settles the calls a previous process left open, then routes new INVITEs to their applications. */
@@ -213,6 +216,24 @@ function gatewayHandle({ base, callLayer, appLayer, api, health, httpPort, simul
       return closed;
     },
   };
+}
+
+/**
+ * Issue 13: what the first call would otherwise pay for on the media path (where every call's
+ * RTP is sent from) is paid before the gateway says it is ready — undici's HTTP parser (a WASM
+ * module compiled at its first connection, for webhooks and play downloads) and espeak-ng's
+ * first run (its voice data read from disk). A failure here only costs the first call that time.
+ */
+async function warmUp({ config, logger }: Env, httpPort: number, tts: TtsRegistry): Promise<void> {
+  const host = config.httpAddress === '0.0.0.0' ? '127.0.0.1' : config.httpAddress === '::' ? '[::1]' : config.httpAddress.includes(':') ? `[${config.httpAddress}]` : config.httpAddress;
+  const signal = AbortSignal.timeout(5000);
+  // Our own Agent: the global dispatcher may be Node's bundled copy of undici (after a fetch()).
+  const agent = new Agent();
+  await Promise.all([
+    request(`http://${host}:${httpPort}/health`, { signal, dispatcher: agent }).then((r) => r.body.dump()),
+    tts.synthesize('espeak', { text: 'ready' }, signal),
+  ]).catch((e: unknown) => logger.warn('warming up for the first call failed', { err: e instanceof Error ? e : String(e) }));
+  await agent.close();
 }
 
 /** RFC 3261 §17: T2 and T4 stay at their defaults (4 s, 5 s) unless T1 is raised past them. */

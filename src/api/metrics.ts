@@ -1,5 +1,9 @@
 import type { FastifyInstance } from 'fastify';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Event-loop sampling period: a stall shorter than this is not seen. */
+const LOOP_RESOLUTION_MS = 5;
 
 /** What the call layer reports; the composition root connects it to `GatewayMetrics`. */
 export interface CallObserver {
@@ -20,7 +24,31 @@ export class GatewayMetrics implements CallObserver {
     this.calls = new Counter({ name: 'vgw_calls_total', help: 'Call status changes, by direction and status', labelNames: ['direction', 'status'], registers: [this.registry] });
     new Gauge({ name: 'vgw_active_calls', help: 'Calls in progress (ringing or answered)', registers: [this.registry], collect() { this.set(activeCalls()); } });
     this.pdd = new Histogram({ name: 'vgw_post_dial_delay_seconds', help: 'INVITE sent → first response other than 100', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8], registers: [this.registry] });
+    this.loopDelay();
     this.hooks = new Histogram({ name: 'vgw_webhook_latency_seconds', help: 'Application webhook round-trip', labelNames: ['result'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [this.registry] });
+  }
+
+  /**
+   * How late the event loop ran (issue 13): every call's RTP is sent from it, so a stall here is
+   * a gap in every call's audio. p50, p99 and max since the previous scrape, in seconds.
+   */
+  private loopDelay(): void {
+    const h = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+    h.enable();
+    // Node records the whole sampling interval; the delay is what exceeds it.
+    const late = (ns: number): number => Math.max(0, ns / 1e6 - LOOP_RESOLUTION_MS) / 1000;
+    new Gauge({
+      name: 'vgw_event_loop_delay_seconds', help: `How late the event loop ran since the previous scrape (sampled every ${LOOP_RESOLUTION_MS} ms)`,
+      labelNames: ['quantile'], registers: [this.registry],
+      collect() {
+        if (h.count > 0) {
+          this.set({ quantile: '0.5' }, late(h.percentile(50)));
+          this.set({ quantile: '0.99' }, late(h.percentile(99)));
+          this.set({ quantile: '1' }, late(h.max));
+        }
+        h.reset();
+      },
+    });
   }
 
   status(direction: string, status: string): void {

@@ -1,0 +1,68 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { serveAudio, tones, wavBytes } from '../testkit/audio.js';
+import { eventually, provisionSippCarrier, startHookServer, startTestGateway } from '../testkit/gateway.js';
+import { largestGapMs, startRtpCapture } from '../testkit/rtp-capture.js';
+import { startSipp } from '../testkit/sipp.js';
+
+/** The parts of the runtime the test watches (not in the ES lib typings we compile against). */
+interface Runtime {
+  WebAssembly: { Module: new (bytes: Uint8Array) => object };
+}
+const runtime = globalThis as unknown as Runtime;
+/** Node's list of the internal modules loaded so far (undocumented, stable since Node 0.x). */
+const loadedModules = (): readonly string[] => (process as unknown as { moduleLoadList: readonly string[] }).moduleLoadList;
+
+/**
+ * Issue 13 item 3: the first call of a freshly started gateway must not stall the event loop
+ * (every call's RTP is sent from it). What used to stall it is checked at its cause — nothing
+ * compiled (undici's WASM HTTP parser), loaded (a module) or written synchronously to a file
+ * while the call runs; the RTP gap and the loop's worst delay are printed, not asserted (they
+ * depend on the machine's load).
+ */
+test('issue 13 item 3: a fresh gateway\'s first call (say + play) compiles, loads and writes nothing synchronously on the media path', async (t) => {
+  const gw = await startTestGateway();
+  const tone = await serveAudio(wavBytes(tones([1000], 1500, 12000)));
+  const hooks = await startHookServer({ '/app': () => [{ verb: 'say', text: 'Hello, this is the first call.' }, { verb: 'play', url: `${tone.url}/tone.wav` }, { verb: 'hangup' }] });
+  const sipp = await startSipp({ scenario: 'uas_ring_answer.xml', timeoutSeconds: 30 });
+  const capture = await startRtpCapture(sipp.mediaPort);
+  const seen = { wasm: 0, syncWrites: [] as string[] };
+  const Module = runtime.WebAssembly.Module;
+  const writeFileSync = fs.writeFileSync;
+  const appendFileSync = fs.appendFileSync;
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  try {
+    const p = await provisionSippCarrier(gw, hooks.url, [sipp.port]);
+    const modules = loadedModules().length;
+    runtime.WebAssembly.Module = new Proxy(Module, { construct(target, args: [Uint8Array]) { seen.wasm++; return new target(...args); } });
+    fs.writeFileSync = (...args: Parameters<typeof fs.writeFileSync>) => { seen.syncWrites.push(String(args[0])); writeFileSync(...args); };
+    fs.appendFileSync = (...args: Parameters<typeof fs.appendFileSync>) => { seen.syncWrites.push(String(args[0])); appendFileSync(...args); };
+    syncBuiltinESMExports();
+    loop.enable();
+    const r = await gw.api('POST', `/v1/Accounts/${p.accountSid}/Calls`, { application_sid: p.applicationSid, from: p.from, to: { type: 'phone', number: '15550009' } });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const s = await sipp.done;
+    assert.equal(s.successful, 1, s.errors);
+    await eventually(() => hooks.seen.some((h) => h.path === '/status' && h.json.call_status === 'completed'), 5000, 'completed');
+    loop.disable();
+    assert.equal(seen.wasm, 0, 'no WebAssembly compiled during the call');
+    assert.deepEqual(loadedModules().slice(modules), [], 'no module loaded during the call');
+    assert.deepEqual(seen.syncWrites, [], 'no synchronous file write during the call');
+    const packets = await capture.stop();
+    assert.ok(packets.length > 100, `${packets.length} packets`);
+    t.diagnostic(`largest gap between RTP packets: ${largestGapMs(packets).toFixed(1)} ms; event loop delay max ${(Math.max(0, loop.max / 1e6 - 5)).toFixed(1)} ms`);
+  } finally {
+    runtime.WebAssembly.Module = Module;
+    fs.writeFileSync = writeFileSync;
+    fs.appendFileSync = appendFileSync;
+    syncBuiltinESMExports();
+    sipp.kill();
+    await capture.stop().catch(() => undefined);
+    await hooks.close();
+    await tone.close();
+    await gw.close();
+  }
+});
