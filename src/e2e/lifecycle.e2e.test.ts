@@ -63,6 +63,7 @@ test('issue 5 acceptance 10: with a limit of N concurrent calls the (N+1)th POST
     }, 10_000, 'webhook latency counted');
     assert.match(metrics, /vgw_calls_total\{direction="outbound",status="in-progress"\} 2/);
     assert.match(metrics, /vgw_active_calls 2/);
+    assert.match(metrics, /vgw_event_loop_delay_seconds\{quantile="0\.99"\} \d/, 'the event loop is measured (issue 13)');
     assert.match(metrics, /vgw_post_dial_delay_seconds_count 2/);
     assert.match(metrics, /vgw_webhook_latency_seconds_count\{result="ok"\} [1-9]/);
   } finally {
