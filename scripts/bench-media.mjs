@@ -20,8 +20,8 @@
 // …, with engine+load after each bare at its N) so that a slow phase of a shared machine hits
 // both; each run's row is printed, then per side the median of each column with its min–max,
 // and the verdict at 1,000 calls uses the medians (CPU and p99 as ratios of the medians to
-// bare). Needs `npm run build` first. About 9 s per run: 20 s per N and round, 4–5 min for the
-// default N and rounds.
+// bare). Needs `npm run build` first. 9–14 s per run (set-up, 2 s warm-up, 5 s window): about
+// 6 min for the default N and rounds.
 import { spawn, spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
