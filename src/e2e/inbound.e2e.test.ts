@@ -79,10 +79,14 @@ test('issue 7: inbound calls — 403 from an unknown address, 404 unknown number
   }
 });
 
-test('issue 3 acceptance 4: a peer that offers only PCMA is answered with PCMA and hears a correct 1 kHz tone', async () => {
+/**
+ * An inbound call from sipp `scenario` to an app that plays a 1 kHz tone (served over HTTP: play
+ * takes http(s) URLs only) and hangs up; returns our 200's SDP, the payload types on the wire and
+ * the tone's frequency as sipp heard it.
+ */
+async function toneCall(scenario: string): Promise<{ okSdp: string; payloadTypes: Set<number>; hz: number; completed: boolean }> {
   // Issue 7 acceptance 0: with the simulator carrier on (it lives on 127.0.0.1 too).
   const t = await startTestGateway(await simulatorEnv());
-  // play takes http(s) URLs only: the tone is served over HTTP.
   const tone = await serveAudio(wavBytes(tones([1000], 1200, 12000)));
   const hooks = await startHookServer({ '/app': () => [{ verb: 'play', url: `${tone.url}/tone.wav` }, { verb: 'hangup' }] });
   try {
@@ -91,51 +95,37 @@ test('issue 3 acceptance 4: a peer that offers only PCMA is answered with PCMA a
     // The capture must be running before sipp dials.
     const mediaPort = await freePort();
     const capture = await startRtpCapture(mediaPort);
-    const sipp = await startSipp({ scenario: 'uac_wait_bye_pcma.xml', target: `127.0.0.1:${t.gw.sipPort}`, mediaPort, extra: ['-s', NUMBER.slice(1)], timeoutSeconds: 20 });
+    const sipp = await startSipp({ scenario, target: `127.0.0.1:${t.gw.sipPort}`, mediaPort, extra: ['-s', NUMBER.slice(1)], timeoutSeconds: 20 });
     const r = await sipp.done;
     assert.equal(r.successful, 1, r.errors);
-    const ok = r.messages.split(/-{10,}/).find((b) => /SIP\/2.0 200 OK/.test(b) && /m=audio/.test(b)) ?? '';
-    assert.match(ok, /m=audio \d+ RTP\/AVP 8( 101)?\r?\n/);
+    const okSdp = r.messages.split(/-{10,}/).find((b) => /SIP\/2.0 200 OK/.test(b) && /m=audio/.test(b)) ?? '';
     const packets = await capture.stop();
     assert.ok(packets.length > 40);
-    assert.ok(packets.every((pk) => pk.payloadType === 8 || pk.payloadType === 101), 'only PCMA on the wire');
     const pcm = decodeG711(packets);
     const loud = pcm.filter((s) => Math.abs(s) > 3000).length;
     assert.ok(loud > 4000, `tone heard (${loud} loud samples)`);
     let start = 0;
     while (start < pcm.length && Math.abs(pcm[start]) < 3000) start++;
-    const hz = zeroCrossingHz(pcm.subarray(start + 800, start + 8000));
-    assert.ok(Math.abs(hz - 1000) <= 10, `${hz.toFixed(1)} Hz`);
+    const completed = await eventually(() => hooks.seen.some((h) => h.path === '/status' && h.json.call_status === 'completed'), 5000, 'completed');
+    return { okSdp, payloadTypes: new Set(packets.map((pk) => pk.payloadType)), hz: zeroCrossingHz(pcm.subarray(start + 800, start + 8000)), completed };
   } finally {
     await hooks.close();
     await tone.close();
     await t.close();
   }
+}
+
+test('issue 3 acceptance 4: a peer that offers only PCMA is answered with PCMA and hears a correct 1 kHz tone', async () => {
+  const c = await toneCall('uac_wait_bye_pcma.xml');
+  assert.match(c.okSdp, /m=audio \d+ RTP\/AVP 8( 101)?\r?\n/);
+  assert.deepEqual([...c.payloadTypes].filter((pt) => pt !== 101), [8], 'only PCMA on the wire');
+  assert.ok(Math.abs(c.hz - 1000) <= 10, `${c.hz.toFixed(1)} Hz`);
 });
 
 test('issue 12 item 16: a late-offer INVITE (no SDP) gets our offer in the 200; the answer in the ACK starts the audio', async () => {
-  const t = await startTestGateway(await simulatorEnv());
-  const tone = await serveAudio(wavBytes(tones([1000], 1200, 12000)));
-  const hooks = await startHookServer({ '/app': () => [{ verb: 'play', url: `${tone.url}/tone.wav` }, { verb: 'hangup' }] });
-  try {
-    const p = await provision(t, hooks.url);
-    await t.api('POST', '/v1/SipGateways', { voip_carrier_sid: p.carrierSid, ipv4: '127.0.0.1', inbound: true, outbound: false });
-    const mediaPort = await freePort();
-    const capture = await startRtpCapture(mediaPort);
-    const sipp = await startSipp({ scenario: 'uac_late_offer.xml', target: `127.0.0.1:${t.gw.sipPort}`, mediaPort, extra: ['-s', NUMBER.slice(1)], timeoutSeconds: 20 });
-    const r = await sipp.done;
-    assert.equal(r.successful, 1, r.errors);
-    const ok = r.messages.split(/-{10,}/).find((b) => /SIP\/2.0 200 OK/.test(b) && /m=audio/.test(b)) ?? '';
-    assert.match(ok, /m=audio \d+ RTP\/AVP 0 8/, 'our offer in the 200');
-    const packets = await capture.stop();
-    assert.ok(packets.every((pk) => pk.payloadType === 0 || pk.payloadType === 101), 'PCMU, as the ACK answered');
-    const pcm = decodeG711(packets);
-    const loud = pcm.filter((s) => Math.abs(s) > 3000).length;
-    assert.ok(loud > 4000, `tone heard (${loud} loud samples)`);
-    await eventually(() => hooks.seen.some((h) => h.path === '/status' && h.json.call_status === 'completed'), 5000, 'completed');
-  } finally {
-    await hooks.close();
-    await tone.close();
-    await t.close();
-  }
+  const c = await toneCall('uac_late_offer.xml');
+  assert.match(c.okSdp, /m=audio \d+ RTP\/AVP 0 8/, 'our offer in the 200');
+  assert.deepEqual([...c.payloadTypes].filter((pt) => pt !== 101), [0], 'PCMU, as the ACK answered');
+  assert.ok(Math.abs(c.hz - 1000) <= 10, `${c.hz.toFixed(1)} Hz`);
+  assert.ok(c.completed);
 });
