@@ -17,7 +17,7 @@ import { RATE, SOX_RAW, VOICES, checkEngines, run, synthRaw } from './amd-corpus
 import { BABBLE_TEXTS, textPool } from './amd-corpus/texts.mjs';
 import { NOISE_KINDS, activeDb, concatF, dbToAmp, extent, gainTo, int, ms, music, noiseOf, pick, prng, tone, uniform } from './amd-corpus/signal.mjs';
 
-export const CORPUS_VERSION = 3;
+export const CORPUS_VERSION = 4;
 
 /** Each part: its engine, voices and text pool. Only `tune` may be used for tuning. */
 export const PARTS = {

@@ -26,14 +26,20 @@ export function frameDb(pcm, o) {
   return e > 0 ? 10 * Math.log10(e / 160 / 32768 ** 2) : -120;
 }
 
-/** First and last sample of the stretch louder than the peak frame − 40 dB (10 ms resolution). */
+/**
+ * First and last sample of the stretch louder than the peak frame − 35 dB (10 ms resolution): the
+ * audible speech. (Some diphone voices leave faint artefacts 40 dB down for 300 ms after the last
+ * word; counting them would move the labelled end of the greeting past what anyone hears.)
+ */
+const EXTENT_DB = 35;
+
 export function extent(pcm) {
   let peak = -120;
   for (let o = 0; o < pcm.length; o += 80) peak = Math.max(peak, frameDb(pcm, o));
   let start = -1;
   let end = 0;
   for (let o = 0; o < pcm.length; o += 80) {
-    if (frameDb(pcm, o) > peak - 40) {
+    if (frameDb(pcm, o) > peak - EXTENT_DB) {
       if (start < 0) start = o;
       end = Math.min(pcm.length, o + 160);
     }

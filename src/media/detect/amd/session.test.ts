@@ -68,6 +68,16 @@ test('a short greeting ending in a beep is a machine (reason beep), not a human'
   assert.equal(events[1].frequency, 1400);
 });
 
+test('no human verdict while a tone is starting: a beep that starts 20 ms before the silence timer runs out wins', () => {
+  // Greeting ends at 1500 ms; with afterGreetingSilenceMs 800 a human verdict is due at 2300 ms.
+  // The beep starts at 2280 ms: its first frames are not yet confirmed as a tone (160 ms) then.
+  const params = resolveAmdParams({ tuning: { afterGreetingSilenceMs: 800 } });
+  const { events } = run(concat(silence(300), speechLike(1200, 11), silence(780), tones([1000], 500, 8000), silence(2500)), params);
+  assert.deepEqual(types(events), ['amd_machine_detected', 'amd_tone_detected', 'amd_machine_stopped_speaking', 'amd_stopped']);
+  assert.equal(events[0].reason, 'beep');
+  assert.equal(events[1].frequency, 1000);
+});
+
 test('no-speech timer: silence or steady noise for noSpeechTimeoutMs → amd_no_speech_detected → amd_stopped', () => {
   for (const pcm of [silence(7000), noise(7000, 800, 3)]) {
     const { events } = run(pcm);

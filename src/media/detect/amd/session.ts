@@ -19,6 +19,8 @@ import { countWords, transcriptVerdict } from './transcript.js';
 
 export const AMD_FRAME_SAMPLES = 160;
 export const AMD_FRAME_MS = 20;
+/** Speech needed before a tone counts as a beep after a greeting (rather than fax, SIT or a lone beep). */
+const MIN_GREETING_SPEECH_MS = 200;
 
 type Phase = 'listening' | 'machine' | 'stopped';
 
@@ -65,7 +67,9 @@ export class AmdSession {
     const rel = atMs - this.#startMs;
     if (rel < this.#nowMs - AMD_FRAME_MS / 2) return out;
     const level = frameDbfs(frameEnergy(frame, AMD_FRAME_SAMPLES), AMD_FRAME_SAMPLES);
-    const findings = this.#tones.push(frame, level, rel, AMD_FRAME_MS, this.#seg.onsetMs !== undefined);
+    // A click or two taken for a word must not turn a fax or SIT tone into a "beep after speech".
+    const speechHeard = this.#seg.onsetMs !== undefined && this.#seg.speechMs >= MIN_GREETING_SPEECH_MS;
+    const findings = this.#tones.push(frame, level, rel, AMD_FRAME_MS, speechHeard);
     this.#seg.push(robustFrameDbfs(frame), rel, AMD_FRAME_MS, this.#tones.tonal);
     this.#nowMs = rel + AMD_FRAME_MS;
     for (const f of findings) this.#onTone(f, out);
@@ -157,8 +161,9 @@ export class AmdSession {
       this.#machine(out, 'max words', 0.75, {});
     } else if (t.maxWordLengthMs > 0 && seg.currentWordMs >= t.maxWordLengthMs) {
       this.#machine(out, 'max word length', 0.8, {});
-    } else if (!this.#tones.busy && !seg.loud && now - this.#lastActivityMs() >= t.afterGreetingSilenceMs) {
-      // Not while a sound is starting (a beep is confirmed only 160 ms in, a word 60 ms in).
+    } else if (!this.#tones.busy && !this.#tones.pending && !seg.loud && now - this.#lastActivityMs() >= t.afterGreetingSilenceMs) {
+      // Not while a sound is starting (a beep is confirmed only 160 ms in, a word 60 ms in), nor
+      // while a tone waits for its sequel (a fax CNG burst, a first SIT segment).
       const len = (seg.lastSpeechEndMs ?? now) - seg.onsetMs;
       this.#emit(out, 'amd_human_detected', clamp(0.5 + 0.45 * (1 - len / t.greetingMs), 0.5, 0.95), { reason: 'short greeting' });
       this.#finish(out);
