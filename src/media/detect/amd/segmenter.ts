@@ -117,6 +117,15 @@ export class Segmenter {
     if (levelDb > Math.max(this.#floor + TAIL_DB, TAIL_MIN_DBFS)) this.tailEndMs = atMs + frameMs;
   }
 
+  /** Forgets a "greeting" that was only a blip (a click, a cough): listening starts over, as before any speech. */
+  forget(): void {
+    this.#restart();
+    this.restarts--;
+    this.peakDb = -120;
+    this.lastSpeechEndMs = undefined;
+    this.tailEndMs = undefined;
+  }
+
   #restart(): void {
     this.words = 0;
     this.onsetMs = undefined;

@@ -20,7 +20,7 @@ import { countWords, transcriptVerdict } from './transcript.js';
 export const AMD_FRAME_SAMPLES = 160;
 export const AMD_FRAME_MS = 20;
 /** Speech needed before a tone counts as a beep after a greeting (rather than fax, SIT or a lone beep). */
-const MIN_GREETING_SPEECH_MS = 200;
+const MIN_GREETING_SPEECH_MS = 120;
 
 type Phase = 'listening' | 'machine' | 'stopped';
 
@@ -163,7 +163,12 @@ export class AmdSession {
       this.#machine(out, 'max word length', 0.8, {});
     } else if (!this.#tones.busy && !this.#tones.pending && !seg.loud && now - this.#lastActivityMs() >= t.afterGreetingSilenceMs) {
       // Not while a sound is starting (a beep is confirmed only 160 ms in, a word 60 ms in), nor
-      // while a tone waits for its sequel (a fax CNG burst, a first SIT segment).
+      // while a tone waits for its sequel (a fax CNG burst, a first SIT segment). A "greeting" of
+      // a blip or two (clicks on the line) is no greeting: listen on as before any speech.
+      if (seg.speechMs < MIN_GREETING_SPEECH_MS) {
+        seg.forget();
+        return;
+      }
       const len = (seg.lastSpeechEndMs ?? now) - seg.onsetMs;
       this.#emit(out, 'amd_human_detected', clamp(0.5 + 0.45 * (1 - len / t.greetingMs), 0.5, 0.95), { reason: 'short greeting' });
       this.#finish(out);
