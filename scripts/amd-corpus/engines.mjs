@@ -10,29 +10,28 @@ import { join } from 'node:path';
 export const RATE = 8000;
 export const SOX_RAW = ['-t', 'raw', '-r', String(RATE), '-e', 'signed-integer', '-b', '16', '-c', '1'];
 
-/** What each engine needs: commands on PATH, files, and the Debian packages that bring them. */
+/** What each engine needs (a command on PATH or a file) and the Debian package that brings it. */
 const NEEDS = {
-  espeak: { commands: ['espeak-ng', 'sox'], files: [], packages: ['espeak-ng', 'sox'] },
-  flite: { commands: ['flite', 'sox'], files: [], packages: ['flite', 'sox'] },
-  festival: {
-    commands: ['text2wave', 'sox'],
-    files: ['/usr/share/festival/voices/us/cmu_us_slt_arctic_hts', '/usr/share/festival/voices/english/kal_diphone', '/usr/share/festival/voices/english/ked_diphone'],
-    packages: ['festival', 'festvox-us-slt-hts', 'festvox-kallpc16k', 'festvox-kdlpc16k', 'sox'],
-  },
+  espeak: [['espeak-ng', 'espeak-ng'], ['sox', 'sox']],
+  flite: [['flite', 'flite'], ['sox', 'sox']],
+  festival: [
+    ['text2wave', 'festival'], ['sox', 'sox'], ['/usr/share/festival/voices/us/cmu_us_slt_arctic_hts', 'festvox-us-slt-hts'],
+    ['/usr/share/festival/voices/english/kal_diphone', 'festvox-kallpc16k'], ['/usr/share/festival/voices/english/ked_diphone', 'festvox-kdlpc16k'],
+  ],
 };
 
 const onPath = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+const present = (what) => (what.startsWith('/') ? existsSync(what) : onPath(what));
 
 /** Throws, naming the Debian packages to install, when an engine cannot run here. */
 export function checkEngines(engines) {
   const missing = new Set();
   const what = [];
   for (const e of engines) {
-    const n = NEEDS[e];
-    const lacking = [...n.commands.filter((c) => !onPath(c)), ...n.files.filter((f) => !existsSync(f))];
+    const lacking = NEEDS[e].filter(([need]) => !present(need));
     if (lacking.length === 0) continue;
-    what.push(`${e} (missing ${lacking.join(', ')})`);
-    for (const p of n.packages) missing.add(p);
+    what.push(`${e} (missing ${lacking.map(([need]) => need).join(', ')})`);
+    for (const [, pkg] of lacking) missing.add(pkg);
   }
   if (what.length === 0) return;
   const pkgs = [...missing].join(' ');
