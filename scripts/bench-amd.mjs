@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // Replays the labelled AMD corpus through the detector (from dist/) faster than real time and
-// prints accuracy, the confusion matrix, error rates and verdict latencies (docs/amd.md):
-//   node scripts/bench-amd.mjs [corpusDir] [--preset fast|balanced|conservative] [--params JSON] [--json] [--list]
-// --params overrides parts of the amd object (e.g. '{"tuning":{"greetingMs":2300}}'); --list prints the misses.
-// The corpus (default data/amd-corpus) is generated first when it is missing.
+// prints, per part, accuracy, the confusion matrix, error rates and verdict latencies (docs/amd.md):
+//   node scripts/bench-amd.mjs [corpusDir] [--part tune,espeak,flite,festival] [--preset fast|balanced|conservative]
+//        [--params JSON] [--json] [--list] [--by noise|kind|voice]
+// --params overrides parts of the amd object (e.g. '{"tuning":{"greetingMs":2300}}'); --list prints the misses;
+// --by adds accuracy per noise type, kind or voice. Parts missing under corpusDir (default data/amd-corpus)
+// are generated first; `tune` is the only part used for tuning, the others are held out.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildCorpus } from './amd-corpus.mjs';
+import { PART_NAMES, buildCorpus, parseParts } from './amd-corpus.mjs';
 
 const dist = new URL('../dist/', import.meta.url);
 if (!existsSync(new URL('media/detect/amd/index.js', dist))) {
@@ -20,13 +22,15 @@ const CLASSES = ['human', 'machine', 'fax', 'sit'];
 const PREDICTED = [...CLASSES, 'none'];
 
 function parseArgs(argv) {
-  const o = { dir: 'data/amd-corpus', preset: 'balanced', params: {}, json: false, list: false };
+  const o = { dir: 'data/amd-corpus', parts: PART_NAMES, preset: 'balanced', params: {}, json: false, list: false, by: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--preset') o.preset = argv[++i];
     else if (a === '--params') o.params = JSON.parse(argv[++i]);
     else if (a === '--json') o.json = true;
     else if (a === '--list') o.list = true;
+    else if (a === '--part') o.parts = parseParts(argv[++i] ?? '');
+    else if (a === '--by') o.by = argv[++i];
     else if (!a.startsWith('--')) o.dir = a;
     else throw new Error(`unknown flag ${a}`);
   }
@@ -49,7 +53,7 @@ function quantile(xs, q) {
 
 function evaluate(item, events) {
   const { cls, event } = predictedClass(events);
-  const r = { id: item.id, kind: item.kind, truth: item.class, hard: item.hard, predicted: cls, reason: event?.reason ?? event?.type ?? null, latencyMs: null, beepLatencyMs: null };
+  const r = { id: item.id, kind: item.kind, noise: item.noise?.type ?? 'none', voice: item.voice ?? '-', truth: item.class, hard: item.hard, predicted: cls, reason: event?.reason ?? event?.type ?? null, latencyMs: null, beepLatencyMs: null };
   if (cls === item.class && event) {
     if (cls === 'human') r.latencyMs = event.decision_ms - item.greetingEndMs;
     else r.latencyMs = event.decision_ms - (item.onsetMs ?? 0);
@@ -92,8 +96,8 @@ function countBy(xs, key) {
 const pct = (x) => `${(100 * x).toFixed(1)} %`;
 const msf = (x) => (x === null ? '—' : `${x} ms`);
 
-function print(s, o, audioS, wallMs) {
-  console.log(`AMD corpus ${o.dir}, preset ${o.preset}: ${s.recordings} recordings (hard class excluded), ${audioS.toFixed(0)} s of audio in ${(wallMs / 1000).toFixed(1)} s (${(audioS / (wallMs / 1000)).toFixed(0)}× real time)\n`);
+function print(s, part, o, audioS, wallMs) {
+  console.log(`AMD corpus part ${part}, preset ${o.preset}: ${s.recordings} recordings (hard class excluded), ${audioS.toFixed(0)} s of audio in ${(wallMs / 1000).toFixed(1)} s (${(audioS / (wallMs / 1000)).toFixed(0)}× real time)\n`);
   console.log(`accuracy            ${pct(s.accuracy)}`);
   console.log(`human → machine     ${pct(s.humanAsMachine)}`);
   console.log(`machine → human     ${pct(s.machineAsHuman)}\n`);
@@ -106,24 +110,64 @@ function print(s, o, audioS, wallMs) {
   console.log(`\nhard class (not counted above): ${s.hard.correct}/${s.hard.recordings} right`, s.hard.byKind);
 }
 
+/** Accuracy per value of `key` (noise type, kind, voice), hard class excluded. */
+function breakdown(results, key) {
+  const groups = new Map();
+  for (const r of results.filter((x) => !x.hard)) {
+    const g = groups.get(r[key]) ?? { n: 0, right: 0 };
+    g.n++;
+    if (r.predicted === r.truth) g.right++;
+    groups.set(r[key], g);
+  }
+  return Object.fromEntries([...groups].sort().map(([k, g]) => [k, `${g.right}/${g.n}`]));
+}
+
+function table(all) {
+  const row = (name, f) => console.log(`${name.padEnd(28)}${all.map((x) => f(x.s).padStart(16)).join('')}`);
+  console.log(`\n${''.padEnd(28)}${all.map((x) => `${x.part}${x.tuning ? ' (tuned)' : ''}`.padStart(16)).join('')}`);
+  row('accuracy', (s) => pct(s.accuracy));
+  row('human → machine', (s) => pct(s.humanAsMachine));
+  row('machine → human', (s) => pct(s.machineAsHuman));
+  row('human p50 / p95', (s) => `${s.latency.human.p50} / ${s.latency.human.p95}`);
+  row('machine p50 / p95', (s) => `${s.latency.machine.p50} / ${s.latency.machine.p95}`);
+  row('beep max (reported)', (s) => `${s.beep.max} (${s.beep.detected}/${s.beep.recordings})`);
+  row('hard class right', (s) => `${s.hard.correct}/${s.hard.recordings}`);
+}
+
+async function loadPart(o, part) {
+  const direct = join(o.dir, 'labels.json');
+  if (existsSync(direct)) return { dir: o.dir, corpus: JSON.parse(readFileSync(direct, 'utf8')) };
+  const dir = join(o.dir, part);
+  const path = join(dir, 'labels.json');
+  const corpus = existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : await buildCorpus({ outDir: o.dir, part, log: (m) => console.error(m) });
+  return { dir, corpus };
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const o = parseArgs(process.argv.slice(2));
-  const corpus = existsSync(join(o.dir, 'labels.json'))
-    ? JSON.parse(readFileSync(join(o.dir, 'labels.json'), 'utf8'))
-    : await buildCorpus({ outDir: o.dir, log: (m) => console.error(m) });
   const params = resolveAmdParams({ preset: o.preset, ...o.params });
-  const t0 = Date.now();
-  let audioS = 0;
-  const results = [];
-  for (const item of corpus.items) {
-    const pcm = decodeWav(readFileSync(join(o.dir, item.file)));
-    audioS += pcm.length / 8000;
-    results.push(evaluate(item, replayPcm(pcm, params)));
+  const single = existsSync(join(o.dir, 'labels.json'));
+  const all = [];
+  for (const part of single ? ['(dir)'] : o.parts) {
+    const { dir, corpus } = await loadPart(o, part);
+    const t0 = Date.now();
+    let audioS = 0;
+    const results = [];
+    for (const item of corpus.items) {
+      const pcm = decodeWav(readFileSync(join(dir, item.file)));
+      audioS += pcm.length / 8000;
+      results.push(evaluate(item, replayPcm(pcm, params)));
+    }
+    const s = summarise(results);
+    const name = corpus.part ?? part;
+    all.push({ part: name, tuning: corpus.tuning === true, s });
+    if (o.json) console.log(JSON.stringify({ part: name, preset: o.preset, ...s }));
+    else print(s, name, o, audioS, Date.now() - t0);
+    if (o.by) console.log(`accuracy by ${o.by}:`, breakdown(results, o.by));
+    if (o.list) {
+      for (const r of results) if (r.predicted !== r.truth || (r.beepLatencyMs ?? 0) > 150) console.log(JSON.stringify(r));
+    }
+    if (!o.json) console.log('');
   }
-  const s = summarise(results);
-  if (o.json) console.log(JSON.stringify({ preset: o.preset, ...s }));
-  else print(s, o, audioS, Date.now() - t0);
-  if (o.list) {
-    for (const r of results) if (r.predicted !== r.truth || (r.beepLatencyMs ?? 0) > 150) console.log(JSON.stringify(r));
-  }
+  if (!o.json && all.length > 1) table(all);
 }

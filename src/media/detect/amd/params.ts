@@ -86,7 +86,7 @@ export const DEFAULT_TIMERS: AmdTimers = {
 };
 
 const BALANCED: AmdTuning = {
-  greetingMs: 2100, afterGreetingSilenceMs: 800, minWordMs: 60, betweenWordsSilenceMs: 50, maxWords: 0,
+  greetingMs: 2500, afterGreetingSilenceMs: 960, minWordMs: 60, betweenWordsSilenceMs: 50, maxWords: 0,
   maxWordLengthMs: 2000, onsetDb: 10, releaseDb: 6, minSpeechDbfs: -50, speechRangeDb: 20, greetingRestartDb: 8, floorRiseDbPerS: 2,
   beepMinHz: 400, beepMaxHz: 2100, beepMinMs: 160, beepMaxMs: 4000, beepCompletionMs: 1000,
   detectFax: true, detectSit: true,
@@ -94,9 +94,9 @@ const BALANCED: AmdTuning = {
 
 /** Tuning of each preset: `balanced` is the default. */
 export const PRESET_TUNING: Readonly<Record<AmdPreset, AmdTuning>> = {
-  fast: { ...BALANCED, greetingMs: 1800, afterGreetingSilenceMs: 700, maxWordLengthMs: 1500, beepCompletionMs: 500 },
+  fast: { ...BALANCED, greetingMs: 2100, afterGreetingSilenceMs: 800, maxWordLengthMs: 1500, beepCompletionMs: 500 },
   balanced: BALANCED,
-  conservative: { ...BALANCED, greetingMs: 3000, afterGreetingSilenceMs: 800, maxWordLengthMs: 3000 },
+  conservative: { ...BALANCED, greetingMs: 3000, afterGreetingSilenceMs: 1000, maxWordLengthMs: 3000 },
 };
 
 export type AmdParamsErrorCode = 'AMD_INVALID_PARAMS';

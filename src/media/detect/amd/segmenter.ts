@@ -15,6 +15,10 @@ const FLOOR_WINDOW = 100;
 /** Words closer than this make one speech segment in the evidence. */
 const SEGMENT_JOIN_MS = 250;
 const MAX_SEGMENTS = 200;
+/** A word's fading tail: frames this far over the floor right after it, for at most TAIL_MAX_MS. */
+const TAIL_DB = 3;
+const TAIL_MAX_MS = 240;
+const TAIL_MIN_DBFS = -62;
 
 export class Segmenter {
   readonly #t: AmdTuning;
@@ -35,6 +39,8 @@ export class Segmenter {
   onsetMs: number | undefined;
   /** End of the last frame of the last word. */
   lastSpeechEndMs: number | undefined;
+  /** End of the last word's fading tail (quieter than a word, still over the floor): where the speech really stops. */
+  tailEndMs: number | undefined;
   words = 0;
   longestWordMs = 0;
   speechMs = 0;
@@ -44,6 +50,8 @@ export class Segmenter {
   restarts = 0;
   /** Whether the last frame was voiced. */
   voiced = false;
+  /** Whether the last frame was loud enough to start a word (voiced, or a sound not yet a word or a tone). */
+  loud = false;
   /** The current voiced run, once it counts as a word. */
   currentWordMs = 0;
 
@@ -63,8 +71,10 @@ export class Segmenter {
     const margin = inRun ? t.releaseDb : t.onsetDb;
     const gate = Math.max(t.minSpeechDbfs, this.#floor + margin, this.peakDb - t.speechRangeDb);
     this.voiced = !tonal && levelDb > gate;
+    this.loud = levelDb > Math.max(t.minSpeechDbfs, this.#floor + t.onsetDb);
     if (!this.voiced) {
       if (!tonal) this.#noteUnvoiced(levelDb);
+      this.#trackTail(levelDb, atMs, frameMs, tonal);
       this.#gapMs += frameMs;
       if (this.#gapMs >= t.betweenWordsSilenceMs) this.currentWordMs = 0;
       return;
@@ -91,11 +101,29 @@ export class Segmenter {
       if (levelDb > this.peakDb) this.peakDb = levelDb;
       this.speechMs += frameMs;
       this.lastSpeechEndMs = end;
+      this.tailEndMs = end;
       this.currentWordMs = this.#runMs;
       if (this.#runMs > this.longestWordMs) this.longestWordMs = this.#runMs;
       const last = this.#segments[this.#segments.length - 1];
       if (last?.kind === 'speech') last.end_ms = end;
     }
+  }
+
+  /** Extends the fading tail of the last word by this frame when the previous frame was still speech or tail. */
+  #trackTail(levelDb: number, atMs: number, frameMs: number, tonal: boolean): void {
+    const last = this.lastSpeechEndMs;
+    const tail = this.tailEndMs;
+    if (last === undefined || tail === undefined || tonal || tail !== atMs || atMs + frameMs - last > TAIL_MAX_MS) return;
+    if (levelDb > Math.max(this.#floor + TAIL_DB, TAIL_MIN_DBFS)) this.tailEndMs = atMs + frameMs;
+  }
+
+  /** Forgets a "greeting" that was only a blip (a click, a cough): listening starts over, as before any speech. */
+  forget(): void {
+    this.#restart();
+    this.restarts--;
+    this.peakDb = -120;
+    this.lastSpeechEndMs = undefined;
+    this.tailEndMs = undefined;
   }
 
   #restart(): void {

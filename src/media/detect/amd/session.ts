@@ -11,6 +11,7 @@
  */
 import { frameDbfs, frameEnergy } from '../../dsp/goertzel.js';
 import type { AmdEvent, AmdEventType, AmdEvidence, AmdReason } from './events.js';
+import { robustFrameDbfs } from './level.js';
 import type { AmdParams } from './params.js';
 import { Segmenter } from './segmenter.js';
 import { ToneTracker, type ToneFinding } from './tones.js';
@@ -18,6 +19,8 @@ import { countWords, transcriptVerdict } from './transcript.js';
 
 export const AMD_FRAME_SAMPLES = 160;
 export const AMD_FRAME_MS = 20;
+/** Speech needed before a tone counts as a beep after a greeting (rather than fax, SIT or a lone beep). */
+const MIN_GREETING_SPEECH_MS = 120;
 
 type Phase = 'listening' | 'machine' | 'stopped';
 
@@ -64,8 +67,10 @@ export class AmdSession {
     const rel = atMs - this.#startMs;
     if (rel < this.#nowMs - AMD_FRAME_MS / 2) return out;
     const level = frameDbfs(frameEnergy(frame, AMD_FRAME_SAMPLES), AMD_FRAME_SAMPLES);
-    const findings = this.#tones.push(frame, level, rel, AMD_FRAME_MS, this.#seg.onsetMs !== undefined);
-    this.#seg.push(level, rel, AMD_FRAME_MS, this.#tones.tonal);
+    // A click or two taken for a word must not turn a fax or SIT tone into a "beep after speech".
+    const speechHeard = this.#seg.onsetMs !== undefined && this.#seg.speechMs >= MIN_GREETING_SPEECH_MS;
+    const findings = this.#tones.push(frame, level, rel, AMD_FRAME_MS, speechHeard);
+    this.#seg.push(robustFrameDbfs(frame), rel, AMD_FRAME_MS, this.#tones.tonal);
     this.#nowMs = rel + AMD_FRAME_MS;
     for (const f of findings) this.#onTone(f, out);
     this.#evaluate(this.#seg.voiced, out);
@@ -156,7 +161,14 @@ export class AmdSession {
       this.#machine(out, 'max words', 0.75, {});
     } else if (t.maxWordLengthMs > 0 && seg.currentWordMs >= t.maxWordLengthMs) {
       this.#machine(out, 'max word length', 0.8, {});
-    } else if (!this.#tones.busy && now - this.#lastActivityMs() >= t.afterGreetingSilenceMs) {
+    } else if (!this.#tones.busy && !this.#tones.pending && !seg.loud && now - this.#lastActivityMs() >= t.afterGreetingSilenceMs) {
+      // Not while a sound is starting (a beep is confirmed only 160 ms in, a word 60 ms in), nor
+      // while a tone waits for its sequel (a fax CNG burst, a first SIT segment). A "greeting" of
+      // a blip or two (clicks on the line) is no greeting: listen on as before any speech.
+      if (seg.speechMs < MIN_GREETING_SPEECH_MS) {
+        seg.forget();
+        return;
+      }
       const len = (seg.lastSpeechEndMs ?? now) - seg.onsetMs;
       this.#emit(out, 'amd_human_detected', clamp(0.5 + 0.45 * (1 - len / t.greetingMs), 0.5, 0.95), { reason: 'short greeting' });
       this.#finish(out);
@@ -173,7 +185,7 @@ export class AmdSession {
 
   /** End of the last word, tone frame or transcript. */
   #lastActivityMs(): number {
-    return Math.max(this.#seg.lastSpeechEndMs ?? 0, this.#tones.lastTonalEndMs, this.#lastTranscriptMs ?? 0);
+    return Math.max(this.#seg.tailEndMs ?? 0, this.#tones.lastTonalEndMs, this.#lastTranscriptMs ?? 0);
   }
 
   #machine(out: AmdEvent[], reason: AmdReason, confidence: number, extra: Extra): void {

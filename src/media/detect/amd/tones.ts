@@ -67,6 +67,11 @@ export class ToneTracker {
     return this.#active !== undefined;
   }
 
+  /** True while a tone is held for its sequel (a CNG burst, a first SIT segment). */
+  get pending(): boolean {
+    return this.#held !== undefined;
+  }
+
   push(frame: Int16Array, levelDb: number, atMs: number, frameMs: number, speechHeard: boolean): ToneFinding[] {
     const ev = this.#det.push(frame, atMs);
     const d = this.#det;
