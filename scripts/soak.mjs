@@ -286,7 +286,7 @@ async function sample() {
   const g = (k) => m.get(k) ?? NaN;
   return {
     t: minutes(), live, active: g('vgw_active_calls'), heap: g('vgw_process_nodejs_heap_size_used_bytes') / MB,
-    rss: g('vgw_process_process_resident_memory_bytes') / MB, fds: g('vgw_process_process_open_fds'),
+    rss: g('vgw_process_process_resident_memory_bytes') / MB, external: g('vgw_process_nodejs_external_memory_bytes') / MB, fds: g('vgw_process_process_open_fds'),
     udp: g('vgw_process_nodejs_active_resources{type="UDPWrap"}') || 0, timers: g('vgw_process_nodejs_active_resources{type="Timeout"}') || 0,
     lagP99: g('vgw_process_nodejs_eventloop_lag_p99_seconds') * 1000, started: g('vgw_process_process_start_time_seconds'),
   };
@@ -330,10 +330,11 @@ function heapVerdict(samples, runMinutes) {
   const heap = after.map((s) => s.heap);
   const slopeMb = slope(after.map((s) => [s.t, s.heap]));
   const rssSlope = slope(after.map((s) => [s.t, s.rss]));
+  const extSlope = slope(after.map((s) => [s.t, s.external]));
   const window = runMinutes * (1 - WARMUP);
   const limit = Math.max(HEAP_SLOPE_MAX, HEAP_SAWTOOTH_MB / window);
   const ok = after.length >= 5 && slopeMb <= limit;
-  return { ok, text: `heap used after warm-up (${after.length} samples, ${(runMinutes * WARMUP).toFixed(1)}–${runMinutes.toFixed(1)} min): slope ${slopeMb.toFixed(3)} MB/min (flat: ≤ ${limit.toFixed(2)}), min ${Math.min(...heap).toFixed(1)} MB, max ${Math.max(...heap).toFixed(1)} MB; RSS slope ${rssSlope.toFixed(3)} MB/min, min ${Math.min(...after.map((s) => s.rss)).toFixed(0)} MB, max ${Math.max(...after.map((s) => s.rss)).toFixed(0)} MB` };
+  return { ok, text: `heap used after warm-up (${after.length} samples, ${(runMinutes * WARMUP).toFixed(1)}–${runMinutes.toFixed(1)} min): slope ${slopeMb.toFixed(3)} MB/min (flat: ≤ ${limit.toFixed(2)}), min ${Math.min(...heap).toFixed(1)} MB, max ${Math.max(...heap).toFixed(1)} MB; RSS slope ${rssSlope.toFixed(3)} MB/min, min ${Math.min(...after.map((s) => s.rss)).toFixed(0)} MB, max ${Math.max(...after.map((s) => s.rss)).toFixed(0)} MB; external (Buffers) slope ${extSlope.toFixed(3)} MB/min, max ${Math.max(...after.map((s) => s.external)).toFixed(1)} MB` };
 }
 
 function scenarioTable(cdrBySid) {
