@@ -103,8 +103,9 @@ function logLine(log, line) {
     rec = JSON.parse(line);
   } catch {
     // Node's own warning for a FileHandle nobody closed: a leaked file, closed only by the GC.
-    if (/Closing file descriptor \d+ on garbage collection/.test(line)) log.gcClosedFds++;
-    if (line.trim() && log.other.length < 50) log.other.push(line);
+    const gcClosed = /Closing file descriptor \d+ on garbage collection/.test(line);
+    if (gcClosed) log.gcClosedFds++;
+    if (line.trim() && log.other.length < 50 && (!gcClosed || log.gcClosedFds === 1)) log.other.push(line);
     return;
   }
   const key = `${rec.level}: ${rec.msg}`;
