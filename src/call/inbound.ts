@@ -7,7 +7,7 @@ import { createChallenge, getHeader, NonceStore, verifyDigest, type Dialog, type
 import type { Store, VoipCarrier } from '../store/index.js';
 import type { Call } from './call.js';
 import type { InboundSignalling } from './collaborators.js';
-import { InboundGatewayIndex } from './inbound-auth.js';
+import { InboundGatewayIndex, inSubnet } from './inbound-auth.js';
 import type { CallManager } from './manager.js';
 import { remoteOf } from './negotiation.js';
 
@@ -240,6 +240,21 @@ export class InboundHandler {
     });
     return settled;
   }
+}
+
+/**
+ * The TLS transport's client-certificate policy: a connection from `address` must present a
+ * certificate that verifies when an active inbound gateway with `mutual_tls` (of an active
+ * carrier) covers that address. Read per connection, not per message.
+ */
+export function clientCertPolicy(store: Store): (address: string) => Promise<boolean> {
+  return async (address) => {
+    const gateways = (await store.sipGateways.list({})).filter((g) => g.mutual_tls && g.inbound && g.is_active && inSubnet(address, g.ipv4, g.netmask));
+    for (const g of gateways) {
+      if ((await store.voipCarriers.get(g.voip_carrier_sid))?.is_active) return true;
+    }
+    return false;
+  };
 }
 
 function userOf(u: Uri): string {
