@@ -7,7 +7,7 @@ import { parseUri, type Credentials, type InviteFailure, type OutgoingInvite, ty
 import type { Store } from '../store/index.js';
 import type { Call } from './call.js';
 import type { DialTarget } from './control.js';
-import { chooseRoute, gatewayTarget } from './carrier.js';
+import { chooseRoute, gatewaySecurity, gatewayTarget, type GatewaySecurity } from './carrier.js';
 import { CallError } from './errors.js';
 import { remoteOf } from './negotiation.js';
 import type { CancelReason, OutboundSignalling } from './collaborators.js';
@@ -33,7 +33,7 @@ export interface OutboundContext {
   readonly publicAddress: string;
 }
 
-interface Attempt {
+interface Attempt extends GatewaySecurity {
   readonly uri: Uri;
   /** Send to this hop instead of the Request-URI's host (a proxy, or the gateway of a realm). */
   readonly nextHop?: Uri;
@@ -69,9 +69,10 @@ async function phoneAttempts(ctx: OutboundContext, accountSid: string, from: str
   const creds = t.auth ?? (c.register_username && c.register_password ? { username: c.register_username, password: c.register_password } : undefined);
   return {
     trunk: c.name,
-    attempts: route.gateways.map((gw) => ({
-      ...gatewayTarget(c, gw, t.number ?? ''), credentials: creds, label: `${c.name}/${gw.ipv4}:${gw.port ?? 5060}`, remote: `${gw.ipv4}:${gw.port ?? 5060}`,
-    })),
+    attempts: route.gateways.map((gw) => {
+      const port = gw.port ?? (gw.protocol.startsWith('tls') ? 5061 : 5060);
+      return { ...gatewayTarget(c, gw, t.number ?? ''), ...gatewaySecurity(gw), credentials: creds, label: `${c.name}/${gw.ipv4}:${port}`, remote: `${gw.ipv4}:${port}` };
+    }),
   };
 }
 
@@ -171,6 +172,7 @@ class Placement {
       headers: sipHeaders(this.req.headers, { 'X-Call-Sid': this.call.sid, 'X-Account-Sid': this.call.accountSid }, this.req.to.headers),
       body: serializeSdp(this.offer),
       credentials: a.credentials,
+      tlsVerify: a.tlsVerify,
       contactUser: this.req.from.replace(/[^A-Za-z0-9+._-]/g, '') || 'vgw',
     });
     this.current = inv;
