@@ -2,7 +2,7 @@ import type { Clock } from '../kernel/clock.js';
 import { detach } from '../kernel/detached.js';
 import type { Logger } from '../kernel/logger.js';
 import type { MediaService, MediaSession } from '../media/index.js';
-import { applyAnswer, createAnswer, createOffer, parseSdp, serializeSdp } from '../sdp/index.js';
+import { applyAnswer, createAnswer, createOffer, newSdesKey, parseSdp, serializeSdp } from '../sdp/index.js';
 import { createChallenge, getHeader, NonceStore, verifyDigest, type Dialog, type IncomingInvite, type SipHeader, type Uri } from '../sip/index.js';
 import type { Store, VoipCarrier } from '../store/index.js';
 import type { Call } from './call.js';
@@ -142,7 +142,7 @@ export class InboundHandler {
 
   private offerAcceptable(body: string): boolean {
     try {
-      return createAnswer(parseSdp(body), { publicAddress: this.o.publicAddress, port: 9 }).ok;
+      return createAnswer(parseSdp(body), { publicAddress: this.o.publicAddress, port: 9, srtp: { key: newSdesKey() } }).ok;
     } catch {
       return false;
     }
@@ -199,9 +199,12 @@ export class InboundHandler {
     await this.awaitLateAnswer(call, dialog, sdp);
   }
 
-  /** The offer in the INVITE, answered and applied to the RTP session; our answer SDP. */
+  /**
+   * The offer in the INVITE, answered and applied to the RTP session; our answer SDP. An RTP/SAVP
+   * offer is answered with a crypto line of our own fresh key (RFC 4568 §7.1.2), and the call is SRTP.
+   */
   private answerOffer(call: Call, inv: IncomingInvite, media: MediaSession): string {
-    const r = createAnswer(parseSdp(inv.request.body.toString()), { publicAddress: this.o.publicAddress, port: media.localPort });
+    const r = createAnswer(parseSdp(inv.request.body.toString()), { publicAddress: this.o.publicAddress, port: media.localPort, srtp: { key: newSdesKey() } });
     if (!r.ok) throw r.error;
     media.setRemote(remoteOf(r.media));
     call.negotiated(r.media.direction);
