@@ -2,7 +2,7 @@
 #   make run    installs what is missing, builds, and starts the gateway with its embedded defaults
 #   make test   installs what is missing and runs the whole test suite
 SHELL := /bin/bash
-APT_PACKAGES := sip-tester espeak-ng sox tshark postgresql chromium
+APT_PACKAGES := sip-tester espeak-ng sox tshark postgresql chromium baresip openssl
 .PHONY: run test deps system-deps build lint clean
 
 run: deps build
