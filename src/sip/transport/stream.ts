@@ -21,6 +21,8 @@ export interface StreamFlavour {
   createServer(adopt: (socket: Socket, remote: { address: string; port: number }) => void): Server;
   /** Opens a connection to `dest`; `ready` settles once it can carry messages. */
   connect(dest: Peer): { socket: Socket; ready: Promise<void> };
+  /** Drops connections accepted but not handed over yet (a TLS handshake under way). */
+  close?(): void;
 }
 
 export interface StreamOptions {
@@ -133,6 +135,7 @@ export class StreamTransport {
   }
 
   close(): Promise<void> {
+    this.flavour.close?.();
     for (const c of [...this.byId.values()]) {
       c.socket.destroy();
       this.forget(c);

@@ -152,3 +152,15 @@ test('RFC 3261 §26.2.2: without TLS configured a sips: target fails with SIP_TL
     await Promise.all([plain.close(), callee.close()]);
   }
 });
+
+test('close() does not wait for a TLS handshake that never comes (it would hold the listener for the handshake timeout)', async () => {
+  const stack = await tlsStack();
+  const { connect: tcpConnect } = await import('node:net');
+  const idle = tcpConnect({ host: '127.0.0.1', port: stack.transport.tlsPort ?? 0 });
+  await new Promise<void>((r) => idle.once('connect', () => r()));
+  idle.on('error', () => undefined);
+  const t0 = Date.now();
+  await stack.close();
+  assert.ok(Date.now() - t0 < 2000, `closed in ${Date.now() - t0} ms`);
+  idle.destroy();
+});

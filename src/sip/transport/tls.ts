@@ -74,6 +74,8 @@ class TlsFlavour implements StreamFlavour {
   private context: SecureContext;
   private credentials: TlsCredentials;
   private servers: { plain: TlsServer; mutual: TlsServer } | undefined;
+  /** Accepted TCP sockets still open, handshake done or not (a TLS socket owns its raw socket). */
+  private readonly accepted = new Set<Socket>();
 
   constructor(private readonly o: TlsOptions, private readonly logger: Logger) {
     this.credentials = o.credentials;
@@ -108,6 +110,8 @@ class TlsFlavour implements StreamFlavour {
     this.servers = servers;
     return createNetServer((raw) => {
       const address = normaliseAddress(raw.remoteAddress ?? '');
+      this.accepted.add(raw);
+      raw.once('close', () => this.accepted.delete(raw));
       raw.on('error', (e) => this.logger.debug('TLS connection error before the handshake', { from: address, err: e.message }));
       Promise.resolve(this.o.clientCertRequired?.(address) ?? false).then(
         (mutual) => (mutual ? servers.mutual : servers.plain).emit('connection', raw),
@@ -117,6 +121,12 @@ class TlsFlavour implements StreamFlavour {
         },
       );
     });
+  }
+
+  /** Closes what was accepted, including connections still in their handshake. */
+  close(): void {
+    for (const raw of this.accepted) raw.destroy();
+    this.accepted.clear();
   }
 
   connect(dest: Peer): { socket: Socket; ready: Promise<void> } {
