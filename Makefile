@@ -3,9 +3,10 @@
 #   make test   installs what is missing and runs the whole test suite
 SHELL := /bin/bash
 # Running needs espeak-ng (the offline TTS) only; the tests also need their peers and tools:
-# sipp, tshark (RTP captures), sox (AMD recordings), PostgreSQL, Chromium (the portal test).
+# sipp, tshark (RTP captures), sox (AMD recordings), PostgreSQL, Chromium (the portal test),
+# baresip (the SRTP peer) and openssl (test certificates for SIP over TLS).
 RUN_PACKAGES := espeak-ng
-TEST_PACKAGES := $(RUN_PACKAGES) sip-tester sox tshark postgresql chromium
+TEST_PACKAGES := $(RUN_PACKAGES) sip-tester sox tshark postgresql chromium baresip openssl
 .PHONY: run test npm-deps run-deps test-deps build lint clean
 
 run: run-deps npm-deps build

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Config } from './config/config.js';
+import { ConfigError, type Config } from './config/config.js';
 import { systemClock, type Clock } from './kernel/clock.js';
 import { detach } from './kernel/detached.js';
 import type { Logger } from './kernel/logger.js';
@@ -8,9 +8,9 @@ import { buildApi } from './api/app.js';
 import { liveCallRoutes } from './api/routes/live-calls.js';
 import { GatewayMetrics } from './api/metrics.js';
 import { CallManager } from './call/manager.js';
-import { InboundHandler } from './call/inbound.js';
+import { clientCertPolicy, InboundHandler } from './call/inbound.js';
 import { MediaEngine } from './media/index.js';
-import { createSipStack, registrarContext, type SipStack } from './sip/index.js';
+import { createSipStack, loadTlsCredentials, registrarContext, type SipStack, type SipStackOptions } from './sip/index.js';
 import { RegistrationManager } from './call/registrations.js';
 import { createDefaultTtsRegistry, type TtsRegistry } from './speech/index.js';
 import { Agent, request } from 'undici';
@@ -34,6 +34,11 @@ export interface Gateway {
   readonly recovered: RecoveryResult;
   /** The admin key created on this start (first start with an empty store only). */
   readonly firstAdminKey?: string;
+  /**
+   * Re-reads the TLS certificate and key files (what SIGHUP does): new TLS connections use them.
+   * Rejects with SIP_TLS_CONFIG (the old ones stay in use) when they cannot be read or do not pair.
+   */
+  reloadTls(): Promise<void>;
   /** Stops taking calls, drains live ones for up to `drainMs`, hangs up the rest, closes everything. */
   close(drainMs?: number): Promise<void>;
 }
@@ -67,8 +72,8 @@ export async function startGateway(config: Config, logger: Logger, clock: Clock 
   await callLayer.registrations.start();
   await warmUp(env, httpPort, callLayer.tts);
   health.ready = true;
-  logger.info('gateway listening', { http: httpPort, sip: base.sip.transport.port, publicAddress: config.publicAddress, store: base.store.kind });
-  return gatewayHandle({ base, callLayer, appLayer, api, health, httpPort, simulator, demo });
+  logger.info('gateway listening', { http: httpPort, sip: base.sip.transport.port, sipTls: base.sip.transport.tlsPort, publicAddress: config.publicAddress, store: base.store.kind });
+  return gatewayHandle({ env, base, callLayer, appLayer, api, health, httpPort, simulator, demo });
 }
 
 /** The Fastify instance of the REST API. */
@@ -109,19 +114,45 @@ interface AppLayer {
 async function buildBase({ config, logger, clock }: Env): Promise<Base> {
   const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, logger, clock });
   const admin = await bootstrapAdminKey(store, config.adminApiKey, logger);
-  const sip = await createSipStack({
-    clock,
-    logger: logger.child({ layer: 'sip' }),
-    bindAddress: config.sipAddress,
-    port: config.sipPort,
-    publicAddress: config.publicAddress,
-    tcpIdleTimeoutMs: config.tcpIdleTimeoutMs,
-    timers: sipTimers(config.sipT1Ms),
-  }).catch(async (e: unknown) => {
-    await store.close();
-    throw e;
-  });
+  const sip = await sipTls(config, store)
+    .then((tls) => createSipStack({
+      clock,
+      logger: logger.child({ layer: 'sip' }),
+      bindAddress: config.sipAddress,
+      port: config.sipPort,
+      publicAddress: config.publicAddress,
+      tcpIdleTimeoutMs: config.tcpIdleTimeoutMs,
+      timers: sipTimers(config.sipT1Ms),
+      tls,
+    }))
+    .catch(async (e: unknown) => {
+      await store.close();
+      throw e;
+    });
   return { store, firstAdminKey: admin.token, sip };
+}
+
+/** SIP over TLS when VGW_TLS_CERT and VGW_TLS_KEY name usable PEM files (read now, and on SIGHUP). */
+async function sipTls(config: Config, store: Store): Promise<SipStackOptions['tls']> {
+  if (!config.tls) return undefined;
+  const credentials = await loadTlsCredentials(tlsFiles(config.tls));
+  return { port: config.tls.port, credentials, clientCertRequired: clientCertPolicy(store) };
+}
+
+function tlsFiles(t: NonNullable<Config['tls']>): { cert: string; key: string; ca?: string } {
+  return { cert: t.certFile, key: t.keyFile, ...(t.caFile ? { ca: t.caFile } : {}) };
+}
+
+/** SIGHUP re-reads the TLS files; a bad file is logged and the running credentials stay. Returns the unsubscribe. */
+function reloadTlsOnSighup(reload: () => Promise<void>, logger: Logger): () => void {
+  const onHup = (): void => {
+    reload().then(
+      () => logger.info('TLS certificate and key reloaded (SIGHUP)'),
+      (e: unknown) => logger.error('TLS reload failed; the previous certificate stays in use', { err: e instanceof Error ? e : String(e) }),
+    );
+  };
+  process.on('SIGHUP', onHup);
+  return () => process.off('SIGHUP', onHup);
 }
 
 function buildCallLayer({ config, logger, clock }: Env, { store, sip }: Base, rtpPorts: { min: number; max: number }): CallLayer {
@@ -177,6 +208,7 @@ function buildHttpApi({ config, logger, clock }: Env, { store }: Base, { registr
 
 /** The started gateway. */
 interface Running {
+  readonly env: Env;
   readonly base: Base;
   readonly callLayer: CallLayer;
   readonly appLayer: AppLayer;
@@ -188,8 +220,14 @@ interface Running {
 }
 
 /** The handle of a started gateway; close() runs once and takes the parts down outside in. */
-function gatewayHandle({ base, callLayer, appLayer, api, health, httpPort, simulator, demo }: Running): Gateway {
+function gatewayHandle({ env, base, callLayer, appLayer, api, health, httpPort, simulator, demo }: Running): Gateway {
   let closed: Promise<void> | undefined;
+  const tls = env.config.tls;
+  const reloadTls = async (): Promise<void> => {
+    if (!tls) throw new ConfigError('TLS is not configured (VGW_TLS_CERT, VGW_TLS_KEY)');
+    base.sip.transport.setTlsCredentials(await loadTlsCredentials(tlsFiles(tls)));
+  };
+  const offHup = tls ? reloadTlsOnSighup(reloadTls, env.logger) : () => undefined;
   return {
     httpPort,
     sipPort: base.sip.transport.port,
@@ -200,8 +238,10 @@ function gatewayHandle({ base, callLayer, appLayer, api, health, httpPort, simul
     recovered: appLayer.recovered,
     simulator,
     demo,
+    reloadTls,
     close(drainMs = 0) {
       closed ??= (async () => {
+        offHup();
         health.ready = false;
         await callLayer.calls.shutdown(drainMs);
         await appLayer.recovered.notified;

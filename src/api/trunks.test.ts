@@ -65,8 +65,8 @@ test('SipGateways: CRUD, list by carrier, priority order, netmask rule', async (
   assert.equal(((await h.call('GET', `/v1/SipGateways/${g1}`)).body as Obj).port, null);
   const mask = await h.call('POST', '/v1/SipGateways', { body: { voip_carrier_sid: car, ipv4: 'sip.example', netmask: 24 } });
   assert.deepEqual([mask.status, errPaths(mask.body)], [400, ['netmask']]);
-  const bad = await h.call('POST', '/v1/SipGateways', { body: { voip_carrier_sid: car, ipv4: 'not a host', port: 70000, protocol: 'sctp', pad_crypto: true } });
-  assert.deepEqual([bad.status, errPaths(bad.body)], [400, ['ipv4', 'pad_crypto', 'port', 'protocol']]);
+  const bad = await h.call('POST', '/v1/SipGateways', { body: { voip_carrier_sid: car, ipv4: 'not a host', port: 70000, protocol: 'sctp', remove_ice: true } });
+  assert.deepEqual([bad.status, errPaths(bad.body)], [400, ['ipv4', 'port', 'protocol', 'remove_ice']]);
   const noCarrier = await h.call('POST', '/v1/SipGateways', { body: { voip_carrier_sid: '00000000-0000-4000-8000-000000000000', ipv4: '192.0.2.1' } });
   assert.equal(noCarrier.status, 404);
   assert.equal((await h.call('PUT', `/v1/SipGateways/${g2}`, { body: { voip_carrier_sid: acct } })).status, 400);
@@ -133,17 +133,17 @@ test('issue 12 item 12: an account key cannot make an inbound gateway wider than
   assert.equal((await h.call('POST', `/v1/Accounts/${acct}/SipGateways`, { body: { voip_carrier_sid: car, ipv4: '10.0.0.0', netmask: 8 } })).status, 201, 'admin key, account path');
 });
 
-test('issue 12 item 17: gateway tls, tls/srtp and send_options_ping, carrier dtmf_type and diversion are refused until supported', async () => {
+test('issue 12 item 17: gateway send_options_ping, carrier dtmf_type and diversion are refused until supported', async () => {
   const car = await h.create('/v1/VoipCarriers', { name: 'unsupported-carrier', account_sid: acct, dtmf_type: 'rfc2833', diversion: null });
-  for (const [body, path] of [[{ protocol: 'tls' }, 'protocol'], [{ protocol: 'tls/srtp' }, 'protocol'], [{ send_options_ping: true }, 'send_options_ping'], [{ send_options_ping: 1 }, 'send_options_ping']] as const) {
+  for (const [body, path] of [[{ send_options_ping: true }, 'send_options_ping'], [{ send_options_ping: 1 }, 'send_options_ping']] as const) {
     const r = await h.call('POST', '/v1/SipGateways', { body: { voip_carrier_sid: car, ipv4: '192.0.2.50', ...body } });
     assert.deepEqual([r.status, errPaths(r.body)], [400, [path]], JSON.stringify(body));
     assert.match(JSON.stringify(r.body), /not supported yet/);
   }
   const gw = await h.create('/v1/SipGateways', { voip_carrier_sid: car, ipv4: '192.0.2.50', protocol: 'udp', send_options_ping: false });
   assert.equal((await h.call('PUT', `/v1/SipGateways/${gw}`, { body: { protocol: 'tcp', send_options_ping: 0 } })).status, 204);
-  const tls = await h.call('PUT', `/v1/SipGateways/${gw}`, { body: { protocol: 'tls', send_options_ping: true } });
-  assert.deepEqual([tls.status, errPaths(tls.body)], [400, ['protocol', 'send_options_ping']]);
+  const ping = await h.call('PUT', `/v1/SipGateways/${gw}`, { body: { protocol: 'tls', send_options_ping: true } });
+  assert.deepEqual([ping.status, errPaths(ping.body)], [400, ['send_options_ping']]);
   // A GET put back as it came (the portal and SDK do this) still passes.
   const read = (await h.call('GET', `/v1/SipGateways/${gw}`)).body as Obj;
   assert.equal((await h.call('PUT', `/v1/SipGateways/${gw}`, { body: { ...read, sip_gateway_sid: undefined, created_at: undefined } })).status, 204);
@@ -157,4 +157,18 @@ test('issue 12 item 17: gateway tls, tls/srtp and send_options_ping, carrier dtm
   const carrier = (await h.call('GET', `/v1/VoipCarriers/${car}`)).body as Obj;
   assert.deepEqual([carrier.dtmf_type, carrier.diversion], ['rfc2833', null]);
   assert.equal((await h.call('PUT', `/v1/VoipCarriers/${car}`, { body: { ...carrier, voip_carrier_sid: undefined, created_at: undefined, diversion: '' } })).status, 204);
+});
+
+test('issue 13 §4: gateways take protocol tls and tls/srtp, use_sips_scheme, pad_crypto and mutual_tls (stored, read back, 1/0 accepted)', async () => {
+  const car = await h.create('/v1/VoipCarriers', { name: 'teams-like', account_sid: acct });
+  const gw = await h.create('/v1/SipGateways', { voip_carrier_sid: car, ipv4: 'sip.pstnhub.example', port: 5061, protocol: 'tls/srtp', use_sips_scheme: true, pad_crypto: 1, mutual_tls: true });
+  const read = (await h.call('GET', `/v1/SipGateways/${gw}`)).body as Obj;
+  assert.deepEqual([read.protocol, read.use_sips_scheme, read.pad_crypto, read.mutual_tls], ['tls/srtp', true, true, true]);
+  assert.equal((await h.call('PUT', `/v1/SipGateways/${gw}`, { body: { protocol: 'tls', pad_crypto: false, mutual_tls: 0 } })).status, 204);
+  const after = (await h.call('GET', `/v1/SipGateways/${gw}`)).body as Obj;
+  assert.deepEqual([after.protocol, after.pad_crypto, after.mutual_tls], ['tls', false, false]);
+  const plain = (await h.call('GET', `/v1/SipGateways/${await h.create('/v1/SipGateways', { voip_carrier_sid: car, ipv4: '192.0.2.60' })}`)).body as Obj;
+  assert.deepEqual([plain.protocol, plain.use_sips_scheme, plain.pad_crypto, plain.mutual_tls], ['udp', false, false, false]);
+  const bad = await h.call('POST', '/v1/SipGateways', { body: { voip_carrier_sid: car, ipv4: '192.0.2.61', protocol: 'dtls' } });
+  assert.equal(bad.status, 400);
 });

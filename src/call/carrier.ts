@@ -1,4 +1,4 @@
-import { parseUri, SipParseError, type SipUri } from '../sip/index.js';
+import { parseUri, SipParseError, type SipUri, type TlsVerification } from '../sip/index.js';
 import type { SipGateway, Store, VoipCarrier } from '../store/index.js';
 import { CallError } from './errors.js';
 
@@ -31,14 +31,30 @@ export async function chooseRoute(store: Store, accountSid: string, from: string
   return { carrier, gateways };
 }
 
-/**
- * The gateway's transport as a URI parameter. A TLS gateway (stored before the API refused them,
- * issue 12 item 17) says so, and the SIP layer refuses to send it in the clear (SIP_TLS_REQUIRED).
- */
+/** The gateway's transport as a URI parameter (contract §1.6 keeps `transport=tls` on sips: too). */
 function transportParams(gw: SipGateway): Record<string, string | null> {
   if (gw.protocol === 'tcp') return { transport: 'tcp' };
-  if (gw.protocol === 'tls' || gw.protocol === 'tls/srtp') return { transport: 'tls' };
+  if (isTlsGateway(gw)) return { transport: 'tls' };
   return {};
+}
+
+export function isTlsGateway(gw: SipGateway): boolean {
+  return gw.protocol === 'tls' || gw.protocol === 'tls/srtp';
+}
+
+/** What a call through `gw` must protect beyond routing: SRTP (`tls/srtp`) and the gateway's certificate (`mutual_tls`). */
+export interface GatewaySecurity {
+  /** RTP/SAVP with SDES keys (RFC 4568); `pad` keeps the base64 padding of the keys (`pad_crypto`). */
+  readonly srtp?: { readonly pad: boolean };
+  /** Verify the gateway's server certificate for its host (mutual TLS; our certificate is offered too). */
+  readonly tlsVerify?: TlsVerification;
+}
+
+export function gatewaySecurity(gw: SipGateway): GatewaySecurity {
+  return {
+    ...(gw.protocol === 'tls/srtp' ? { srtp: { pad: gw.pad_crypto } } : {}),
+    ...(gw.mutual_tls && isTlsGateway(gw) ? { tlsVerify: { serverName: gw.ipv4.toLowerCase() } } : {}),
+  };
 }
 
 /** `sip:{tech_prefix}{+}{number}@{host}:{port};transport=…` for one gateway (contract §1.6). */

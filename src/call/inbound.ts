@@ -2,12 +2,12 @@ import type { Clock } from '../kernel/clock.js';
 import { detach } from '../kernel/detached.js';
 import type { Logger } from '../kernel/logger.js';
 import type { MediaService, MediaSession } from '../media/index.js';
-import { applyAnswer, createAnswer, createOffer, parseSdp, serializeSdp } from '../sdp/index.js';
+import { applyAnswer, createAnswer, createOffer, newSdesKey, parseSdp, serializeSdp } from '../sdp/index.js';
 import { createChallenge, getHeader, NonceStore, verifyDigest, type Dialog, type IncomingInvite, type SipHeader, type Uri } from '../sip/index.js';
 import type { Store, VoipCarrier } from '../store/index.js';
 import type { Call } from './call.js';
 import type { InboundSignalling } from './collaborators.js';
-import { InboundGatewayIndex } from './inbound-auth.js';
+import { InboundGatewayIndex, inSubnet } from './inbound-auth.js';
 import type { CallManager } from './manager.js';
 import { remoteOf } from './negotiation.js';
 
@@ -142,7 +142,7 @@ export class InboundHandler {
 
   private offerAcceptable(body: string): boolean {
     try {
-      return createAnswer(parseSdp(body), { publicAddress: this.o.publicAddress, port: 9 }).ok;
+      return createAnswer(parseSdp(body), { publicAddress: this.o.publicAddress, port: 9, srtp: { key: newSdesKey() } }).ok;
     } catch {
       return false;
     }
@@ -199,9 +199,12 @@ export class InboundHandler {
     await this.awaitLateAnswer(call, dialog, sdp);
   }
 
-  /** The offer in the INVITE, answered and applied to the RTP session; our answer SDP. */
+  /**
+   * The offer in the INVITE, answered and applied to the RTP session; our answer SDP. An RTP/SAVP
+   * offer is answered with a crypto line of our own fresh key (RFC 4568 §7.1.2), and the call is SRTP.
+   */
   private answerOffer(call: Call, inv: IncomingInvite, media: MediaSession): string {
-    const r = createAnswer(parseSdp(inv.request.body.toString()), { publicAddress: this.o.publicAddress, port: media.localPort });
+    const r = createAnswer(parseSdp(inv.request.body.toString()), { publicAddress: this.o.publicAddress, port: media.localPort, srtp: { key: newSdesKey() } });
     if (!r.ok) throw r.error;
     media.setRemote(remoteOf(r.media));
     call.negotiated(r.media.direction);
@@ -240,6 +243,21 @@ export class InboundHandler {
     });
     return settled;
   }
+}
+
+/**
+ * The TLS transport's client-certificate policy: a connection from `address` must present a
+ * certificate that verifies when an active inbound gateway with `mutual_tls` (of an active
+ * carrier) covers that address. Read per connection, not per message.
+ */
+export function clientCertPolicy(store: Store): (address: string) => Promise<boolean> {
+  return async (address) => {
+    const gateways = (await store.sipGateways.list({})).filter((g) => g.mutual_tls && g.inbound && g.is_active && inSubnet(address, g.ipv4, g.netmask));
+    for (const g of gateways) {
+      if ((await store.voipCarriers.get(g.voip_carrier_sid))?.is_active) return true;
+    }
+    return false;
+  };
 }
 
 function userOf(u: Uri): string {

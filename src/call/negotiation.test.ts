@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createOffer, parseSdp, serializeSdp } from '../sdp/index.js';
-import { answerReinvite, withoutSending } from './negotiation.js';
+import { answerReinvite, remoteOf, withoutSending } from './negotiation.js';
 
 const ours = serializeSdp(createOffer({ publicAddress: '192.0.2.1', port: 40000 }));
 const theirs = (direction: 'sendonly' | 'sendrecv', codecs?: Parameters<typeof createOffer>[0]['codecs']): string =>
@@ -29,4 +29,20 @@ test('answerReinvite: no offer → our SDP as it is; bad SDP → 400; no common 
 
 test('withoutSending: mute keeps receiving', () => {
   assert.deepEqual((['sendrecv', 'sendonly', 'recvonly', 'inactive'] as const).map(withoutSending), ['recvonly', 'inactive', 'recvonly', 'inactive']);
+});
+
+test('RFC 4568 §7.1.4: a re-INVITE (hold) on an SRTP call is answered RTP/SAVP with the same key of ours; remoteOf hands both keys to the RTP session', () => {
+  const ourKey = Buffer.alloc(30, 1);
+  const theirKey = Buffer.alloc(30, 2);
+  const local = serializeSdp(createOffer({ publicAddress: '192.0.2.1', port: 40000, srtp: { key: ourKey } }));
+  const hold = serializeSdp(createOffer({ publicAddress: '198.51.100.7', port: 30000, direction: 'sendonly', srtp: { key: theirKey } }));
+  const a = answerReinvite(hold, local, 40000, '192.0.2.1');
+  assert.ok(a.status === 200 && a.media?.srtp);
+  assert.match(a.sdp, new RegExp(`^a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${ourKey.toString('base64')}\\r$`, 'm'));
+  assert.match(a.sdp, /^m=audio 40000 RTP\/SAVP /m);
+  const r = remoteOf(a.media);
+  assert.deepEqual(r.srtp && [r.srtp.suite, Buffer.from(r.srtp.localKey).equals(ourKey), Buffer.from(r.srtp.remoteKey).equals(theirKey)], ['AES_CM_128_HMAC_SHA1_80', true, true]);
+  const plain = answerReinvite(theirs('sendrecv'), ours, 40000, '192.0.2.1');
+  assert.ok(plain.status === 200 && plain.media);
+  assert.equal(remoteOf(plain.media).srtp, undefined, 'a plain call stays plain');
 });

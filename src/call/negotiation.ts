@@ -3,11 +3,23 @@
  * while muted, and the answer to a re-INVITE (RFC 3261 §14.2).
  */
 import type { RemoteMedia } from '../media/index.js';
-import { createAnswer, parseSdp, serializeSdp, type MediaDirection, type NegotiatedMedia, type SessionDescription } from '../sdp/index.js';
+import {
+  createAnswer, cryptoLines, isSecureProto, newSdesKey, parseSdp, serializeSdp, type MediaDirection, type NegotiatedMedia, type SessionDescription,
+} from '../sdp/index.js';
 
-/** The RTP session's destination from a negotiation. */
+/** The RTP session's destination from a negotiation, with its SRTP keys when it is RTP/SAVP (RFC 4568). */
 export function remoteOf(m: NegotiatedMedia): RemoteMedia {
-  return { address: m.remoteAddress, port: m.remotePort, codec: m.codec, payloadType: m.payloadType, dtmfPayloadType: m.dtmfPayloadType };
+  const base = { address: m.remoteAddress, port: m.remotePort, codec: m.codec, payloadType: m.payloadType, dtmfPayloadType: m.dtmfPayloadType };
+  return m.srtp ? { ...base, srtp: { suite: m.srtp.suite, localKey: m.srtp.localKey, remoteKey: m.srtp.remoteKey } } : base;
+}
+
+/**
+ * The SDES key we answer RTP/SAVP offers with: the one in our current SDP when it has one
+ * (RFC 4568 §7.1.4: a re-INVITE keeps the crypto context), else a fresh one.
+ */
+export function localSrtpKey(localSdp: SessionDescription | undefined): Buffer {
+  const m = localSdp?.media.find((x) => x.type === 'audio' && isSecureProto(x.proto));
+  return (m && cryptoLines(m)[0]?.keySalt) ?? newSdesKey();
 }
 
 /** `d` without our sending (mute): sendrecv → recvonly, sendonly → inactive. */
@@ -33,7 +45,8 @@ export function answerReinvite(body: string, localSdp: string, port: number, pub
   } catch (e) {
     return { status: 400, reason: 'Bad SDP', detail: e instanceof Error ? e.message : String(e) };
   }
-  const res = createAnswer(offer, { publicAddress, port, previous: parseSdp(localSdp) });
+  const previous = parseSdp(localSdp);
+  const res = createAnswer(offer, { publicAddress, port, previous, srtp: { key: localSrtpKey(previous) } });
   if (!res.ok) return { status: 488, reason: 'Not Acceptable Here', detail: res.error.message };
   return { status: 200, sdp: serializeSdp(res.answer), media: res.media };
 }

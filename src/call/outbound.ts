@@ -2,12 +2,12 @@ import type { Clock, TimerHandle } from '../kernel/clock.js';
 import { detach } from '../kernel/detached.js';
 import type { Logger } from '../kernel/logger.js';
 import type { MediaService, MediaSession } from '../media/index.js';
-import { applyAnswer, createOffer, parseSdp, serializeSdp, type NegotiatedMedia, type SessionDescription } from '../sdp/index.js';
+import { applyAnswer, createOffer, newSdesKey, parseSdp, serializeSdp, type NegotiatedMedia, type SessionDescription } from '../sdp/index.js';
 import { parseUri, type Credentials, type InviteFailure, type OutgoingInvite, type SipHeader, type SipResponse, type Uri, type UserAgent } from '../sip/index.js';
 import type { Store } from '../store/index.js';
 import type { Call } from './call.js';
 import type { DialTarget } from './control.js';
-import { chooseRoute, gatewayTarget } from './carrier.js';
+import { chooseRoute, gatewaySecurity, gatewayTarget, type GatewaySecurity } from './carrier.js';
 import { CallError } from './errors.js';
 import { remoteOf } from './negotiation.js';
 import type { CancelReason, OutboundSignalling } from './collaborators.js';
@@ -33,7 +33,7 @@ export interface OutboundContext {
   readonly publicAddress: string;
 }
 
-interface Attempt {
+interface Attempt extends GatewaySecurity {
   readonly uri: Uri;
   /** Send to this hop instead of the Request-URI's host (a proxy, or the gateway of a realm). */
   readonly nextHop?: Uri;
@@ -69,9 +69,10 @@ async function phoneAttempts(ctx: OutboundContext, accountSid: string, from: str
   const creds = t.auth ?? (c.register_username && c.register_password ? { username: c.register_username, password: c.register_password } : undefined);
   return {
     trunk: c.name,
-    attempts: route.gateways.map((gw) => ({
-      ...gatewayTarget(c, gw, t.number ?? ''), credentials: creds, label: `${c.name}/${gw.ipv4}:${gw.port ?? 5060}`, remote: `${gw.ipv4}:${gw.port ?? 5060}`,
-    })),
+    attempts: route.gateways.map((gw) => {
+      const port = gw.port ?? (gw.protocol.startsWith('tls') ? 5061 : 5060);
+      return { ...gatewayTarget(c, gw, t.number ?? ''), ...gatewaySecurity(gw), credentials: creds, label: `${c.name}/${gw.ipv4}:${port}`, remote: `${gw.ipv4}:${port}` };
+    }),
   };
 }
 
@@ -129,9 +130,7 @@ export class OutboundLeg implements OutboundSignalling {
 export async function placeOutbound(ctx: OutboundContext, call: Call, leg: OutboundLeg, req: OutboundRequest, attempts: readonly Attempt[]): Promise<string> {
   const media = await ctx.media.createSession({ id: call.sid });
   if (!call.attachMedia(media)) throw new CallError('CALL_WRONG_STATE', 'the call ended while it was being set up');
-  const offer = createOffer({ publicAddress: ctx.publicAddress, port: media.localPort });
-  call.localSdp = serializeSdp(offer);
-  const placer = new Placement(ctx, call, req, attempts, media, offer);
+  const placer = new Placement(ctx, call, req, attempts, media);
   const sent = placer.start();
   leg.bind(placer);
   return sent;
@@ -144,6 +143,8 @@ class Placement {
   private earlyMedia = false;
   private cancelledBy: CancelReason | undefined;
   private sentResolve: ((callId: string) => void) | undefined;
+  /** The offer of the current attempt. */
+  private offer: SessionDescription | undefined;
 
   constructor(
     private readonly ctx: OutboundContext,
@@ -151,8 +152,19 @@ class Placement {
     private readonly req: OutboundRequest,
     private readonly attempts: readonly Attempt[],
     private readonly media: MediaSession,
-    private readonly offer: SessionDescription,
   ) {}
+
+  /**
+   * Each attempt's own offer: RTP/SAVP with a fresh SDES key through a `tls/srtp` gateway
+   * (RFC 4568 §7.1.1; a key is never reused towards another gateway), RTP/AVP otherwise.
+   */
+  private offerFor(a: Attempt): SessionDescription {
+    const srtp = a.srtp ? { srtp: { key: newSdesKey(), pad: a.srtp.pad } } : {};
+    const offer = createOffer({ publicAddress: this.ctx.publicAddress, port: this.media.localPort, ...srtp });
+    this.offer = offer;
+    this.call.localSdp = serializeSdp(offer);
+    return offer;
+  }
 
   start(): Promise<string> {
     const sent = new Promise<string>((resolve) => { this.sentResolve = resolve; });
@@ -163,14 +175,16 @@ class Placement {
 
   private next(): void {
     const a = this.attempts[this.index++];
+    const offer = this.offerFor(a);
     const fromHost = this.req.fromHost ?? this.ctx.publicAddress;
     const inv = this.ctx.ua.invite({
       uri: a.uri,
       nextHop: a.nextHop,
       from: { uri: { scheme: 'sip', user: this.req.from, host: fromHost, params: {}, headers: {} }, displayName: this.req.callerName },
       headers: sipHeaders(this.req.headers, { 'X-Call-Sid': this.call.sid, 'X-Account-Sid': this.call.accountSid }, this.req.to.headers),
-      body: serializeSdp(this.offer),
+      body: serializeSdp(offer),
       credentials: a.credentials,
+      tlsVerify: a.tlsVerify,
       contactUser: this.req.from.replace(/[^A-Za-z0-9+._-]/g, '') || 'vgw',
     });
     this.current = inv;
@@ -211,6 +225,7 @@ class Placement {
 
   /** Applies an SDP answer from a 18x or 2xx to the RTP session. */
   private negotiate(res: SipResponse): boolean {
+    if (!this.offer) return false;
     let result;
     try {
       result = applyAnswer(this.offer, parseSdp(res.body.toString()));

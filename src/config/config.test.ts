@@ -59,3 +59,13 @@ test('VGW_URL_POLICY: open by default; public with an allow-list (VGW_URL_ALLOW)
   assert.throws(() => loadConfig([], { VGW_URL_POLICY: 'strict' }), (e: unknown) => e instanceof ConfigError && /VGW_URL_POLICY must be open or public, got "strict"/.test(e.message));
   assert.throws(() => loadConfig([], { VGW_URL_POLICY: 'public', VGW_URL_ALLOW: '10.0.0.0/99' }), (e: unknown) => e instanceof ConfigError && /VGW_URL_ALLOW: .*"10\.0\.0\.0\/99"/.test(e.message));
 });
+
+test('TLS (RFC 3261 §26.2): off unless VGW_TLS_CERT and VGW_TLS_KEY are both set; VGW_SIP_TLS_PORT defaults to 5061', () => {
+  assert.equal(loadConfig([], {}).tls, undefined);
+  assert.equal(loadConfig([], { VGW_SIP_TLS_PORT: '5071' }).tls, undefined);
+  assert.deepEqual(loadConfig([], { VGW_TLS_CERT: '/etc/vgw/cert.pem', VGW_TLS_KEY: '/etc/vgw/key.pem' }).tls, { port: 5061, certFile: '/etc/vgw/cert.pem', keyFile: '/etc/vgw/key.pem' });
+  assert.deepEqual(loadConfig(['--sip-tls-port', '0', '--tls-ca=/ca.pem'], { VGW_TLS_CERT: 'c.pem', VGW_TLS_KEY: 'k.pem' }).tls, { port: 0, certFile: 'c.pem', keyFile: 'k.pem', caFile: '/ca.pem' });
+  assert.throws(() => loadConfig([], { VGW_TLS_CERT: 'c.pem' }), (e: unknown) => e instanceof ConfigError && /VGW_TLS_CERT and VGW_TLS_KEY must be set together/.test(e.message));
+  assert.throws(() => loadConfig([], { VGW_TLS_KEY: 'k.pem' }), /VGW_TLS_CERT and VGW_TLS_KEY must be set together/);
+  assert.throws(() => loadConfig([], { VGW_TLS_CERT: 'c.pem', VGW_TLS_KEY: 'k.pem', VGW_SIP_TLS_PORT: 'x' }), /VGW_SIP_TLS_PORT/);
+});

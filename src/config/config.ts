@@ -30,6 +30,18 @@ export interface Config {
   readonly apiRateLimit?: { readonly perSecond: number; readonly burst: number };
   /** Which addresses tenants' URLs (webhooks, play, WebSockets) may reach: open, or public + allow-list. */
   readonly urlPolicy: UrlPolicy;
+  /** SIP over TLS (RFC 3261 §26.2): on only when a certificate and key are named; the files are re-read on SIGHUP. */
+  readonly tls?: TlsSettings;
+}
+
+export interface TlsSettings {
+  /** VGW_SIP_TLS_PORT (default 5061; 0 picks a free port). */
+  readonly port: number;
+  /** PEM certificate (chain) presented to peers. */
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** PEM CAs trusted, besides the system ones, when a mutual-TLS gateway is verified. */
+  readonly caFile?: string;
 }
 
 export class ConfigError extends GatewayError {
@@ -60,6 +72,10 @@ const KEYS = {
   'sip-t1': 'VGW_SIP_T1_MS',
   'url-policy': 'VGW_URL_POLICY',
   'url-allow': 'VGW_URL_ALLOW',
+  'sip-tls-port': 'VGW_SIP_TLS_PORT',
+  'tls-cert': 'VGW_TLS_CERT',
+  'tls-key': 'VGW_TLS_KEY',
+  'tls-ca': 'VGW_TLS_CA',
 } as const;
 type Key = keyof typeof KEYS;
 
@@ -129,7 +145,19 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     rtpLatch: onOff('VGW_RTP_LATCH', get('rtp-latch') ?? 'on'),
     apiRateLimit: rateLimit(get('api-rate-limit')),
     urlPolicy: urlPolicy(get('url-policy'), get('url-allow')),
+    ...tlsSettings(get),
   });
+}
+
+/** VGW_TLS_CERT and VGW_TLS_KEY switch TLS on together; VGW_SIP_TLS_PORT and VGW_TLS_CA refine it. */
+function tlsSettings(get: Get): { tls?: TlsSettings } {
+  const certFile = get('tls-cert');
+  const keyFile = get('tls-key');
+  if (certFile === undefined && keyFile === undefined) return {};
+  if (certFile === undefined || keyFile === undefined) throw new ConfigError('VGW_TLS_CERT and VGW_TLS_KEY must be set together (PEM files of the certificate and its key)');
+  const caFile = get('tls-ca');
+  const tls: TlsSettings = { port: port('VGW_SIP_TLS_PORT', get('sip-tls-port') ?? '5061'), certFile, keyFile, ...(caFile ? { caFile } : {}) };
+  return { tls: Object.freeze(tls) };
 }
 
 /** One setting's raw value: its flag, else its (non-empty) environment variable. */

@@ -1,6 +1,6 @@
 /** The SIP stack's public surface for the call layer. */
 export * from './message/index.js';
-export type { Peer, TransportName, Inbound, MessageTransport } from './transport/types.js';
+export type { Peer, TransportName, Inbound, MessageTransport, TlsVerification } from './transport/types.js';
 export { SipTransportLayer, type TransportLayerOptions } from './transport/layer.js';
 export { TransactionLayer, type IncomingRequest } from './transaction/layer.js';
 export { DEFAULT_TIMERS, type TimerBase } from './transaction/timers.js';
@@ -20,3 +20,4 @@ export {
 } from './auth/digest.js';
 export { NonceStore, type NonceStoreOptions, type NonceChecker, type NonceVerdict } from './auth/nonces.js';
 export { SipTlsRequiredError, SipTransportError } from './transport/errors.js';
+export { loadTlsCredentials, SipTlsConfigError, type TlsCredentials, type TlsOptions } from './transport/tls.js';

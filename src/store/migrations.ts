@@ -162,6 +162,14 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX "call_journal_host" ON "call_journal" ("host")`,
     ],
   },
+  {
+    version: 3,
+    name: 'sip gateways: pad_crypto (SDES key padding), mutual_tls (client certificates)',
+    statements: [
+      `ALTER TABLE "sip_gateways" ADD COLUMN "pad_crypto" INTEGER NOT NULL DEFAULT 0`,
+      `ALTER TABLE "sip_gateways" ADD COLUMN "mutual_tls" INTEGER NOT NULL DEFAULT 0`,
+    ],
+  },
 ];
 
 /** An arbitrary constant: the advisory lock that keeps two starting gateways from migrating at once. */

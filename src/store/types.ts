@@ -182,6 +182,13 @@ export interface SipGateway {
   readonly priority: number;
   readonly send_options_ping: boolean;
   readonly use_sips_scheme: boolean;
+  /** jambonz: keep the base64 `=` padding of SDES keys in a=crypto (RFC 4568 §6.1 is read both ways). */
+  readonly pad_crypto: boolean;
+  /**
+   * Ours (jambonz has none): mutual TLS with this gateway. TLS connections from its address must
+   * present a client certificate that verifies, and connections to it verify its server certificate.
+   */
+  readonly mutual_tls: boolean;
   readonly created_at: string;
 }
 

@@ -11,5 +11,5 @@ export const carrierRow = (o: Partial<VoipCarrier> = {}): VoipCarrier => ({
 /** A stored gateway row (192.0.2.10:5070, UDP, both ways) with `o` on top. */
 export const gatewayRow = (o: Partial<SipGateway> = {}): SipGateway => ({
   sip_gateway_sid: 'g1', voip_carrier_sid: 'c1', ipv4: '192.0.2.10', netmask: 32, port: 5070, inbound: true, outbound: true, is_active: true,
-  protocol: 'udp', priority: 0, send_options_ping: false, use_sips_scheme: false, created_at: '', ...o,
+  protocol: 'udp', priority: 0, send_options_ping: false, use_sips_scheme: false, pad_crypto: false, mutual_tls: false, created_at: '', ...o,
 });

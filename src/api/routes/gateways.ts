@@ -41,9 +41,9 @@ function checkInboundPrefix(auth: AuthContext, after: GatewayFields, before?: Ga
   throw badField('netmask', `must be at least ${ACCOUNT_MIN_INBOUND_NETMASK} for an inbound gateway (only an admin key may add a wider range)`);
 }
 
-/** Transports and features a gateway may name but we do not provide yet (issue 12 item 17). */
-function checkSupported(g: { protocol?: string; send_options_ping?: boolean }): void {
-  refuse(unsupportedErrors([['protocol', g.protocol, ['udp', 'tcp']], ['send_options_ping', g.send_options_ping, [false]]]));
+/** Features a gateway may name but we do not provide yet (issue 12 item 17); tls and tls/srtp are provided (issue 13). */
+function checkSupported(g: { send_options_ping?: boolean }): void {
+  refuse(unsupportedErrors([['send_options_ping', g.send_options_ping, [false]]]));
 }
 
 export async function gatewayRoutes(app: Api, { store, trunksChanged }: RouteDeps): Promise<void> {

@@ -184,10 +184,12 @@ const gatewayFields = {
   inbound: Flag,
   outbound: Flag,
   is_active: Flag,
-  protocol: Type.Union([Type.Literal('udp'), Type.Literal('tcp'), Type.Literal('tls'), Type.Literal('tls/srtp')], { description: 'udp or tcp; tls and tls/srtp are not supported yet' }),
+  protocol: Type.Union([Type.Literal('udp'), Type.Literal('tcp'), Type.Literal('tls'), Type.Literal('tls/srtp')], { description: 'udp, tcp, tls (SIP over TLS, RFC 3261 §26.2), or tls/srtp (TLS and SRTP with SDES keys, RFC 4568)' }),
   priority: Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'outbound gateways are tried in ascending priority' }),
   send_options_ping: Type.Boolean({ description: 'not supported yet: only false' }),
-  use_sips_scheme: Flag,
+  use_sips_scheme: Type.Boolean({ description: 'dial sips: URIs (TLS end to end, RFC 3261 §26.2.2)' }),
+  pad_crypto: Type.Boolean({ description: 'keep the base64 = padding of SDES keys in a=crypto (RFC 4568 §6.1)' }),
+  mutual_tls: Type.Boolean({ description: 'mutual TLS: TLS connections from this gateway must present a client certificate that verifies, and its server certificate is verified (not a jambonz field)' }),
 };
 export const GatewayCreate = Type.Composite([Type.Object({ voip_carrier_sid: Sid, ipv4: HOST }), Type.Partial(Type.Object(gatewayFields))], strict);
 export const GatewayUpdate = Type.Partial(Type.Object(gatewayFields), strict);
@@ -204,6 +206,8 @@ export const GatewayOut = Type.Object({
   priority: Type.Integer(),
   send_options_ping: Type.Boolean(),
   use_sips_scheme: Type.Boolean(),
+  pad_crypto: Type.Boolean(),
+  mutual_tls: Type.Boolean(),
   created_at: Type.String(),
 });
 export const GatewayListQuery = Type.Object({ voip_carrier_sid: Type.Optional(Sid) }, strict);

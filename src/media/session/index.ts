@@ -5,4 +5,4 @@ export { PortAllocator, type PortRange } from './port-allocator.js';
 export { ReorderBuffer, type ReorderSink } from './reorder.js';
 export { Recorder, type RecordingResult, type RecordingTarget } from './recorder.js';
 export { MediaSessionError, type MediaSessionErrorCode } from './errors.js';
-export type { AudioFrameInfo, Direction, DtmfEvent, PlayResult, RemoteMedia, SessionStats } from './types.js';
+export type { AudioFrameInfo, Direction, DtmfEvent, PlayResult, RemoteMedia, SessionStats, SrtpParams } from './types.js';

@@ -24,6 +24,11 @@ export class PacketRing {
     return this.#bufs[this.#current];
   }
 
+  /** The buffer `next()` returned last. */
+  current(): Buffer {
+    return this.#bufs[this.#current];
+  }
+
   /** The first `length` bytes of the buffer `next()` returned last, as a reused view. */
   view(length: number): Buffer {
     const v = this.#views[this.#current];

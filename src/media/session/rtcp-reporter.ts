@@ -7,6 +7,7 @@ import type { Clock, TimerHandle } from '../../kernel/clock.js';
 import type { Logger } from '../../kernel/logger.js';
 import { ntpFromUnixMs, writeBye, writeReceiverReport, writeSdesCname, writeSenderReport, type ReportBlock } from '../rtp/rtcp.js';
 import type { RtpReceiveStats } from '../rtp/receive-stats.js';
+import { SRTCP_OVERHEAD } from '../srtp/index.js';
 
 export interface RtcpSource {
   readonly ssrc: number;
@@ -21,9 +22,11 @@ export interface RtcpSource {
 }
 
 export class RtcpReporter {
-  readonly #buf = Buffer.alloc(256);
+  readonly #buf = Buffer.alloc(256 + SRTCP_OVERHEAD);
   #timer: TimerHandle | null = null;
   #sentPackets = 0;
+  /** SRTCP (RFC 3711 §3.4): protects the compound packet in place and returns its new length. */
+  protect: ((buf: Buffer, length: number) => number) | null = null;
 
   constructor(
     private readonly socket: Socket, private readonly clock: Clock, private readonly src: RtcpSource, private readonly logger: Logger,
@@ -75,6 +78,7 @@ export class RtcpReporter {
     this.#sentPackets = s.packetsSent;
     n += writeSdesCname(this.#buf, n, s.ssrc, s.cname);
     if (bye) n += writeBye(this.#buf, n, s.ssrc);
+    if (this.protect) n = this.protect(this.#buf, n);
     this.socket.send(Buffer.from(this.#buf.subarray(0, n)), target.port, target.address);
   }
 }

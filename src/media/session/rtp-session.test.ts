@@ -310,7 +310,7 @@ class PortOnlySession implements MediaSession {
   readonly closed = false;
   readonly direction: Direction = 'sendrecv';
   readonly remote = null;
-  readonly stats: SessionStats = { packetsSent: 0, octetsSent: 0, packetsReceived: 0, packetsLost: 0, jitterMs: 0, lateOrDuplicate: 0, strays: 0, remoteSsrc: null, latchedTo: null };
+  readonly stats: SessionStats = { packetsSent: 0, octetsSent: 0, packetsReceived: 0, packetsLost: 0, jitterMs: 0, lateOrDuplicate: 0, strays: 0, srtpDropped: 0, remoteSsrc: null, latchedTo: null };
   bridgedTo: MediaSession | null = null;
   readonly audio: Array<{ payloadType: number; first: number; length: number }> = [];
   readonly events: number[] = [];

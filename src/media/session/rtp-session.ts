@@ -2,7 +2,9 @@
  * One call's RTP session: the only socket code in media/. It sends a 20 ms frame on every tick of
  * the shared scheduler (playback, RFC 4733 events, or silence), receives through the latch
  * (RFC 7362, strays dropped) and a small reorder buffer, decodes into a reused frame that
- * listeners tap, and reports over RTCP. Per packet, nothing is allocated by this code.
+ * listeners tap, and reports over RTCP. Per packet, nothing is allocated by this code. With SDES
+ * keys in the remote (RFC 4568) every RTP and RTCP packet is protected before it is sent and
+ * must authenticate before it is looked at (RFC 3711), in place in the same buffers.
  */
 import type { RemoteInfo } from 'node:dgram';
 import { randomInt } from 'node:crypto';
@@ -24,6 +26,8 @@ import { PlaybackQueue } from './playback.js';
 import { Recorder, type RecordingResult, type RecordingTarget } from './recorder.js';
 import { ReorderBuffer, type ReorderSink } from './reorder.js';
 import { RtcpReporter, type RtcpSource } from './rtcp-reporter.js';
+import { SessionCrypto } from './session-crypto.js';
+import { SRTP_MAX_OVERHEAD } from '../srtp/index.js';
 import { SocketLink } from './socket-link.js';
 import type { AudioListener, Direction, DtmfEvent, DtmfListener, PlayResult, RemoteMedia, RtpSessionOptions, SessionStats } from './types.js';
 
@@ -46,7 +50,7 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
   readonly cname: string;
   readonly #o: RtpSessionOptions;
   readonly #seq = new RtpSequencer(randomInt(0, 0x10000), randomInt(0, 0xffffffff));
-  readonly #ring = new PacketRing(RING, RTP_HEADER_SIZE + MAX_FRAME);
+  readonly #ring = new PacketRing(RING, RTP_HEADER_SIZE + MAX_FRAME + SRTP_MAX_OVERHEAD);
   readonly #pcmOut = new Int16Array(FRAME);
   readonly #pcmIn = new Int16Array(MAX_FRAME);
   readonly #hdr = new RtpHeader();
@@ -60,10 +64,12 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
   readonly #audioListeners: AudioListener[] = [];
   readonly #dtmfListeners: DtmfListener[] = [];
   #remote: RemoteMedia | null = null;
+  #srtp: SessionCrypto | null = null;
   #encode: Uint8Array = encodeTable('PCMU');
   #inband: InbandDtmfDetector | null = null;
   #inbandDetector: InbandDtmfDetector | null = null;
   #receiveErrors = 0;
+  #droppedBefore = 0;
   #direction: Direction = 'sendrecv';
   #marker = true;
   readonly #playback = new PlaybackQueue(() => this.closed);
@@ -126,6 +132,7 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
     checkRemote(r);
     const moved = this.#remote === null || this.#remote.address !== r.address || this.#remote.port !== r.port;
     this.#remote = r;
+    this.#setSrtp(r);
     this.#encode = encodeTable(r.codec);
     this.#setInband(this.#o.inbandDtmf ?? r.dtmfPayloadType === null);
     this.#restartStream();
@@ -136,6 +143,15 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
     }
     this.#o.scheduler.add(this);
     this.#rtcpReporter.start();
+  }
+
+  /** RFC 4568 §7.1.4: new keys, new contexts; the same keys keep theirs (ROC, replay window). */
+  #setSrtp(r: RemoteMedia): void {
+    const before = this.#srtp;
+    const next = SessionCrypto.follow(before, r.srtp);
+    this.#srtp = next;
+    this.#rtcpReporter.protect = next ? (buf, n) => next.protectRtcp(buf, n) : null;
+    if (before && next !== before) this.#droppedBefore += before.authFailures + before.replays;
   }
 
   #setInband(on: boolean): void {
@@ -253,6 +269,7 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
       packetsSent: this.packetsSent, octetsSent: this.octetsSent, packetsReceived: this.packetsReceived,
       packetsLost: Math.max(0, this.receiveStats.cumulativeLost), jitterMs: this.receiveStats.jitter / 8,
       lateOrDuplicate: this.#reorder.late, strays: this.#latch.strays, remoteSsrc: this.remoteSsrc,
+      srtpDropped: this.#droppedBefore + (this.#srtp ? this.#srtp.authFailures + this.#srtp.replays : 0),
       latchedTo: this.#latch.latched ? `${this.#latch.address}:${this.#latch.port}` : null,
     };
   }
@@ -316,11 +333,12 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
     return this.#ring.next();
   }
 
-  /** Sends the first `length` bytes of the buffer `#nextBuffer()` returned last. */
+  /** Sends the first `length` bytes of the buffer `#nextBuffer()` returned last (as SRTP when keyed). */
   #send(length: number): void {
     this.packetsSent++;
     this.octetsSent += length - RTP_HEADER_SIZE;
-    this.#link.send(this.#ring.view(length), this.#latch.port, this.#latch.address);
+    const n = this.#srtp ? this.#srtp.protectRtp(this.#ring.current(), length) : length;
+    this.#link.send(this.#ring.view(n), this.#latch.port, this.#latch.address);
   }
 
   readonly #onMessage = (msg: Buffer, rinfo: RemoteInfo): void => {
@@ -332,7 +350,10 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
   };
 
   #receive(msg: Buffer, rinfo: RemoteInfo): void {
-    if (this.closed || looksLikeRtcp(msg, msg.length) || !parseRtpHeader(msg, msg.length, this.#hdr)) return;
+    if (this.closed || looksLikeRtcp(msg, msg.length)) return;
+    // RFC 3711 §3.3: only what authenticates is RTP at all — it may not latch, count or play.
+    const length = this.#srtp ? this.#srtp.unprotectRtp(msg, msg.length) : msg.length;
+    if (length < 0 || !parseRtpHeader(msg, length, this.#hdr)) return;
     const h = this.#hdr;
     const now = this.#o.clock.now();
     const verdict = this.#latch.admit(rinfo.address, rinfo.port, h.ssrc, now);
@@ -448,7 +469,9 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
 
   readonly #onRtcp = (msg: Buffer): void => {
     try {
-      for (const p of parseRtcp(msg)) {
+      const length = this.#srtp ? this.#srtp.unprotectRtcp(msg, msg.length) : msg.length;
+      if (length < 0) return;
+      for (const p of parseRtcp(length === msg.length ? msg : msg.subarray(0, length))) {
         // RFC 3550 §6.4.1 LSR: the middle 32 bits of the SR's NTP timestamp.
         if (p.type === 'sr') this.lastSr = { middle32: ((p.sender.ntpSeconds << 16) | (p.sender.ntpFraction >>> 16)) >>> 0, at: this.#o.clock.now() };
       }

@@ -5,6 +5,7 @@ import type { PlayoutScheduler } from '../playout/scheduler.js';
 import type { RtpSession } from './rtp-session.js';
 import type { G711Law } from '../codec/g711.js';
 import type { DtmfDigit } from '../dtmf/digits.js';
+import type { SrtpSuite } from '../srtp/index.js';
 
 export type Direction = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
 
@@ -17,6 +18,17 @@ export interface RemoteMedia {
   readonly dtmfPayloadType: number | null;
   /** Default port + 1 (RFC 3550 §11). */
   readonly rtcpPort?: number;
+  /** SRTP and SRTCP (RFC 3711) with these SDES keys (RFC 4568); plain RTP when absent. */
+  readonly srtp?: SrtpParams;
+}
+
+/** The SDES agreement of a call: one suite, our key and the peer's (16-byte master key + 14-byte salt each). */
+export interface SrtpParams {
+  readonly suite: SrtpSuite;
+  /** Protects what we send. */
+  readonly localKey: Uint8Array;
+  /** Unprotects what we receive. */
+  readonly remoteKey: Uint8Array;
 }
 
 export interface PlayResult {
@@ -47,6 +59,8 @@ export interface SessionStats {
   readonly lateOrDuplicate: number;
   /** Packets dropped because they came from a source media is not taken from (RFC 7362 §5). */
   readonly strays: number;
+  /** SRTP/SRTCP packets dropped: failed authentication or replayed (RFC 3711 §3.3). */
+  readonly srtpDropped: number;
   readonly remoteSsrc: number | null;
   readonly latchedTo: string | null;
 }

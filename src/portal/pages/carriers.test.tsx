@@ -58,3 +58,23 @@ describe('carriers: registration status', () => {
     expect(seen.filter((s) => s.path.endsWith('/VoipCarriers')).length).toBe(2);
   });
 });
+
+describe('carriers: gateway protocol', () => {
+  it('offers UDP, TCP, TLS and TLS with SRTP (issue 13 §4), and a TLS gateway is added with protocol tls/srtp', async () => {
+    const { fetch, seen } = fakeFetch({
+      'GET /v1/Accounts/acc-1/VoipCarriers': () => ({ status: 200, body: [carrier('c', { requires_register: false, register_username: null, register_status: null })] }),
+      'GET /v1/Accounts/acc-1/SipGateways': () => ({ status: 200, body: [] }),
+      'POST /v1/Accounts/acc-1/SipGateways': () => ({ status: 201, body: { sid: 'gw-1' } }),
+    });
+    renderWithPortal(<CarriersPage />, fetch);
+    const select = await waitFor(() => screen.getByRole('combobox', { name: 'Protocol' }) as HTMLSelectElement);
+    expect([...select.options].map((o) => [o.value, o.text])).toEqual([['udp', 'UDP'], ['tcp', 'TCP'], ['tls', 'TLS'], ['tls/srtp', 'TLS + SRTP']]);
+    fireEvent.input(screen.getByRole('textbox', { name: 'Host' }), { target: { value: 'sip.pstnhub.example' } });
+    fireEvent.input(screen.getByRole('textbox', { name: 'Port' }), { target: { value: '5061' } });
+    fireEvent.change(select, { target: { value: 'tls/srtp' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Add gateway' }));
+    await waitFor(() => expect(seen.some((s) => s.method === 'POST' && s.path.endsWith('/SipGateways'))).toBe(true));
+    const post = seen.find((s) => s.method === 'POST' && s.path.endsWith('/SipGateways'));
+    expect(post?.body).toMatchObject({ ipv4: 'sip.pstnhub.example', port: 5061, protocol: 'tls/srtp' });
+  });
+});

@@ -6,8 +6,11 @@ import { integer, required, requiredIf, type Values } from '../lib/validate.js';
 import { ErrorNote, Page, Status, useLoad, usePortal } from '../ui/common.js';
 import { CheckboxField, FormShell, SelectField, TextField, useForm } from '../ui/form.js';
 
-// TLS and SRTP come with issue 13; until then the API refuses them.
-const PROTOCOLS = ['udp', 'tcp'].map((p) => ({ value: p, label: p.toUpperCase() }));
+// SIP over TLS, and TLS with SRTP media (SDES keys), as the jambonz SipGateway `protocol` names them.
+const PROTOCOLS = [
+  { value: 'udp', label: 'UDP' }, { value: 'tcp', label: 'TCP' }, { value: 'tls', label: 'TLS' }, { value: 'tls/srtp', label: 'TLS + SRTP' },
+];
+const PORT_HINT = 'Usually 5060; 5061 for TLS.';
 
 const CARRIER_TEXT = ['name', 'description', 'tech_prefix', 'outbound_sip_proxy', 'register_username', 'register_password', 'register_sip_realm', 'inbound_auth_username', 'inbound_auth_password'] as const;
 const CARRIER_FLAGS = ['is_default', 'e164_leading_plus', 'requires_register'] as const;
@@ -124,7 +127,7 @@ function CarrierForm({ editing, onSaved, onCancel }: { editing?: Carrier; onSave
           <legend>First gateway (more can be added below)</legend>
           <div class="grid">
             <TextField form={form} name="gateway.ipv4" label="Gateway host" placeholder="203.0.113.10 or sip.example.com" hint="IPv4 address or DNS name." />
-            <TextField form={form} name="gateway.port" label="Gateway port" inputMode="numeric" />
+            <TextField form={form} name="gateway.port" label="Gateway port" inputMode="numeric" hint={PORT_HINT} />
             <SelectField form={form} name="gateway.protocol" label="Gateway protocol" options={PROTOCOLS} />
           </div>
         </fieldset>
@@ -166,7 +169,7 @@ function AddGateway({ carrier, onSaved }: { carrier: Carrier; onSaved(msg: strin
     <FormShell form={form} label={`Add a gateway to ${carrier.name}`}>
       <div class="grid compact">
         <TextField form={form} name="ipv4" label="Host" />
-        <TextField form={form} name="port" label="Port" inputMode="numeric" />
+        <TextField form={form} name="port" label="Port" inputMode="numeric" hint={PORT_HINT} />
         <SelectField form={form} name="protocol" label="Protocol" options={PROTOCOLS} />
       </div>
       <button type="submit" disabled={form.busy}>Add gateway</button>

@@ -67,7 +67,7 @@ export class TransactionLayer {
 
   /** Starts a client transaction for `req` (its top Via carries the branch) towards `dest`. */
   sendRequest(req: SipRequest, dest: Peer, tu: ClientTransactionUser): ClientTransaction {
-    const env = this.env(dest.transport === 'tcp', (m) => this.opts.transport.sendRequest(m as SipRequest, dest));
+    const env = this.env(isReliable(dest.transport), (m) => this.opts.transport.sendRequest(m as SipRequest, dest));
     const key = clientKey(req.via[0]?.branch ?? '', req.method);
     const forget = (): void => {
       if (this.clients.get(key) === txn) this.clients.delete(key);

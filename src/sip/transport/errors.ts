@@ -8,11 +8,12 @@ export class SipTransportError extends GatewayError {
 }
 
 /**
- * RFC 3261 §26.2.2: a sips: URI (or `transport=tls`) must be reached over TLS on every hop; we
- * have no TLS transport yet, so such a target is refused rather than sent in the clear.
+ * RFC 3261 §26.2.2: a sips: URI (or `transport=tls`) must be reached over TLS on every hop; when
+ * TLS is not configured (VGW_TLS_CERT, VGW_TLS_KEY) such a target is refused rather than sent in
+ * the clear.
  */
 export class SipTlsRequiredError extends GatewayError {
   constructor(readonly target: string) {
-    super('SIP_TLS_REQUIRED', `${target} must be reached over TLS (RFC 3261 §26.2.2), which this gateway does not offer`);
+    super('SIP_TLS_REQUIRED', `${target} must be reached over TLS (RFC 3261 §26.2.2), and TLS is not configured (VGW_TLS_CERT, VGW_TLS_KEY)`);
   }
 }

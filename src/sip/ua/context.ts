@@ -13,7 +13,8 @@ export interface UaContext {
   /** Header lines added to every request and response we originate (User-Agent, Allow …). */
   readonly commonHeaders: readonly SipHeader[];
   via(transport: TransportName): Via;
-  contact(transport: TransportName, user?: string): NameAddr;
+  /** Our Contact for a request or response sent over `transport`; `secure`: a sips: URI (RFC 3261 §8.1.1.8). */
+  contact(transport: TransportName, user?: string, secure?: boolean): NameAddr;
   resolve(uri: Uri, fallback: TransportName): Promise<Peer[]>;
   report(what: string, e: unknown): void;
 }

@@ -194,7 +194,7 @@ export class Dialog extends Emitter<DialogEvents> {
         answered = true;
         const res = createResponse(req, status, {
           reason: init?.reason,
-          contact: status < 300 ? [this.ctx.contact(this.transport)] : undefined,
+          contact: status < 300 ? [this.ctx.contact(this.transport, undefined, this.state.secure)] : undefined,
           headers: [...this.ctx.commonHeaders, ...(init?.headers ?? [])],
           body: init?.body,
           contentType: init?.contentType,
@@ -230,7 +230,7 @@ export class Dialog extends Emitter<DialogEvents> {
         body: init.body,
         contentType: init.contentType,
         // §12.2.1.1 / RFC 3515 §2.4.1: a target-refresh request (re-INVITE) and REFER, NOTIFY carry our Contact.
-        contact: method === 'INVITE' || method === 'REFER' || method === 'NOTIFY' ? this.ctx.contact(this.transport) : undefined,
+        contact: method === 'INVITE' || method === 'REFER' || method === 'NOTIFY' ? this.ctx.contact(this.transport, undefined, this.state.secure) : undefined,
       });
       dest = await this.nextHopPeer();
     } catch (e) {
@@ -280,14 +280,17 @@ export class Dialog extends Emitter<DialogEvents> {
     }
   }
 
-  /** Where the next request goes: the first route, else the remote target (§12.2.1.1, §8.1.2). */
+  /**
+   * Where the next request goes: the first route, else the remote target (§12.2.1.1, §8.1.2),
+   * over the dialog's transport unless the URI names another. §26.2.2: a dialog set up with a
+   * sips: Request-URI keeps using TLS on every hop.
+   */
   private async nextHopPeer(): Promise<Peer> {
     const hop = nextHop(this.state);
-    // §26.2.2: a dialog set up with a sips: Request-URI keeps needing TLS on every hop.
-    if (this.state.secure) throw new SipTlsRequiredError(formatUri(hop));
-    const peers = await this.ctx.resolve(hop, this.transport);
+    const peers = await this.ctx.resolve(hop, this.state.secure ? 'tls' : this.transport);
     const first = peers[0];
     if (!first) throw new SipRequestError(503, `no address for ${formatUri(hop)}`);
+    if (this.state.secure && first.transport !== 'tls') throw new SipTlsRequiredError(formatUri(hop));
     return first;
   }
 

@@ -2,7 +2,7 @@ import { Emitter } from '../../kernel/emitter.js';
 import { newTag } from '../../kernel/ids.js';
 import { uasDialogState } from '../dialog/dialog-state.js';
 import { createResponse } from '../message/index.js';
-import type { SipHeader, SipRequest } from '../message/types.js';
+import type { NameAddr, SipHeader, SipRequest } from '../message/types.js';
 import type { InviteServerTransaction } from '../transaction/invite-server.js';
 import type { Peer } from '../transport/types.js';
 import type { UaContext } from './context.js';
@@ -48,7 +48,7 @@ export class IncomingInvite extends Emitter<IncomingInviteEvents> {
       reason: init.reason,
       toTag: this.localTag,
       copyRecordRoute: true,
-      contact: [this.ctx.contact(this.source.transport)],
+      contact: [this.contact()],
       headers: [...this.ctx.commonHeaders, ...(init.headers ?? [])],
       body: init.body,
       contentType: init.contentType,
@@ -63,7 +63,7 @@ export class IncomingInvite extends Emitter<IncomingInviteEvents> {
     const res = createResponse(this.request, 200, {
       toTag: this.localTag,
       copyRecordRoute: true,
-      contact: [this.ctx.contact(this.source.transport)],
+      contact: [this.contact()],
       headers: [...this.ctx.commonHeaders, ...(init.headers ?? [])],
       body: init.body,
       contentType: init.contentType ?? (init.body ? 'application/sdp' : undefined),
@@ -74,6 +74,11 @@ export class IncomingInvite extends Emitter<IncomingInviteEvents> {
     this.txn.respond(res);
     dialog.startRetransmitting2xx(this.txn, res);
     return dialog;
+  }
+
+  /** §12.1.1 / §8.1.1.8: a sips: Request-URI is answered with a sips: Contact. */
+  private contact(): NameAddr {
+    return this.ctx.contact(this.source.transport, undefined, this.request.uri.scheme === 'sips');
   }
 
   reject(status: number, init: { reason?: string; headers?: readonly SipHeader[] } = {}): void {

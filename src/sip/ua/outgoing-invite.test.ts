@@ -72,23 +72,35 @@ test('RFC 3261 §8.1.3.1: an INVITE that cannot be sent (transport error) or res
   assert.equal(dns.failures[0].error?.code, 'SIP_DNS');
 });
 
-test('RFC 3261 §26.2.2: a sips: Request-URI or next hop, or transport=tls, is never sent over UDP/TCP → `failed` with SIP_TLS_REQUIRED', async () => {
-  const cases: Array<Partial<InviteOptions>> = [
-    { uri: { ...callee, scheme: 'sips' } },
-    { uri: { ...callee, params: { transport: 'tls' } } },
-    { nextHop: { ...proxy, scheme: 'sips' } },
-    { nextHop: { ...proxy, params: { transport: 'TLS' } } },
-    { uri: { ...callee, scheme: 'sips' }, destination: { transport: 'udp', address: '198.51.100.7', port: 5070 } },
+test('RFC 3261 §26.2.2 / RFC 3263 §4.1: a sips: Request-URI or next hop, or transport=tls, is sent over TLS (Via TLS, sips: Contact), never UDP/TCP', async () => {
+  const cases: Array<[Partial<InviteOptions>, number, string]> = [
+    [{ uri: { ...callee, scheme: 'sips' } }, 5070, 'sips:'],
+    [{ uri: { ...callee, scheme: 'sips', port: undefined } }, 5061, 'sips:'],
+    [{ uri: { ...callee, scheme: 'sips', params: { transport: 'tcp' } } }, 5070, 'sips:'],
+    [{ uri: { ...callee, params: { transport: 'tls' } } }, 5070, 'sip:'],
+    [{ nextHop: { ...proxy, scheme: 'sips' } }, 5080, 'sip:'],
+    [{ nextHop: { ...proxy, params: { transport: 'TLS' }, port: undefined } }, 5061, 'sip:'],
   ];
-  for (const c of cases) {
+  for (const [c, port, contact] of cases) {
     const env = loopbackUa();
     const { failures } = await place(env, c);
-    assert.equal(failures.length, 1, JSON.stringify(c));
-    assert.equal(failures[0].error?.code, 'SIP_TLS_REQUIRED', JSON.stringify(c));
-    assert.equal(failures[0].response, undefined);
-    assert.match(failures[0].reason, /TLS/);
-    assert.equal(env.transport.sent.length, 0, 'nothing is sent in the clear');
+    assert.deepEqual(failures, [], JSON.stringify(c));
+    const sent = env.transport.sent[0];
+    assert.deepEqual([sent.dest.transport, sent.dest.port], ['tls', port], JSON.stringify(c));
+    const invite = env.transport.requests('INVITE')[0];
+    assert.equal(invite.via[0].transport, 'TLS');
+    assert.ok(formatUri(invite.contact[0].uri).startsWith(contact), formatUri(invite.contact[0].uri));
   }
+});
+
+test('RFC 3261 §26.2.2: a sips: Request-URI with a destination that is not TLS → `failed` with SIP_TLS_REQUIRED, nothing sent', async () => {
+  const env = loopbackUa();
+  const { failures } = await place(env, { uri: { ...callee, scheme: 'sips' }, destination: { transport: 'udp', address: '198.51.100.7', port: 5070 } });
+  assert.equal(failures.length, 1);
+  assert.equal(failures[0].error?.code, 'SIP_TLS_REQUIRED');
+  assert.equal(failures[0].response, undefined);
+  assert.match(failures[0].reason, /TLS/);
+  assert.equal(env.transport.sent.length, 0, 'nothing is sent in the clear');
 });
 
 /** Answers our INVITE with 200 (no Record-Route) and returns the dialog. */

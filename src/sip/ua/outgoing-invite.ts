@@ -7,10 +7,10 @@ import { uacDialogState } from '../dialog/dialog-state.js';
 import { checkExtraHeaders, createRequest, formatUri, getHeader, isSipUri } from '../message/index.js';
 import type { NameAddr, SipHeader, SipRequest, SipResponse, Uri } from '../message/types.js';
 import type { ClientTransaction } from '../transaction/layer.js';
-import type { Peer } from '../transport/types.js';
+import { SipTlsRequiredError } from '../transport/errors.js';
+import type { Peer, TlsVerification } from '../transport/types.js';
 import { SipRequestError, type UaContext } from './context.js';
 import { Dialog } from './dialog.js';
-import { assertPlainTransport } from './targets.js';
 
 export interface Credentials {
   readonly username: string;
@@ -41,6 +41,8 @@ export interface InviteOptions {
   readonly callId?: string;
   /** User part of our Contact. */
   readonly contactUser?: string;
+  /** Over TLS: verify the next hop's certificate for this name (mutual TLS with a gateway). */
+  readonly tlsVerify?: TlsVerification;
 }
 
 /**
@@ -113,16 +115,24 @@ export class OutgoingInvite extends Emitter<OutgoingInviteEvents> {
       return;
     }
     try {
-      // §26.2.2: sips: (or transport=tls) anywhere on the path needs TLS on every hop.
-      assertPlainTransport(this.opts.uri);
-      assertPlainTransport(this.opts.nextHop);
-      this.dest = this.opts.destination ?? (await this.ctx.resolve(this.opts.nextHop ?? this.opts.uri, 'udp'))[0];
-      if (!this.dest) throw new SipRequestError(503, 'no address');
+      this.dest = await this.firstHop();
     } catch (e) {
       this.failLocally(e, `cannot route to ${describe(this.opts.nextHop ?? this.opts.uri)}`);
       return;
     }
     this.send([]);
+  }
+
+  /**
+   * Where the INVITE goes first. §26.2.2: a sips: Request-URI is sent over TLS whatever the next
+   * hop, and a sips: or `transport=tls` hop resolves to TLS (targets.ts), never to UDP or TCP.
+   */
+  private async firstHop(): Promise<Peer> {
+    const hop = this.opts.nextHop ?? this.opts.uri;
+    const dest = this.opts.destination ?? (await this.ctx.resolve(hop, 'udp'))[0];
+    if (!dest) throw new SipRequestError(503, 'no address');
+    if (this.opts.uri.scheme === 'sips' && dest.transport !== 'tls') throw new SipTlsRequiredError(formatUri(hop));
+    return dest.transport === 'tls' && this.opts.tlsVerify ? { ...dest, verify: this.opts.tlsVerify } : dest;
   }
 
   /** A failure before any response: 503 when the next hop is unreachable, 500 when the request is at fault. */
@@ -178,7 +188,7 @@ export class OutgoingInvite extends Emitter<OutgoingInviteEvents> {
       to,
       callId: this.callId,
       cseq: { seq: this.cseq, method: 'INVITE' },
-      contact: [this.ctx.contact(dest.transport, this.opts.contactUser)],
+      contact: [this.ctx.contact(dest.transport, this.opts.contactUser, this.opts.uri.scheme === 'sips')],
       route: this.preloadedRoute(),
       headers: [...this.ctx.commonHeaders, ...authHeaders, ...(this.opts.headers ?? [])],
       body: this.opts.body,

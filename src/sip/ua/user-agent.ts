@@ -8,7 +8,7 @@ import { createResponse, getHeaders } from '../message/index.js';
 import type { NameAddr, SipHeader, SipRequest, SipResponse, Uri, Via } from '../message/types.js';
 import { InviteServerTransaction } from '../transaction/invite-server.js';
 import type { IncomingRequest, TransactionLayer } from '../transaction/layer.js';
-import type { MessageTransport, Peer, TransportName } from '../transport/types.js';
+import { viaTransport, type MessageTransport, type Peer, type TransportName } from '../transport/types.js';
 import { SipRequestError, type UaContext } from './context.js';
 import { ALLOW, Dialog } from './dialog.js';
 import { IncomingInvite } from './incoming-invite.js';
@@ -57,7 +57,7 @@ export class UserAgent extends Emitter<UserAgentEvents> {
       transactions: opts.transactions,
       commonHeaders: [{ name: 'User-Agent', value: product }],
       via: (t) => this.via(t),
-      contact: (t, user) => this.contact(t, user),
+      contact: (t, user, secure) => this.contact(t, user, secure),
       resolve: (uri, fallback) => uriToPeers(uri, fallback, opts.resolver),
       report: (what, e) => opts.logger.warn(`${what} failed`, { err: e instanceof Error ? e : String(e) }),
     };
@@ -85,9 +85,16 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     return this.opts.transport.localVia(transport, newBranch());
   }
 
-  private contact(transport: TransportName, user = 'vgw'): NameAddr {
-    const params: Record<string, string | null> = transport === 'tcp' ? { transport: 'tcp' } : {};
-    const uri: Uri = { scheme: 'sip', user, host: this.opts.transport.publicAddress, port: this.opts.transport.port, params, headers: {} };
+  /**
+   * `sip:user@host:port[;transport=tcp|tls]`, or over TLS for a sips: request
+   * `sips:user@host:tlsport` (RFC 3261 §8.1.1.8; RFC 5630 §3.1.3: no transport=tls with sips:).
+   */
+  private contact(transport: TransportName, user = 'vgw', secure = false): NameAddr {
+    const t = this.opts.transport;
+    const port = t.portFor ? t.portFor(transport) : t.port;
+    const sips = secure && transport === 'tls';
+    const params: Record<string, string | null> = transport === 'udp' || sips ? {} : { transport };
+    const uri: Uri = { scheme: sips ? 'sips' : 'sip', user, host: t.publicAddress, port, params, headers: {} };
     return { uri, params: {} };
   }
 
@@ -193,7 +200,7 @@ export class UserAgent extends Emitter<UserAgentEvents> {
       remoteTarget: res.contact[0]?.uri ?? { scheme: 'sip', host: res.via[0]?.host ?? '', params: {}, headers: {} },
       routeSet: [...res.recordRoute].reverse(), secure: false,
     };
-    const transport: TransportName = res.via[0]?.transport === 'TCP' ? 'tcp' : 'udp';
+    const transport = viaTransport(res.via[0]?.transport ?? 'UDP');
     const fork = new Dialog(state, 'uac', transport, this.ctx, (x) => this.forget(x));
     this.adopt(fork);
     void fork.ack2xx(res).then(() => fork.bye()).then((r) => {

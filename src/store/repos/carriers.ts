@@ -105,7 +105,7 @@ const gatewaysTable = defineTable({
   id: 'sip_gateway_sid',
   cols: {
     sip_gateway_sid: 'text', voip_carrier_sid: 'text', ipv4: 'text', netmask: 'int', port: 'int', inbound: 'bool', outbound: 'bool',
-    is_active: 'bool', protocol: 'text', priority: 'int', send_options_ping: 'bool', use_sips_scheme: 'bool', created_at: 'text',
+    is_active: 'bool', protocol: 'text', priority: 'int', send_options_ping: 'bool', use_sips_scheme: 'bool', pad_crypto: 'bool', mutual_tls: 'bool', created_at: 'text',
   },
 });
 
