@@ -481,7 +481,10 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
   };
 
   readonly #onSocketError = (e: Error): void => {
-    this.#o.logger.warn('RTP socket error', { err: e, session: this.id });
+    // ECONNREFUSED is the ICMP "port unreachable" of a peer that has already closed its ports
+    // (common for a moment around a hang-up): not worth a warning per packet.
+    const refused = (e as NodeJS.ErrnoException).code === 'ECONNREFUSED';
+    this.#o.logger[refused ? 'debug' : 'warn']('RTP socket error', { err: e, session: this.id });
   };
 
   /** Stops everything and frees the ports. Safe to call more than once. */
