@@ -71,7 +71,8 @@ function accountSubresourceRoutes(app: Api, store: Store): void {
   }, async (req) => {
     const a = await accountForRequest(req, store, req.params.account_sid);
     const cdr = await store.cdrs.get(req.params.call_sid);
-    if (!cdr || cdr.account_sid !== a.account_sid) throw notFound('call');
+    // A record without its end is a live call's (RecentCalls lists ended calls only, as its list does).
+    if (!cdr || cdr.account_sid !== a.account_sid || cdr.terminated_at === null) throw notFound('call');
     return cdr;
   });
   app.get('/Accounts/:account_sid/Alerts', {

@@ -149,7 +149,8 @@ function createAndReadRoutes(app: Api, deps: RouteDeps, service: CallsService, s
     const live = service.find(req.params.account_sid, req.params.call_sid);
     if (live) return { call_sid: live.sid, call_status: live.status, live: true, timeline: live.timeline.list() };
     const cdr = await deps.store.cdrs.get(req.params.call_sid);
-    if (!cdr || cdr.account_sid !== req.params.account_sid) return toHttp(new CallError('CALL_NOT_FOUND', 'call not found'));
+    // No end in the record yet: the call has just ended and its last state is being written (a moment).
+    if (!cdr || cdr.account_sid !== req.params.account_sid || cdr.terminated_at === null) return toHttp(new CallError('CALL_NOT_FOUND', 'call not found'));
     return { call_sid: cdr.call_sid, call_status: cdr.answered ? 'completed' : cdr.termination_cause, live: false, timeline: cdr.timeline };
   });
 }
