@@ -33,6 +33,8 @@ const FINAL = new Set(['completed', 'failed', 'busy', 'no-answer']);
 const root = new URL('..', import.meta.url).pathname;
 const SIPP_DIR = join(root, 'test/sipp');
 const { freePort } = await import(join(root, 'dist/testkit/ports.js'));
+// mulberry32, seeded: a run's mix can be replayed.
+const { prng } = await import(join(root, 'dist/kernel/random.js'));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const MB = 1024 * 1024;
 
@@ -68,17 +70,6 @@ const APPS = {
   'no-reply': (res, held) => { held.add(res); res.on('close', () => held.delete(res)); }, // past the 5 s webhook timeout
 };
 
-/** mulberry32: a small seeded PRNG, so a run's mix can be replayed. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ---- the gateway: one child process for the whole soak ----------------------------------------
 

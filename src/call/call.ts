@@ -1,12 +1,11 @@
 import type { Clock, TimerHandle } from '../kernel/clock.js';
-import { anyAborted } from '../kernel/abort.js';
 import { detach } from '../kernel/detached.js';
 import { Emitter } from '../kernel/emitter.js';
 import type { Logger } from '../kernel/logger.js';
 import { lazyPcmSource, parseDtmfInfo, urlSource, type MediaSession } from '../media/index.js';
 import type { UrlPolicy } from '../kernel/net-policy.js';
 import type { MediaDirection } from '../sdp/index.js';
-import type { Dialog, IncomingReinvite, SipHeader } from '../sip/index.js';
+import type { Dialog, IncomingReinvite } from '../sip/index.js';
 import type { TtsRegistry } from '../speech/index.js';
 import type {
   CallControl, CallDirection, CallInfo, CallStatus, ChildLeg, ChildLegInit, PlayOutcome, ReferOutcome, SipRequestInit, SynthesizerSpec, TerminationBy,
@@ -14,6 +13,7 @@ import type {
 import { CallError } from './errors.js';
 import { Timeline } from './timeline.js';
 import { childLeg } from './child-leg.js';
+import { sendRefer, toSipHeaders, type ReferInit } from './refer.js';
 import { answerReinvite, remoteOf, withoutSending } from './negotiation.js';
 import { checkAmd, runAmd } from './amd.js';
 import type { CallCollaborators, CancelReason } from './collaborators.js';
@@ -63,9 +63,6 @@ export type CallEvents = {
 
 const FINAL: ReadonlySet<CallStatus> = new Set(['completed', 'failed', 'busy', 'no-answer']);
 
-function toSipHeaders(h: Readonly<Record<string, string>> | undefined): SipHeader[] {
-  return Object.entries(h ?? {}).map(([name, value]) => ({ name, value: String(value) }));
-}
 
 /**
  * One call: a SIP dialog and an RTP session (DESIGN.md §3 call/). Owns its media; reports its
@@ -395,37 +392,10 @@ export class Call extends Emitter<CallEvents> implements CallControl {
     }, { once: true });
   }
 
-  async refer(referTo: string, init: { referredBy?: string; headers?: Readonly<Record<string, string>> }, onNotify: (sipStatus: number) => void, signal: AbortSignal): Promise<ReferOutcome> {
+  async refer(referTo: string, init: ReferInit, onNotify: (sipStatus: number) => void, signal: AbortSignal): Promise<ReferOutcome> {
     const dialog = this.dialog;
     if (!dialog || this.isFinal) throw new CallError('CALL_WRONG_STATE', 'sip:refer needs an answered call');
-    let finalStatus: number | undefined;
-    let settle: (() => void) | undefined;
-    const finished = new Promise<void>((r) => { settle = r; });
-    const off = dialog.on('notify', (req) => {
-      const m = /^SIP\/2\.0\s+(\d{3})/m.exec(req.body.toString());
-      if (!m) return;
-      const code = Number(m[1]);
-      onNotify(code);
-      if (code >= 200) {
-        finalStatus = code;
-        settle?.();
-      }
-    });
-    const headers: Record<string, string> = { 'Refer-To': `<${referTo}>`, ...(init.referredBy ? { 'Referred-By': `<${init.referredBy}>` } : {}), ...(init.headers ?? {}) };
-    this.timeline.add('refer-sent', { refer_to: referTo });
-    try {
-      const res = await dialog.request('REFER', { headers: toSipHeaders(headers) });
-      this.timeline.add('refer-response', { status: res.status });
-      if (res.status >= 300) return { referStatus: res.status };
-      // RFC 3515 §2.4.5: NOTIFYs carry the progress as message/sipfrag; wait for a final one (15 s at most).
-      const timer = this.deps.clock.setTimer(15_000, () => settle?.());
-      await Promise.race([finished, anyAborted(signal, this.ended.signal)]);
-      settle?.();
-      timer.cancel();
-      return { referStatus: res.status, finalStatus };
-    } finally {
-      off();
-    }
+    return sendRefer({ dialog, clock: this.deps.clock, timeline: this.timeline, stops: [signal, this.ended.signal] }, referTo, init, onNotify);
   }
 
   /**

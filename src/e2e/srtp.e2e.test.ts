@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import { serveAudio, tones, wavBytes } from '../testkit/audio.js';
 import { startBaresip, type Baresip } from '../testkit/baresip.js';
 import { eventually, provisionSippCarrier, startHookServer, startTestGateway, type HookRequest, type TestGateway } from '../testkit/gateway.js';
 import { freePort } from '../testkit/ports.js';
+import { startTshark } from '../testkit/rtp-capture.js';
 import { makeTestPki } from '../testkit/tls.js';
 
 const pki = makeTestPki();
@@ -52,23 +53,9 @@ interface WireDatagram { readonly src: number; readonly dst: number; readonly by
 async function startWireCapture(tlsPorts: readonly number[]): Promise<() => Promise<{ udp: WireDatagram[]; tcp: Buffer[] }>> {
   const file = join(mkdtempSync(join(tmpdir(), 'vgw-cap-')), 'wire.pcap');
   const filter = `(udp portrange ${BARESIP_RTP.min}-${BARESIP_RTP.max}) or ${tlsPorts.map((p) => `(tcp port ${p})`).join(' or ')}`;
-  const child = spawn('tshark', ['-i', 'lo', '-f', filter, '-F', 'pcap', '-w', file, '-q'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  await new Promise<void>((resolve, reject) => {
-    let err = '';
-    const t = setTimeout(() => reject(new Error(`tshark did not start: ${err}`)), 10_000);
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-      if (err.includes('Capturing on')) {
-        clearTimeout(t);
-        resolve();
-      }
-    });
-  });
+  const stopCapture = await startTshark(filter, file);
   return async () => {
-    await new Promise((r) => setTimeout(r, 300));
-    const exited = new Promise((r) => child.on('exit', r));
-    child.kill('SIGINT');
-    await exited;
+    await stopCapture();
     const rows = spawnSync('tshark', ['-r', file, '-T', 'fields', '-e', 'udp.srcport', '-e', 'udp.dstport', '-e', 'udp.payload', '-e', 'tcp.payload'], { encoding: 'utf8', maxBuffer: 64 << 20 }).stdout;
     const udp: WireDatagram[] = [];
     const tcp: Buffer[] = [];

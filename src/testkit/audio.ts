@@ -1,8 +1,9 @@
-import { createServer } from 'node:http';
 /**
  * Test signals at 8 kHz (Int16): tones, DTMF, noise and a speech-like signal, plus helpers to
  * frame, measure and compare audio. Deterministic (seeded noise); tests only.
  */
+import { createServer } from 'node:http';
+
 export const RATE = 8000;
 export const FRAME = 160;
 

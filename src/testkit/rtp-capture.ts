@@ -19,27 +19,11 @@ export interface WirePacket {
  * it as RTP: the far end's view of what we sent.
  */
 export async function startRtpCapture(port: number): Promise<{ stop(): Promise<WirePacket[]> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'cap-'));
-  const file = join(dir, 'cap.pcap');
-  const child = spawn('tshark', ['-i', 'lo', '-f', `udp dst port ${port}`, '-F', 'pcap', '-w', file, '-q'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  await new Promise<void>((resolve, reject) => {
-    let err = '';
-    const t = setTimeout(() => reject(new Error(`tshark did not start: ${err}`)), 10_000);
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-      if (err.includes('Capturing on')) {
-        clearTimeout(t);
-        resolve();
-      }
-    });
-    child.on('exit', () => reject(new Error(`tshark exited: ${err}`)));
-  });
+  const file = join(mkdtempSync(join(tmpdir(), 'cap-')), 'cap.pcap');
+  const stopCapture = await startTshark(`udp dst port ${port}`, file);
   let stopped: Promise<WirePacket[]> | undefined;
   const stop = async (): Promise<WirePacket[]> => {
-      await new Promise((r) => setTimeout(r, 300));
-      const exited = new Promise((r) => child.on('exit', r));
-      child.kill('SIGINT');
-      await exited;
+      await stopCapture();
       const out = spawnSync('tshark', ['-r', file, '-d', `udp.port==${port},rtp`, '-Y', 'rtp', '-T', 'fields',
         '-e', 'frame.time_relative', '-e', 'rtp.seq', '-e', 'rtp.timestamp', '-e', 'rtp.p_type', '-e', 'rtp.marker', '-e', 'rtp.payload'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
       return out.stdout.split('\n').filter((l) => l.trim()).map((l) => {
@@ -69,4 +53,30 @@ export function largestGapMs(packets: readonly WirePacket[]): number {
   let max = 0;
   for (let i = 1; i < audio.length; i++) max = Math.max(max, (audio[i].time - audio[i - 1].time) * 1000);
   return max;
+}
+
+/**
+ * tshark capturing `filter` on `lo` into `file` (pcap); resolves once it is capturing. The
+ * returned function lets the last packets in (300 ms), stops it and waits for the file.
+ */
+export async function startTshark(filter: string, file: string): Promise<() => Promise<void>> {
+  const child = spawn('tshark', ['-i', 'lo', '-f', filter, '-F', 'pcap', '-w', file, '-q'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const exited = new Promise((r) => child.on('exit', r));
+  await new Promise<void>((resolve, reject) => {
+    let err = '';
+    const t = setTimeout(() => reject(new Error(`tshark did not start: ${err}`)), 10_000);
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (err.includes('Capturing on')) {
+        clearTimeout(t);
+        resolve();
+      }
+    });
+    child.on('exit', () => reject(new Error(`tshark exited: ${err}`)));
+  });
+  return async () => {
+    await new Promise((r) => setTimeout(r, 300));
+    child.kill('SIGINT');
+    await exited;
+  };
 }

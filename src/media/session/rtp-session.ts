@@ -8,7 +8,8 @@
  */
 import type { RemoteInfo } from 'node:dgram';
 import { randomInt } from 'node:crypto';
-import { ALAW_TO_ULAW, decodeG711, decodeTable, encodeG711, encodeTable, ULAW_TO_ALAW, type G711Law } from '../codec/g711.js';
+import { ALAW_TO_ULAW, decodeG711, decodeTable, encodeG711, encodeTable, transcodeG711, ULAW_TO_ALAW, type G711Law } from '../codec/g711.js';
+import { Listeners } from './listeners.js';
 import { InbandDtmfDetector } from '../dtmf/inband.js';
 import { Rfc4733Receiver, Rfc4733Sender, writeRfc4733Payload, type Rfc4733SenderOptions } from '../dtmf/rfc4733.js';
 import { dtmfTonesPcm } from '../dtmf/tones.js';
@@ -29,7 +30,7 @@ import { RtcpReporter, type RtcpSource } from './rtcp-reporter.js';
 import { SessionCrypto } from './session-crypto.js';
 import { SRTP_MAX_OVERHEAD } from '../srtp/index.js';
 import { SocketLink } from './socket-link.js';
-import type { AudioListener, Direction, DtmfEvent, DtmfListener, PlayResult, RemoteMedia, RtpSessionOptions, SessionStats } from './types.js';
+import { receives, sends, type AudioFrameInfo, type AudioListener, type Direction, type DtmfEvent, type DtmfListener, type PlayResult, type RemoteMedia, type RtpSessionOptions, type SessionStats } from './types.js';
 
 export type { AudioListener, DtmfListener, RtpSessionOptions } from './types.js';
 
@@ -39,8 +40,6 @@ const RING = 8;
 const PT_PCMU = 0;
 const PT_PCMA = 8;
 
-const sends = (d: Direction): boolean => d === 'sendrecv' || d === 'sendonly';
-const receives = (d: Direction): boolean => d === 'sendrecv' || d === 'recvonly';
 const lawOf = (pt: number): G711Law => (pt === PT_PCMA ? 'PCMA' : 'PCMU');
 
 export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSource {
@@ -61,8 +60,8 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
   readonly #link: SocketLink;
   readonly #rtcpReporter: RtcpReporter;
   readonly #info = { sequenceNumber: 0, timestamp: 0, samples: 0 };
-  readonly #audioListeners: AudioListener[] = [];
-  readonly #dtmfListeners: DtmfListener[] = [];
+  readonly #audioListeners: Listeners<Int16Array, AudioFrameInfo>;
+  readonly #dtmfListeners: Listeners<DtmfEvent>;
   #remote: RemoteMedia | null = null;
   #srtp: SessionCrypto | null = null;
   #encode: Uint8Array = encodeTable('PCMU');
@@ -96,6 +95,8 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
   constructor(opts: RtpSessionOptions) {
     this.#o = opts;
     this.id = opts.id;
+    this.#audioListeners = new Listeners((e) => opts.logger.error('audio listener failed', { err: e instanceof Error ? e : String(e) }));
+    this.#dtmfListeners = new Listeners((e) => opts.logger.error('dtmf listener failed', { err: e instanceof Error ? e : String(e) }));
     this.localPort = opts.port;
     this.cname = `vgw-${opts.id}`;
     this.#reorder = new ReorderBuffer(this, opts.reorderDepth ?? 4);
@@ -179,13 +180,11 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
   }
 
   onAudio(l: AudioListener): () => void {
-    this.#audioListeners.push(l);
-    return () => { const i = this.#audioListeners.indexOf(l); if (i >= 0) this.#audioListeners.splice(i, 1); };
+    return this.#audioListeners.add(l);
   }
 
   onDtmf(l: DtmfListener): () => void {
-    this.#dtmfListeners.push(l);
-    return () => { const i = this.#dtmfListeners.indexOf(l); if (i >= 0) this.#dtmfListeners.splice(i, 1); };
+    return this.#dtmfListeners.add(l);
   }
 
   /**
@@ -398,7 +397,7 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
     const n = Math.min(length, MAX_FRAME);
     const port = this.#peerPort;
     const rec = this.#recorder;
-    if (this.#audioListeners.length === 0 && !rec && !this.#inband) {
+    if (this.#audioListeners.size === 0 && !rec && !this.#inband) {
       // Nobody taps the decoded audio: a bridge forwards the G.711 bytes as they are.
       if (port) port.forwardAudio(payloadType, buf, offset, n, timestamp);
       return;
@@ -412,13 +411,7 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
     this.#info.sequenceNumber = seq;
     this.#info.timestamp = timestamp;
     this.#info.samples = n;
-    for (let i = 0; i < this.#audioListeners.length; i++) {
-      try {
-        this.#audioListeners[i](this.#pcmIn, this.#info);
-      } catch (e) {
-        this.#o.logger.error('audio listener failed', { err: e instanceof Error ? e : String(e) });
-      }
-    }
+    this.#audioListeners.emit(this.#pcmIn, this.#info);
     if (port) port.forwardAudio(payloadType, buf, offset, n, timestamp);
   }
 
@@ -438,8 +431,7 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
     out.set(buf.subarray(offset, offset + n), RTP_HEADER_SIZE);
     const inLaw = lawOf(payloadType);
     if (inLaw !== r.codec) {
-      const table = inLaw === 'PCMU' ? ULAW_TO_ALAW : ALAW_TO_ULAW;
-      for (let i = RTP_HEADER_SIZE; i < RTP_HEADER_SIZE + n; i++) out[i] = table[out[i]];
+      transcodeG711(inLaw === 'PCMU' ? ULAW_TO_ALAW : ALAW_TO_ULAW, out, RTP_HEADER_SIZE, n);
     }
     if (this.#recorder) {
       decodeG711(decodeTable(r.codec), out, RTP_HEADER_SIZE, Math.min(n, FRAME), this.#pcmOut);
@@ -458,13 +450,7 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
   }
 
   #emitDtmf(e: DtmfEvent): void {
-    for (const l of [...this.#dtmfListeners]) {
-      try {
-        l(e);
-      } catch (err) {
-        this.#o.logger.error('dtmf listener failed', { err: err instanceof Error ? err : String(err) });
-      }
-    }
+    this.#dtmfListeners.emit(e, undefined);
   }
 
   readonly #onRtcp = (msg: Buffer): void => {

@@ -9,6 +9,10 @@ import type { SrtpSuite } from '../srtp/index.js';
 
 export type Direction = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
 
+/** RFC 3264 §6.1: whether a session in direction `d` sends, and whether it receives. */
+export const sends = (d: Direction): boolean => d === 'sendrecv' || d === 'sendonly';
+export const receives = (d: Direction): boolean => d === 'sendrecv' || d === 'recvonly';
+
 /** Where and how to send: the negotiated SDP, as the call layer hands it over. */
 export interface RemoteMedia {
   readonly address: string;

@@ -11,6 +11,7 @@ import { parseMessageUnguarded } from './parse.js';
 import { serializeMessage } from './serialize.js';
 import { loadTorture } from './torture.js';
 import type { SipMessage } from './types.js';
+import { prng } from '../../kernel/random.js';
 
 export interface FuzzFailure {
   /** The mutated input, one char per octet (latin1). */
@@ -74,17 +75,7 @@ export function fuzzSeeds(): Buffer[] {
   return ordinary;
 }
 
-/** mulberry32: a small deterministic PRNG. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng };
 
 const SEPARATORS = [';', ',', ':', '<', '>', '"', '\\', '@', '=', '?', '[', ']', '/', ' ', '\t', '%', '*', '\u00e9', '\u0000'];
 const BREAKS = ['\r\n', '\r\n ', '\r\n\t', '\n', '\r', ' ', '  ', '\r\n\r\n'];
