@@ -10,8 +10,8 @@ import type { Call } from './call.js';
  * after another, so an older state can never land over a newer one.
  */
 export class CallRecords {
-  /** The latest state of each call not written yet. */
-  private pending = new Map<string, CdrInput>();
+  /** The calls whose latest state is not written yet (their records are taken when the batch goes). */
+  private pending = new Map<string, Call>();
   private scheduled = false;
   private tail: Promise<void> = Promise.resolve();
 
@@ -33,7 +33,7 @@ export class CallRecords {
   }
 
   private write(call: Call): void {
-    this.pending.set(call.sid, cdrOf(call, this.host));
+    this.pending.set(call.sid, call);
     if (this.scheduled) return;
     this.scheduled = true;
     setImmediate(() => this.writeBatch());
@@ -42,7 +42,7 @@ export class CallRecords {
   private writeBatch(): void {
     this.scheduled = false;
     if (this.pending.size === 0) return;
-    const batch = [...this.pending.values()];
+    const batch = [...this.pending.values()].map((c) => cdrOf(c, this.host));
     this.pending = new Map();
     this.tail = this.tail.then(() => this.store.cdrs.saveMany(batch)).catch((e: unknown) => {
       this.logger.error('writing call records failed', { calls: batch.length, call_sids: batch.slice(0, 5).map((c) => c.call_sid), err: e instanceof Error ? e : String(e) });
