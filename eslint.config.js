@@ -17,7 +17,7 @@ const allowed = {
   call: ['kernel', 'sip', 'sdp', 'media', 'speech', 'store'],
   verbs: ['kernel', 'call', 'speech', 'store'],
   app: ['kernel', 'call', 'speech', 'store', 'verbs'],
-  api: ['kernel', 'store', 'verbs', 'call', 'app'],
+  api: ['kernel', 'store', 'speech', 'verbs', 'call', 'app'],
   portal: [],
   simulator: ['kernel', 'sip', 'sdp', 'media', 'speech'],
   cli: ['kernel', 'config', 'sip', 'sdp', 'media', 'speech', 'store', 'call', 'verbs', 'app', 'api', 'simulator'],

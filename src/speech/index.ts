@@ -26,3 +26,26 @@ export function createDefaultTtsRegistry(opts: DefaultTtsRegistryOptions): TtsRe
     : espeak;
   return new TtsRegistry().register(adapter, ['espeak']);
 }
+export {
+  baseVendor,
+  SpeechVendorError,
+  SpeechVendors,
+  SttError,
+  TtsVendorError,
+  type CredentialTester,
+  type CredentialTestResult,
+  type RecognizeRequest,
+  type RecognizerStream,
+  type SpeechCredential,
+  type SpeechCredentialLookup,
+  type SpeechUse,
+  type SpeechVendorErrorCode,
+  type SttAlternative,
+  type SttEvent,
+  type SttVendor,
+  type SynthesizeRequest,
+  type SynthesizedAudio,
+  type TtsVendor,
+  type VendorContext,
+} from './vendor.js';
+export { createSpeechVendors } from './vendors/index.js';

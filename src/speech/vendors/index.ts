@@ -1,0 +1,10 @@
+import { SpeechVendors } from '../vendor.js';
+
+/**
+ * Every cloud vendor adapter the gateway ships (issue 14). Each vendor lives in its own folder
+ * here and adds itself below; espeak stays in the TtsRegistry as the default voice.
+ */
+export function createSpeechVendors(): SpeechVendors {
+  const vendors = new SpeechVendors();
+  return vendors;
+}
