@@ -9,7 +9,7 @@ export type UtteranceEvent = { readonly type: 'start'; readonly atMs: number } |
 
 export interface UtteranceDetectorOptions {
   readonly sampleRate: number;
-  /** Frames louder than this (dBFS RMS) count as speech. Default −40. */
+  /** Frames louder than this (dBFS RMS) count as speech. Default −48. */
   readonly thresholdDbfs?: number;
   /** Speech this long starts an utterance. Default 60 ms. */
   readonly onsetMs?: number;
@@ -39,7 +39,7 @@ export class UtteranceDetector {
     private readonly onEvent: (e: UtteranceEvent) => void,
   ) {
     this.#frame = (opts.sampleRate * FRAME_MS) / 1000;
-    this.#threshold = opts.thresholdDbfs ?? -40;
+    this.#threshold = opts.thresholdDbfs ?? -48;
     this.#onset = Math.ceil((opts.onsetMs ?? 60) / FRAME_MS);
     this.#hangover = Math.ceil((opts.hangoverMs ?? 500) / FRAME_MS);
   }
