@@ -166,3 +166,18 @@ test('RFC 3261 §12.1.2: a Record-Route in the 2xx is the route set; preloadRout
   assert.deepEqual(getHeaders(ack2, 'Route'), ['<sip:203.0.113.9;lr>']);
   assert.deepEqual(rr.transport.sent.find((s) => s.message === ack2)?.dest, { transport: 'udp', address: '203.0.113.9', port: 5060 });
 });
+
+test('RFC 3261 §13.2.2.4: a 2xx retransmitted after our BYE (the ACK was lost) is ACKed again, not taken for a new fork (no second BYE)', async () => {
+  const env = loopbackUa();
+  const { answered } = await place(env, {});
+  const { invite, dialog } = await answer(env, answered);
+  void dialog.bye();
+  await flush();
+  assert.equal(env.transport.requests('ACK').length, 1);
+  assert.equal(env.transport.requests('BYE').length, 1);
+  // The callee never saw our ACK, so it retransmits the same 2xx (same To tag) while our BYE is out.
+  env.transport.inject(RemoteUac.answer(invite, 200, { body: TEST_SDP }));
+  await flush();
+  assert.equal(env.transport.requests('ACK').length, 2, 'the retransmitted 2xx is ACKed again');
+  assert.equal(env.transport.requests('BYE').length, 1, 'no BYE for a "fork" that is our own dialog');
+});
