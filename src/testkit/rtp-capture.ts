@@ -12,6 +12,8 @@ export interface WirePacket {
   readonly payloadType: number;
   readonly marker: boolean;
   readonly payload: Buffer;
+  /** Tells the streams of several calls sent to one port apart. */
+  readonly ssrc: number;
 }
 
 /**
@@ -25,10 +27,10 @@ export async function startRtpCapture(port: number): Promise<{ stop(): Promise<W
   const stop = async (): Promise<WirePacket[]> => {
       await stopCapture();
       const out = spawnSync('tshark', ['-r', file, '-d', `udp.port==${port},rtp`, '-Y', 'rtp', '-T', 'fields',
-        '-e', 'frame.time_relative', '-e', 'rtp.seq', '-e', 'rtp.timestamp', '-e', 'rtp.p_type', '-e', 'rtp.marker', '-e', 'rtp.payload'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+        '-e', 'frame.time_relative', '-e', 'rtp.seq', '-e', 'rtp.timestamp', '-e', 'rtp.p_type', '-e', 'rtp.marker', '-e', 'rtp.payload', '-e', 'rtp.ssrc'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
       return out.stdout.split('\n').filter((l) => l.trim()).map((l) => {
-        const [time, seq, ts, pt, marker, payload] = l.split('\t');
-        return { time: Number(time), seq: Number(seq), timestamp: Number(ts), payloadType: Number(pt), marker: marker === '1' || marker === 'True', payload: Buffer.from((payload ?? '').replace(/:/g, ''), 'hex') };
+        const [time, seq, ts, pt, marker, payload, ssrc] = l.split('\t');
+        return { time: Number(time), seq: Number(seq), timestamp: Number(ts), payloadType: Number(pt), marker: marker === '1' || marker === 'True', payload: Buffer.from((payload ?? '').replace(/:/g, ''), 'hex'), ssrc: Number(ssrc) };
       });
   };
   /** Idempotent: later calls return the same packets. */
