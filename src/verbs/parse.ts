@@ -31,8 +31,8 @@ function parseVerb(item: unknown, registry: VerbRegistry, path: string): ParsedV
   const entry = registry.get(name);
   if (!entry) throw new VerbValidationError(path, `unknown verb "${name}"`);
   const verbPath = childPath(path, name);
-  validate(entry.schema, props, verbPath);
-  const { id, ...rest } = props;
+  // A mapped value (a header value 1800 → "1800", a loop "2" → 2) reaches the verb normalised.
+  const { id, ...rest } = validate(entry.schema, props, verbPath) as Readonly<Record<string, unknown>>;
   return { name, id: typeof id === 'string' ? id : undefined, props: rest, definition: entry.definition };
 }
 
