@@ -61,8 +61,11 @@ test('shape errors: not an array, not an object, ambiguous keys', () => {
 });
 
 test('a header value given as a number or boolean (the spec types headers as "object") reaches the verb as text', () => {
-  const [decline] = parseVerbList([{ verb: 'sip:decline', status: 480, headers: { 'Retry-After': 1800, 'X-Flag': true, 'X-Text': 'a' } }], registry);
+  const input = { verb: 'sip:decline', status: 480, headers: { 'Retry-After': 1800, 'X-Flag': true, 'X-Text': 'a' } };
+  const [decline] = parseVerbList([input], registry);
   assert.deepEqual(decline.props.headers, { 'Retry-After': '1800', 'X-Flag': 'true', 'X-Text': 'a' });
+  assert.equal(input.headers['Retry-After'], 1800, "the application's object is not changed");
+  rejects([{ verb: 'hangup', headers: { 'X-A': 'ok\r\nVia: forged' } }], '[0].hangup.headers.X-A: must not contain control characters (CR, LF …)');
 });
 
 test('a loop given as a numeric string (the spec types loop as "number|string") reaches the verb as a number', () => {
