@@ -39,7 +39,7 @@ test('wrong types name the path', () => {
   rejects([{ verb: 'play', url: ['http://media.test/a.wav', 3] }], '[0].play.url[1]: must be a string');
   rejects([{ verb: 'say', text: 'x', loop: 'always' }], '[0].say.loop: must be a number or "forever"');
   rejects([{ verb: 'gather', input: ['dtmf'] }], '[0].gather.input[0]: must be one of "digits", "speech"');
-  rejects([{ verb: 'hangup', headers: { 'X-A': 1 } }], '[0].hangup.headers.X-A: must be a string');
+  rejects([{ verb: 'hangup', headers: { 'X-A': { v: 1 } } }], '[0].hangup.headers.X-A: must be a string');
   rejects([{ verb: 'say', text: 'x', id: 7 }], '[0].say.id: must be a string');
 });
 
@@ -60,10 +60,30 @@ test('shape errors: not an array, not an object, ambiguous keys', () => {
   rejects([{ verb: 3 }], '[0].verb: must be a verb name');
 });
 
+test('a header value given as a number or boolean (the spec types headers as "object") reaches the verb as text', () => {
+  const input = { verb: 'sip:decline', status: 480, headers: { 'Retry-After': 1800, 'X-Flag': true, 'X-Text': 'a' } };
+  const [decline] = parseVerbList([input], registry);
+  assert.deepEqual(decline.props.headers, { 'Retry-After': '1800', 'X-Flag': 'true', 'X-Text': 'a' });
+  assert.equal(input.headers['Retry-After'], 1800, "the application's object is not changed");
+  rejects([{ verb: 'hangup', headers: { 'X-A': 'ok\r\nVia: forged' } }], '[0].hangup.headers.X-A: must not contain control characters (CR, LF …)');
+});
+
+test('a loop given as a numeric string (the spec types loop as "number|string") reaches the verb as a number', () => {
+  const [say] = parseVerbList([{ verb: 'say', text: 'x', loop: '2' }], registry);
+  assert.equal(say.props.loop, 2);
+  rejects([{ verb: 'say', text: 'x', loop: '1001' }], '[0].say.loop: must be a number or "forever"');
+});
+
+test('vendor option blocks are checked as the specification describes them; other <vendor>Options blocks are objects', () => {
+  rejects([{ verb: 'config', recognizer: { vendor: 'microsoft', azureOptions: { x: 1 } } }], '[0].config.recognizer.azureOptions.x: unknown property');
+  rejects([{ verb: 'gather', recognizer: { vendor: 'deepgram', deepgramOptions: { redact: 'everything' } } }], '[0].gather.recognizer.deepgramOptions.redact: must be one of "pci", "numbers", "true", "ssn"');
+  assert.equal(parseVerbList([{ verb: 'gather', recognizer: { vendor: 'acme', acmeOptions: { anything: [1] } } }], registry).length, 1);
+});
+
 test('vendor option blocks and known config keys are accepted', () => {
   const verbs = parseVerbList(
     [
-      { verb: 'config', synthesizer: { vendor: 'espeak-ng', language: 'en-US' }, recognizer: { vendor: 'microsoft', azureOptions: { x: 1 } }, amd: { actionHook: '/amd', timers: { noSpeechTimeoutMs: 4000 } }, bargeIn: { enable: true }, notifyEvents: true },
+      { verb: 'config', synthesizer: { vendor: 'espeak-ng', language: 'en-US' }, recognizer: { vendor: 'microsoft', azureOptions: { languageIdMode: 'Continuous' } }, amd: { actionHook: '/amd', timers: { noSpeechTimeoutMs: 4000 } }, bargeIn: { enable: true }, notifyEvents: true },
       { verb: 'gather', input: ['digits', 'speech'], recognizer: { vendor: 'google', hints: ['yes', 'no'] }, actionHook: { url: '/g', method: 'GET' } },
     ],
     registry,

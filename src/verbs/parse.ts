@@ -2,11 +2,14 @@ import { VerbValidationError } from './errors.js';
 import type { VerbRegistry } from './registry.js';
 import { childPath, isPlainObject, validate } from './schema.js';
 import type { ParsedVerb, VerbList } from './types.js';
+import { unsupportedUses, withUnsupportedAlert } from './unsupported.js';
 
 /**
  * Validates a whole verb list before any of it runs (contract §4.1): both forms
  * `{verb:'say', text}` and `{say:{text}}`, unknown verbs, unknown properties (except `_`) and
- * wrong types are VerbValidationError naming the path, e.g. `[1].gather.numDigits`.
+ * wrong types are VerbValidationError naming the path, e.g. `[1].gather.numDigits`. A verb that
+ * uses a property listed in unsupported.ts writes an `unsupported-feature` alert when it runs
+ * (the first time per application).
  */
 export function parseVerbList(input: unknown, registry: VerbRegistry, path = ''): VerbList {
   if (!Array.isArray(input)) throw new VerbValidationError(path, 'must be an array of verbs');
@@ -31,9 +34,11 @@ function parseVerb(item: unknown, registry: VerbRegistry, path: string): ParsedV
   const entry = registry.get(name);
   if (!entry) throw new VerbValidationError(path, `unknown verb "${name}"`);
   const verbPath = childPath(path, name);
-  validate(entry.schema, props, verbPath);
-  const { id, ...rest } = props;
-  return { name, id: typeof id === 'string' ? id : undefined, props: rest, definition: entry.definition };
+  // A mapped value (a header value 1800 → "1800", a loop "2" → 2) reaches the verb normalised.
+  const { id, ...rest } = validate(entry.schema, props, verbPath) as Readonly<Record<string, unknown>>;
+  // A property the gateway accepts but does not act on: its first use per application is an alert.
+  const definition = withUnsupportedAlert(entry.definition, unsupportedUses(name, rest));
+  return { name, id: typeof id === 'string' ? id : undefined, props: rest, definition };
 }
 
 function splitForm(item: Readonly<Record<string, unknown>>, path: string): { name: string; props: Readonly<Record<string, unknown>> } {

@@ -14,7 +14,8 @@ export type Schema =
   | { readonly kind: 'record'; readonly values: Schema }
   | ObjectSchema
   | { readonly kind: 'union'; readonly of: readonly Schema[]; readonly expected: string }
-  | { readonly kind: 'refine'; readonly base: Schema; readonly check: (value: unknown) => Refinement | undefined };
+  | { readonly kind: 'refine'; readonly base: Schema; readonly check: (value: unknown) => Refinement | undefined }
+  | { readonly kind: 'map'; readonly base: Schema; readonly to: (value: unknown) => unknown };
 
 /** What a `refine` check found wrong with a value its base schema accepted; `key` names a part of it. */
 export interface Refinement {
@@ -45,6 +46,8 @@ export const opt = (schema: Schema): Property => ({ schema });
 export const req = (schema: Schema): Property => ({ schema, required: true });
 /** `base`, then `check` on a value that passed it. */
 export const refine = (base: Schema, check: (value: unknown) => Refinement | undefined): Schema => ({ kind: 'refine', base, check });
+/** `base`; a value that passed it reaches the verb as `to(value)` (e.g. a header value 1800 → "1800"). */
+export const mapped = (base: Schema, to: (value: unknown) => unknown): Schema => ({ kind: 'map', base, to });
 export const obj = (props: Readonly<Record<string, Property>>, pattern?: ObjectSchema['pattern']): ObjectSchema => ({ kind: 'object', props, pattern });
 
 /** A string or an array of strings (say.text, play.url). */
@@ -70,8 +73,18 @@ export const LIMITS = {
   loop: 1000,
 } as const;
 
-/** `loop`: a count or "forever". */
-export const loopSchema = (): Schema => oneOf('a number or "forever"', num({ min: 0, max: LIMITS.loop }), str({ enum: ['forever'] }));
+/** A number written as a string ("3", as the specification's `number|string` allows), as that number. */
+export const numericString = (opts: { min: number; max: number }): Schema =>
+  mapped(
+    refine(str(), (v) => {
+      const n = Number(v);
+      return (v as string).trim() !== '' && Number.isFinite(n) && n >= opts.min && n <= opts.max ? undefined : { message: `must be a number from ${opts.min} to ${opts.max}` };
+    }),
+    Number,
+  );
+/** `loop`: a count (a number, or a number as a string), or "forever". */
+export const loopSchema = (): Schema =>
+  oneOf('a number or "forever"', num({ min: 0, max: LIMITS.loop }), str({ enum: ['forever'] }), numericString({ min: 0, max: LIMITS.loop }));
 /** A webhook: a URL string or `{url, method, username, password}` (contract §4.1). */
 export const hookSchema = (): Schema =>
   oneOf(
@@ -79,9 +92,6 @@ export const hookSchema = (): Schema =>
     str({ nonEmpty: true }),
     obj({ url: req(str({ nonEmpty: true })), method: opt(str()), username: opt(str()), password: opt(str()) }),
   );
-/** A value the gateway cannot act on yet (issue 12 item 17): anything but `accepted` is refused. */
-export const unsupported = (...accepted: readonly unknown[]): Schema =>
-  refine(anyValue(), (v) => (accepted.includes(v) ? undefined : { message: 'is not supported yet' }));
 
 /** RFC 3261 §25.1: a header name is a `token`. */
 const SIP_TOKEN = /^[A-Za-z0-9.!%*_+`'~-]+$/;
@@ -117,15 +127,19 @@ export function sipHeaderProblem(name: string, value: string, allow: ReadonlySet
   return undefined;
 }
 
+/** A header value: a string, or a number or boolean (`"Retry-After": 1800`), sent as its text. */
+const headerValue = (): Schema => mapped(oneOf('a string', str(), num(), bool()), String);
+
 /**
- * Custom SIP headers: header name → string value, each allowed by `sipHeaderProblem`. `allow`
- * lists stack headers this verb takes over itself (sip:request reads Content-Type).
+ * Custom SIP headers: header name → value (a string; a number or boolean becomes its text), each
+ * allowed by `sipHeaderProblem`. `allow` lists stack headers this verb takes over itself
+ * (sip:request reads Content-Type).
  */
 export const headersSchema = (allow: readonly string[] = []): Schema => {
   const allowed = new Set(allow.map((h) => h.toLowerCase()));
-  return refine(record(str()), (v) => {
-    for (const [name, value] of Object.entries(v as Record<string, string>)) {
-      const message = sipHeaderProblem(name, value, allowed);
+  return refine(record(headerValue()), (v) => {
+    for (const [name, value] of Object.entries(v as Record<string, unknown>)) {
+      const message = sipHeaderProblem(name, String(value), allowed);
       if (message !== undefined) return { key: name, message };
     }
     return undefined;
@@ -162,10 +176,15 @@ export function childPath(path: string, key: string | number): string {
   return path ? `${path}.${key}` : key;
 }
 
-/** Checks `value` against `schema`; throws VerbValidationError naming the first bad path. */
-export function validate(schema: Schema, value: unknown, path: string): void {
+/**
+ * Checks `value` against `schema`; throws VerbValidationError naming the first bad path. Returns
+ * the value as verbs see it: `value` itself, unless a `mapped` schema inside rewrote a part of it
+ * (then a copy; `value` is never changed).
+ */
+export function validate(schema: Schema, value: unknown, path: string): unknown {
   const problem = check(schema, value, path);
   if (problem) throw new VerbValidationError(problem.path, problem.message);
+  return normalize(schema, value);
 }
 
 interface Problem {
@@ -184,23 +203,15 @@ function check(schema: Schema, value: unknown, path: string): Problem | undefine
     case 'boolean':
       return typeof value === 'boolean' ? undefined : { path, message: 'must be a boolean' };
     case 'array':
-      if (!Array.isArray(value)) return { path, message: 'must be an array' };
-      for (let i = 0; i < value.length; i++) {
-        const p = check(schema.items, value[i], childPath(path, i));
-        if (p) return p;
-      }
-      return undefined;
+      return checkArray(schema.items, value, path);
     case 'record':
-      if (!isPlainObject(value)) return { path, message: 'must be an object' };
-      for (const [k, v] of Object.entries(value)) {
-        const p = check(schema.values, v, childPath(path, k));
-        if (p) return p;
-      }
-      return undefined;
+      return checkRecord(schema.values, value, path);
     case 'object':
       return checkObject(schema, value, path);
     case 'union':
       return checkUnion(schema, value, path);
+    case 'map':
+      return check(schema.base, value, path);
     case 'refine': {
       const p = check(schema.base, value, path);
       if (p) return p;
@@ -208,6 +219,24 @@ function check(schema: Schema, value: unknown, path: string): Problem | undefine
       return r && { path: r.key === undefined ? path : childPath(path, r.key), message: r.message };
     }
   }
+}
+
+function checkArray(items: Schema, value: unknown, path: string): Problem | undefined {
+  if (!Array.isArray(value)) return { path, message: 'must be an array' };
+  for (let i = 0; i < value.length; i++) {
+    const p = check(items, value[i], childPath(path, i));
+    if (p) return p;
+  }
+  return undefined;
+}
+
+function checkRecord(values: Schema, value: unknown, path: string): Problem | undefined {
+  if (!isPlainObject(value)) return { path, message: 'must be an object' };
+  for (const [k, v] of Object.entries(value)) {
+    const p = check(values, v, childPath(path, k));
+    if (p) return p;
+  }
+  return undefined;
 }
 
 function checkString(schema: Extract<Schema, { kind: 'string' }>, value: unknown, path: string): Problem | undefined {
@@ -263,4 +292,41 @@ function checkUnion(schema: Extract<Schema, { kind: 'union' }>, value: unknown, 
     if (s.kind === 'number' && typeof value === 'number' && Number.isFinite(value)) deepest ??= p;
   }
   return deepest ?? { path, message: `must be ${schema.expected}` };
+}
+
+/** `value` (which passed `schema`) with every `mapped` part rewritten; unchanged parts are shared. */
+function normalize(schema: Schema, value: unknown): unknown {
+  switch (schema.kind) {
+    case 'map':
+      return schema.to(normalize(schema.base, value));
+    case 'refine':
+      return normalize(schema.base, value);
+    case 'union': {
+      const branch = schema.of.find((s) => check(s, value, '') === undefined);
+      return branch ? normalize(branch, value) : value;
+    }
+    case 'array': {
+      const items = value as readonly unknown[];
+      const out = items.map((v) => normalize(schema.items, v));
+      return out.some((v, i) => v !== items[i]) ? out : value;
+    }
+    case 'record':
+      return normalizeEntries(value, () => schema.values);
+    case 'object':
+      return normalizeEntries(value, (k) => (Object.hasOwn(schema.props, k) ? schema.props[k].schema : schema.pattern?.test.test(k) ? schema.pattern.schema : undefined));
+    default:
+      return value;
+  }
+}
+
+function normalizeEntries(value: unknown, schemaOf: (key: string) => Schema | undefined): unknown {
+  const entries = Object.entries(value as Record<string, unknown>);
+  let changed = false;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of entries) {
+    const s = v === undefined ? undefined : schemaOf(k);
+    out[k] = s ? normalize(s, v) : v;
+    if (out[k] !== v) changed = true;
+  }
+  return changed ? out : value;
 }

@@ -1,7 +1,8 @@
-import { obj, req, str, type ObjectSchema } from '../schema.js';
+import type { ObjectSchema } from '../schema.js';
+import { fromSpec } from '../spec.js';
 import { defineVerb } from '../types.js';
 
-export const alertSchema: ObjectSchema = obj({ message: req(str()) });
+export const alertSchema: ObjectSchema = fromSpec('alert');
 
 /** Writes an `alert-from-application` alert for the account. */
 export const alert = defineVerb<{ readonly message: string }>({

@@ -1,16 +1,18 @@
 import { alertTypeFor } from '../interpreter.js';
-import { anyValue, arr, bool, hookSchema, LIMITS, num, obj, oneOf, opt, req, str, unsupported, type ObjectSchema, type Schema } from '../schema.js';
+import { arr, bool, hookSchema, LIMITS, num, obj, oneOf, opt, req, str, type ObjectSchema, type Schema } from '../schema.js';
+import { fromSpec, specProperty } from '../spec.js';
 import { defineVerb, type RecognizerSpec, type SessionSettings, type VerbContext } from '../types.js';
 import type { HookSpec } from '../webhook/hook.js';
 import { describe } from './media.js';
-import { anyObject, recognizerSchema } from './recognizer.js';
+import { recognizerSchema } from './recognizer.js';
 import { effectiveSynthesizer, synthesizerSchema, type SynthesizerProps } from './say.js';
 
 /**
- * `amd` (contract §3.2), as createCall, `config` and `dial` accept it, plus our own `preset`,
- * `tuning` and `voicemailPhrases` (docs/amd.md; checked in full by `resolveAmdParams`).
+ * `amd` (contract §3.2, the specification's `amd`), as createCall, `config` and `dial` accept it,
+ * plus our own `preset`, `tuning` and `voicemailPhrases` (docs/amd.md; checked in full by
+ * `resolveAmdParams`).
  */
-export const amdSchema: ObjectSchema = obj({
+export const amdSchema: ObjectSchema = fromSpec('amd', {
   actionHook: req(hookSchema()),
   thresholdWordCount: opt(num({ min: 1, integer: true })),
   digitCount: opt(num({ min: 0, integer: true })),
@@ -88,21 +90,26 @@ const resetSchema: Schema = oneOf(
   arr(str({ enum: ['synthesizer', 'recognizer'] })),
 );
 
+/** The specification's type of `config.<key>`. */
+const spec = (key: string): Schema => specProperty('config', key);
+
 /**
- * Keys other than synthesizer/recognizer/reset: accepted, type-checked loosely and stored on the
- * session for the features that read them (AMD, background gather, recording …).
+ * Keys other than synthesizer/recognizer/reset: typed as the specification types them and stored
+ * on the session for the features that read them (AMD, background gather, recording …).
+ * `referHook` and `sipRequestWithinDialogHook` are accepted but not wired to incoming requests
+ * yet (src/verbs/unsupported.ts lists them; their first use writes an `unsupported-feature` alert).
  */
 const extras: Readonly<Record<string, Schema>> = {
   amd: amdSchema,
-  bargeIn: anyObject(),
-  ttsStream: anyObject(),
-  record: anyObject(),
-  listen: anyObject(),
-  stream: anyObject(),
-  transcribe: anyObject(),
-  fillerNoise: anyObject(),
-  actionHookDelayAction: anyObject(),
-  vad: anyObject(),
+  bargeIn: spec('bargeIn'),
+  ttsStream: spec('ttsStream'),
+  record: spec('record'),
+  listen: spec('listen'),
+  stream: spec('stream'),
+  transcribe: spec('transcribe'),
+  fillerNoise: spec('fillerNoise'),
+  actionHookDelayAction: spec('actionHookDelayAction'),
+  vad: spec('vad'),
   notifyEvents: bool(),
   notifySttLatency: bool(),
   earlyMedia: bool(),
@@ -110,15 +117,15 @@ const extras: Readonly<Record<string, Schema>> = {
   disableTtsCache: bool(),
   trackTtsPlayout: bool(),
   onHoldMusic: str(),
-  // Not wired to incoming requests yet (issue 12 item 17): refused unless null.
-  sipRequestWithinDialogHook: unsupported(null),
-  referHook: unsupported(null),
-  boostAudioSignal: oneOf('a number or a string', num(), str()),
-  noiseIsolation: anyValue(),
-  turnTaking: anyValue(),
+  sipRequestWithinDialogHook: spec('sipRequestWithinDialogHook'),
+  referHook: spec('referHook'),
+  boostAudioSignal: spec('boostAudioSignal'),
+  noiseIsolation: spec('noiseIsolation'),
+  turnTaking: spec('turnTaking'),
 };
 
-export const configSchema: ObjectSchema = obj({
+/** The specification's `config`. */
+export const configSchema: ObjectSchema = fromSpec('config', {
   synthesizer: opt(synthesizerSchema),
   recognizer: opt(recognizerSchema),
   reset: opt(resetSchema),

@@ -1,6 +1,7 @@
 import { aborted, linkedController } from '../abort.js';
 import { VerbValidationError } from '../errors.js';
-import { anyValue, arr, bool, hookSchema, LIMITS, num, obj, opt, str, type ObjectSchema } from '../schema.js';
+import { arr, hookSchema, LIMITS, num, opt, str, type ObjectSchema } from '../schema.js';
+import { fromSpec, specProperty } from '../spec.js';
 import { defineVerb, type VerbContext } from '../types.js';
 import type { HookSpec } from '../webhook/hook.js';
 import { DigitCollector, type DigitResult } from './digit-collector.js';
@@ -25,27 +26,25 @@ export interface GatherProps {
   readonly recognizer?: Readonly<Record<string, unknown>>;
 }
 
-export const gatherSchema: ObjectSchema = obj({
+/**
+ * The specification's `gather` (`fillerNoise`, `actionHookDelayAction` … as it types them), with
+ * our bounds and the nested say/play/recognizer schemas; `vad` is ours (typed as `config.vad`).
+ */
+export const gatherSchema: ObjectSchema = fromSpec('gather', {
   input: opt(arr(str({ enum: ['digits', 'speech'] }))),
   actionHook: opt(hookSchema()),
   timeout: opt(num({ min: 0, max: LIMITS.waitSeconds })),
   numDigits: opt(num({ min: 1, integer: true })),
   minDigits: opt(num({ min: 1, integer: true })),
   maxDigits: opt(num({ min: 1, integer: true })),
-  finishOnKey: opt(str()),
   interDigitTimeout: opt(num({ min: 0, max: LIMITS.waitSeconds })),
-  dtmfBargein: opt(bool()),
-  bargein: opt(bool()),
   minBargeinWordCount: opt(num({ min: 0 })),
-  listenDuringPrompt: opt(bool()),
   say: opt(saySchema),
   play: opt(playSchema),
   recognizer: opt(recognizerSchema),
   partialResultHook: opt(hookSchema()),
   speechTimeout: opt(num({ min: 0, max: LIMITS.waitSeconds })),
-  fillerNoise: opt(obj({}, { test: /.*/, schema: anyValue() })),
-  actionHookDelayAction: opt(obj({}, { test: /.*/, schema: anyValue() })),
-  vad: opt(obj({}, { test: /.*/, schema: anyValue() })),
+  vad: opt(specProperty('config', 'vad')),
 });
 
 async function prompt(ctx: VerbContext, p: GatherProps, signal: AbortSignal): Promise<void> {

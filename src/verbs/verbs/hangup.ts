@@ -1,7 +1,8 @@
-import { headersSchema, obj, opt, type ObjectSchema } from '../schema.js';
+import { headersSchema, opt, type ObjectSchema } from '../schema.js';
+import { fromSpec } from '../spec.js';
 import { defineVerb } from '../types.js';
 
-export const hangupSchema: ObjectSchema = obj({ headers: opt(headersSchema()) });
+export const hangupSchema: ObjectSchema = fromSpec('hangup', { headers: opt(headersSchema()) });
 
 /** Ends the call; `headers` go on the BYE (contract §4.2). */
 export const hangup = defineVerb<{ readonly headers?: Readonly<Record<string, string>> }>({

@@ -1,8 +1,9 @@
 import { delay } from '../abort.js';
-import { LIMITS, num, obj, req, type ObjectSchema } from '../schema.js';
+import { LIMITS, num, req, type ObjectSchema } from '../schema.js';
+import { fromSpec } from '../spec.js';
 import { defineVerb } from '../types.js';
 
-export const pauseSchema: ObjectSchema = obj({ length: req(num({ min: 0, max: LIMITS.waitSeconds })) });
+export const pauseSchema: ObjectSchema = fromSpec('pause', { length: req(num({ min: 0, max: LIMITS.waitSeconds })) });
 
 /** Waits `length` seconds on the clock (contract §4.2). */
 export const pause = defineVerb<{ readonly length: number }>({

@@ -1,5 +1,6 @@
 import { linkedController } from '../abort.js';
-import { bool, hookSchema, httpUrlOrList, LIMITS, loopSchema, num, obj, oneOf, opt, refine, req, str, type ObjectSchema, type Schema } from '../schema.js';
+import { hookSchema, httpUrlOrList, LIMITS, loopSchema, num, oneOf, opt, refine, req, str, type ObjectSchema, type Schema } from '../schema.js';
+import { fromSpec } from '../spec.js';
 import { defineVerb, type VerbContext } from '../types.js';
 import type { HookSpec } from '../webhook/hook.js';
 import { describe, ensureMedia, loopCount } from './media.js';
@@ -22,12 +23,13 @@ const secondsLike = (): Schema => oneOf(
   }),
 );
 
-/** `url` is http(s) only: a tenant's app must not play files from the gateway's disk. */
-export const playSchema: ObjectSchema = obj({
+/**
+ * The specification's `play`; `url` is http(s) only (a tenant's app must not play files from the
+ * gateway's disk). `seekOffset` is typed as the specification types it (it is not acted on).
+ */
+export const playSchema: ObjectSchema = fromSpec('play', {
   url: req(httpUrlOrList()),
   loop: opt(loopSchema()),
-  earlyMedia: opt(bool()),
-  seekOffset: opt(secondsLike()),
   timeoutSecs: opt(secondsLike()),
   actionHook: opt(hookSchema()),
 });

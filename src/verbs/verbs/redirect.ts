@@ -1,8 +1,9 @@
-import { hookSchema, obj, opt, req, type ObjectSchema } from '../schema.js';
+import { hookSchema, opt, req, type ObjectSchema } from '../schema.js';
+import { fromSpec } from '../spec.js';
 import { defineVerb } from '../types.js';
 import type { HookSpec } from '../webhook/hook.js';
 
-export const redirectSchema: ObjectSchema = obj({ actionHook: req(hookSchema()), statusHook: opt(hookSchema()) });
+export const redirectSchema: ObjectSchema = fromSpec('redirect', { actionHook: req(hookSchema()), statusHook: opt(hookSchema()) });
 
 /**
  * `session:redirect` (the call info only) to `actionHook`; its verbs replace the application. An

@@ -1,5 +1,6 @@
 import type { SynthesizerSpec } from '../../call/control.js';
-import { anyValue, bool, loopSchema, obj, oneOf, opt, req, str, strOrList, type ObjectSchema } from '../schema.js';
+import { anyValue, loopSchema, obj, oneOf, opt, req, str, strOrList, type ObjectSchema } from '../schema.js';
+import { fromSpec } from '../spec.js';
 import { defineVerb, type VerbContext } from '../types.js';
 import { describe, ensureMedia, loopCount } from './media.js';
 
@@ -13,19 +14,16 @@ export interface SynthesizerProps {
   readonly options?: Readonly<Record<string, unknown>>;
 }
 
-/** `synthesizer` as verb-specifications writes it (say, config, gather.say). */
-export const synthesizerSchema: ObjectSchema = obj({
+const voiceSchema = (): ReturnType<typeof oneOf> => oneOf('a string or an object', str(), obj({}, { test: /.*/, schema: anyValue() }));
+
+/**
+ * `synthesizer` as the specification writes it (say, config, gather.say). `vendor` may be left
+ * out (the session's vendor applies); a voice is a string or an object, never an array or null.
+ */
+export const synthesizerSchema: ObjectSchema = fromSpec('synthesizer', {
   vendor: opt(str()),
-  language: opt(str()),
-  voice: opt(oneOf('a string or an object', str(), obj({}, { test: /.*/, schema: anyValue() }))),
-  label: opt(str()),
-  engine: opt(str()),
-  gender: opt(str()),
-  options: opt(obj({}, { test: /.*/, schema: anyValue() })),
-  fallbackVendor: opt(str()),
-  fallbackLanguage: opt(str()),
-  fallbackVoice: opt(oneOf('a string or an object', str(), obj({}, { test: /.*/, schema: anyValue() }))),
-  fallbackLabel: opt(str()),
+  voice: opt(voiceSchema()),
+  fallbackVoice: opt(voiceSchema()),
 });
 
 export interface SayProps {
@@ -35,15 +33,11 @@ export interface SayProps {
   readonly earlyMedia?: boolean;
 }
 
-export const saySchema: ObjectSchema = obj({
+/** The specification's `say`; we require `text` (a say without it has nothing to say). */
+export const saySchema: ObjectSchema = fromSpec('say', {
   text: req(strOrList()),
   synthesizer: opt(synthesizerSchema),
   loop: opt(loopSchema()),
-  earlyMedia: opt(bool()),
-  stream: opt(bool()),
-  closeStreamOnEmpty: opt(bool()),
-  disableTtsCache: opt(bool()),
-  instructions: opt(str()),
 });
 
 /**

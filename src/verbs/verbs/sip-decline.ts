@@ -1,4 +1,5 @@
-import { headersSchema, num, obj, opt, req, str, type ObjectSchema } from '../schema.js';
+import { headersSchema, num, opt, req, type ObjectSchema } from '../schema.js';
+import { fromSpec } from '../spec.js';
 import { defineVerb } from '../types.js';
 
 interface DeclineProps {
@@ -7,7 +8,8 @@ interface DeclineProps {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-export const sipDeclineSchema: ObjectSchema = obj({ status: req(num({ min: 300, max: 699, integer: true })), reason: opt(str()), headers: opt(headersSchema()) });
+/** The specification's `sip:decline`: a final non-2xx status (RFC 3261 §21.3–21.6), our header rules. */
+export const sipDeclineSchema: ObjectSchema = fromSpec('sip:decline', { status: req(num({ min: 300, max: 699, integer: true })), headers: opt(headersSchema()) });
 
 /** `sip:decline`: rejects an unanswered inbound call (adds `X-Reason: SIP Decline Verb`, contract §4.5). */
 export const sipDecline = defineVerb<DeclineProps>({

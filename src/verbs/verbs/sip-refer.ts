@@ -1,4 +1,5 @@
-import { headersSchema, hookSchema, obj, opt, req, str, type ObjectSchema } from '../schema.js';
+import { headersSchema, hookSchema, opt, req, str, type ObjectSchema } from '../schema.js';
+import { fromSpec } from '../spec.js';
 import { defineVerb } from '../types.js';
 import type { HookSpec } from '../webhook/hook.js';
 import { describe } from './media.js';
@@ -12,10 +13,9 @@ interface ReferProps {
   readonly eventHook?: HookSpec;
 }
 
-export const sipReferSchema: ObjectSchema = obj({
+/** The specification's `sip:refer`, with our header rules. */
+export const sipReferSchema: ObjectSchema = fromSpec('sip:refer', {
   referTo: req(str({ nonEmpty: true })),
-  referredBy: opt(str()),
-  referredByDisplayName: opt(str()),
   headers: opt(headersSchema()),
   actionHook: opt(hookSchema()),
   eventHook: opt(hookSchema()),

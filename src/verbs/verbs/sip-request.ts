@@ -1,4 +1,5 @@
-import { headersSchema, hookSchema, inDialogMethodSchema, obj, opt, req, str, type ObjectSchema } from '../schema.js';
+import { headersSchema, hookSchema, inDialogMethodSchema, opt, req, type ObjectSchema } from '../schema.js';
+import { fromSpec } from '../spec.js';
 import { defineVerb } from '../types.js';
 import type { HookSpec } from '../webhook/hook.js';
 import { describe } from './media.js';
@@ -10,9 +11,9 @@ interface SipRequestProps {
   readonly actionHook?: HookSpec;
 }
 
-export const sipRequestSchema: ObjectSchema = obj({
+/** The specification's `sip:request`; only in-dialog methods that leave the dialog alone. */
+export const sipRequestSchema: ObjectSchema = fromSpec('sip:request', {
   method: req(inDialogMethodSchema()),
-  body: opt(str()),
   // Content-Type types the body (see run); the other stack headers are refused.
   headers: opt(headersSchema(['Content-Type'])),
   actionHook: opt(hookSchema()),

@@ -1,7 +1,9 @@
 import { anyValue, obj, req, type ObjectSchema } from '../schema.js';
+import { fromSpec } from '../spec.js';
 import { defineVerb } from '../types.js';
 
-export const tagSchema: ObjectSchema = obj({ data: req(obj({}, { test: /.*/, schema: anyValue() })) });
+/** The specification's `tag`; `data` is a plain object (it becomes customerData), never an array or null. */
+export const tagSchema: ObjectSchema = fromSpec('tag', { data: req(obj({}, { test: /.*/, schema: anyValue() })) });
 
 /** Replaces customerData (contract §2.5: replace, not merge); later hooks carry it. */
 export const tag = defineVerb<{ readonly data: Readonly<Record<string, unknown>> }>({
