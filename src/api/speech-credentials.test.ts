@@ -193,3 +193,17 @@ test('SpeechCredentials: DELETE (204) and then 404', async () => {
   assert.equal((await h.call('GET', path(A.account, `/${sid}`), { token: A.token })).status, 404);
   assert.equal((await h.call('DELETE', path(A.account, `/${sid}`), { token: A.token })).status, 404);
 });
+
+test('SpeechCredentials: a credential that does not decrypt with this key is listed without its fields; PUT and test answer 422', async () => {
+  const other = createCredentialCipher(Buffer.alloc(32, 6));
+  const c = await h.store.speechCredentials.create({ account_sid: A.account, vendor: 'deepgram', label: 'foreign', secret: other.encrypt({ api_key: 'foreign-key-5678' }, A.account) });
+  const sid = c.speech_credential_sid;
+  const got = await h.call('GET', path(A.account, `/${sid}`), { token: A.token });
+  assert.equal(got.status, 200);
+  assert.equal((got.body as Record<string, unknown>).api_key, undefined);
+  for (const [method, url, body] of [['PUT', `/${sid}`, { use_for_tts: false }], ['GET', `/${sid}/test`]] as [string, string, unknown?][]) {
+    const r = await h.call(method, path(A.account, url), { token: A.token, body });
+    assert.equal(r.status, 422, `${method} ${url} → ${r.status} ${r.raw}`);
+    assert.match(r.raw, /cannot be decrypted/);
+  }
+});

@@ -3,12 +3,13 @@ import type { Clock } from '../../kernel/clock.js';
 import { errorMessage } from '../../kernel/errors.js';
 import type { Logger } from '../../kernel/logger.js';
 import type { UrlPolicy } from '../../kernel/net-policy.js';
-import type { CredentialCipher, CredentialFields } from '../../speech/credentials-cipher.js';
+import { CredentialCipherError, type CredentialCipher, type CredentialFields } from '../../speech/credentials-cipher.js';
 import { toSpeechCredential } from '../../speech/credentials-lookup.js';
 import type { CredentialTestResult, SpeechVendors } from '../../speech/vendor.js';
 import type { SpeechCredentialRecord } from '../../store/index.js';
 import { assertInScope, getAuth, scopeAccount } from '../auth.js';
 import { refuse } from '../checks.js';
+import { ApiError } from '../errors.js';
 import { Created, errorResponses } from '../schemas/common.js';
 import { SpeechCredentialCreate, SpeechCredentialOut, SpeechCredentialTestOut, SpeechCredentialUpdate } from '../schemas/speech-credentials.js';
 import type { ApiPlugin, RouteDeps } from '../types.js';
@@ -42,6 +43,16 @@ function present(c: SpeechCredentialRecord, cipher: CredentialCipher, logger: Lo
   } catch (e) {
     logger.warn('speech credential does not decrypt; returned without its vendor fields', { speech_credential_sid: c.speech_credential_sid, err: errorMessage(e) });
     return base;
+  }
+}
+
+/** The stored vendor fields; 422 when they do not decrypt with this gateway's key. */
+function decrypt(cipher: CredentialCipher, c: SpeechCredentialRecord): CredentialFields {
+  try {
+    return cipher.decrypt(c.secret, c.account_sid);
+  } catch (e) {
+    if (e instanceof CredentialCipherError) throw new ApiError(422, 'the credential cannot be decrypted with this gateway\'s key (VGW_CREDENTIALS_KEY changed?): delete it and add it again');
+    throw e;
   }
 }
 
@@ -85,7 +96,7 @@ function shape(c: SpeechCredentialRecord, r: CredentialTestResult, secrets: read
 const tested = (s: TestOut['tts']): boolean | undefined => (s.status === 'ok' ? true : s.status === 'fail' ? false : undefined);
 
 async function testRoute(c: SpeechCredentialRecord, deps: SpeechCredentialDeps, store: RouteDeps['store'], clock: Clock): Promise<TestOut> {
-  const fields = deps.cipher.decrypt(c.secret, c.account_sid);
+  const fields = decrypt(deps.cipher, c);
   const out = shape(c, await runTest(c, fields, deps), secretValues(fields));
   const tts = tested(out.tts);
   const stt = tested(out.stt);
@@ -130,7 +141,7 @@ export function speechCredentialRoutes(deps: SpeechCredentialDeps): ApiPlugin {
         unchanged('label', req.body.label === undefined ? undefined : req.body.label || null, cur.label);
         unchanged('account_sid', req.body.account_sid ?? undefined, cur.account_sid);
         const uses = { tts: req.body.use_for_tts ?? cur.use_for_tts, stt: req.body.use_for_stt ?? cur.use_for_stt };
-        const fields = mergeFields(cipher.decrypt(cur.secret, cur.account_sid), req.body);
+        const fields = mergeFields(decrypt(cipher, cur), req.body);
         await checkFields(cur.vendor, fields, uses, urlPolicy);
         await store.speechCredentials.update(cur.speech_credential_sid, { use_for_tts: uses.tts, use_for_stt: uses.stt, secret: cipher.encrypt(fields, cur.account_sid) });
         return reply.code(204).send(null);
