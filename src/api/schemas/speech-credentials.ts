@@ -8,7 +8,7 @@ import { Flag, Nullable, NullableSid, NullableText } from './common.js';
  */
 const secretText = (max: number, description: string) => Nullable(Type.String({ maxLength: max, description }));
 const textOrObject = (max: number, description: string) =>
-  Type.Unsafe<string | Record<string, unknown> | null>({ type: ['string', 'object', 'null'], maxLength: max, description });
+  Type.Unsafe<string | Record<string, unknown> | null>({ anyOf: [{ type: ['string', 'null'], maxLength: max }, { type: 'object' }], description });
 
 export const vendorFields = {
   api_key: secretText(2048, 'microsoft, deepgram, elevenlabs (returned obscured)'),
