@@ -20,6 +20,11 @@ import { registerPortal } from './api/portal.js';
 import { provisionDemo, type DemoIds } from './cli/demo.js';
 import { startSimulator, type Simulator } from './simulator/index.js';
 import { CallsService, settleAfterRestart, type RecoveryResult } from './app/index.js';
+import { speechCredentialRoutes } from './api/routes/speech-credentials.js';
+import { createCredentialCipher, loadOrCreateKeyFile, type CredentialCipher } from './speech/credentials-cipher.js';
+import { createSpeechCredentialLookup, type SpeechCredentialStore } from './speech/credentials-lookup.js';
+import type { SpeechVendors } from './speech/vendor.js';
+import { createSpeechVendors } from './speech/vendors/index.js';
 import { WebhookClient } from './verbs/index.js';
 
 export interface Gateway {
@@ -28,6 +33,8 @@ export interface Gateway {
   readonly sip: SipStack;
   readonly store: Store;
   readonly calls: CallManager;
+  /** Cloud speech: the vendor adapters and the accounts' credentials (issue 14). */
+  readonly speech: Speech;
   readonly simulator?: Simulator;
   readonly demo?: DemoIds;
   /** What this start settled of the calls a previous process left open. */
@@ -86,11 +93,29 @@ interface Env {
   readonly clock: Clock;
 }
 
-/** Storage and signalling: the store (with the admin key of a first start) and the SIP stack. */
+/** Storage and signalling: the store (with the admin key of a first start), speech credentials and the SIP stack. */
 interface Base {
   readonly store: Store;
   readonly firstAdminKey?: string;
+  readonly speech: Speech;
   readonly sip: SipStack;
+}
+
+/**
+ * Cloud speech (issue 14): the vendor adapters, the cipher of the credentials at rest, and the
+ * `SpeechCredentialLookup` the call layer resolves an account's credential with.
+ */
+export interface Speech {
+  readonly vendors: SpeechVendors;
+  readonly cipher: CredentialCipher;
+  readonly credentials: SpeechCredentialStore;
+}
+
+/** VGW_CREDENTIALS_KEY, else `<dataDir>/credentials.key` (created once, mode 0600). */
+function buildSpeech({ config, logger, clock }: Env, store: Store): Speech {
+  const cipher = createCredentialCipher(config.credentialsKey ?? loadOrCreateKeyFile(config.dataDir));
+  const credentials = createSpeechCredentialLookup(store, cipher, { clock, logger: logger.child({ layer: 'speech' }) });
+  return { vendors: createSpeechVendors(), cipher, credentials };
 }
 
 /** Carrier registrations, the media engine, and the calls with their metrics. */
@@ -114,6 +139,13 @@ interface AppLayer {
 async function buildBase({ config, logger, clock }: Env): Promise<Base> {
   const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, logger, clock });
   const admin = await bootstrapAdminKey(store, config.adminApiKey, logger);
+  let speech: Speech;
+  try {
+    speech = buildSpeech({ config, logger, clock }, store);
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
   const sip = await sipTls(config, store)
     .then((tls) => createSipStack({
       clock,
@@ -129,7 +161,7 @@ async function buildBase({ config, logger, clock }: Env): Promise<Base> {
       await store.close();
       throw e;
     });
-  return { store, firstAdminKey: admin.token, sip };
+  return { store, firstAdminKey: admin.token, speech, sip };
 }
 
 /** SIP over TLS when VGW_TLS_CERT and VGW_TLS_KEY name usable PEM files (read now, and on SIGHUP). */
@@ -194,10 +226,10 @@ async function buildAppLayer({ config, logger, clock }: Env, { store, sip }: Bas
 }
 
 /** The REST API with the live-call routes, the demo app, the portal and the metrics (not listening yet). */
-function buildHttpApi({ config, logger, clock }: Env, { store }: Base, { registrations, metrics }: CallLayer, { service, inbound }: AppLayer, isReady: () => boolean): HttpApi {
+function buildHttpApi({ config, logger, clock }: Env, { store, speech }: Base, { registrations, metrics }: CallLayer, { service, inbound }: AppLayer, isReady: () => boolean): HttpApi {
   const serviceUrl = `http://${config.publicAddress}:${config.httpPort}`;
   const api = buildApi({
-    logger, isReady, store, clock, registrations, rateLimit: config.apiRateLimit, plugins: [liveCallRoutes(service, serviceUrl)],
+    logger, isReady, store, clock, registrations, rateLimit: config.apiRateLimit, plugins: [liveCallRoutes(service, serviceUrl), speechCredentialRoutes({ cipher: speech.cipher, vendors: speech.vendors, urlPolicy: config.urlPolicy })],
     trunksChanged: () => inbound.trunksChanged(),
   });
   registerDemoApp(api);
@@ -234,6 +266,7 @@ function gatewayHandle({ env, base, callLayer, appLayer, api, health, httpPort, 
     sip: base.sip,
     store: base.store,
     calls: callLayer.calls,
+    speech: base.speech,
     firstAdminKey: base.firstAdminKey,
     recovered: appLayer.recovered,
     simulator,
@@ -251,6 +284,7 @@ function gatewayHandle({ env, base, callLayer, appLayer, api, health, httpPort, 
         await callLayer.registrations.close();
         await callLayer.media.close();
         await base.sip.close();
+        await base.speech.credentials.close();
         await base.store.close();
       })();
       return closed;

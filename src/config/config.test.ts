@@ -69,3 +69,14 @@ test('TLS (RFC 3261 §26.2): off unless VGW_TLS_CERT and VGW_TLS_KEY are both se
   assert.throws(() => loadConfig([], { VGW_TLS_KEY: 'k.pem' }), /VGW_TLS_CERT and VGW_TLS_KEY must be set together/);
   assert.throws(() => loadConfig([], { VGW_TLS_CERT: 'c.pem', VGW_TLS_KEY: 'k.pem', VGW_SIP_TLS_PORT: 'x' }), /VGW_SIP_TLS_PORT/);
 });
+
+test('VGW_CREDENTIALS_KEY: 64 hex characters or base64 of 32 bytes; a bad value is a clear error that does not echo it', () => {
+  const hex = 'ab'.repeat(32);
+  assert.deepEqual(loadConfig([], { VGW_CREDENTIALS_KEY: hex }).credentialsKey, Buffer.from(hex, 'hex'));
+  const b64 = Buffer.alloc(32, 7).toString('base64');
+  assert.deepEqual(loadConfig([], { VGW_CREDENTIALS_KEY: b64 }).credentialsKey, Buffer.alloc(32, 7));
+  assert.equal(loadConfig([], {}).credentialsKey, undefined);
+  for (const bad of ['short-secret-value', 'ab'.repeat(31), Buffer.alloc(16, 1).toString('base64'), `${hex}00`]) {
+    assert.throws(() => loadConfig([], { VGW_CREDENTIALS_KEY: bad }), (e: unknown) => e instanceof ConfigError && /VGW_CREDENTIALS_KEY must be 64 hex characters or the base64 of 32 bytes/.test(e.message) && !e.message.includes(bad));
+  }
+});

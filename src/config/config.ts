@@ -32,6 +32,11 @@ export interface Config {
   readonly urlPolicy: UrlPolicy;
   /** SIP over TLS (RFC 3261 §26.2): on only when a certificate and key are named; the files are re-read on SIGHUP. */
   readonly tls?: TlsSettings;
+  /**
+   * VGW_CREDENTIALS_KEY: the AES-256 key of the speech credentials at rest (64 hex characters,
+   * or base64 of 32 bytes). Unset: a key file generated once in the data dir (docs/security.md).
+   */
+  readonly credentialsKey?: Buffer;
 }
 
 export interface TlsSettings {
@@ -76,6 +81,7 @@ const KEYS = {
   'tls-cert': 'VGW_TLS_CERT',
   'tls-key': 'VGW_TLS_KEY',
   'tls-ca': 'VGW_TLS_CA',
+  'credentials-key': 'VGW_CREDENTIALS_KEY',
 } as const;
 type Key = keyof typeof KEYS;
 
@@ -146,7 +152,17 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     apiRateLimit: rateLimit(get('api-rate-limit')),
     urlPolicy: urlPolicy(get('url-policy'), get('url-allow')),
     ...tlsSettings(get),
+    ...credentialsKey(get('credentials-key')),
   });
+}
+
+/** 32 bytes written as 64 hex characters or as base64; the value itself never appears in the error. */
+function credentialsKey(v: string | undefined): { credentialsKey?: Buffer } {
+  if (v === undefined) return {};
+  const t = v.trim();
+  const key = /^[0-9a-fA-F]{64}$/.test(t) ? Buffer.from(t, 'hex') : /^[A-Za-z0-9+/]{43}=$/.test(t) ? Buffer.from(t, 'base64') : undefined;
+  if (key?.length !== 32) throw new ConfigError('VGW_CREDENTIALS_KEY must be 64 hex characters or the base64 of 32 bytes (e.g. `openssl rand -hex 32`)');
+  return { credentialsKey: key };
 }
 
 /** VGW_TLS_CERT and VGW_TLS_KEY switch TLS on together; VGW_SIP_TLS_PORT and VGW_TLS_CA refine it. */

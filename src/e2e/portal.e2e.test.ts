@@ -116,6 +116,24 @@ test('issue 8: the portal provisions, places a call, follows it live and in rece
     await card.getByRole('cell', { name: String(simPort), exact: true }).waitFor();
     await shot(page, '06-carriers');
 
+    // Speech (issue 14): a bad on-prem URI shows next to its field; the key is never shown back; test; delete.
+    await go(page, 'Speech', 'Speech');
+    await page.getByLabel('API key', { exact: true }).fill('dg-portal-secret-key-4321');
+    await page.getByLabel('On-prem STT server', { exact: true }).fill('wss://10.0.0.5:8080');
+    await page.getByRole('button', { name: 'Add credential' }).click();
+    await fieldError(page, 'deepgram_stt_uri').filter({ hasText: 'without a scheme' }).waitFor();
+    await page.getByLabel('On-prem STT server', { exact: true }).fill('');
+    await page.getByRole('button', { name: 'Add credential' }).click();
+    const speechRow = page.getByRole('row').filter({ hasText: 'deepgram' });
+    await speechRow.getByRole('cell', { name: '…4321', exact: true }).waitFor();
+    assert.equal(await page.getByLabel('API key', { exact: true }).inputValue(), '', 'the secret input is emptied');
+    assert.doesNotMatch(await page.content(), /dg-portal-secret/);
+    await speechRow.getByRole('button', { name: 'Test deepgram' }).click();
+    await page.getByRole('status').filter({ hasText: 'Test of deepgram: TTS: not tested' }).waitFor();
+    await shot(page, '06b-speech');
+    await speechRow.getByRole('button', { name: 'Delete deepgram' }).click();
+    await page.getByRole('cell', { name: 'No speech credentials yet.' }).waitFor();
+
     // Phone numbers: bound to the application and the carrier; a duplicate shows the API's message.
     await go(page, 'Phone numbers', 'Phone numbers');
     const addNumber = async (n: string): Promise<void> => {

@@ -12,6 +12,7 @@ import { login, LoginPage, type LoginResult } from './pages/login.js';
 import { PhoneNumbersPage } from './pages/phone-numbers.js';
 import { PlaceCallPage } from './pages/place-call.js';
 import { RecentCallsPage } from './pages/recent-calls.js';
+import { SpeechPage } from './pages/speech.js';
 import { PortalContext, type Ctx } from './ui/common.js';
 
 /** Client-side routes; the gateway answers each with index.html (none clashes with /v1, /docs, /health, /demo). */
@@ -20,6 +21,7 @@ export const ROUTES: readonly { path: string; label: string; page: FunctionCompo
   { path: '/applications', label: 'Applications', page: ApplicationsPage },
   { path: '/numbers', label: 'Phone numbers', page: PhoneNumbersPage },
   { path: '/carriers', label: 'Carriers', page: CarriersPage },
+  { path: '/speech', label: 'Speech', page: SpeechPage },
   { path: '/live-calls', label: 'Live calls', page: LiveCallsPage },
   { path: '/recent-calls', label: 'Recent calls', page: RecentCallsPage },
   { path: '/alerts', label: 'Alerts', page: AlertsPage },

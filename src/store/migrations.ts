@@ -170,6 +170,28 @@ export const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE "sip_gateways" ADD COLUMN "mutual_tls" INTEGER NOT NULL DEFAULT 0`,
     ],
   },
+  {
+    version: 4,
+    name: 'speech credentials (vendor fields in one encrypted blob)',
+    statements: [
+      `CREATE TABLE "speech_credentials" (
+  "speech_credential_sid" TEXT PRIMARY KEY,
+  "account_sid" TEXT NOT NULL REFERENCES "accounts" ("account_sid") ON DELETE CASCADE,
+  "vendor" TEXT NOT NULL,
+  "label" TEXT,
+  "use_for_tts" INTEGER NOT NULL DEFAULT 1,
+  "use_for_stt" INTEGER NOT NULL DEFAULT 1,
+  "secret" TEXT NOT NULL,
+  "created_at" TEXT NOT NULL,
+  "last_used" TEXT,
+  "last_tested" TEXT,
+  "tts_tested_ok" INTEGER,
+  "stt_tested_ok" INTEGER
+)`,
+      // One credential per label and vendor in an account; the unlabelled one counts as label ''.
+      `CREATE UNIQUE INDEX "speech_credentials_label" ON "speech_credentials" ("account_sid", "vendor", (COALESCE("label", '')))`,
+    ],
+  },
 ];
 
 /** An arbitrary constant: the advisory lock that keeps two starting gateways from migrating at once. */

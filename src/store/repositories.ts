@@ -1,6 +1,7 @@
 import type {
   Account, AccountInput, Alert, CallJournalEntry, AlertInput, AlertQuery, ApiKey, ApiKeyInput, Application, ApplicationInput, Cdr, CdrInput,
-  CdrQuery, NumberRoute, Page, PhoneNumber, PhoneNumberInput, SipGateway, SipGatewayInput, VoipCarrier, VoipCarrierInput,
+  CdrQuery, NumberRoute, Page, PhoneNumber, PhoneNumberInput, SipGateway, SipGatewayInput, SpeechCredentialInput, SpeechCredentialPatch,
+  SpeechCredentialRecord, SpeechCredentialTestOutcome, VoipCarrier, VoipCarrierInput,
 } from './types.js';
 
 /**
@@ -14,7 +15,7 @@ export interface AccountRepository {
   get(sid: string): Promise<Account | undefined>;
   list(): Promise<Account[]>;
   update(sid: string, patch: Partial<AccountInput>): Promise<boolean>;
-  /** Deletes the account and everything it owns: keys, applications, carriers, gateways, numbers, CDRs, alerts. */
+  /** Deletes the account and everything it owns: keys, applications, carriers, gateways, numbers, speech credentials, CDRs, alerts. */
   delete(sid: string): Promise<boolean>;
 }
 
@@ -82,6 +83,22 @@ export interface SipGatewayRepository {
   listOutbound(voipCarrierSid: string): Promise<SipGateway[]>;
 }
 
+export interface SpeechCredentialRepository {
+  /** CONFLICT (field `label`) when the account already has that label for the vendor, or an unlabelled one. */
+  create(input: SpeechCredentialInput): Promise<SpeechCredentialRecord>;
+  get(sid: string): Promise<SpeechCredentialRecord | undefined>;
+  /** Ordered by vendor, then label (the unlabelled first), then creation. */
+  list(filter?: { account_sid?: string }): Promise<SpeechCredentialRecord[]>;
+  /** The account's credentials of one vendor (exact name, e.g. `custom:acme`). */
+  listForVendor(accountSid: string, vendor: string): Promise<SpeechCredentialRecord[]>;
+  update(sid: string, patch: SpeechCredentialPatch): Promise<boolean>;
+  delete(sid: string): Promise<boolean>;
+  /** Sets `last_used` of several credentials at once (the lookup batches its uses). */
+  touchLastUsed(sids: readonly string[], at: string): Promise<void>;
+  /** Records a test: `last_tested`, and the tested sides' results (untested sides become null). */
+  recordTest(sid: string, outcome: SpeechCredentialTestOutcome): Promise<boolean>;
+}
+
 export interface CdrRepository {
   /** Writes the CDR; writing the same call_sid again replaces it (a call may be recorded in steps). */
   write(cdr: CdrInput): Promise<Cdr>;
@@ -118,6 +135,7 @@ export interface Store {
   readonly phoneNumbers: PhoneNumberRepository;
   readonly voipCarriers: VoipCarrierRepository;
   readonly sipGateways: SipGatewayRepository;
+  readonly speechCredentials: SpeechCredentialRepository;
   readonly cdrs: CdrRepository;
   readonly callJournal: CallJournalRepository;
   readonly alerts: AlertRepository;

@@ -9,6 +9,7 @@ import type { Store } from './repositories.js';
 import { accountRepository, apiKeyRepository, webhookSecretRepository } from './repos/accounts.js';
 import { applicationRepository, phoneNumberRepository } from './repos/applications.js';
 import { sipGatewayRepository, voipCarrierRepository } from './repos/carriers.js';
+import { speechCredentialRepository } from './repos/speech-credentials.js';
 import { alertRepository, callJournalRepository, cdrRepository } from './repos/cdrs.js';
 import { SqliteDb } from './sqlite.js';
 
@@ -36,6 +37,7 @@ export function storeOver(db: Db, clock: Clock = systemClock): Store {
     phoneNumbers: phoneNumberRepository(ctx),
     voipCarriers: voipCarrierRepository(ctx),
     sipGateways: sipGatewayRepository(ctx),
+    speechCredentials: speechCredentialRepository(ctx),
     cdrs: cdrRepository(ctx),
     callJournal: callJournalRepository(ctx),
     alerts: alertRepository(ctx),

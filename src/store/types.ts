@@ -197,6 +197,48 @@ export type SipGatewayInput = Partial<Omit<Writable<SipGateway>, 'sip_gateway_si
   readonly ipv4: string;
 };
 
+/**
+ * A speech credential as stored (issue 14). Every vendor field (`api_key`, `region`,
+ * `service_key` …) is inside `secret`, one encrypted blob the store never reads: the API
+ * encrypts it before it gets here and the speech credential lookup decrypts it on use.
+ */
+export interface SpeechCredentialRecord {
+  readonly speech_credential_sid: string;
+  readonly account_sid: string;
+  /** `google`, `microsoft`, `deepgram`, `aws`, `elevenlabs`, `custom:<name>` … */
+  readonly vendor: string;
+  /** Unique per account and vendor; null is the vendor's unlabelled credential (at most one). */
+  readonly label: string | null;
+  readonly use_for_tts: boolean;
+  readonly use_for_stt: boolean;
+  /** The encrypted vendor fields (speech/credentials-cipher.ts). */
+  readonly secret: string;
+  readonly created_at: string;
+  readonly last_used: string | null;
+  readonly last_tested: string | null;
+  /** null until a test could check that side. */
+  readonly tts_tested_ok: boolean | null;
+  readonly stt_tested_ok: boolean | null;
+}
+
+export interface SpeechCredentialInput {
+  readonly account_sid: string;
+  readonly vendor: string;
+  readonly label?: string | null;
+  readonly use_for_tts?: boolean;
+  readonly use_for_stt?: boolean;
+  readonly secret: string;
+}
+
+export type SpeechCredentialPatch = Partial<Pick<SpeechCredentialRecord, 'use_for_tts' | 'use_for_stt' | 'secret'>>;
+
+/** What one `GET …/test` found; a side left undefined was not tested. */
+export interface SpeechCredentialTestOutcome {
+  readonly last_tested: string;
+  readonly tts_tested_ok?: boolean;
+  readonly stt_tested_ok?: boolean;
+}
+
 export type CallDirection = 'inbound' | 'outbound';
 
 /** One step of a call's life, as the call layer records it (`{t, event, …}`). */

@@ -289,6 +289,43 @@ export function storeContract(engine: string, newLocation: () => Promise<StoreLo
       assert.equal(await s.callJournal.get('c1'), undefined);
     });
 
+    withStore('speech credentials: create, list, label unique per account and vendor, update, test results, last_used, account delete cascades', async (s) => {
+      const a = await s.accounts.create({ name: 'a' });
+      const b = await s.accounts.create({ name: 'b' });
+      const dg = await s.speechCredentials.create({ account_sid: a.account_sid, vendor: 'deepgram', secret: 'blob-1' });
+      assert.equal(dg.label, null);
+      assert.equal(dg.use_for_tts, true);
+      assert.equal(dg.use_for_stt, true);
+      assert.equal(dg.tts_tested_ok, null);
+      assert.equal(dg.last_used, null);
+      const eu = await s.speechCredentials.create({ account_sid: a.account_sid, vendor: 'deepgram', label: 'eu', use_for_tts: false, secret: 'blob-2' });
+      assert.equal(eu.use_for_tts, false);
+      await rejectsWith(s.speechCredentials.create({ account_sid: a.account_sid, vendor: 'deepgram', label: 'eu', secret: 'x' }), 'STORE_CONFLICT');
+      await rejectsWith(s.speechCredentials.create({ account_sid: a.account_sid, vendor: 'deepgram', label: '', secret: 'x' }), 'STORE_CONFLICT');
+      await rejectsWith(s.speechCredentials.create({ account_sid: 'missing', vendor: 'deepgram', secret: 'x' }), 'STORE_INVALID');
+      await s.speechCredentials.create({ account_sid: b.account_sid, vendor: 'deepgram', label: 'eu', secret: 'blob-b' });
+      await s.speechCredentials.create({ account_sid: a.account_sid, vendor: 'custom:acme', secret: 'blob-3' });
+      assert.deepEqual((await s.speechCredentials.list({ account_sid: a.account_sid })).map((c) => [c.vendor, c.label]), [['custom:acme', null], ['deepgram', null], ['deepgram', 'eu']]);
+      assert.deepEqual((await s.speechCredentials.listForVendor(a.account_sid, 'deepgram')).map((c) => c.speech_credential_sid), [dg.speech_credential_sid, eu.speech_credential_sid]);
+      assert.deepEqual(await s.speechCredentials.listForVendor(a.account_sid, 'custom:other'), []);
+      assert.equal(await s.speechCredentials.update(dg.speech_credential_sid, { use_for_stt: false, secret: 'blob-1b' }), true);
+      const u = await s.speechCredentials.get(dg.speech_credential_sid);
+      assert.equal(u?.use_for_stt, false);
+      assert.equal(u?.secret, 'blob-1b');
+      assert.equal(await s.speechCredentials.update('nope', { use_for_stt: true }), false);
+      assert.equal(await s.speechCredentials.recordTest(dg.speech_credential_sid, { last_tested: '2026-02-01T00:00:00.000Z', tts_tested_ok: true, stt_tested_ok: false }), true);
+      await s.speechCredentials.touchLastUsed([dg.speech_credential_sid, eu.speech_credential_sid], '2026-02-02T00:00:00.000Z');
+      const t = await s.speechCredentials.get(dg.speech_credential_sid);
+      assert.deepEqual([t?.last_tested, t?.tts_tested_ok, t?.stt_tested_ok, t?.last_used], ['2026-02-01T00:00:00.000Z', true, false, '2026-02-02T00:00:00.000Z']);
+      assert.equal((await s.speechCredentials.get(eu.speech_credential_sid))?.last_used, '2026-02-02T00:00:00.000Z');
+      await s.speechCredentials.recordTest(dg.speech_credential_sid, { last_tested: '2026-02-03T00:00:00.000Z', tts_tested_ok: false });
+      assert.equal((await s.speechCredentials.get(dg.speech_credential_sid))?.stt_tested_ok, null);
+      assert.equal(await s.speechCredentials.delete(eu.speech_credential_sid), true);
+      assert.equal(await s.speechCredentials.delete(eu.speech_credential_sid), false);
+      assert.equal(await s.accounts.delete(a.account_sid), true);
+      assert.deepEqual((await s.speechCredentials.list()).map((c) => c.account_sid), [b.account_sid]);
+    });
+
     withStore('alerts: write and page by type', async (s) => {
       const a = await s.accounts.create({ name: 'a' });
       await s.alerts.write({ account_sid: a.account_sid, alert_type: 'webhook-failure', message: 'hook 500', detail: 'https://x', call_sid: 'c1', time: '2026-01-01T00:00:00Z' });
