@@ -1,4 +1,5 @@
 import { SpeechVendors } from '../vendor.js';
+import { addCustom } from './custom/index.js';
 import { addDeepgram } from './deepgram/index.js';
 
 /**
@@ -8,5 +9,6 @@ import { addDeepgram } from './deepgram/index.js';
 export function createSpeechVendors(): SpeechVendors {
   const vendors = new SpeechVendors();
   addDeepgram(vendors);
+  addCustom(vendors);
   return vendors;
 }

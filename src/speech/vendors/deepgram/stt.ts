@@ -21,6 +21,7 @@ import {
   type SttEvent,
   type SttVendor,
 } from '../../vendor.js';
+import { pcm16ToBytes } from '../../resample.js';
 import { openWebSocket, describeUrl } from './connect.js';
 import { listenTarget, shortUtterance } from './options.js';
 
@@ -129,7 +130,7 @@ class DeepgramStream implements RecognizerStream {
   write(frame: Int16Array): void {
     if (this.#closed || this.#finalizing || this.ws.readyState !== WebSocket.OPEN) return;
     this.#lastAudio = this.clock.now();
-    this.ws.send(Buffer.copyBytesFrom(frame));
+    this.ws.send(pcm16ToBytes(frame));
   }
 
   finalize(): void {

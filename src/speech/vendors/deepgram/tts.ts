@@ -7,6 +7,7 @@
 import { request, type Agent } from 'undici';
 import { errorMessage } from '../../../kernel/errors.js';
 import type { UrlPolicy } from '../../../kernel/net-policy.js';
+import { pcm16FromBytes } from '../../resample.js';
 import { isSsml, parseSsml } from '../../ssml.js';
 import { TtsVendorError, type SpeechVendorErrorCode, type SynthesizeRequest, type SynthesizedAudio, type TtsVendor } from '../../vendor.js';
 import { checkEndpoint, describeUrl, policyAgent, requestError, statusError } from './connect.js';
@@ -43,9 +44,8 @@ export async function* l16Chunks(body: AsyncIterable<Uint8Array>, onError: (e: u
       const even = bytes.length & ~1;
       carry = even < bytes.length ? bytes.slice(even) : undefined;
       if (even === 0) continue;
-      const out = new Int16Array(even / 2);
-      Buffer.from(out.buffer).set(bytes.subarray(0, even));
-      yield out;
+      // A plain Uint8Array copy: pcm16FromBytes takes `.buffer` of its slice, which for a pooled Buffer is the pool.
+      yield pcm16FromBytes(new Uint8Array(bytes.subarray(0, even)));
     }
   } catch (e) {
     throw onError(e);
