@@ -22,7 +22,7 @@ import {
   type SttEvent,
   type SttVendor,
 } from '../../vendor.js';
-import { describeUrl, openWebSocket } from '../deepgram/connect.js';
+import { closeOnAbort, describeUrl, openWebSocket } from '../deepgram/connect.js';
 
 export interface CustomSttOptions {
   /** TCP connect plus WebSocket handshake. Default 5000. */
@@ -88,8 +88,7 @@ export class CustomStt implements SttVendor {
     });
     const stream = new CustomStream(ws, `${vendor} at ${describeUrl(url)}`, req, onEvent, fail);
     ws.send(JSON.stringify(startMessage(req)));
-    if (signal.aborted) stream.close();
-    else signal.addEventListener('abort', () => stream.close(), { once: true });
+    closeOnAbort(ws, signal, () => stream.close());
     return stream;
   }
 }

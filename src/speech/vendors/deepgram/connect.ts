@@ -133,3 +133,16 @@ export function requestError(e: unknown, what: string, signal: AbortSignal, fail
   if (signal.aborted) return fail('SPEECH_ABORTED', `${what}: aborted`, { cause: e });
   return fail('SPEECH_UNREACHABLE', `cannot reach ${what}: ${connectReason(e)}`, { cause: e });
 }
+
+/**
+ * Closes an open stream when `signal` aborts; the listener goes when the socket closes, so one
+ * long-lived signal (a call's) does not collect a listener per recognition.
+ */
+export function closeOnAbort(ws: WebSocket, signal: AbortSignal, close: () => void): void {
+  if (signal.aborted) {
+    close();
+    return;
+  }
+  signal.addEventListener('abort', close, { once: true });
+  ws.once('close', () => signal.removeEventListener('abort', close));
+}

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { getEventListeners } from 'node:events';
 import { createServer } from 'node:net';
 import { FakeClock } from '../../../testkit/fake-clock.js';
 import { concat, silence } from '../../../testkit/audio.js';
@@ -272,3 +273,21 @@ async function waitUntil(cond: () => boolean, ms = 2000): Promise<void> {
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+test('deepgram stt: aborting the start signal closes the stream; a closed stream leaves no listener on the signal', async () => {
+  await withServer({}, async (server) => {
+    const stt = new DeepgramStt({ clock: new FakeClock() });
+    const call = new AbortController();
+    for (let i = 0; i < 3; i++) {
+      const stream = await stt.start(request(server), () => undefined, call.signal);
+      stream.close();
+      await waitUntil(() => server.listens[i].closed);
+    }
+    await waitUntil(() => getEventListeners(call.signal, 'abort').length === 0);
+    const c = collector();
+    await stt.start(request(server), c.on, call.signal);
+    call.abort();
+    await waitUntil(() => server.listens[3].closed);
+    assert.deepEqual(c.events, [], 'an abort is no vendor error');
+  });
+});

@@ -22,7 +22,7 @@ import {
   type SttVendor,
 } from '../../vendor.js';
 import { pcm16ToBytes } from '../../resample.js';
-import { openWebSocket, describeUrl } from './connect.js';
+import { closeOnAbort, openWebSocket, describeUrl } from './connect.js';
 import { listenTarget, shortUtterance } from './options.js';
 
 export interface DeepgramSttOptions {
@@ -61,8 +61,7 @@ export class DeepgramStt implements SttVendor {
       fail: sttError,
     });
     const stream = new DeepgramStream(ws, describeUrl(target.url), req, onEvent, this.#clock, this.#keepAliveMs);
-    if (signal.aborted) stream.close();
-    else signal.addEventListener('abort', () => stream.close(), { once: true });
+    closeOnAbort(ws, signal, () => stream.close());
     return stream;
   }
 }
