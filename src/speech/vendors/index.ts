@@ -1,4 +1,6 @@
 import { SpeechVendors } from '../vendor.js';
+import { addCustom } from './custom/index.js';
+import { addDeepgram } from './deepgram/index.js';
 
 /**
  * Every cloud vendor adapter the gateway ships (issue 14). Each vendor lives in its own folder
@@ -6,5 +8,7 @@ import { SpeechVendors } from '../vendor.js';
  */
 export function createSpeechVendors(): SpeechVendors {
   const vendors = new SpeechVendors();
+  addDeepgram(vendors);
+  addCustom(vendors);
   return vendors;
 }
