@@ -1,4 +1,5 @@
 import { SpeechVendors } from '../vendor.js';
+import { MicrosoftStt } from './microsoft/index.js';
 
 /**
  * Every cloud vendor adapter the gateway ships (issue 14). Each vendor lives in its own folder
@@ -6,5 +7,6 @@ import { SpeechVendors } from '../vendor.js';
  */
 export function createSpeechVendors(): SpeechVendors {
   const vendors = new SpeechVendors();
+  vendors.addStt(new MicrosoftStt());
   return vendors;
 }

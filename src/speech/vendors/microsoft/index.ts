@@ -1,0 +1,2 @@
+export { MicrosoftStt } from './stt.js';
+export { resolveSttEndpoint, resolveTtsEndpoint } from './endpoint.js';
