@@ -1,5 +1,5 @@
 import { SpeechVendors } from '../vendor.js';
-import { MicrosoftStt } from './microsoft/index.js';
+import { MicrosoftCredentialTester, MicrosoftStt, MicrosoftTts } from './microsoft/index.js';
 
 /**
  * Every cloud vendor adapter the gateway ships (issue 14). Each vendor lives in its own folder
@@ -7,6 +7,6 @@ import { MicrosoftStt } from './microsoft/index.js';
  */
 export function createSpeechVendors(): SpeechVendors {
   const vendors = new SpeechVendors();
-  vendors.addStt(new MicrosoftStt());
+  vendors.addStt(new MicrosoftStt()).addTts(new MicrosoftTts()).addTester(new MicrosoftCredentialTester());
   return vendors;
 }
