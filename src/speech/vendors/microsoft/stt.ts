@@ -94,6 +94,8 @@ export function alternativesOf(text: string, json: string | undefined): SttAlter
 class MicrosoftRecognition implements RecognizerStream {
   #done = false;
   #finalizing = false;
+  /** Called once when the stream closes (drops the caller's abort listener). */
+  onClose: () => void = () => undefined;
 
   constructor(
     private readonly recognizer: SpeechRecognizer,
@@ -159,6 +161,7 @@ class MicrosoftRecognition implements RecognizerStream {
     this.#done = true;
     this.connection.close();
     this.recognizer.close();
+    this.onClose();
   }
 }
 
@@ -217,7 +220,9 @@ export class MicrosoftStt implements SttVendor {
       () => undefined,
       (err: string) => stream.fail(midStream(sttErrorFrom(scrub(err, key), 'SPEECH_CLOSED'))),
     );
-    signal.addEventListener('abort', () => stream.close(), { once: true });
+    const onAbort = (): void => stream.close();
+    signal.addEventListener('abort', onAbort, { once: true });
+    stream.onClose = () => signal.removeEventListener('abort', onAbort);
     return stream;
   }
 }
