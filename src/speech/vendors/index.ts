@@ -1,6 +1,7 @@
 import { SpeechVendors } from '../vendor.js';
 import { addCustom } from './custom/index.js';
 import { addDeepgram } from './deepgram/index.js';
+import { MicrosoftCredentialTester, MicrosoftStt, MicrosoftTts } from './microsoft/index.js';
 
 /**
  * Every cloud vendor adapter the gateway ships (issue 14). Each vendor lives in its own folder
@@ -10,5 +11,6 @@ export function createSpeechVendors(): SpeechVendors {
   const vendors = new SpeechVendors();
   addDeepgram(vendors);
   addCustom(vendors);
+  vendors.addStt(new MicrosoftStt()).addTts(new MicrosoftTts()).addTester(new MicrosoftCredentialTester());
   return vendors;
 }
