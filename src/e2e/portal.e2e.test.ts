@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { TEST_ADMIN_KEY } from '../testkit/gateway.js';
 import { startSimGateway, type SimGateway } from '../testkit/sim-gateway.js';
+import { startDeepgramServer } from '../testkit/speech/deepgram-server.js';
 
 /**
  * Issue 8 acceptance 1 and 2: the portal in Debian's chromium (driven by playwright-core; no
@@ -50,6 +51,7 @@ test('issue 8: the portal provisions, places a call, follows it live and in rece
   mkdirSync(SHOTS, { recursive: true });
   const browser = await openBrowser();
   let sim: SimGateway | undefined;
+  const deepgram = await startDeepgramServer({ apiKey: 'dg-portal-secret-key-4321' });
   try {
     sim = await startSimGateway({ '/app': () => [{ verb: 'pause', length: 30 }, { verb: 'hangup' }] });
     const { t, hooks } = sim;
@@ -122,14 +124,16 @@ test('issue 8: the portal provisions, places a call, follows it live and in rece
     await page.getByLabel('On-prem STT server', { exact: true }).fill('wss://10.0.0.5:8080');
     await page.getByRole('button', { name: 'Add credential' }).click();
     await fieldError(page, 'deepgram_stt_uri').filter({ hasText: 'without a scheme' }).waitFor();
-    await page.getByLabel('On-prem STT server', { exact: true }).fill('');
+    // An on-prem Deepgram (the local server speaking its protocol), so the test below is a real one.
+    await page.getByLabel('On-prem STT server', { exact: true }).fill(deepgram.hostPort);
+    await page.getByLabel('On-prem TTS server', { exact: true }).fill(deepgram.hostPort);
     await page.getByRole('button', { name: 'Add credential' }).click();
     const speechRow = page.getByRole('row').filter({ hasText: 'deepgram' });
     await speechRow.getByRole('cell', { name: '…4321', exact: true }).waitFor();
     assert.equal(await page.getByLabel('API key', { exact: true }).inputValue(), '', 'the secret input is emptied');
     assert.doesNotMatch(await page.content(), /dg-portal-secret/);
     await speechRow.getByRole('button', { name: 'Test deepgram' }).click();
-    await page.getByRole('status').filter({ hasText: 'Test of deepgram: TTS: not tested' }).waitFor();
+    await page.getByRole('status').filter({ hasText: 'Test of deepgram: TTS: ok; STT: ok.' }).waitFor();
     await shot(page, '06b-speech');
     await speechRow.getByRole('button', { name: 'Delete deepgram' }).click();
     await page.getByRole('cell', { name: 'No speech credentials yet.' }).waitFor();
@@ -227,5 +231,6 @@ test('issue 8: the portal provisions, places a call, follows it live and in rece
   } finally {
     await browser.close();
     await sim?.close();
+    await deepgram.close();
   }
 });
