@@ -83,10 +83,17 @@ export class RateConverter {
   }
 }
 
-/** 16-bit little-endian PCM bytes as samples, in one copy (no per-sample reads). */
+/**
+ * 16-bit little-endian PCM bytes as samples, in one copy (no per-sample reads). `bytes` may be a
+ * view at any offset of a larger buffer (a Node Buffer from the pool, a WAV body after its header).
+ */
 export function pcm16FromBytes(bytes: Uint8Array): Int16Array {
   const n = bytes.length >> 1;
-  if (LITTLE_ENDIAN) return new Int16Array(bytes.slice(0, n * 2).buffer);
+  if (LITTLE_ENDIAN) {
+    const out = new Int16Array(n);
+    new Uint8Array(out.buffer).set(bytes.subarray(0, n * 2));
+    return out;
+  }
   const out = new Int16Array(n);
   for (let i = 0; i < n; i++) out[i] = (bytes[2 * i] | (bytes[2 * i + 1] << 8)) << 16 >> 16;
   return out;

@@ -6,6 +6,7 @@ import { basename, join } from 'node:path';
 import { systemClock } from '../kernel/clock.js';
 import { zeroCrossingHz } from '../testkit/audio.js';
 import { FakeClock } from '../testkit/fake-clock.js';
+import { pcm16FromBytes } from './resample.js';
 import {
   CachedTtsAdapter, createDefaultTtsRegistry, EspeakAdapter, parseSsml, RateConverter, toEspeakSsml, TtsError, TtsRegistry, ttsCacheKey,
   type TtsAdapter,
@@ -144,4 +145,12 @@ test('resample: the slice-by-slice conversion (event loop let through) equals th
   const c = new RateConverter(22050, 8000);
   const input = Int16Array.from({ length: 22050 * 2 }, (_, i) => Math.round(8000 * Math.sin(i / 7) + 3000 * Math.sin(i / 31)));
   assert.deepEqual([...(await c.convertYielding(input, 1000))], [...c.convert(input)]);
+});
+
+test('pcm16FromBytes: a view at an odd offset of a pooled Buffer gives exactly its own samples', () => {
+  // Buffer.from(small) lives in Node's shared pool; `subarray` shares it, and odd offsets are not Int16-aligned.
+  const pool = Buffer.from([0xaa, 0x01, 0x00, 0xff, 0x7f, 0x00, 0x80, 0x55]);
+  const view = pool.subarray(1, 7);
+  assert.deepEqual([...pcm16FromBytes(view)], [1, 0x7fff, -32768]);
+  assert.deepEqual([...pcm16FromBytes(pool.subarray(1, 6))], [1, 0x7fff], 'an odd byte at the end is dropped');
 });
