@@ -61,6 +61,8 @@ export interface GoogleServerOptions {
   readonly breakAfterAudioMs?: number;
   /** PCM the TTS answers with, at the requested rate. Default: 1 s of a 440 Hz tone. */
   readonly ttsAudio?: (sampleRate: number) => Int16Array;
+  /** Send no response headers until the first response (the client cannot tell the stream was accepted). */
+  readonly holdHeaders?: boolean;
   /** Wrap the TTS LINEAR16 audio in a WAV header, as Google does. Default true. */
   readonly ttsWavHeader?: boolean;
 }
@@ -197,7 +199,7 @@ export class GoogleSpeechServer {
     const session: RecognizeSession = { config: undefined, authorization: call.metadata.get('authorization')[0]?.toString(), audioBytes: 0, ended: false, closed: false };
     this.sessions.push(session);
     // Headers go out at once: the stream is accepted.
-    call.sendMetadata(new grpc.Metadata());
+    if (this.opts.holdHeaders !== true) call.sendMetadata(new grpc.Metadata());
     new RecognizeCall(this, call, session).run();
   }
 

@@ -237,6 +237,19 @@ test('google stt: closing the stream cancels the call; abort does too', async ()
   });
 });
 
+test('google stt: a service that sends no headers before its first answer: start resolves after acceptWaitMs and recognition works', async () => {
+  await withServer({ holdHeaders: true }, async (server) => {
+    const ev = new Events();
+    const t0 = Date.now();
+    const stream = await new GoogleStt({ local: server.local, acceptWaitMs: 200 }).start(request({ interim: false }), ev.push, signal());
+    assert.ok(Date.now() - t0 >= 190, 'waited for the service');
+    writeAll(stream, concat(silence(200), HELLO, silence(900)));
+    const final = await ev.until((e) => e.type === 'transcript' && e.isFinal);
+    assert.ok(final.type === 'transcript' && final.alternatives[0].transcript === 'hello there');
+    stream.close();
+  });
+});
+
 test('google stt: the registry has google', () => {
   assert.ok(createSpeechVendors().stt('google') instanceof GoogleStt);
 });

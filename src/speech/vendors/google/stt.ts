@@ -21,7 +21,7 @@ export interface GoogleSttOptions {
   readonly local?: GoogleLocalEndpoint;
   /**
    * How long `start` waits for the service to accept the stream (its response headers) before
-   * it resolves anyway; a refusal later is an `error` event. Default 1500 ms.
+   * it resolves anyway; a refusal later is an `error` event. Default 1000 ms.
    */
   readonly acceptWaitMs?: number;
 }
@@ -189,7 +189,7 @@ export class GoogleStt implements SttVendor {
         if (err) reject(err);
         else resolve();
       };
-      const timer = setTimeout(() => stream.settled(), this.opts.acceptWaitMs ?? 1500);
+      const timer = setTimeout(() => stream.settled(), this.opts.acceptWaitMs ?? 1000);
       const onAbort = (): void => {
         stream.close();
         done(new SttError('SPEECH_ABORTED', 'google speech: aborted while connecting', VENDOR));
