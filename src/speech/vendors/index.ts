@@ -1,6 +1,7 @@
 import { SpeechVendors } from '../vendor.js';
 import { addCustom } from './custom/index.js';
 import { addDeepgram } from './deepgram/index.js';
+import { addGoogle } from './google/index.js';
 import { MicrosoftCredentialTester, MicrosoftStt, MicrosoftTts } from './microsoft/index.js';
 
 /**
@@ -11,6 +12,7 @@ export function createSpeechVendors(): SpeechVendors {
   const vendors = new SpeechVendors();
   addDeepgram(vendors);
   addCustom(vendors);
+  addGoogle(vendors);
   vendors.addStt(new MicrosoftStt()).addTts(new MicrosoftTts()).addTester(new MicrosoftCredentialTester());
   return vendors;
 }
