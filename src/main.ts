@@ -12,7 +12,7 @@ import { clientCertPolicy, InboundHandler } from './call/inbound.js';
 import { MediaEngine } from './media/index.js';
 import { createSipStack, loadTlsCredentials, registrarContext, type SipStack, type SipStackOptions } from './sip/index.js';
 import { RegistrationManager } from './call/registrations.js';
-import { createDefaultTtsRegistry, type TtsRegistry } from './speech/index.js';
+import { createDefaultTtsRegistry, createSpeechVendors, TtsCache, type SpeechCredentialLookup, type TtsRegistry } from './speech/index.js';
 import { Agent, request } from 'undici';
 import { bootstrapAdminKey, openStore, type Store } from './store/index.js';
 import { registerDemoApp } from './api/routes/demo.js';
@@ -155,14 +155,18 @@ function reloadTlsOnSighup(reload: () => Promise<void>, logger: Logger): () => v
   return () => process.off('SIGHUP', onHup);
 }
 
+/** Until the SpeechCredentials store is wired (issue 14, creds): no account has a speech credential. */
+const noSpeechCredentials: SpeechCredentialLookup = { find: async () => undefined };
+
 function buildCallLayer({ config, logger, clock }: Env, { store, sip }: Base, rtpPorts: { min: number; max: number }): CallLayer {
   const registrations = new RegistrationManager({ clock, logger: logger.child({ layer: 'registration' }), store, context: registrarContext(sip.ua.context), privateAddress: config.sipAddress });
   const media = new MediaEngine({ clock, logger: logger.child({ layer: 'media' }), portRange: rtpPorts, bindAddress: config.sipAddress, latch: config.rtpLatch });
-  const tts = createDefaultTtsRegistry({ clock, cacheDir: join(config.dataDir, 'tts-cache'), logger: logger.child({ layer: 'tts' }) });
+  const ttsCache = new TtsCache({ dir: join(config.dataDir, 'tts-cache'), clock, logger: logger.child({ layer: 'tts' }) });
+  const tts = createDefaultTtsRegistry({ clock, cache: ttsCache, logger: logger.child({ layer: 'tts' }) });
   let activeCalls = (): number => 0;
   const metrics = new GatewayMetrics(() => activeCalls());
   const calls = new CallManager({
-    clock, logger: logger.child({ layer: 'call' }), ua: sip.ua, media, store, tts, observer: metrics, mediaTimeoutMs: config.mediaTimeoutMs, urlPolicy: config.urlPolicy,
+    clock, logger: logger.child({ layer: 'call' }), ua: sip.ua, media, store, tts, ttsCache, speechVendors: createSpeechVendors(), speechCredentials: noSpeechCredentials, observer: metrics, mediaTimeoutMs: config.mediaTimeoutMs, urlPolicy: config.urlPolicy,
     publicAddress: config.publicAddress, sipAddress: `${config.publicAddress}:${sip.transport.port}`, searchPath: process.env.PATH,
   });
   activeCalls = () => calls.activeCount;
