@@ -32,6 +32,14 @@ export interface RecognizerSpec {
   readonly [option: string]: unknown;
 }
 
+/** A background transcription (`transcribe`, `config.transcribe`), controlled by live control. */
+export interface BackgroundTranscription {
+  readonly active: boolean;
+  pause(): void;
+  resume(): void;
+  stop(): void;
+}
+
 /** Session-wide settings the `config` verb changes and later verbs read. */
 export interface SessionSettings {
   synthesizer: SynthesizerSpec;
@@ -42,6 +50,10 @@ export interface SessionSettings {
   readonly initial: { readonly synthesizer: SynthesizerSpec; readonly recognizer: RecognizerSpec };
   /** Stops the AMD the last `config.amd` started (a later `config.amd` replaces it). */
   stopAmd?: () => void;
+  /** The running background transcription, if any (issue 14). */
+  transcription?: BackgroundTranscription;
+  /** Stops the background gather `config.bargeIn` started (issue 14). */
+  stopBargeIn?: () => void;
 }
 
 /** Everything a verb may use while it runs (DESIGN.md §3: call interfaces only, never sip/media). */

@@ -230,6 +230,41 @@ function resultFields(r: GatherResult): Record<string, unknown> {
   }
 }
 
+/** `config.bargeIn` (contract §4.2): a gather in the background with its own actionHook. */
+export interface BargeInProps extends GatherProps {
+  readonly enable?: boolean;
+  readonly sticky?: boolean;
+}
+
+/**
+ * Runs a background gather (no prompt, no main timer) while the application goes on; its result
+ * goes to `actionHook`, whose verbs replace the application. With `sticky` it listens again
+ * afterwards. Returns a function that stops it; it also stops at hang-up.
+ */
+export function startBackgroundGather(ctx: VerbContext, b: BargeInProps): () => void {
+  const ctl = linkedController(ctx.call.endedSignal);
+  const props: GatherProps = { ...b, input: b.input ?? ['speech'] };
+  const once = async (): Promise<boolean> => {
+    const run = new GatherRun(ctx, props, ctl.controller.signal);
+    let r: GatherResult | undefined;
+    try {
+      run.listen();
+      r = await Promise.race([run.result, aborted(ctl.controller.signal).then(() => undefined)]);
+    } finally {
+      run.close();
+    }
+    if (!r || ctl.controller.signal.aborted) return false;
+    const verbs = b.actionHook ? await ctx.actionHook(b.actionHook, resultFields(r)) : undefined;
+    if (verbs && !ctx.call.endedSignal.aborted) ctx.replaceApplication(verbs);
+    return b.sticky === true && !ctl.controller.signal.aborted;
+  };
+  const loop = async (): Promise<void> => {
+    while (await once());
+  };
+  loop().catch((e: unknown) => ctx.call.alert(alertTypeFor(e), `config.bargeIn actionHook: ${describe(e)}`)).finally(() => ctl.dispose());
+  return () => ctl.controller.abort();
+}
+
 export const gather = defineVerb<GatherProps>({
   name: 'gather',
   schema: gatherSchema,
