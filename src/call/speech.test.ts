@@ -178,3 +178,22 @@ test('recognize on a call: no credential is a no-stt alert', async () => {
   assert.deepEqual(h.alerts.map((a) => a[0]), ['no-stt']);
   assert.equal(updates[0]?.type, 'failed');
 });
+
+test('recognize on a call: while no RTP arrives the vendor still hears silence, so an utterance can end', async () => {
+  const clock = new FakeClock();
+  const stt = new FakeSttVendor({ vendor: 'deepgram', transcripts: ['hello'] });
+  const svc = new SpeechService({ vendors: new SpeechVendors().addStt(stt), credentials: fakeCredentials('acct-1', ['deepgram']), urlPolicy: OPEN_URL_POLICY, clock });
+  const m = fakeMedia();
+  const updates: RecognitionUpdate[] = [];
+  const ctl = new AbortController();
+  recognizeOnMedia({ speech: svc, clock, logger: nullLogger }, host(clock), m.media, { vendor: 'deepgram', interim: false, raw: {} }, (u) => updates.push(u), ctl.signal);
+  await flush();
+  m.push(speechLike(600));
+  const before = stt.streams[0].frames.length;
+  assert.deepEqual(updates.map((u) => u.type), ['speech-start']);
+  clock.advance(1000);
+  assert.ok(stt.streams[0].frames.length - before >= 45, `silence written: ${stt.streams[0].frames.length - before} frames`);
+  assert.deepEqual(updates.map((u) => u.type), ['speech-start', 'transcript']);
+  ctl.abort();
+  assert.equal(clock.pendingCount, 0, 'the filler stops with the recognition');
+});

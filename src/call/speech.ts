@@ -3,7 +3,7 @@
  * caller says. The vendors are reached through the SpeechService; this file connects it to the
  * call's media, timeline and alerts.
  */
-import type { Clock } from '../kernel/clock.js';
+import type { Clock, TimerHandle } from '../kernel/clock.js';
 import type { Logger } from '../kernel/logger.js';
 import { EnergyVad, PcmReader, type AudioSource, type MediaSession } from '../media/index.js';
 import { StreamingRateConverter, type RecognitionEvent, type SpeechFailure, type SpeechService, type TtsCache } from '../speech/index.js';
@@ -75,6 +75,29 @@ export function cloudSaySource(deps: CallSpeechDeps, host: CallSpeechHost, text:
   return { source, after };
 }
 
+const SILENT_FRAME = new Int16Array(160);
+const FILL_TICK_MS = 100;
+
+/**
+ * While no RTP arrives (silence suppression, a peer that sends nothing, a gap) the recognizer
+ * still hears time pass: every 100 ms the missing 20 ms frames are written as silence, as a
+ * media server's read loop would, so vendors see the end of an utterance.
+ */
+function fillSilence(clock: Clock, lastAudio: () => number, write: (ms: number) => void): () => void {
+  let timer: TimerHandle | undefined;
+  let stopped = false;
+  const tick = (): void => {
+    if (stopped) return;
+    for (let n = 0; n < FILL_TICK_MS / 20 && clock.now() - lastAudio() >= 40; n++) write(20);
+    timer = clock.setTimer(FILL_TICK_MS, tick);
+  };
+  timer = clock.setTimer(FILL_TICK_MS, tick);
+  return () => {
+    stopped = true;
+    timer?.cancel();
+  };
+}
+
 function toUpdate(e: RecognitionEvent): RecognitionUpdate {
   switch (e.type) {
     case 'transcript':
@@ -110,16 +133,25 @@ export function recognizeOnMedia(
   );
   const up = rate === 8000 ? undefined : new StreamingRateConverter(8000, rate);
   const vad = req.vad ? new EnergyVad() : undefined;
-  const offAudio = media.onAudio((pcm, info) => {
-    const frame = pcm.subarray(0, info.samples);
+  let lastAudio = deps.clock.now();
+  const feed = (frame: Int16Array): void => {
     session.write(up ? up.push(frame) : frame.slice());
     const v = vad?.push(frame, deps.clock.now());
     if (v?.type === 'speech-start' && !ctl.signal.aborted) onUpdate({ type: 'onset', atMs: v.atMs });
+  };
+  const offAudio = media.onAudio((pcm, info) => {
+    lastAudio = deps.clock.now();
+    feed(pcm.subarray(0, info.samples));
+  });
+  const stopFill = fillSilence(deps.clock, () => lastAudio, (ms) => {
+    lastAudio += ms;
+    feed(SILENT_FRAME);
   });
   const started = deps.clock.now();
   host.timeline.add('stt-started', { vendor: req.vendor, language: req.language, sample_rate: rate });
   ctl.signal.addEventListener('abort', () => {
     offAudio();
+    stopFill();
     session.close();
     signal.removeEventListener('abort', stopAll);
     host.timeline.add('stt-stopped', { vendor: session.vendor, ms: deps.clock.now() - started, connect_ms: session.connectMs, dropped_frames: session.dropped });
