@@ -110,9 +110,8 @@ export class StreamingRateConverter {
     buf.set(input, this.#buf.length);
     this.#buf = buf;
     this.#received += input.length;
-    // Output n needs input up to base(n) + half.
-    let end = this.#n;
-    while (Math.floor((end * b.down) / b.up) + b.half < this.#received) end++;
+    // Output n needs input up to base(n) + half: n·down/up < received − half.
+    const end = Math.max(this.#n, Math.ceil(((this.#received - b.half) * b.up) / b.down));
     return this.#emit(b, end);
   }
 
@@ -125,21 +124,26 @@ export class StreamingRateConverter {
 
   #emit(b: Bank, end: number): Int16Array {
     const out = new Int16Array(Math.max(0, end - this.#n));
-    for (let i = 0; i < out.length; i++, this.#n++) {
-      const base = Math.floor((this.#n * b.down) / b.up);
-      const h = b.taps[this.#n % b.up];
+    const buf = this.#buf;
+    const offset = this.#bufStart + b.half - 1;
+    const { up, down, taps } = b;
+    let n = this.#n;
+    for (let i = 0; i < out.length; i++, n++) {
+      const h = taps[n % up];
+      // Input index of tap j: base + j − half + 1, as an index into `buf`.
+      const k0 = Math.floor((n * down) / up) - offset;
+      const j0 = k0 < 0 ? -k0 : 0;
+      const j1 = Math.min(h.length, buf.length - k0);
       let acc = 0;
-      for (let j = 0; j < h.length; j++) {
-        const k = base + j - b.half + 1 - this.#bufStart;
-        if (k >= 0 && k < this.#buf.length) acc += this.#buf[k] * h[j];
-      }
+      for (let j = j0; j < j1; j++) acc += buf[k0 + j] * h[j];
       out[i] = acc > 32767 ? 32767 : acc < -32768 ? -32768 : Math.round(acc);
     }
+    this.#n = n;
     // Keep only what later outputs can still reach.
-    const keepFrom = Math.floor((this.#n * b.down) / b.up) - b.half + 1;
-    const drop = Math.min(this.#buf.length, Math.max(0, keepFrom - this.#bufStart));
+    const keepFrom = Math.floor((n * down) / up) - b.half + 1;
+    const drop = Math.min(buf.length, Math.max(0, keepFrom - this.#bufStart));
     if (drop > 0) {
-      this.#buf = this.#buf.slice(drop);
+      this.#buf = buf.subarray(drop);
       this.#bufStart += drop;
     }
     return out;
