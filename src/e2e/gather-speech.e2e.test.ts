@@ -85,3 +85,34 @@ test('issue 14 acceptance 3: barge-in — the prompt\'s RTP stops when the calle
     await t.close();
   }
 });
+
+test('issue 14: transcribe in the background sends the transcript to transcriptionHook; PUT transcribe_status stop ends it', async () => {
+  const { t } = await speechGateway();
+  const hooks = await startHookServer({
+    '/app': () => [{ transcribe: { transcriptionHook: '/transcript', recognizer: { vendor: 'fakestt', language: 'en-GB' } } }, { pause: { length: 15 } }],
+  });
+  const sipp = await startSipp({ scenario: 'uas_answer_hello.xml', timeoutSeconds: 30 });
+  try {
+    const p = await provisionSippCarrier(t, hooks.url, [sipp.port]);
+    const res = await t.api('POST', `/v1/Accounts/${p.accountSid}/Calls`, { application_sid: p.applicationSid, from: p.from, to: { type: 'phone', number: '15550020' } });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    const sid = (res.body as { sid: string }).sid;
+    const hook = await eventually(() => hooks.seen.find((h: HookRequest) => h.path === '/transcript'), 15_000, 'the transcriptionHook');
+    assert.equal(hook.json.call_sid, sid);
+    assert.deepEqual(hook.json.speech, {
+      language_code: 'en-GB', channel_tag: 1, is_final: true, alternatives: [{ transcript: TRANSCRIPT, confidence: 0.93 }], vendor: { name: 'fakestt', evt: {} },
+    });
+    const put = await t.api('PUT', `/v1/Accounts/${p.accountSid}/Calls/${sid}`, { transcribe_status: 'stop' });
+    assert.equal(put.status, 202, JSON.stringify(put.body));
+    const timeline = await t.api('GET', `/v1/Accounts/${p.accountSid}/Calls/${sid}/Timeline`);
+    const events = (timeline.body as { timeline: Array<{ event: string }> }).timeline.map((e) => e.event);
+    assert.ok(events.includes('stt-stopped'), events.join(','));
+    assert.equal((await t.api('PUT', `/v1/Accounts/${p.accountSid}/Calls/${sid}`, { transcribe_status: 'later' })).status, 400);
+    await t.api('PUT', `/v1/Accounts/${p.accountSid}/Calls/${sid}`, { call_status: 'completed' });
+    await sipp.done;
+  } finally {
+    sipp.kill();
+    await hooks.close();
+    await t.close();
+  }
+});
