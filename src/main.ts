@@ -12,7 +12,7 @@ import { clientCertPolicy, InboundHandler } from './call/inbound.js';
 import { MediaEngine } from './media/index.js';
 import { createSipStack, loadTlsCredentials, registrarContext, type SipStack, type SipStackOptions } from './sip/index.js';
 import { RegistrationManager } from './call/registrations.js';
-import { createDefaultTtsRegistry, type TtsRegistry } from './speech/index.js';
+import { createDefaultTtsRegistry, createSpeechVendors, TtsCache, type SpeechCredentialLookup, type SpeechVendors, type TtsRegistry } from './speech/index.js';
 import { Agent, request } from 'undici';
 import { bootstrapAdminKey, openStore, type Store } from './store/index.js';
 import { registerDemoApp } from './api/routes/demo.js';
@@ -23,8 +23,6 @@ import { CallsService, settleAfterRestart, type RecoveryResult } from './app/ind
 import { speechCredentialRoutes } from './api/routes/speech-credentials.js';
 import { createCredentialCipher, loadOrCreateKeyFile, type CredentialCipher } from './speech/credentials-cipher.js';
 import { createSpeechCredentialLookup, type SpeechCredentialStore } from './speech/credentials-lookup.js';
-import type { SpeechVendors } from './speech/vendor.js';
-import { createSpeechVendors } from './speech/vendors/index.js';
 import { WebhookClient } from './verbs/index.js';
 
 export interface Gateway {
@@ -51,13 +49,19 @@ export interface Gateway {
 }
 
 /** Composition root: the only module that knows every layer (DESIGN.md §3). */
-export async function startGateway(config: Config, logger: Logger, clock: Clock = systemClock): Promise<Gateway> {
+/** Speech adapters and credentials in place of the shipped ones (tests with local fake vendors). */
+export interface GatewaySpeech {
+  readonly vendors?: SpeechVendors;
+  readonly credentials?: SpeechCredentialLookup;
+}
+
+export async function startGateway(config: Config, logger: Logger, clock: Clock = systemClock, speech: GatewaySpeech = {}): Promise<Gateway> {
   mkdirSync(config.dataDir, { recursive: true });
   const env: Env = { config, logger, clock };
   const health = { ready: false };
   const base = await buildBase(env);
   const ranges = splitRtpPorts(config.rtpPorts, config.simulator);
-  const callLayer = buildCallLayer(env, base, ranges.gateway);
+  const callLayer = buildCallLayer(env, base, ranges.gateway, speech);
   const appLayer = await buildAppLayer(env, base, callLayer).catch(async (e: unknown) => {
     await Promise.all([base.sip.close(), callLayer.media.close(), base.store.close()]);
     throw e;
@@ -187,14 +191,15 @@ function reloadTlsOnSighup(reload: () => Promise<void>, logger: Logger): () => v
   return () => process.off('SIGHUP', onHup);
 }
 
-function buildCallLayer({ config, logger, clock }: Env, { store, sip }: Base, rtpPorts: { min: number; max: number }): CallLayer {
+function buildCallLayer({ config, logger, clock }: Env, { store, sip, speech: shipped }: Base, rtpPorts: { min: number; max: number }, speech: GatewaySpeech): CallLayer {
   const registrations = new RegistrationManager({ clock, logger: logger.child({ layer: 'registration' }), store, context: registrarContext(sip.ua.context), privateAddress: config.sipAddress });
   const media = new MediaEngine({ clock, logger: logger.child({ layer: 'media' }), portRange: rtpPorts, bindAddress: config.sipAddress, latch: config.rtpLatch });
-  const tts = createDefaultTtsRegistry({ clock, cacheDir: join(config.dataDir, 'tts-cache'), logger: logger.child({ layer: 'tts' }) });
+  const ttsCache = new TtsCache({ dir: join(config.dataDir, 'tts-cache'), clock, logger: logger.child({ layer: 'tts' }) });
+  const tts = createDefaultTtsRegistry({ clock, cache: ttsCache, logger: logger.child({ layer: 'tts' }) });
   let activeCalls = (): number => 0;
   const metrics = new GatewayMetrics(() => activeCalls());
   const calls = new CallManager({
-    clock, logger: logger.child({ layer: 'call' }), ua: sip.ua, media, store, tts, observer: metrics, mediaTimeoutMs: config.mediaTimeoutMs, urlPolicy: config.urlPolicy,
+    clock, logger: logger.child({ layer: 'call' }), ua: sip.ua, media, store, tts, ttsCache, speechVendors: speech.vendors ?? shipped.vendors, speechCredentials: speech.credentials ?? shipped.credentials, observer: metrics, mediaTimeoutMs: config.mediaTimeoutMs, urlPolicy: config.urlPolicy,
     publicAddress: config.publicAddress, sipAddress: `${config.publicAddress}:${sip.transport.port}`, searchPath: process.env.PATH,
   });
   activeCalls = () => calls.activeCount;

@@ -4,6 +4,7 @@ import { detach } from '../kernel/detached.js';
 import { newSid } from '../kernel/ids.js';
 import type { Logger } from '../kernel/logger.js';
 import {
+  UnsupportedFeatureAlerts,
   isWebSocketHook, resolveHook, startApplication, VerbValidationError, type ApplicationDefaults, type ApplicationHandle, type CallSequence, type HookSpec, type WebhookSender,
 } from '../verbs/index.js';
 import { StatusNotifier } from './status-notifier.js';
@@ -54,6 +55,8 @@ interface LiveApp {
  */
 export class ApplicationRunner {
   private readonly apps = new Map<string, LiveApp>();
+  /** First uses of properties accepted but not acted on, per application, for this gateway (issue 14). */
+  private readonly unsupportedAlerts = new UnsupportedFeatureAlerts();
 
   constructor(private readonly o: ApplicationRunnerOptions) {}
 
@@ -107,7 +110,7 @@ export class ApplicationRunner {
       live.handle = startApplication({
         call, clock: this.o.clock, logger: this.o.logger, webhooks,
         callHook: a.callHook, appJson: a.appJson, secret: a.secret, defaults: a.defaults, envVars: a.envVars,
-        sequence: a.sequence, sessionFields: a.sessionFields,
+        sequence: a.sequence, sessionFields: a.sessionFields, unsupportedAlerts: this.unsupportedAlerts,
         onStatusHook: (spec) => {
           notifier.setStatusHook(spec);
           journal.update({ statusHook: spec, notifyUrl: a.notifyUrl });

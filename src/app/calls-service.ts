@@ -159,6 +159,24 @@ export class CallsService {
   }
 
   /**
+   * PUT `transcribe_status` (contract §5.1, issue 14): pause, resume or stop the call's background
+   * transcription. Like jambonz, a call with none running accepts it and nothing happens.
+   */
+  transcribeStatus(accountSid: string, sid: string, status: 'pause' | 'resume' | 'stop'): void {
+    const call = this.live(accountSid, sid);
+    const handle = this.runner.handle(sid);
+    if (!handle || !call.answered) throw new CallError('CALL_WRONG_STATE', 'the call is not answered yet');
+    const t = handle.session.transcription;
+    call.note('transcribe-status', { status, running: t !== undefined });
+    if (!t) return;
+    if (status === 'stop') {
+      t.stop();
+      handle.session.transcription = undefined;
+    } else if (status === 'pause') t.pause();
+    else t.resume();
+  }
+
+  /**
    * PUT `whisper` (contract §5.1): one say/play verb or a list of them, played on the call (loop
    * forced to 1) without touching the running application; the audio queues behind what is playing.
    */

@@ -6,10 +6,12 @@ import { lazyPcmSource, parseDtmfInfo, urlSource, type MediaSession } from '../m
 import type { UrlPolicy } from '../kernel/net-policy.js';
 import type { MediaDirection } from '../sdp/index.js';
 import type { Dialog, IncomingReinvite } from '../sip/index.js';
-import type { TtsRegistry } from '../speech/index.js';
+import type { SpeechService, TtsCache, TtsRegistry } from '../speech/index.js';
 import type {
-  CallControl, CallDirection, CallInfo, CallStatus, ChildLeg, ChildLegInit, PlayOutcome, ReferOutcome, SipRequestInit, SynthesizerSpec, TerminationBy,
+  CallControl, CallDirection, CallInfo, CallStatus, ChildLeg, ChildLegInit, PlayOutcome, RecognitionHandle, RecognitionUpdate, RecognizerRequest,
+  ReferOutcome, SipRequestInit, SynthesizerSpec, TerminationBy,
 } from './control.js';
+import { cloudSaySource, recognizeOnMedia } from './speech.js';
 import { CallError } from './errors.js';
 import { Timeline } from './timeline.js';
 import { childLeg } from './child-leg.js';
@@ -22,6 +24,10 @@ export interface CallDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly tts: TtsRegistry;
+  /** Cloud speech (issue 14): vendors other than the local voices of `tts`, and recognition. */
+  readonly speech?: SpeechService;
+  /** The TTS cache cloud prompts are written to after playback. */
+  readonly ttsCache?: TtsCache;
   /** Where `ffmpeg` is looked up for MP3 prompts (PATH). */
   readonly searchPath?: string;
   /** Which addresses `play` downloads may reach (docs/security.md); open when absent. */
@@ -289,14 +295,30 @@ export class Call extends Emitter<CallEvents> implements CallControl {
     s.cancel(why);
   }
 
+  /** Local voices (espeak) as before; any other vendor through the speech service, streaming (issue 14). */
   async say(text: string, synth: SynthesizerSpec, signal: AbortSignal): Promise<PlayOutcome> {
     const media = this.requireMedia();
+    const speech = this.deps.speech;
+    if (speech && !this.deps.tts.has(synth.vendor)) {
+      const { source, after } = cloudSaySource({ ...this.deps, speech }, this, text, synth);
+      const r = await this.playSource(media, source, signal);
+      after(!r.interrupted);
+      return r;
+    }
     const source = lazyPcmSource(`say:${synth.vendor}`, async (s) => {
       const r = await this.deps.tts.synthesize(synth.vendor, { text, voice: synth.voice, language: synth.language }, s);
       this.timeline.add('tts', { vendor: r.vendor, first_audio_ms: r.firstAudioMs, cached: r.cached, characters: text.length });
       return r;
     });
     return this.playSource(media, source, signal);
+  }
+
+  /** Listens to the caller through the recognizer's vendor (issue 14). */
+  recognize(req: RecognizerRequest, onUpdate: (u: RecognitionUpdate) => void, signal: AbortSignal): RecognitionHandle {
+    const media = this.requireMedia();
+    const speech = this.deps.speech;
+    if (!speech) throw new CallError('CALL_WRONG_STATE', 'speech recognition is not configured on this gateway');
+    return recognizeOnMedia({ ...this.deps, speech }, this, media, req, onUpdate, AbortSignal.any([signal, this.ended.signal]));
   }
 
   /** Plays audio from an http(s) URL; nothing else (a tenant's app must never read the gateway's disk). */

@@ -39,6 +39,68 @@ export interface SynthesizerSpec {
   readonly language?: string;
   readonly voice?: string;
   readonly label?: string;
+  /** Takes over when `vendor` fails before its first audio (issue 14). */
+  readonly fallbackVendor?: string;
+  readonly fallbackLanguage?: string;
+  readonly fallbackVoice?: string;
+  readonly fallbackLabel?: string;
+  /** The `synthesizer` object as the application wrote it (options, engine, gender …), for the vendor adapter. */
+  readonly raw?: Readonly<Record<string, unknown>>;
+  /** Neither read nor write the TTS cache (`say.disableTtsCache`, `config.disableTtsCache`). */
+  readonly disableTtsCache?: boolean;
+}
+
+/** What `CallControl.recognize` listens with (the effective `recognizer` of a verb, issue 14). */
+export interface RecognizerRequest {
+  readonly vendor: string;
+  readonly language?: string;
+  readonly label?: string;
+  readonly fallbackVendor?: string;
+  readonly fallbackLanguage?: string;
+  readonly fallbackLabel?: string;
+  readonly altLanguages?: readonly string[];
+  readonly hints?: readonly string[];
+  readonly hintsBoost?: number;
+  /** Interim transcripts wanted (partialResultHook, barge-in by word count). */
+  readonly interim: boolean;
+  /** L16 rate the vendor gets (default 8000). */
+  readonly sampleRate?: 8000 | 16000;
+  /** Our own VAD's speech onset (`onset` events) for barge-in. */
+  readonly vad?: boolean;
+  /** The `recognizer` object as the application wrote it (vendor options …). */
+  readonly raw: Readonly<Record<string, unknown>>;
+}
+
+export interface RecognizedAlternative {
+  readonly transcript: string;
+  readonly confidence?: number;
+}
+
+/** What a recognition reports; `failed` is the last event (no vendor left). */
+export type RecognitionUpdate =
+  /** Our VAD heard speech begin (before any vendor result). */
+  | { readonly type: 'onset'; readonly atMs: number }
+  | { readonly type: 'speech-start'; readonly vendor: string }
+  | {
+      readonly type: 'transcript';
+      readonly vendor: string;
+      readonly isFinal: boolean;
+      readonly alternatives: readonly RecognizedAlternative[];
+      readonly language?: string;
+      readonly channel?: number;
+      readonly vendorEvent?: unknown;
+    }
+  | { readonly type: 'utterance-end'; readonly vendor: string }
+  | { readonly type: 'failed'; readonly vendor: string; readonly code: string; readonly message: string };
+
+/** A running recognition on a call. */
+export interface RecognitionHandle {
+  /** The vendor in use (the fallback once it took over). */
+  readonly vendor: string;
+  /** Ask the vendor for what it still holds; final results follow. */
+  finalize(): void;
+  /** Stops listening now; no updates follow. Safe to call more than once. */
+  stop(): void;
 }
 
 export interface SipRequestInit {
@@ -114,8 +176,18 @@ export interface CallControl {
   info(): CallInfo;
   /** Answers an inbound call (no-op when already answered; outbound calls are answered by the callee). */
   answer(opts?: { readonly earlyMedia?: boolean }): Promise<void>;
-  /** Speaks `text` (plain or the SSML subset) through the TTS vendor; resolves when played or aborted. */
+  /**
+   * Speaks `text` (plain or the SSML subset) through the TTS vendor; resolves when played or
+   * aborted. Vendor failures are alerted by the call itself (`tts-failure`, `no-tts`); when no
+   * vendor is left it rejects with a SpeechVendorError.
+   */
   say(text: string, synth: SynthesizerSpec, signal: AbortSignal): Promise<PlayOutcome>;
+  /**
+   * Listens to the caller (issue 14): the call's received audio goes to the recognizer's vendor
+   * (its fallback when it fails; every failure is an `stt-failure` / `no-stt` alert). Stops when
+   * `signal` aborts or the call ends.
+   */
+  recognize?(req: RecognizerRequest, onUpdate: (u: RecognitionUpdate) => void, signal: AbortSignal): RecognitionHandle;
   /** Plays a WAV (or MP3 with ffmpeg) from an http(s) URL or a file path. */
   play(url: string, signal: AbortSignal): Promise<PlayOutcome>;
   /** DTMF from any source (RFC 4733, SIP INFO, in-band). Returns an unsubscribe function. */

@@ -5,7 +5,8 @@ import type { Logger } from '../kernel/logger.js';
 import type { UrlPolicy } from '../kernel/net-policy.js';
 import type { MediaService } from '../media/index.js';
 import type { UserAgent } from '../sip/index.js';
-import type { TtsRegistry } from '../speech/index.js';
+import { OPEN_URL_POLICY } from '../kernel/net-policy.js';
+import { SpeechService, type SpeechCredentialLookup, type SpeechVendors, type TtsCache, type TtsRegistry } from '../speech/index.js';
 import type { Store } from '../store/index.js';
 import { Call, type CallDeps } from './call.js';
 import type { CallStatus, ChildLegInit } from './control.js';
@@ -26,6 +27,12 @@ export interface CallManagerOptions {
   readonly searchPath?: string;
   /** Which addresses `play` downloads may reach (docs/security.md). */
   readonly urlPolicy?: UrlPolicy;
+  /** Cloud speech adapters (issue 14); without them only the local voices of `tts` speak and nothing listens. */
+  readonly speechVendors?: SpeechVendors;
+  /** Finds an account's speech credential for a vendor (the SpeechCredentials store). */
+  readonly speechCredentials?: SpeechCredentialLookup;
+  /** The TTS cache cloud prompts are written to (shared with `tts`'s espeak). */
+  readonly ttsCache?: TtsCache;
   /** Hang up answered calls that receive no RTP for this long (0 = never, the default: peers on hold may send none). */
   readonly mediaTimeoutMs?: number;
   /** Metrics hooks (Prometheus in the composition root). */
@@ -60,6 +67,7 @@ export class CallManager {
   private readonly reserved = new Map<string, number>();
   private readonly records: CallRecords;
   private accepting = true;
+  private speech: SpeechService | undefined;
   private readonly rtpSeen = new Map<string, { count: number; since: number }>();
   private watchdog: TimerHandle | undefined;
 
@@ -158,11 +166,20 @@ export class CallManager {
     return this.accepting;
   }
 
+  private speechService(): SpeechService | undefined {
+    const { speechVendors, speechCredentials } = this.o;
+    if (!speechVendors || !speechCredentials) return undefined;
+    this.speech ??= new SpeechService({ vendors: speechVendors, credentials: speechCredentials, urlPolicy: this.o.urlPolicy ?? OPEN_URL_POLICY, clock: this.o.clock, local: this.o.tts });
+    return this.speech;
+  }
+
   private callDeps(): CallDeps {
     return {
       clock: this.o.clock,
       logger: this.o.logger,
       tts: this.o.tts,
+      speech: this.speechService(),
+      ttsCache: this.o.ttsCache,
       searchPath: this.o.searchPath,
       urlPolicy: this.o.urlPolicy,
       sipAddress: this.o.sipAddress,

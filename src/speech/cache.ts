@@ -35,12 +35,14 @@ export function ttsCacheKey(vendor: string, req: TtsRequest): string {
 
 const isMissing = (e: unknown): boolean => (e as NodeJS.ErrnoException | null)?.code === 'ENOENT';
 
-/** Wraps `inner`; a hit is read from disk, a miss is synthesised and stored. */
-export class CachedTtsAdapter implements TtsAdapter {
-  readonly vendor: string;
-  readonly #inner: TtsAdapter;
+/**
+ * The store: 8 kHz s16le files under `dir`, one per key, bounded by `maxBytes`. Shared by the
+ * espeak adapter (`CachedTtsAdapter`) and the cloud-vendor path of a call, which writes an entry
+ * after playback from the audio it collected (issue 14).
+ */
+export class TtsCache {
   readonly #dir: string;
-  readonly #clock: Clock;
+  readonly clock: Clock;
   readonly #maxBytes: number;
   readonly #logger: Logger;
   /** File name → size, least recently used first (a Map keeps insertion order). */
@@ -50,48 +52,49 @@ export class CachedTtsAdapter implements TtsAdapter {
   readonly #writing = new Map<string, { readonly samples: Int16Array; readonly done: Promise<void> }>();
   #ready: Promise<void> | null = null;
 
-  constructor(inner: TtsAdapter, opts: TtsCacheOptions) {
-    this.vendor = inner.vendor;
-    this.#inner = inner;
+  constructor(opts: TtsCacheOptions) {
     this.#dir = opts.dir;
-    this.#clock = opts.clock;
+    this.clock = opts.clock;
     this.#maxBytes = opts.maxBytes ?? TTS_CACHE_MAX_BYTES;
     this.#logger = opts.logger ?? nullLogger;
   }
 
-  /** Total size of the files the cache holds (once it has been used). */
   /** Settles when every cache file written so far is on disk. */
   async idle(): Promise<void> {
     await Promise.all([...this.#writing.values()].map((w) => w.done));
   }
 
+  /** Total size of the files the cache holds (once it has been used). */
   get sizeBytes(): number {
     return this.#bytes;
   }
 
-  pathFor(req: TtsRequest): string {
-    return join(this.#dir, `${ttsCacheKey(this.vendor, req)}${SUFFIX}`);
+  pathFor(vendor: string, req: TtsRequest): string {
+    return join(this.#dir, `${ttsCacheKey(vendor, req)}${SUFFIX}`);
   }
 
-  async synthesize(req: TtsRequest, signal: AbortSignal): Promise<TtsResult> {
-    const name = `${ttsCacheKey(this.vendor, req)}${SUFFIX}`;
+  /** The cached 8 kHz audio, or null on a miss. */
+  async get(vendor: string, req: TtsRequest): Promise<Int16Array | null> {
+    const name = `${ttsCacheKey(vendor, req)}${SUFFIX}`;
     const path = join(this.#dir, name);
-    const started = this.#clock.now();
     await (this.#ready ??= this.#loadIndex());
     const writing = this.#writing.get(name);
-    if (writing) return { samples: writing.samples, sampleRate: 8000, vendor: this.vendor, firstAudioMs: this.#clock.now() - started, cached: true };
+    if (writing) return writing.samples;
     const hit = await this.#read(path);
-    if (hit && hit.length % 2 === 0) {
-      this.#touch(name, path);
-      return { samples: pcm16FromBytes(hit), sampleRate: 8000, vendor: this.vendor, firstAudioMs: this.#clock.now() - started, cached: true };
-    }
-    const result = await this.#inner.synthesize(req, signal);
-    // The audio is played at once; the cache file is written behind it (served from memory meanwhile).
-    const write = this.#store(name, path, result.samples)
+    if (!hit || hit.length % 2 !== 0) return null;
+    this.#touch(name, path);
+    return pcm16FromBytes(hit);
+  }
+
+  /** Stores `samples` (8 kHz) behind the caller's back: served from memory until on disk. */
+  put(vendor: string, req: TtsRequest, samples: Int16Array): void {
+    const name = `${ttsCacheKey(vendor, req)}${SUFFIX}`;
+    const path = join(this.#dir, name);
+    const write = (this.#ready ??= this.#loadIndex())
+      .then(() => this.#store(name, path, samples))
       .catch((e: unknown) => this.#logger.warn('TTS cache write failed', { err: e instanceof Error ? e : String(e), path }))
       .finally(() => this.#writing.delete(name));
-    this.#writing.set(name, { samples: result.samples, done: write });
-    return result;
+    this.#writing.set(name, { samples, done: write });
   }
 
   async #read(path: string): Promise<Buffer | null> {
@@ -122,7 +125,7 @@ export class CachedTtsAdapter implements TtsAdapter {
       this.#index.delete(name);
       this.#index.set(name, size);
     }
-    const now = new Date(this.#clock.wallNow());
+    const now = new Date(this.clock.wallNow());
     detach(this.#logger, 'TTS cache touch', utimes(path, now, now).catch((e: unknown) => {
       if (!isMissing(e)) throw e;
     }));
@@ -180,5 +183,43 @@ export class CachedTtsAdapter implements TtsAdapter {
       this.#bytes += e.size;
     }
     await this.#evict();
+  }
+}
+
+/** Wraps `inner`; a hit is read from disk, a miss is synthesised and stored. */
+export class CachedTtsAdapter implements TtsAdapter {
+  readonly vendor: string;
+  readonly #inner: TtsAdapter;
+  readonly #clock: Clock;
+  readonly cache: TtsCache;
+
+  /** `opts` makes a cache of its own; a `TtsCache` shares one (e.g. with the cloud voices). */
+  constructor(inner: TtsAdapter, opts: TtsCacheOptions | TtsCache) {
+    this.vendor = inner.vendor;
+    this.#inner = inner;
+    this.cache = opts instanceof TtsCache ? opts : new TtsCache(opts);
+    this.#clock = opts.clock;
+  }
+
+  idle(): Promise<void> {
+    return this.cache.idle();
+  }
+
+  get sizeBytes(): number {
+    return this.cache.sizeBytes;
+  }
+
+  pathFor(req: TtsRequest): string {
+    return this.cache.pathFor(this.vendor, req);
+  }
+
+  async synthesize(req: TtsRequest, signal: AbortSignal): Promise<TtsResult> {
+    const started = this.#clock.now();
+    const hit = await this.cache.get(this.vendor, req);
+    if (hit) return { samples: hit, sampleRate: 8000, vendor: this.vendor, firstAudioMs: this.#clock.now() - started, cached: true };
+    const result = await this.#inner.synthesize(req, signal);
+    // The audio is played at once; the cache file is written behind it.
+    this.cache.put(this.vendor, req, result.samples);
+    return result;
   }
 }

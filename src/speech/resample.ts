@@ -84,6 +84,73 @@ export class RateConverter {
 }
 
 /**
+ * The same filter over audio that arrives in chunks (a vendor's TTS stream, a call's 20 ms
+ * frames): the input's tail is kept between pushes, so chunk edges leave no clicks. Each output
+ * sample is produced once the input it needs has arrived; `flush` ends the stream.
+ */
+export class StreamingRateConverter {
+  readonly #b: Bank | null;
+  /** Kept input; `#buf[0]` is input sample number `#bufStart`. */
+  #buf = new Int16Array(0);
+  #bufStart = 0;
+  #received = 0;
+  /** The next output sample's number. */
+  #n = 0;
+
+  constructor(readonly from: number, readonly to = 8000) {
+    this.#b = from === to ? null : bank(from, to);
+  }
+
+  /** Converts what `input` completes; returns a new array (the input is never kept by reference). */
+  push(input: Int16Array): Int16Array {
+    const b = this.#b;
+    if (!b) return input.slice();
+    const buf = new Int16Array(this.#buf.length + input.length);
+    buf.set(this.#buf);
+    buf.set(input, this.#buf.length);
+    this.#buf = buf;
+    this.#received += input.length;
+    // Output n needs input up to base(n) + half: n·down/up < received − half.
+    const end = Math.max(this.#n, Math.ceil(((this.#received - b.half) * b.up) / b.down));
+    return this.#emit(b, end);
+  }
+
+  /** The rest of the output, as if the input were followed by silence. */
+  flush(): Int16Array {
+    const b = this.#b;
+    if (!b) return new Int16Array(0);
+    return this.#emit(b, Math.floor((this.#received * b.up) / b.down));
+  }
+
+  #emit(b: Bank, end: number): Int16Array {
+    const out = new Int16Array(Math.max(0, end - this.#n));
+    const buf = this.#buf;
+    const offset = this.#bufStart + b.half - 1;
+    const { up, down, taps } = b;
+    let n = this.#n;
+    for (let i = 0; i < out.length; i++, n++) {
+      const h = taps[n % up];
+      // Input index of tap j: base + j − half + 1, as an index into `buf`.
+      const k0 = Math.floor((n * down) / up) - offset;
+      const j0 = k0 < 0 ? -k0 : 0;
+      const j1 = Math.min(h.length, buf.length - k0);
+      let acc = 0;
+      for (let j = j0; j < j1; j++) acc += buf[k0 + j] * h[j];
+      out[i] = acc > 32767 ? 32767 : acc < -32768 ? -32768 : Math.round(acc);
+    }
+    this.#n = n;
+    // Keep only what later outputs can still reach.
+    const keepFrom = Math.floor((n * down) / up) - b.half + 1;
+    const drop = Math.min(buf.length, Math.max(0, keepFrom - this.#bufStart));
+    if (drop > 0) {
+      this.#buf = buf.subarray(drop);
+      this.#bufStart += drop;
+    }
+    return out;
+  }
+}
+
+/**
  * 16-bit little-endian PCM bytes as samples, in one copy (no per-sample reads). `bytes` may be a
  * view at any offset of a larger buffer (a Node Buffer from the pool, a WAV body after its header).
  */

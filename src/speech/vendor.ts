@@ -78,6 +78,8 @@ export type SttEvent =
       readonly alternatives: readonly SttAlternative[];
       readonly language?: string;
       readonly channel?: number;
+      /** The vendor's own message, for the `vendor.evt` of a gather's `speech` (optional). */
+      readonly vendorEvent?: unknown;
     }
   /** The speaker finished an utterance (Deepgram `UtteranceEnd`, Microsoft `speech.endDetected` …). */
   | { readonly type: 'utterance-end' }

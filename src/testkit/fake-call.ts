@@ -1,4 +1,6 @@
-import type { CallControl, CallDirection, CallInfo, PlayOutcome, SipRequestInit, SynthesizerSpec } from '../call/control.js';
+import type {
+  CallControl, CallDirection, CallInfo, PlayOutcome, RecognitionHandle, RecognitionUpdate, RecognizerRequest, SipRequestInit, SynthesizerSpec,
+} from '../call/control.js';
 import type { Clock } from '../kernel/clock.js';
 import type { WebhookRequest, WebhookResult } from '../verbs/webhook/client.js';
 
@@ -12,7 +14,38 @@ export type FakeCallEvent =
   | { readonly kind: 'sipRequest'; readonly method: string; readonly init: SipRequestInit }
   | { readonly kind: 'customerData'; readonly data: Readonly<Record<string, unknown>> }
   | { readonly kind: 'alert'; readonly alertType: string; readonly message: string; readonly detail?: string }
-  | { readonly kind: 'statusNote'; readonly fields: Readonly<Record<string, unknown>> };
+  | { readonly kind: 'statusNote'; readonly fields: Readonly<Record<string, unknown>> }
+  | { readonly kind: 'recognize'; readonly req: RecognizerRequest };
+
+/** A recognition a FakeCall started: the test sends updates; the verb stops or finalizes it. */
+export class FakeRecognition implements RecognitionHandle {
+  stopped = false;
+  finalized = 0;
+  constructor(readonly req: RecognizerRequest, private readonly onUpdate: (u: RecognitionUpdate) => void, signal: AbortSignal) {
+    this.vendor = req.vendor;
+    if (signal.aborted) this.stopped = true;
+    else signal.addEventListener('abort', () => { this.stopped = true; }, { once: true });
+  }
+
+  readonly vendor: string;
+
+  /** Delivers an update unless the recognition was stopped. */
+  emit(u: RecognitionUpdate): void {
+    if (!this.stopped) this.onUpdate(u);
+  }
+
+  transcript(text: string, isFinal: boolean, confidence = 0.9): void {
+    this.emit({ type: 'transcript', vendor: this.req.vendor, isFinal, alternatives: [{ transcript: text, confidence }] });
+  }
+
+  finalize(): void {
+    this.finalized++;
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+}
 
 export interface FakeCallOptions {
   /** With a clock and `mediaMs`, each say/play lasts `mediaMs` of fake time and can be interrupted. */
@@ -30,6 +63,8 @@ export interface FakeCallOptions {
   readonly sayError?: Error;
   /** The final response of `sipRequest`, or an error it throws. */
   readonly sipResponse?: { readonly status: number; readonly reason: string } | Error;
+  /** Give the call `recognize` (speech input); each recognition is kept in `recognitions`. */
+  readonly recognize?: boolean;
 }
 
 /**
@@ -47,6 +82,8 @@ export class FakeCall implements CallControl {
   readonly #waiters: Array<{ test: () => boolean; resolve: () => void }> = [];
   #customerData: Readonly<Record<string, unknown>> | undefined;
   #info: CallInfo;
+  readonly recognitions: FakeRecognition[] = [];
+  readonly recognize?: (req: RecognizerRequest, onUpdate: (u: RecognitionUpdate) => void, signal: AbortSignal) => RecognitionHandle;
 
   constructor(private readonly opts: FakeCallOptions = {}) {
     this.sid = opts.sid ?? opts.info?.call_sid ?? 'call-1';
@@ -68,6 +105,14 @@ export class FakeCall implements CallControl {
       fs_sip_address: '127.0.0.1:5060',
       ...opts.info,
     };
+    if (opts.recognize) {
+      this.recognize = (req, onUpdate, signal) => {
+        const r = new FakeRecognition(req, onUpdate, AbortSignal.any([signal, this.#ended.signal]));
+        this.recognitions.push(r);
+        this.#record({ kind: 'recognize', req });
+        return r;
+      };
+    }
   }
 
   get endedSignal(): AbortSignal {

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../config/config.js';
-import { startGateway, type Gateway } from '../main.js';
+import { startGateway, type Gateway, type GatewaySpeech } from '../main.js';
+import { systemClock } from '../kernel/clock.js';
 import { testRtpRange } from './call-harness.js';
 import { testLogger } from './sip-stack.js';
 
@@ -20,7 +21,7 @@ export interface TestGateway {
 }
 
 /** The whole gateway (`startGateway`) on free ports with a temp SQLite store and a known admin key. */
-export async function startTestGateway(env: Record<string, string> = {}): Promise<TestGateway> {
+export async function startTestGateway(env: Record<string, string> = {}, speech: GatewaySpeech = {}): Promise<TestGateway> {
   const dataDir = mkdtempSync(join(tmpdir(), 'vgw-gw-'));
   const rtp = testRtpRange();
   const config = loadConfig([], {
@@ -28,7 +29,7 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
     VGW_RTP_PORTS: `${rtp.min}-${rtp.max}`, VGW_DATA_DIR: dataDir, VGW_ADMIN_API_KEY: TEST_ADMIN_KEY, VGW_SIMULATOR: 'off',
     VGW_LOG_LEVEL: 'silent', ...env,
   });
-  const gw = await startGateway(config, testLogger());
+  const gw = await startGateway(config, testLogger(), systemClock, speech);
   const base = `http://127.0.0.1:${gw.httpPort}`;
   return {
     gw, base, dataDir,

@@ -15,3 +15,4 @@ export { synthesizerSchema } from './verbs/say.js';
 export { WebhookClient, WebhookError, type WebhookClientOptions, type WebhookErrorCode } from './webhook/client.js';
 export { HookSpecError, isWebSocketHook, resolveHook, type Hook, type HookSpec } from './webhook/hook.js';
 export { signatureHeader, verifySignature } from './webhook/signature.js';
+export { UnsupportedFeatureAlerts } from './unsupported.js';

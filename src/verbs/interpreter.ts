@@ -4,6 +4,7 @@ import type { Logger } from '../kernel/logger.js';
 import { linkedController } from './abort.js';
 import { VerbValidationError } from './errors.js';
 import type { AppRequestor } from './requestor.js';
+import type { UnsupportedFeatureAlerts } from './unsupported.js';
 import type { ParsedVerb, SessionSettings, VerbContext, VerbList, VerbOutcome } from './types.js';
 import { WebhookError } from './webhook/client.js';
 import { HookSpecError, type HookSpec } from './webhook/hook.js';
@@ -18,6 +19,10 @@ export interface InterpreterOptions {
   readonly onStatusHook?: (spec: HookSpec) => void;
   /** Hang up when the verb list runs out (default true; false for a dial confirmHook app). */
   readonly hangUpAtEnd?: boolean;
+  /** The gateway's memory of which application used which unsupported property (issue 14). */
+  readonly unsupportedAlerts?: UnsupportedFeatureAlerts;
+  /** The application's key for those alerts when the call has no application_sid: its call_hook URL. */
+  readonly appKey?: string;
 }
 
 /** The alert type for a failure that ends the application (contract §2.2, §2.8). */
@@ -154,6 +159,7 @@ export class Interpreter {
       setStatusHook: (spec) => this.opts.onStatusHook?.(spec),
       replaceApplication: (verbs) => this.replace(verbs),
       runOnLeg: (leg, spec) => this.#runOnLeg(leg, spec),
+      reportUnsupported: (uses) => this.opts.unsupportedAlerts?.report(call, uses, this.opts.appKey),
     };
   }
 

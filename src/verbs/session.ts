@@ -8,6 +8,7 @@ import type { VerbRegistry } from './registry.js';
 import { AppRequestor, type CallSequence, type WebhookSender } from './requestor.js';
 import type { RecognizerSpec, SessionSettings, VerbList } from './types.js';
 import { coreVerbs } from './verbs/index.js';
+import type { UnsupportedFeatureAlerts } from './unsupported.js';
 import { resolveHook, type Hook, type HookSpec } from './webhook/hook.js';
 
 /** What `say` uses when neither the request nor the application names a synthesizer (issue 5). */
@@ -42,6 +43,8 @@ export interface StartApplicationOptions {
   readonly sessionFields?: Readonly<Record<string, unknown>>;
   /** The redirect verb's `statusHook`. */
   readonly onStatusHook?: (spec: HookSpec) => void;
+  /** Remembers first uses of unsupported properties per application (one per gateway); none: no such alerts. */
+  readonly unsupportedAlerts?: UnsupportedFeatureAlerts;
 }
 
 export interface ApplicationHandle {
@@ -88,7 +91,10 @@ export function startApplication(opts: StartApplicationOptions): ApplicationHand
     setupError = e;
   }
   const requestor = new AppRequestor({ webhooks: opts.webhooks, registry, secret: opts.secret, base, sequence: opts.sequence, newEventId: opts.newEventId });
-  const interpreter = new Interpreter({ call: opts.call, clock: opts.clock, logger: opts.logger, requestor, session, onStatusHook: opts.onStatusHook });
+  const interpreter = new Interpreter({
+    call: opts.call, clock: opts.clock, logger: opts.logger, requestor, session, onStatusHook: opts.onStatusHook,
+    unsupportedAlerts: opts.unsupportedAlerts, appKey: base?.url,
+  });
 
   const initialVerbs = async (): Promise<VerbList> => {
     if (setupError !== undefined) throw setupError;

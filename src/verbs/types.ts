@@ -32,6 +32,14 @@ export interface RecognizerSpec {
   readonly [option: string]: unknown;
 }
 
+/** A background transcription (`transcribe`, `config.transcribe`), controlled by live control. */
+export interface BackgroundTranscription {
+  readonly active: boolean;
+  pause(): void;
+  resume(): void;
+  stop(): void;
+}
+
 /** Session-wide settings the `config` verb changes and later verbs read. */
 export interface SessionSettings {
   synthesizer: SynthesizerSpec;
@@ -42,6 +50,10 @@ export interface SessionSettings {
   readonly initial: { readonly synthesizer: SynthesizerSpec; readonly recognizer: RecognizerSpec };
   /** Stops the AMD the last `config.amd` started (a later `config.amd` replaces it). */
   stopAmd?: () => void;
+  /** The running background transcription, if any (issue 14). */
+  transcription?: BackgroundTranscription;
+  /** Stops the background gather `config.bargeIn` started (issue 14). */
+  stopBargeIn?: () => void;
 }
 
 /** Everything a verb may use while it runs (DESIGN.md §3: call interfaces only, never sip/media). */
@@ -75,6 +87,11 @@ export interface VerbContext {
    * or the leg ends; webhook and validation failures hang the leg up and reject.
    */
   runOnLeg(leg: CallControl, spec: HookSpec): Promise<void>;
+  /**
+   * Properties this verb uses that are accepted but not acted on (`verb.property`): an
+   * `unsupported-feature` alert for each the application has not used before (issue 14).
+   */
+  reportUnsupported(uses: readonly string[]): void;
 }
 
 /** One verb: its name, its property schema (without `id`, which every verb accepts) and `run`. */

@@ -10,10 +10,13 @@ import { UNSUPPORTED, UnsupportedFeatureAlerts, unsupportedUses } from './unsupp
 
 const unsupportedAlerts = (call: FakeCall): string[] => call.alerts.filter((a) => a.alertType === 'unsupported-feature').map((a) => a.message);
 
-async function runApp(verbs: unknown[], info: { application_sid?: string } = {}): Promise<FakeCall> {
+/** One gateway's memory of first uses, shared by the calls of these tests. */
+const gatewayAlerts = new UnsupportedFeatureAlerts();
+
+async function runApp(verbs: unknown[], info: { application_sid?: string } = {}, callHook = 'http://app.test/hook'): Promise<FakeCall> {
   const clock = new FakeClock();
   const call = new FakeCall({ clock, info });
-  const app = startApplication({ call, clock, logger: nullLogger, webhooks: new FakeWebhooks(), callHook: 'http://app.test/hook', appJson: verbs, secret: 's' });
+  const app = startApplication({ call, clock, logger: nullLogger, webhooks: new FakeWebhooks(), callHook, appJson: verbs, secret: 's', unsupportedAlerts: gatewayAlerts });
   await app.done;
   return call;
 }
@@ -39,6 +42,14 @@ test('issue 14: the first use per application alerts; later uses, in this call o
   assert.deepEqual(second.played, ['https://media.example.com/a.wav', 'https://media.example.com/b.wav']);
   const other = await runApp(verbs, { application_sid: randomUUID() });
   assert.equal(unsupportedAlerts(other).length, 1, 'another application is told too');
+});
+
+test('issue 14: a call without an application sid is keyed by its call_hook URL: the second call of the same app is not told again', async () => {
+  const verbs = [{ play: { url: 'https://media.example.com/a.wav', seekOffset: 8000 } }];
+  const hook = `http://app.test/${randomUUID()}`;
+  assert.equal(unsupportedAlerts(await runApp(verbs, {}, hook)).length, 1);
+  assert.deepEqual(unsupportedAlerts(await runApp(verbs, {}, hook)), []);
+  assert.equal(unsupportedAlerts(await runApp(verbs, {}, `http://app.test/${randomUUID()}`)).length, 1, 'another call_hook is another application');
 });
 
 test('issue 14: without an application sid the key is the call_hook URL given; another URL is another application', () => {

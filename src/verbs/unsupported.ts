@@ -29,7 +29,6 @@ const SAY_ROWS: ReadonlyArray<readonly [string, string]> = [
   ['stream', 'incremental text from a websocket application (say streaming) needs the WebSocket API (issue 15)'],
   ['closeStreamOnEmpty', 'belongs to say streaming (issue 15)'],
   ['instructions', 'no synthesizer we run takes style instructions'],
-  ['disableTtsCache', 'the TTS cache cannot be bypassed per verb'],
 ];
 
 export const UNSUPPORTED: readonly UnsupportedProperty[] = [
@@ -54,7 +53,6 @@ export const UNSUPPORTED: readonly UnsupportedProperty[] = [
     ['notifySttLatency', 'STT latency is not reported'],
     ['earlyMedia', 'the session-wide switch is not read; each verb\'s own earlyMedia is'],
     ['autoStreamTts', 'say streaming needs the WebSocket API (issue 15)'],
-    ['disableTtsCache', 'the TTS cache cannot be bypassed'],
     ['trackTtsPlayout', 'TTS playout events go to websocket applications only (issue 15)'],
     ['onHoldMusic', 'the gateway does not put calls on hold'],
     ['sipRequestWithinDialogHook', 'incoming in-dialog requests (INFO, MESSAGE …) are not passed to the application'],
@@ -87,6 +85,10 @@ export const UNSUPPORTED: readonly UnsupportedProperty[] = [
   ]),
   { verb: 'dial', property: 'target[].type', why: 'a "teams" target cannot be placed (no Microsoft Teams routing); the leg fails', when: (v) => v === 'teams' },
   ...rows('sip:refer', [['referredByDisplayName', 'Referred-By carries the URI only']]),
+  ...rows('transcribe', [
+    ['channel', 'the caller\'s audio is transcribed; the other leg of a bridge is not'],
+    ['translationHook', 'no translation'],
+  ]),
 ];
 
 function inUse(value: unknown): boolean {
@@ -147,19 +149,13 @@ export class UnsupportedFeatureAlerts {
   }
 }
 
-/**
- * The process's memory of first uses. The verb list parser has no per-process object to hang it
- * on yet, so it lives here; pass another to `withUnsupportedAlert` in tests.
- */
-export const processUnsupportedAlerts = new UnsupportedFeatureAlerts();
-
-/** `definition`, whose run first reports `uses` (once per application) and then runs as before. */
-export function withUnsupportedAlert(definition: VerbDefinition, uses: readonly string[], alerts: UnsupportedFeatureAlerts = processUnsupportedAlerts): VerbDefinition {
+/** `definition`, whose run first reports `uses` (the context alerts once per application) and then runs as before. */
+export function withUnsupportedAlert(definition: VerbDefinition, uses: readonly string[]): VerbDefinition {
   if (uses.length === 0) return definition;
   return {
     ...definition,
     run: (ctx, props, signal) => {
-      alerts.report(ctx.call, uses);
+      ctx.reportUnsupported(uses);
       return definition.run(ctx, props, signal);
     },
   };

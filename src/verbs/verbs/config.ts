@@ -5,7 +5,9 @@ import { defineVerb, type RecognizerSpec, type SessionSettings, type VerbContext
 import type { HookSpec } from '../webhook/hook.js';
 import { describe } from './media.js';
 import { recognizerSchema } from './recognizer.js';
+import { startBackgroundGather, type BargeInProps } from './gather.js';
 import { effectiveSynthesizer, synthesizerSchema, type SynthesizerProps } from './say.js';
+import { startTranscription, type TranscribeProps } from './transcribe.js';
 
 /**
  * `amd` (contract §3.2, the specification's `amd`), as createCall, `config` and `dial` accept it,
@@ -137,7 +139,27 @@ interface ConfigProps {
   readonly recognizer?: Readonly<Record<string, unknown>>;
   readonly reset?: string | readonly string[];
   readonly amd?: AmdProps;
+  readonly bargeIn?: BargeInProps;
+  readonly transcribe?: TranscribeProps & { readonly enable?: boolean };
   readonly [key: string]: unknown;
+}
+
+/** `config.bargeIn`: enable starts a background gather (replacing one before), disable stops it. */
+function configBargeIn(ctx: VerbContext, b: BargeInProps): void {
+  ctx.session.stopBargeIn?.();
+  ctx.session.stopBargeIn = undefined;
+  if (b.enable === false) return;
+  ctx.session.stopBargeIn = startBackgroundGather(ctx, b);
+}
+
+/** `config.transcribe`: enable starts a background transcription, disable stops the running one. */
+function configTranscribe(ctx: VerbContext, t: TranscribeProps & { readonly enable?: boolean }): void {
+  if (t.enable === false) {
+    ctx.session.transcription?.stop();
+    ctx.session.transcription = undefined;
+    return;
+  }
+  startTranscription(ctx, { transcriptionHook: t.transcriptionHook, recognizer: t.recognizer });
 }
 
 /** Applies a config verb to the session settings (exported for tests and for live control). */
@@ -162,5 +184,7 @@ export const config = defineVerb<ConfigProps>({
   async run(ctx, p) {
     applyConfig(ctx.session, p);
     if (p.amd) startConfigAmd(ctx, p.amd);
+    if (p.bargeIn) configBargeIn(ctx, p.bargeIn);
+    if (p.transcribe) configTranscribe(ctx, p.transcribe);
   },
 });

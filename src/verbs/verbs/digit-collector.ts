@@ -75,6 +75,14 @@ export class DigitCollector {
     if (this.#started) this.#armMain();
   }
 
+  /**
+   * Other input arrived (a transcript, the caller's speech onset): the main timer starts over,
+   * as a digit would restart it (contract §4.3), unless the inter-digit timer runs.
+   */
+  touch(): void {
+    if (!this.#done && this.#started && !this.#inter) this.#armMain();
+  }
+
   /** Cancels the timers without a result (the gather was killed). */
   stop(): void {
     this.#done = true;

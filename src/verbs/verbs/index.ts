@@ -14,9 +14,10 @@ import { redirect } from './redirect.js';
 import { say } from './say.js';
 import { sipRequest } from './sip-request.js';
 import { tag } from './tag.js';
+import { transcribe } from './transcribe.js';
 
 /** Every verb this gateway runs today. */
-export const CORE_VERBS = [say, play, pause, gather, hangup, redirect, tag, config, dtmf, answer, sipRequest, alert, dial, sipRefer, sipDecline] as const;
+export const CORE_VERBS = [say, play, pause, gather, hangup, redirect, tag, config, dtmf, answer, sipRequest, alert, dial, sipRefer, sipDecline, transcribe] as const;
 
 /** A registry holding the core verbs; add more with `register`. */
 export function coreVerbs(): VerbRegistry {

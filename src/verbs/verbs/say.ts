@@ -1,6 +1,7 @@
 import type { SynthesizerSpec } from '../../call/control.js';
 import { anyValue, loopSchema, obj, oneOf, opt, req, str, strOrList, type ObjectSchema } from '../schema.js';
 import { fromSpec } from '../spec.js';
+import { SpeechVendorError } from '../../speech/index.js';
 import { defineVerb, type VerbContext } from '../types.js';
 import { describe, ensureMedia, loopCount } from './media.js';
 
@@ -12,6 +13,10 @@ export interface SynthesizerProps {
   readonly engine?: string;
   readonly gender?: string;
   readonly options?: Readonly<Record<string, unknown>>;
+  readonly fallbackVendor?: string;
+  readonly fallbackLanguage?: string;
+  readonly fallbackVoice?: string | Readonly<Record<string, unknown>>;
+  readonly fallbackLabel?: string;
 }
 
 const voiceSchema = (): ReturnType<typeof oneOf> => oneOf('a string or an object', str(), obj({}, { test: /.*/, schema: anyValue() }));
@@ -31,6 +36,7 @@ export interface SayProps {
   readonly synthesizer?: SynthesizerProps;
   readonly loop?: number | 'forever';
   readonly earlyMedia?: boolean;
+  readonly disableTtsCache?: boolean;
 }
 
 /** The specification's `say`; we require `text` (a say without it has nothing to say). */
@@ -50,7 +56,15 @@ export function effectiveSynthesizer(session: SynthesizerSpec, own: SynthesizerP
   const sameVendor = vendor.toLowerCase() === session.vendor.toLowerCase();
   const voice = typeof own.voice === 'string' ? own.voice : sameVendor ? session.voice : undefined;
   const label = own.label ?? (sameVendor ? session.label : undefined);
-  return { vendor, language: own.language ?? session.language, voice, label };
+  const fallbackVendor = own.fallbackVendor ?? (sameVendor ? session.fallbackVendor : undefined);
+  const fallback = fallbackVendor === undefined ? {} : {
+    fallbackVendor,
+    fallbackLanguage: own.fallbackLanguage ?? session.fallbackLanguage,
+    fallbackVoice: typeof own.fallbackVoice === 'string' ? own.fallbackVoice : session.fallbackVoice,
+    fallbackLabel: own.fallbackLabel ?? session.fallbackLabel,
+  };
+  const raw = { ...(sameVendor ? session.raw : undefined), ...(own as Readonly<Record<string, unknown>>) };
+  return { vendor, language: own.language ?? session.language, voice, label, ...fallback, raw, ...(session.disableTtsCache ? { disableTtsCache: true } : {}) };
 }
 
 /**
@@ -59,7 +73,9 @@ export function effectiveSynthesizer(session: SynthesizerSpec, own: SynthesizerP
  */
 export async function speak(ctx: VerbContext, p: SayProps, signal: AbortSignal): Promise<void> {
   await ensureMedia(ctx, p.earlyMedia);
-  const synth = effectiveSynthesizer(ctx.session.synthesizer, p.synthesizer);
+  const base = effectiveSynthesizer(ctx.session.synthesizer, p.synthesizer);
+  const noCache = p.disableTtsCache ?? ctx.session.extras.get('disableTtsCache') === true;
+  const synth: SynthesizerSpec = noCache ? { ...base, disableTtsCache: true } : base;
   const texts = typeof p.text === 'string' ? [p.text] : p.text;
   const rounds = loopCount(p.loop);
   for (let round = 0; round < rounds && !signal.aborted; round++) {
@@ -71,7 +87,8 @@ export async function speak(ctx: VerbContext, p: SayProps, signal: AbortSignal):
         if (r.interrupted) return;
         playedMs += r.playbackMs;
       } catch (e) {
-        if (signal.aborted) return;
+        // A vendor failure was alerted by the call, with the vendor's message.
+        if (signal.aborted || e instanceof SpeechVendorError) return;
         ctx.call.alert('tts-failure', `say with vendor ${synth.vendor} failed: ${describe(e)}`);
         return;
       }

@@ -48,9 +48,9 @@ test('say: its synthesizer overrides the session default; config changes the def
   await r.done;
   const synths = r.call.events.flatMap((e) => (e.kind === 'say' ? [e.synth] : []));
   assert.deepEqual(synths, [
-    { vendor: 'google', language: 'en-US', voice: 'en-US-Wavenet-C', label: undefined },
-    { vendor: 'espeak-ng', language: 'de-DE', voice: 'de', label: undefined },
-    { vendor: 'espeak-ng', language: 'fr-FR', voice: 'de', label: undefined },
+    { vendor: 'google', language: 'en-US', voice: 'en-US-Wavenet-C', label: undefined, raw: { vendor: 'google', voice: 'en-US-Wavenet-C' } },
+    { vendor: 'espeak-ng', language: 'de-DE', voice: 'de', label: undefined, raw: { vendor: 'espeak-ng', language: 'de-DE', voice: 'de' } },
+    { vendor: 'espeak-ng', language: 'fr-FR', voice: 'de', label: undefined, raw: { vendor: 'espeak-ng', language: 'fr-FR', voice: 'de' } },
     { vendor: 'espeak', language: 'en-US' },
   ]);
 });
