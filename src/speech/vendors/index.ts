@@ -1,6 +1,7 @@
 import { SpeechVendors } from '../vendor.js';
 import { addCustom } from './custom/index.js';
 import { addDeepgram } from './deepgram/index.js';
+import { addElevenLabs } from './elevenlabs/index.js';
 import { MicrosoftCredentialTester, MicrosoftStt, MicrosoftTts } from './microsoft/index.js';
 
 /**
@@ -12,5 +13,6 @@ export function createSpeechVendors(): SpeechVendors {
   addDeepgram(vendors);
   addCustom(vendors);
   vendors.addStt(new MicrosoftStt()).addTts(new MicrosoftTts()).addTester(new MicrosoftCredentialTester());
+  addElevenLabs(vendors);
   return vendors;
 }
