@@ -1,4 +1,5 @@
 import { SpeechVendors } from '../vendor.js';
+import { addAws } from './aws/index.js';
 import { addCustom } from './custom/index.js';
 import { addDeepgram } from './deepgram/index.js';
 import { addElevenLabs } from './elevenlabs/index.js';
@@ -14,5 +15,6 @@ export function createSpeechVendors(): SpeechVendors {
   addCustom(vendors);
   vendors.addStt(new MicrosoftStt()).addTts(new MicrosoftTts()).addTester(new MicrosoftCredentialTester());
   addElevenLabs(vendors);
+  addAws(vendors);
   return vendors;
 }
