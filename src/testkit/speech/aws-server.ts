@@ -244,6 +244,7 @@ class TranscribeStream {
   #next = 0;
   #resultId = 0;
   #broken = false;
+  #pending = Buffer.alloc(0);
 
   constructor(
     private readonly stream: ServerHttp2Stream,
@@ -260,8 +261,15 @@ class TranscribeStream {
   #data(bytes: Buffer): void {
     if (this.#broken) return;
     try {
-      this.#codec.feed(bytes);
-      for (const envelope of this.#codec.getAvailableMessages().getMessages()) this.#envelope(envelope);
+      // Each message starts with its total length (4 bytes, big-endian); DATA frames need not align with messages.
+      this.#pending = this.#pending.length === 0 ? Buffer.from(bytes) : Buffer.concat([this.#pending, bytes]);
+      while (this.#pending.length >= 4 && this.#pending.length >= this.#pending.readUInt32BE(0)) {
+        const total = this.#pending.readUInt32BE(0);
+        const envelope = this.#codec.decode(new Uint8Array(this.#pending.subarray(0, total)));
+        this.#pending = this.#pending.subarray(total);
+        this.#envelope(envelope);
+        if (this.#broken) return;
+      }
     } catch (e) {
       this.#exception('BadRequestException', `could not decode the event stream: ${String(e)}`);
     }
@@ -271,7 +279,7 @@ class TranscribeStream {
     const sig = envelope.headers[':chunk-signature'];
     if (envelope.headers[':date']?.type !== 'timestamp' || sig?.type !== 'binary' || sig.value.length !== 32) this.session.signed = false;
     if (envelope.body.length === 0) return this.#endOfAudio();
-    const inner = this.#codec.decode(envelope.body);
+    const inner = this.#codec.decode(new Uint8Array(envelope.body));
     if (inner.headers[':event-type']?.value !== 'AudioEvent' || inner.headers[':message-type']?.value !== 'event') {
       return this.#exception('BadRequestException', 'expected an AudioEvent');
     }

@@ -94,6 +94,7 @@ interface SdkErrorShape {
   readonly name?: unknown;
   readonly code?: unknown;
   readonly $metadata?: { readonly httpStatusCode?: unknown };
+  readonly $fault?: unknown;
 }
 
 /** Never a secret in a message: the SDK's texts do not carry them, but make sure. */
@@ -123,6 +124,7 @@ export function awsFailure(e: unknown, what: string, signal: AbortSignal, fail: 
   const detail = `${name}${code !== '' && code !== name ? ` ${code}` : ''}: ${said}`;
   const opts = { cause: e, ...(status === undefined ? {} : { status }) };
   if (AUTH.has(name) || status === 401 || status === 403) return fail('SPEECH_AUTH', `${what} refused the credential (${detail})`, opts);
-  if (status === undefined && NETWORK.test(`${name} ${code} ${said}`)) return fail('SPEECH_UNREACHABLE', `cannot reach ${what}: ${detail}`, opts);
+  // Service errors carry `$fault` (client/server); a failure without it or a status never got an HTTP answer.
+  if (status === undefined && (shape.$fault === undefined || NETWORK.test(`${name} ${code} ${said}`))) return fail('SPEECH_UNREACHABLE', `cannot reach ${what}: ${detail}`, opts);
   return fail('SPEECH_PROTOCOL', `${what} failed (${detail})`, opts);
 }
