@@ -19,6 +19,13 @@ export interface AwsAccess {
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string };
 }
 
+/**
+ * The SDK clients' logger. With none, the SDK writes some notices to the console itself (e.g. "An
+ * error was encountered in a non-retryable streaming request."); every failure already reaches
+ * the caller as a typed error carrying the SDK's message, so these notices are dropped.
+ */
+export const SDK_LOGGER = { debug: (): void => undefined, info: (): void => undefined, warn: (): void => undefined, error: (): void => undefined };
+
 /** `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1` … (it becomes part of a host name). */
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 

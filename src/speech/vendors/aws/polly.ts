@@ -12,7 +12,7 @@ import { isSsml } from '../../ssml.js';
 import { TtsVendorError, type SpeechVendorErrorCode, type SynthesizeRequest, type SynthesizedAudio, type TtsVendor } from '../../vendor.js';
 import { checkEndpoint } from '../deepgram/connect.js';
 import { l16Chunks } from '../deepgram/tts.js';
-import { awsAccess, awsFailure, ClientCache, serviceUrl, VENDOR, type AwsAccess } from './config.js';
+import { awsAccess, awsFailure, ClientCache, SDK_LOGGER, serviceUrl, VENDOR, type AwsAccess } from './config.js';
 
 export const POLLY_SAMPLE_RATE = 8000;
 export const DEFAULT_POLLY_VOICE = 'Joanna';
@@ -55,6 +55,7 @@ export class AwsTts implements TtsVendor {
         region: access.region,
         credentials: access.credentials,
         maxAttempts: 1,
+        logger: SDK_LOGGER,
         ...(this.opts.endpoint === undefined ? {} : { endpoint: this.opts.endpoint }),
         // The SDK's HTTP/2 handler: a stream idle this long fails (the prompt stalled).
         requestHandler: { requestTimeout: this.opts.requestTimeoutMs ?? 15_000 },

@@ -15,7 +15,7 @@ import type { UrlPolicy } from '../../../kernel/net-policy.js';
 import { SttError, type RecognizeRequest, type RecognizerStream, type SpeechVendorErrorCode, type SttAlternative, type SttEvent, type SttVendor } from '../../vendor.js';
 import { checkEndpoint } from '../deepgram/connect.js';
 import { AudioQueue } from './audio-queue.js';
-import { awsAccess, awsFailure, ClientCache, scrub, serviceUrl, VENDOR, type AwsAccess } from './config.js';
+import { awsAccess, awsFailure, ClientCache, SDK_LOGGER, scrub, serviceUrl, VENDOR, type AwsAccess } from './config.js';
 
 export interface TranscribeOptions {
   /** The Transcribe streaming endpoint (tests point it at a local server). Default: the credential's region. */
@@ -78,6 +78,7 @@ export class AwsStt implements SttVendor {
         region: access.region,
         credentials: access.credentials,
         maxAttempts: 1,
+        logger: SDK_LOGGER,
         ...(this.opts.endpoint === undefined ? {} : { endpoint: this.opts.endpoint }),
         // One HTTP/2 session per recognition, closed with it (the SDK's default for this service).
         requestHandler: { disableConcurrentStreams: true },
