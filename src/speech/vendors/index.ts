@@ -1,7 +1,9 @@
 import { SpeechVendors } from '../vendor.js';
+import { addAws } from './aws/index.js';
 import { addCustom } from './custom/index.js';
 import { addDeepgram } from './deepgram/index.js';
 import { addGoogle } from './google/index.js';
+import { addElevenLabs } from './elevenlabs/index.js';
 import { MicrosoftCredentialTester, MicrosoftStt, MicrosoftTts } from './microsoft/index.js';
 
 /**
@@ -14,5 +16,7 @@ export function createSpeechVendors(): SpeechVendors {
   addCustom(vendors);
   addGoogle(vendors);
   vendors.addStt(new MicrosoftStt()).addTts(new MicrosoftTts()).addTester(new MicrosoftCredentialTester());
+  addElevenLabs(vendors);
+  addAws(vendors);
   return vendors;
 }
