@@ -41,8 +41,26 @@ export interface SippOptions {
   readonly cwd?: string;
 }
 
-/** Starts sipp (Debian `sip-tester`) on 127.0.0.1 with its own SIP, media and control ports. */
+/**
+ * Starts sipp (Debian `sip-tester`) on 127.0.0.1 with its own SIP, media and control ports. A
+ * UAS that exits before it listens (another process took one of its ports between our check and
+ * its bind: test processes and parallel runs share the machine) is started again on fresh ports,
+ * up to three times; the last failure carries sipp's own words.
+ */
 export async function startSipp(o: SippOptions): Promise<SippRun> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startSippOnce(o);
+    } catch (e) {
+      const portsFixed = o.port !== undefined && o.mediaPort !== undefined;
+      if (!(e instanceof SippStartError) || portsFixed || attempt >= 3) throw e;
+    }
+  }
+}
+
+class SippStartError extends Error {}
+
+async function startSippOnce(o: SippOptions): Promise<SippRun> {
   const port = o.port ?? (await freePort());
   const mediaPort = o.mediaPort ?? (await freePort());
   const controlPort = await freePort();
@@ -77,7 +95,12 @@ export async function startSipp(o: SippOptions): Promise<SippRun> {
     });
   });
   // A UAS must be listening before the test calls it; a UAC starts by itself.
-  if (!o.target) await waitForBind(port, o.transport ?? 'udp');
+  if (!o.target) {
+    let exited = false;
+    void done.then(() => { exited = true; });
+    const bound = await waitForBind(port, o.transport ?? 'udp', () => exited);
+    if (!bound) throw new SippStartError(`sipp exited before it listened on ${o.transport ?? 'udp'} port ${port}: ${stderr.trim().slice(0, 500)}`);
+  }
   return { port, mediaPort, done, kill: () => child.kill('SIGTERM') };
 }
 
@@ -89,7 +112,8 @@ function count(screen: string, label: string): number {
   return Number(cols[2] ?? 0) || 0;
 }
 
-async function waitForBind(port: number, transport: 'udp' | 'tcp'): Promise<void> {
+/** True once something listens on `port`; false when `gaveUp` says sipp has exited. */
+async function waitForBind(port: number, transport: 'udp' | 'tcp', gaveUp: () => boolean): Promise<boolean> {
   const { createSocket } = await import('node:dgram');
   const { createServer } = await import('node:net');
   const busy = (): Promise<boolean> => new Promise<boolean>((r) => {
@@ -104,10 +128,11 @@ async function waitForBind(port: number, transport: 'udp' | 'tcp'): Promise<void
     u.bind(port, '127.0.0.1', () => u.close(() => r(false)));
   });
   for (let i = 0; i < 100; i++) {
-    if (await busy()) return;
+    if (await busy()) return true;
+    if (gaveUp()) return false;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`sipp did not bind ${transport} port ${port}`);
+  throw new Error(`sipp did not bind ${transport} port ${port} within 5 s`);
 }
 
 /** Counts the requests of `method` that sipp received, from its -trace_msg log. */
