@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { errorMessage } from '../../../kernel/errors.js';
 import type { UrlPolicy } from '../../../kernel/net-policy.js';
 import { SpeechVendorError, type SpeechCredential } from '../../vendor.js';
-import type { VendorErrorFactory } from '../deepgram/connect.js';
+import type { VendorErrorFactory } from '../shared/connect.js';
 
 export const VENDOR = 'aws';
 

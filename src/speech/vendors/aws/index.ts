@@ -1,5 +1,5 @@
 import type { SpeechVendors } from '../../vendor.js';
-import { SpeechCredentialTester } from '../deepgram/tester.js';
+import { SpeechCredentialTester } from '../shared/tester.js';
 import { VENDOR } from './config.js';
 import { AwsTts, type PollyOptions } from './polly.js';
 import { AwsStt, type TranscribeOptions } from './transcribe.js';

@@ -10,7 +10,7 @@ import { errorMessage } from '../../../kernel/errors.js';
 import type { UrlPolicy } from '../../../kernel/net-policy.js';
 import { isSsml } from '../../ssml.js';
 import { TtsVendorError, type SpeechVendorErrorCode, type SynthesizeRequest, type SynthesizedAudio, type TtsVendor } from '../../vendor.js';
-import { checkEndpoint } from '../deepgram/connect.js';
+import { checkEndpoint } from '../shared/connect.js';
 import { l16Chunks } from '../deepgram/tts.js';
 import { awsAccess, awsFailure, ClientCache, SDK_LOGGER, serviceUrl, VENDOR, type AwsAccess } from './config.js';
 

@@ -8,7 +8,7 @@ import { freePort } from '../../../testkit/ports.js';
 import { startAwsServer, type AwsServer, type AwsServerOptions } from '../../../testkit/speech/aws-server.js';
 import { SttError, type RecognizeRequest, type SpeechCredential, type SttEvent } from '../../vendor.js';
 import { createSpeechVendors } from '../index.js';
-import { SpeechCredentialTester } from '../deepgram/tester.js';
+import { SpeechCredentialTester } from '../shared/tester.js';
 import { AwsTts } from './polly.js';
 import { AwsStt } from './transcribe.js';
 

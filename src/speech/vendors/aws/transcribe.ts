@@ -13,7 +13,7 @@
 import { TranscribeStreamingClient, StartStreamTranscriptionCommand, type AudioStream, type LanguageCode, type Result, type StartStreamTranscriptionCommandInput, type TranscriptResultStream, type VocabularyFilterMethod } from '@aws-sdk/client-transcribe-streaming';
 import type { UrlPolicy } from '../../../kernel/net-policy.js';
 import { SttError, type RecognizeRequest, type RecognizerStream, type SpeechVendorErrorCode, type SttAlternative, type SttEvent, type SttVendor } from '../../vendor.js';
-import { checkEndpoint } from '../deepgram/connect.js';
+import { checkEndpoint } from '../shared/connect.js';
 import { AudioQueue } from './audio-queue.js';
 import { awsAccess, awsFailure, ClientCache, SDK_LOGGER, scrub, serviceUrl, VENDOR, type AwsAccess } from './config.js';
 

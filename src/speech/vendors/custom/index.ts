@@ -1,5 +1,5 @@
 import type { SpeechVendors } from '../../vendor.js';
-import { SpeechCredentialTester } from '../deepgram/tester.js';
+import { SpeechCredentialTester } from '../shared/tester.js';
 import { CustomStt, type CustomSttOptions } from './stt.js';
 import { CustomTts, type CustomTtsOptions } from './tts.js';
 

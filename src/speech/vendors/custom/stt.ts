@@ -22,7 +22,7 @@ import {
   type SttEvent,
   type SttVendor,
 } from '../../vendor.js';
-import { closeOnAbort, describeUrl, openWebSocket } from '../deepgram/connect.js';
+import { closeOnAbort, describeUrl, openWebSocket } from '../shared/connect.js';
 
 export interface CustomSttOptions {
   /** TCP connect plus WebSocket handshake. Default 5000. */

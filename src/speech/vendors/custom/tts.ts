@@ -12,7 +12,7 @@ import { errorMessage } from '../../../kernel/errors.js';
 import type { UrlPolicy } from '../../../kernel/net-policy.js';
 import { isSsml } from '../../ssml.js';
 import { TtsVendorError, type SpeechVendorErrorCode, type SynthesizeRequest, type SynthesizedAudio, type TtsVendor } from '../../vendor.js';
-import { checkEndpoint, describeUrl, policyAgent, requestError, statusError } from '../deepgram/connect.js';
+import { checkEndpoint, describeUrl, policyAgent, requestError, statusError } from '../shared/connect.js';
 import { l16Chunks } from '../deepgram/tts.js';
 import { customFail } from './stt.js';
 import { readWavHeader, WavStreamError } from './wav.js';

@@ -1,5 +1,5 @@
 import type { SpeechVendors } from '../../vendor.js';
-import { SpeechCredentialTester } from './tester.js';
+import { SpeechCredentialTester } from '../shared/tester.js';
 import { DeepgramStt, type DeepgramSttOptions } from './stt.js';
 import { DeepgramTts, type DeepgramTtsOptions } from './tts.js';
 

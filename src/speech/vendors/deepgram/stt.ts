@@ -22,7 +22,7 @@ import {
   type SttVendor,
 } from '../../vendor.js';
 import { pcm16ToBytes } from '../../resample.js';
-import { closeOnAbort, openWebSocket, describeUrl } from './connect.js';
+import { closeOnAbort, openWebSocket, describeUrl } from '../shared/connect.js';
 import { listenTarget, shortUtterance } from './options.js';
 
 export interface DeepgramSttOptions {

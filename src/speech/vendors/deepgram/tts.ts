@@ -10,7 +10,7 @@ import type { UrlPolicy } from '../../../kernel/net-policy.js';
 import { pcm16FromBytes } from '../../resample.js';
 import { isSsml, parseSsml } from '../../ssml.js';
 import { TtsVendorError, type SpeechVendorErrorCode, type SynthesizeRequest, type SynthesizedAudio, type TtsVendor } from '../../vendor.js';
-import { checkEndpoint, describeUrl, policyAgent, requestError, statusError } from './connect.js';
+import { checkEndpoint, describeUrl, policyAgent, requestError, statusError } from '../shared/connect.js';
 import { SPEAK_SAMPLE_RATE, speakTarget } from './options.js';
 
 export interface DeepgramTtsOptions {

@@ -10,7 +10,7 @@ import { request, type Agent } from 'undici';
 import { errorMessage } from '../../../kernel/errors.js';
 import type { UrlPolicy } from '../../../kernel/net-policy.js';
 import { TtsVendorError, type SpeechVendorErrorCode, type SynthesizeRequest, type SynthesizedAudio, type TtsVendor } from '../../vendor.js';
-import { checkEndpoint, policyAgent, requestError, statusError } from '../deepgram/connect.js';
+import { checkEndpoint, policyAgent, requestError, statusError } from '../shared/connect.js';
 import { l16Chunks, plainText } from '../deepgram/tts.js';
 
 export const VENDOR = 'elevenlabs';

@@ -1,5 +1,5 @@
 import type { SpeechVendors } from '../../vendor.js';
-import { SpeechCredentialTester } from '../deepgram/tester.js';
+import { SpeechCredentialTester } from '../shared/tester.js';
 import { GoogleStt, type GoogleSttOptions } from './stt.js';
 import { GoogleTts, type GoogleTtsOptions } from './tts.js';
 

@@ -1,7 +1,7 @@
 /**
- * `GET …/SpeechCredentials/{sid}/test` for Deepgram: one tiny `/v1/speak` request when the
- * credential is for TTS, one `/v1/listen` handshake (closed at once with `CloseStream`) when it
- * is for STT. A refusal or an unreachable endpoint is a `fail` with the reason (never the key).
+ * `GET …/SpeechCredentials/{sid}/test` for any vendor with a TtsVendor and/or an SttVendor: one
+ * tiny synthesis when the credential is for TTS, one recognition stream opened and closed at once
+ * when it is for STT. A refusal or an unreachable endpoint is a `fail` with the reason (never the key).
  */
 import { errorMessage } from '../../../kernel/errors.js';
 import type { CredentialTester, CredentialTestResult, SpeechCredential, SttVendor, TtsVendor, VendorContext } from '../../vendor.js';

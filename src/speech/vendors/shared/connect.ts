@@ -1,7 +1,7 @@
 /**
  * Connecting to a speech vendor's WebSocket or HTTP endpoint under the URL policy, with the
- * failures mapped to the vendor error codes of `vendor.ts`. Shared by the Deepgram and `custom:`
- * adapters. Tenant-given endpoints (on-prem URIs, custom URLs) pass `checkUrlAllowed` first (IP
+ * failures mapped to the vendor error codes of `vendor.ts`. Shared by the vendor adapters
+ * (Deepgram, `custom:`, ElevenLabs, AWS …). Tenant-given endpoints (on-prem URIs, custom URLs) pass `checkUrlAllowed` first (IP
  * literals), and every host name is resolved again through `policyLookup` at connect time, so a
  * DNS answer that changes in between cannot get around the policy.
  */
