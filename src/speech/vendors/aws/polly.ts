@@ -11,7 +11,7 @@ import type { UrlPolicy } from '../../../kernel/net-policy.js';
 import { isSsml } from '../../ssml.js';
 import { TtsVendorError, type SpeechVendorErrorCode, type SynthesizeRequest, type SynthesizedAudio, type TtsVendor } from '../../vendor.js';
 import { checkEndpoint } from '../shared/connect.js';
-import { l16Chunks } from '../deepgram/tts.js';
+import { l16Chunks } from '../shared/l16.js';
 import { awsAccess, awsFailure, ClientCache, SDK_LOGGER, serviceUrl, VENDOR, type AwsAccess } from './config.js';
 
 export const POLLY_SAMPLE_RATE = 8000;

@@ -7,13 +7,12 @@
  * (`audio/x-wav`) are streamed as they arrive. `audio/mpeg` is refused with SPEECH_PROTOCOL:
  * the speech layer has no MP3 decoder (see docs/speech.md).
  */
-import { request, type Agent } from 'undici';
+import { request } from 'undici';
 import { errorMessage } from '../../../kernel/errors.js';
-import type { UrlPolicy } from '../../../kernel/net-policy.js';
 import { isSsml } from '../../ssml.js';
 import { TtsVendorError, type SpeechVendorErrorCode, type SynthesizeRequest, type SynthesizedAudio, type TtsVendor } from '../../vendor.js';
-import { checkEndpoint, describeUrl, policyAgent, requestError, statusError } from '../shared/connect.js';
-import { l16Chunks } from '../deepgram/tts.js';
+import { checkEndpoint, describeUrl, PolicyAgents, requestError, statusError } from '../shared/connect.js';
+import { l16Chunks } from '../shared/l16.js';
 import { customFail } from './stt.js';
 import { readWavHeader, WavStreamError } from './wav.js';
 
@@ -54,21 +53,12 @@ async function* prefixed(first: Uint8Array, rest: AsyncIterator<Uint8Array>): As
 
 export class CustomTts implements TtsVendor {
   readonly vendor = 'custom';
-  readonly #connectTimeoutMs: number;
-  readonly #agents = new WeakMap<UrlPolicy, Agent>();
+  readonly #agents: PolicyAgents;
 
   constructor(opts: CustomTtsOptions = {}) {
-    this.#connectTimeoutMs = opts.connectTimeoutMs ?? 5000;
+    this.#agents = new PolicyAgents(opts.connectTimeoutMs);
   }
 
-  #agent(policy: UrlPolicy): Agent {
-    let agent = this.#agents.get(policy);
-    if (!agent) {
-      agent = policyAgent(policy, this.#connectTimeoutMs);
-      this.#agents.set(policy, agent);
-    }
-    return agent;
-  }
 
   async synthesize(req: SynthesizeRequest, signal: AbortSignal): Promise<SynthesizedAudio> {
     const vendor = req.credential?.vendor ?? 'custom';
@@ -82,7 +72,7 @@ export class CustomTts implements TtsVendor {
     try {
       res = await request(url, {
         method: 'POST',
-        dispatcher: this.#agent(req.urlPolicy),
+        dispatcher: this.#agents.get(req.urlPolicy),
         headers: { 'content-type': 'application/json', ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) },
         body: JSON.stringify(synthesizeBody(req)),
         signal,

@@ -6,12 +6,12 @@
  * by chunk as it arrives. Options come from the credential (`model_id`, `options` — JSON, as
  * jambonz stores it) and the synthesizer's `options`, the latter winning.
  */
-import { request, type Agent } from 'undici';
+import { request } from 'undici';
 import { errorMessage } from '../../../kernel/errors.js';
-import type { UrlPolicy } from '../../../kernel/net-policy.js';
 import { TtsVendorError, type SpeechVendorErrorCode, type SynthesizeRequest, type SynthesizedAudio, type TtsVendor } from '../../vendor.js';
-import { checkEndpoint, policyAgent, requestError, statusError } from '../shared/connect.js';
-import { l16Chunks, plainText } from '../deepgram/tts.js';
+import { checkEndpoint, PolicyAgents, requestError, statusError } from '../shared/connect.js';
+import { l16Chunks } from '../shared/l16.js';
+import { plainText } from '../shared/text.js';
 
 export const VENDOR = 'elevenlabs';
 const CLOUD = 'https://api.elevenlabs.io';
@@ -67,22 +67,13 @@ export function streamRequest(req: SynthesizeRequest, baseUrl = CLOUD): { url: s
 export class ElevenLabsTts implements TtsVendor {
   readonly vendor = VENDOR;
   readonly #baseUrl: string;
-  readonly #connectTimeoutMs: number;
-  readonly #agents = new WeakMap<UrlPolicy, Agent>();
+  readonly #agents: PolicyAgents;
 
   constructor(opts: ElevenLabsTtsOptions = {}) {
     this.#baseUrl = opts.baseUrl ?? CLOUD;
-    this.#connectTimeoutMs = opts.connectTimeoutMs ?? 5000;
+    this.#agents = new PolicyAgents(opts.connectTimeoutMs);
   }
 
-  #agent(policy: UrlPolicy): Agent {
-    let agent = this.#agents.get(policy);
-    if (!agent) {
-      agent = policyAgent(policy, this.#connectTimeoutMs);
-      this.#agents.set(policy, agent);
-    }
-    return agent;
-  }
 
   async synthesize(req: SynthesizeRequest, signal: AbortSignal): Promise<SynthesizedAudio> {
     const apiKey = str(req.credential?.fields.api_key);
@@ -94,7 +85,7 @@ export class ElevenLabsTts implements TtsVendor {
     try {
       res = await request(url, {
         method: 'POST',
-        dispatcher: this.#agent(req.urlPolicy),
+        dispatcher: this.#agents.get(req.urlPolicy),
         headers: { 'content-type': 'application/json', accept: 'audio/*', 'xi-api-key': apiKey },
         body: JSON.stringify(body),
         signal,

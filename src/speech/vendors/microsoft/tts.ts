@@ -4,11 +4,12 @@
  * `raw-16khz-…`). The service answers raw little-endian L16 as it synthesizes (chunked), so the
  * chunks are handed on as they arrive and playback starts with the first.
  */
-import { Agent, buildConnector, request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import { errorMessage } from '../../../kernel/errors.js';
-import { guardConnector, UrlForbiddenError, type UrlPolicy } from '../../../kernel/net-policy.js';
+import { UrlForbiddenError } from '../../../kernel/net-policy.js';
 import { escapeXml } from '../../ssml.js';
 import { TtsVendorError, type SpeechCredential, type SynthesizedAudio, type SynthesizeRequest, type TtsVendor } from '../../vendor.js';
+import { PolicyAgents } from '../shared/connect.js';
 import { authOf, checkEndpoint, resolveTtsEndpoint, scrub, VENDOR, type ResolvedEndpoint } from './endpoint.js';
 
 /** A voice that speaks many languages: used when the application names none. */
@@ -100,18 +101,12 @@ export interface MicrosoftTtsOptions {
 export class MicrosoftTts implements TtsVendor {
   readonly vendor = VENDOR;
   /** One keep-alive pool per URL policy, so repeated prompts reuse the TLS connection. */
-  readonly #agents = new WeakMap<UrlPolicy, Agent>();
+  readonly #agents: PolicyAgents;
 
-  constructor(private readonly opts: MicrosoftTtsOptions = {}) {}
-
-  #agent(policy: UrlPolicy): Agent {
-    let agent = this.#agents.get(policy);
-    if (!agent) {
-      agent = new Agent({ connect: guardConnector(policy, buildConnector({ timeout: this.opts.connectTimeoutMs ?? 5000 })) });
-      this.#agents.set(policy, agent);
-    }
-    return agent;
+  constructor(private readonly opts: MicrosoftTtsOptions = {}) {
+    this.#agents = new PolicyAgents(opts.connectTimeoutMs);
   }
+
 
   async synthesize(req: SynthesizeRequest, signal: AbortSignal): Promise<SynthesizedAudio> {
     const { key } = authOf(req.credential, TtsVendorError);
@@ -121,7 +116,7 @@ export class MicrosoftTts implements TtsVendor {
     const headers = { 'ocp-apim-subscription-key': key, 'content-type': 'application/ssml+xml', 'x-microsoft-outputformat': OUTPUT_FORMAT[rate], 'user-agent': 'voice-gateway' };
     let res: Dispatcher.ResponseData;
     try {
-      res = await request(url, { method: 'POST', headers, body, dispatcher: this.#agent(req.urlPolicy), signal, headersTimeout: 15_000, bodyTimeout: 15_000 });
+      res = await request(url, { method: 'POST', headers, body, dispatcher: this.#agents.get(req.urlPolicy), signal, headersTimeout: 15_000, bodyTimeout: 15_000 });
     } catch (e) {
       if (signal.aborted) throw new TtsVendorError('SPEECH_ABORTED', 'synthesis aborted', VENDOR, { cause: e });
       const why = e instanceof UrlForbiddenError ? e.message : scrub(errorMessage(e), key);

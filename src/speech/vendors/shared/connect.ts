@@ -127,6 +127,22 @@ export function policyAgent(policy: UrlPolicy, connectTimeoutMs: number): Agent 
   return new Agent({ connect: guardConnector(policy, buildConnector({ timeout: connectTimeoutMs })) });
 }
 
+/** One keep-alive pool per URL policy (each connection checked by it), so repeated requests reuse their connection. */
+export class PolicyAgents {
+  readonly #agents = new WeakMap<UrlPolicy, Agent>();
+
+  constructor(private readonly connectTimeoutMs = 5000) {}
+
+  get(policy: UrlPolicy): Agent {
+    let agent = this.#agents.get(policy);
+    if (!agent) {
+      agent = policyAgent(policy, this.connectTimeoutMs);
+      this.#agents.set(policy, agent);
+    }
+    return agent;
+  }
+}
+
 /** Maps a failed HTTP request (before any response) to SPEECH_UNREACHABLE or SPEECH_ABORTED. */
 export function requestError(e: unknown, what: string, signal: AbortSignal, fail: VendorErrorFactory): SpeechVendorError {
   if (e instanceof SpeechVendorError) return e;
