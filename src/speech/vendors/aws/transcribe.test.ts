@@ -11,6 +11,7 @@ import { createSpeechVendors } from '../index.js';
 import { SpeechCredentialTester } from '../shared/tester.js';
 import { AwsTts } from './polly.js';
 import { AwsStt } from './transcribe.js';
+import { SttEvents, pollFor, writeFrames } from '../../../testkit/speech/stt-harness.js';
 
 const KEY_ID = 'AKIATESTKEY0000002';
 const SECRET = 'aws-secret-access-key/fedcba9876543210';
@@ -22,39 +23,6 @@ function credential(fields: SpeechCredential['fields'] = {}, use: Partial<Pick<S
 
 function request(over: Partial<RecognizeRequest> = {}): RecognizeRequest {
   return { credential: credential(), urlPolicy: OPEN_URL_POLICY, language: 'en-US', sampleRate: 8000, interim: true, hints: [], recognizer: { vendor: 'aws' }, ...over };
-}
-
-/** Collects events; `until` resolves when one matching arrives (or has already). */
-class Events {
-  readonly all: SttEvent[] = [];
-  #waiters: { pred: (e: SttEvent) => boolean; resolve: (e: SttEvent) => void }[] = [];
-  readonly push = (e: SttEvent): void => {
-    this.all.push(e);
-    for (const w of this.#waiters.filter((x) => x.pred(e))) w.resolve(e);
-    this.#waiters = this.#waiters.filter((x) => !x.pred(e));
-  };
-  until(pred: (e: SttEvent) => boolean, ms = 10_000): Promise<SttEvent> {
-    const seen = this.all.find(pred);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching event in ${ms} ms; got ${JSON.stringify(this.all)}`)), ms);
-      this.#waiters.push({ pred, resolve: (e) => (clearTimeout(timer), resolve(e)) });
-    });
-  }
-}
-
-async function eventually<T>(check: () => T | undefined | false, what: string, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-function writeAll(stream: { write(f: Int16Array): void }, pcm: Int16Array, frame = 160): void {
-  for (let i = 0; i < pcm.length; i += frame) stream.write(pcm.subarray(i, i + frame));
 }
 
 async function withServer(opts: Partial<AwsServerOptions>, fn: (s: AwsServer) => Promise<void>): Promise<void> {
@@ -71,12 +39,12 @@ const kinds = (all: readonly SttEvent[]): string[] => all.map((e) => (e.type ===
 
 test('aws transcribe: hello_8k.wav over the signed HTTP/2 event stream gives speech-start, an interim, the final with its confidence, then utterance-end', async () => {
   await withServer({ transcripts: ['Hello there.'], confidence: 0.87 }, async (server) => {
-    const ev = new Events();
+    const ev = new SttEvents();
     const stream = await new AwsStt({ endpoint: server.url }).start(request(), ev.push, new AbortController().signal);
-    writeAll(stream, concat(silence(300), HELLO, silence(900)));
+    writeFrames(stream, concat(silence(300), HELLO, silence(900)));
     await ev.until((e) => e.type === 'utterance-end');
     stream.finalize();
-    const s = await eventually(() => (server.sessions[0]?.closed ? server.sessions[0] : undefined), 'the stream to close after finalize');
+    const s = await pollFor(() => (server.sessions[0]?.closed ? server.sessions[0] : undefined), 'the stream to close after finalize');
     assert.ok(s.ended, 'the client sent its end-of-audio envelope');
     assert.ok(s.signed, 'every envelope carried :date and :chunk-signature');
     assert.deepEqual(kinds(ev.all), ['speech-start', 'interim', 'final', 'utterance-end']);
@@ -96,11 +64,11 @@ test('aws transcribe: hello_8k.wav over the signed HTTP/2 event stream gives spe
 
 test('aws transcribe: silence gets no transcript though the audio arrived', async () => {
   await withServer({ transcripts: ['should not be used'] }, async (server) => {
-    const ev = new Events();
+    const ev = new SttEvents();
     const stream = await new AwsStt({ endpoint: server.url }).start(request(), ev.push, new AbortController().signal);
-    writeAll(stream, silence(2000));
+    writeFrames(stream, silence(2000));
     stream.finalize();
-    const s = await eventually(() => (server.sessions[0]?.closed ? server.sessions[0] : undefined), 'the stream to close');
+    const s = await pollFor(() => (server.sessions[0]?.closed ? server.sessions[0] : undefined), 'the stream to close');
     assert.ok(s.ended);
     assert.equal(s.audioBytes, 2000 * 16);
     assert.deepEqual(ev.all, []);
@@ -109,11 +77,11 @@ test('aws transcribe: silence gets no transcript though the audio arrived', asyn
 
 test('aws transcribe: 16 kHz, no interims when interim is false, vocabulary and filter from awsOptions (recognizer fields as fallback)', async () => {
   await withServer({ transcripts: ['sixteen'] }, async (server) => {
-    const ev = new Events();
+    const ev = new SttEvents();
     const recognizer = { vendor: 'aws', vocabularyName: 'legacy-vocab', filterMethod: 'tag', awsOptions: { vocabularyName: 'app-vocab', vocabularyFilterName: 'no-swear', languageModelName: 'clm-1' } };
     const stream = await new AwsStt({ endpoint: server.url }).start(request({ sampleRate: 16000, interim: false, recognizer, language: 'en-GB' }), ev.push, new AbortController().signal);
     // The testkit's generators count samples at 8 kHz: double them for 16 kHz durations.
-    writeAll(stream, concat(silence(400), speechLike(1600), silence(1600)), 320);
+    writeFrames(stream, concat(silence(400), speechLike(1600), silence(1600)), 320);
     await ev.until(isFinal);
     stream.close();
     const h = server.sessions[0].headers;
@@ -158,13 +126,13 @@ test('aws transcribe: a refused port → SPEECH_UNREACHABLE; an endpoint the URL
 for (const breakWith of ['exception', 'reset'] as const) {
   test(`aws transcribe: the service breaking the stream (${breakWith}) → one error event (SPEECH_CLOSED), nothing after`, async () => {
     await withServer({ transcripts: ['x'], breakAfterAudioMs: 300, breakWith }, async (server) => {
-      const ev = new Events();
+      const ev = new SttEvents();
       const stream = await new AwsStt({ endpoint: server.url }).start(request(), ev.push, new AbortController().signal);
-      writeAll(stream, silence(1000));
+      writeFrames(stream, silence(1000));
       const e = await ev.until((x) => x.type === 'error');
       assert.ok(e.type === 'error' && e.error.code === 'SPEECH_CLOSED', JSON.stringify(e));
       if (breakWith === 'exception') assert.match(e.type === 'error' ? e.error.message : '', /InternalFailureException|terminated processing/);
-      writeAll(stream, concat(speechLike(600), silence(800)));
+      writeFrames(stream, concat(speechLike(600), silence(800)));
       stream.finalize();
       stream.close();
       assert.equal(ev.all.length, 1, JSON.stringify(ev.all));

@@ -8,6 +8,7 @@ import { decodeWav } from '../../../media/playout/wav.js';
 import { OPEN_URL_POLICY, parseUrlPolicy } from '../../../kernel/net-policy.js';
 import { SttError, TtsVendorError, type RecognizeRequest, type SpeechCredential, type SttEvent, type SynthesizeRequest } from '../../vendor.js';
 import { createSpeechVendors } from '../index.js';
+import { writeFrames } from '../../../testkit/speech/stt-harness.js';
 
 const TOKEN = 'custom-token-abc';
 const HELLO = decodeWav(readFileSync(new URL('../../../../test/audio/hello_8k.wav', import.meta.url)));
@@ -54,10 +55,6 @@ function collector(): { events: SttEvent[]; on: (e: SttEvent) => void; until: (p
 const sttOf = (): NonNullable<ReturnType<typeof vendors.stt>> => vendors.stt('custom:acme') ?? assert.fail('custom stt registered');
 const ttsOf = (): NonNullable<ReturnType<typeof vendors.tts>> => vendors.tts('custom:acme') ?? assert.fail('custom tts registered');
 
-function writeAll(stream: { write(f: Int16Array): void }, pcm: Int16Array): void {
-  for (let off = 0; off < pcm.length; off += 160) stream.write(pcm.subarray(off, off + 160));
-}
-
 test('custom stt: start message first (language, raw LINEAR16, sample rate, interim, options with hints), Bearer auth', async () => {
   await withServer({}, async (server) => {
     const req = recognize(server, { hints: ['acme'], hintsBoost: 10, recognizer: { vendor: 'custom:acme', customOptions: { options: { model: 'phone' } } } });
@@ -76,7 +73,7 @@ test('custom stt: the spoken hello is answered interim then final; stop ends the
   await withServer({}, async (server) => {
     const c = collector();
     const stream = await sttOf().start(recognize(server), c.on, new AbortController().signal);
-    writeAll(stream, concat(silence(200), HELLO, silence(800)));
+    writeFrames(stream, concat(silence(200), HELLO, silence(800)));
     const final = await c.until((e) => e.type === 'transcript' && e.isFinal);
     assert.deepEqual(c.events.map((e) => (e.type === 'transcript' ? `${e.isFinal}:${e.alternatives[0].transcript}` : e.type)), ['false:good', 'true:good morning']);
     assert.ok(final.type === 'transcript');

@@ -11,6 +11,7 @@ import { OPEN_URL_POLICY, parseUrlPolicy } from '../../../kernel/net-policy.js';
 import { SttError, type RecognizeRequest, type SpeechCredential, type SttEvent } from '../../vendor.js';
 import { createSpeechVendors } from '../index.js';
 import { DeepgramStt } from './stt.js';
+import { writeFrames } from '../../../testkit/speech/stt-harness.js';
 
 const KEY = 'dg-secret-key-123';
 const HELLO = decodeWav(readFileSync(new URL('../../../../test/audio/hello_8k.wav', import.meta.url)));
@@ -63,10 +64,7 @@ function collector(): { events: SttEvent[]; on: (e: SttEvent) => void; until: (p
 }
 
 function writeAll(stream: { write(f: Int16Array): void }, pcm: Int16Array, clock?: FakeClock): void {
-  for (let off = 0; off < pcm.length; off += 160) {
-    stream.write(pcm.subarray(off, off + 160));
-    clock?.advance(20);
-  }
+  writeFrames(stream, pcm, 160, () => clock?.advance(20));
 }
 
 const isFinal = (e: SttEvent): boolean => e.type === 'transcript' && e.isFinal;

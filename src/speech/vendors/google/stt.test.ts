@@ -10,6 +10,7 @@ import { GoogleSpeechServer, makeServiceKey, type GoogleServerOptions, type Test
 import { SttError, type RecognizeRequest, type SpeechCredential, type SttEvent } from '../../vendor.js';
 import { createSpeechVendors } from '../index.js';
 import { GoogleStt } from './stt.js';
+import { SttEvents, pollFor, writeFrames } from '../../../testkit/speech/stt-harness.js';
 
 const KEY = makeServiceKey();
 const HELLO = decodeWav(readFileSync(new URL('../../../../test/audio/hello_8k.wav', import.meta.url)));
@@ -31,50 +32,17 @@ async function withServer(opts: Partial<GoogleServerOptions>, fn: (s: GoogleSpee
   }
 }
 
-/** Collects events; `until` resolves when one matching arrives (or has already). */
-class Events {
-  readonly all: SttEvent[] = [];
-  #waiters: { pred: (e: SttEvent) => boolean; resolve: (e: SttEvent) => void }[] = [];
-  readonly push = (e: SttEvent): void => {
-    this.all.push(e);
-    for (const w of this.#waiters.filter((x) => x.pred(e))) w.resolve(e);
-    this.#waiters = this.#waiters.filter((x) => !x.pred(e));
-  };
-  until(pred: (e: SttEvent) => boolean, ms = 10_000): Promise<SttEvent> {
-    const seen = this.all.find(pred);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching event in ${ms} ms; got ${JSON.stringify(this.all)}`)), ms);
-      this.#waiters.push({ pred, resolve: (e) => (clearTimeout(timer), resolve(e)) });
-    });
-  }
-}
-
-async function eventually<T>(check: () => T | undefined | false, what: string, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-function writeAll(stream: { write(f: Int16Array): void }, pcm: Int16Array, frame = 160): void {
-  for (let i = 0; i < pcm.length; i += frame) stream.write(pcm.subarray(i, i + frame));
-}
-
 const kind = (e: SttEvent): string => (e.type === 'transcript' ? (e.isFinal ? 'final' : 'interim') : e.type);
 const signal = (): AbortSignal => new AbortController().signal;
 
 test('google stt: hello_8k.wav over StreamingRecognize gives speech-start, an interim, the scripted final with its confidence, then utterance-end', async () => {
   await withServer({ confidence: 0.87 }, async (server) => {
-    const ev = new Events();
+    const ev = new SttEvents();
     const stream = await new GoogleStt({ local: server.local }).start(request(), ev.push, signal());
-    writeAll(stream, concat(silence(300), HELLO, silence(900)));
+    writeFrames(stream, concat(silence(300), HELLO, silence(900)));
     await ev.until((e) => e.type === 'utterance-end');
     stream.finalize();
-    const session = await eventually(() => (server.sessions[0]?.closed ? server.sessions[0] : undefined), 'the call to end after finalize');
+    const session = await pollFor(() => (server.sessions[0]?.closed ? server.sessions[0] : undefined), 'the call to end after finalize');
     assert.ok(session.ended, 'the client half-closed');
     assert.deepEqual(ev.all.map(kind), ['speech-start', 'interim', 'final', 'utterance-end']);
     const interim = ev.all[1];
@@ -91,11 +59,11 @@ test('google stt: hello_8k.wav over StreamingRecognize gives speech-start, an in
 
 test('google stt: silence gets no transcript though the audio arrived', async () => {
   await withServer({ transcripts: ['should not be used'] }, async (server) => {
-    const ev = new Events();
+    const ev = new SttEvents();
     const stream = await new GoogleStt({ local: server.local }).start(request(), ev.push, signal());
-    writeAll(stream, silence(2000));
+    writeFrames(stream, silence(2000));
     stream.finalize();
-    const session = await eventually(() => (server.sessions[0]?.closed ? server.sessions[0] : undefined), 'the call to end');
+    const session = await pollFor(() => (server.sessions[0]?.closed ? server.sessions[0] : undefined), 'the call to end');
     assert.ok(session.ended);
     assert.equal(session.audioBytes, 2000 * 16);
     assert.deepEqual(ev.all, []);
@@ -128,7 +96,7 @@ test('google stt: the streaming_config carries the audio format, the recognizer 
       },
     });
     const stream = await new GoogleStt({ local: server.local }).start(req, () => undefined, signal());
-    const seen = await eventually(() => server.sessions[0]?.config, 'the streaming_config');
+    const seen = await pollFor(() => server.sessions[0]?.config, 'the streaming_config');
     stream.close();
     assert.deepEqual(seen, {
       config: {
@@ -157,11 +125,11 @@ test('google stt: the streaming_config carries the audio format, the recognizer 
 
 test('google stt: single utterance — END_OF_SINGLE_UTTERANCE gives utterance-end, the final follows and the call ends', async () => {
   await withServer({}, async (server) => {
-    const ev = new Events();
+    const ev = new SttEvents();
     const stream = await new GoogleStt({ local: server.local }).start(request({ interim: false, recognizer: { vendor: 'google', singleUtterance: true } }), ev.push, signal());
-    writeAll(stream, concat(silence(200), HELLO, silence(900)));
+    writeFrames(stream, concat(silence(200), HELLO, silence(900)));
     await ev.until((e) => e.type === 'transcript' && e.isFinal);
-    await eventually(() => server.sessions[0]?.closed, 'the call to end');
+    await pollFor(() => server.sessions[0]?.closed, 'the call to end');
     assert.deepEqual(ev.all.map(kind), ['speech-start', 'utterance-end', 'final']);
     stream.close();
   });
@@ -201,14 +169,14 @@ test('google stt: a refused port → SPEECH_UNREACHABLE', async () => {
 
 test('google stt: a stream broken mid-way gives one error event SPEECH_CLOSED, then nothing', async () => {
   await withServer({ breakAfterAudioMs: 500 }, async (server) => {
-    const ev = new Events();
+    const ev = new SttEvents();
     const stream = await new GoogleStt({ local: server.local }).start(request(), ev.push, signal());
-    writeAll(stream, silence(1000));
+    writeFrames(stream, silence(1000));
     const e = await ev.until((x) => x.type === 'error');
     assert.ok(e.type === 'error' && e.error instanceof SttError);
     assert.equal(e.error.code, 'SPEECH_CLOSED');
     assert.match(e.error.message, /unavailable/i);
-    writeAll(stream, silence(200));
+    writeFrames(stream, silence(200));
     stream.finalize();
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(ev.all.length, 1);
@@ -229,21 +197,21 @@ test('google stt: closing the stream cancels the call; abort does too', async ()
     const a = await stt.start(request(), () => undefined, signal());
     a.close();
     a.close();
-    await eventually(() => server.sessions[0]?.closed, 'the first call to be cancelled');
+    await pollFor(() => server.sessions[0]?.closed, 'the first call to be cancelled');
     const ac = new AbortController();
     await stt.start(request(), () => undefined, ac.signal);
     ac.abort();
-    await eventually(() => server.sessions[1]?.closed, 'the second call to be cancelled');
+    await pollFor(() => server.sessions[1]?.closed, 'the second call to be cancelled');
   });
 });
 
 test('google stt: a service that sends no headers before its first answer: start resolves after acceptWaitMs and recognition works', async () => {
   await withServer({ holdHeaders: true }, async (server) => {
-    const ev = new Events();
+    const ev = new SttEvents();
     const t0 = Date.now();
     const stream = await new GoogleStt({ local: server.local, acceptWaitMs: 200 }).start(request({ interim: false }), ev.push, signal());
     assert.ok(Date.now() - t0 >= 190, 'waited for the service');
-    writeAll(stream, concat(silence(200), HELLO, silence(900)));
+    writeFrames(stream, concat(silence(200), HELLO, silence(900)));
     const final = await ev.until((e) => e.type === 'transcript' && e.isFinal);
     assert.ok(final.type === 'transcript' && final.alternatives[0].transcript === 'hello there');
     stream.close();

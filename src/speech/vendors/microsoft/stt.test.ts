@@ -9,6 +9,7 @@ import { MicrosoftSpeechServer } from '../../../testkit/speech/microsoft-server.
 import { SttError, type RecognizeRequest, type SpeechCredential, type SttEvent } from '../../vendor.js';
 import { resolveSttEndpoint } from './endpoint.js';
 import { MicrosoftStt } from './stt.js';
+import { SttEvents, pollFor, writeFrames } from '../../../testkit/speech/stt-harness.js';
 
 const KEY = 'test-key-0123456789abcdef';
 const HELLO = decodeWav(readFileSync(new URL('../../../../test/audio/hello_8k.wav', import.meta.url)));
@@ -30,50 +31,17 @@ function request(recognizer: Record<string, unknown>, over: Partial<RecognizeReq
   };
 }
 
-/** Collects events; `until` resolves when one matching arrives (or has already). */
-class Events {
-  readonly all: SttEvent[] = [];
-  #waiters: { pred: (e: SttEvent) => boolean; resolve: (e: SttEvent) => void }[] = [];
-  readonly push = (e: SttEvent): void => {
-    this.all.push(e);
-    for (const w of this.#waiters.filter((x) => x.pred(e))) w.resolve(e);
-    this.#waiters = this.#waiters.filter((x) => !x.pred(e));
-  };
-  until(pred: (e: SttEvent) => boolean, ms = 10_000): Promise<SttEvent> {
-    const seen = this.all.find(pred);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching event in ${ms} ms; got ${JSON.stringify(this.all)}`)), ms);
-      this.#waiters.push({ pred, resolve: (e) => (clearTimeout(timer), resolve(e)) });
-    });
-  }
-}
-
-async function eventually<T>(check: () => T | undefined | false, what: string, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-function writeAll(stream: { write(f: Int16Array): void }, pcm: Int16Array, frame = 160): void {
-  for (let i = 0; i < pcm.length; i += frame) stream.write(pcm.subarray(i, i + frame));
-}
-
 const isFinal = (e: SttEvent): boolean => e.type === 'transcript' && e.isFinal;
 
 test('microsoft stt: hello_8k.wav through the SDK gives speech-start, an interim, the scripted final with its confidence, then utterance-end', async () => {
   const server = await MicrosoftSpeechServer.start({ key: KEY, transcripts: ['Hello there.'], confidence: 0.87 });
   try {
-    const ev = new Events();
+    const ev = new SttEvents();
     const stream = await new MicrosoftStt().start(request({ azureServiceEndpoint: server.sttUrl }), ev.push, new AbortController().signal);
-    writeAll(stream, concat(silence(300), HELLO, silence(900)));
+    writeFrames(stream, concat(silence(300), HELLO, silence(900)));
     await ev.until((e) => e.type === 'utterance-end');
     stream.finalize();
-    await eventually(() => server.sessions[0]?.closed, 'the stream to close after finalize');
+    await pollFor(() => server.sessions[0]?.closed, 'the stream to close after finalize');
     const types = ev.all.map((e) => (e.type === 'transcript' ? (e.isFinal ? 'final' : 'interim') : e.type));
     assert.deepEqual(types, ['speech-start', 'interim', 'final', 'utterance-end']);
     const final = ev.all.find(isFinal);
@@ -88,11 +56,11 @@ test('microsoft stt: hello_8k.wav through the SDK gives speech-start, an interim
 test('microsoft stt: silence gets no transcript though the audio arrived', async () => {
   const server = await MicrosoftSpeechServer.start({ key: KEY, transcripts: ['should not be used'] });
   try {
-    const ev = new Events();
+    const ev = new SttEvents();
     const stream = await new MicrosoftStt().start(request({ azureServiceEndpoint: server.sttUrl }), ev.push, new AbortController().signal);
-    writeAll(stream, silence(2000));
+    writeFrames(stream, silence(2000));
     stream.finalize();
-    const session = await eventually(() => (server.sessions[0]?.closed ? server.sessions[0] : undefined), 'the stream to close');
+    const session = await pollFor(() => (server.sessions[0]?.closed ? server.sessions[0] : undefined), 'the stream to close');
     assert.ok(session.ended, 'the client ended its audio');
     assert.ok(session.audioBytes >= 2000 * 16, `2 s of audio arrived (${session.audioBytes} bytes)`);
     assert.deepEqual(ev.all, []);
@@ -104,11 +72,11 @@ test('microsoft stt: silence gets no transcript though the audio arrived', async
 test('microsoft stt: a 16 kHz stream is announced and recognized at 16 kHz', async () => {
   const server = await MicrosoftSpeechServer.start({ key: KEY, transcripts: ['sixteen'] });
   try {
-    const ev = new Events();
+    const ev = new SttEvents();
     const req = request({ azureServiceEndpoint: server.sttUrl }, { sampleRate: 16000, interim: false });
     const stream = await new MicrosoftStt().start(req, ev.push, new AbortController().signal);
     // The testkit's generators count samples at 8 kHz: double them for 16 kHz durations.
-    writeAll(stream, concat(silence(400), speechLike(1600), silence(1600)), 320);
+    writeFrames(stream, concat(silence(400), speechLike(1600), silence(1600)), 320);
     await ev.until(isFinal);
     stream.close();
     assert.equal(server.sessions[0].sampleRate, 16000);
@@ -149,12 +117,12 @@ test('microsoft stt: a refused port → SPEECH_UNREACHABLE', async () => {
 test('microsoft stt: the service closing mid-stream → one error event (SPEECH_CLOSED), nothing after', async () => {
   const server = await MicrosoftSpeechServer.start({ key: KEY, transcripts: ['x'], closeAfterAudioMs: 300 });
   try {
-    const ev = new Events();
+    const ev = new SttEvents();
     const stream = await new MicrosoftStt().start(request({ azureServiceEndpoint: server.sttUrl }), ev.push, new AbortController().signal);
-    writeAll(stream, silence(1000));
+    writeFrames(stream, silence(1000));
     const e = await ev.until((x) => x.type === 'error');
     assert.ok(e.type === 'error' && e.error.code === 'SPEECH_CLOSED', JSON.stringify(e));
-    writeAll(stream, concat(speechLike(600), silence(800)));
+    writeFrames(stream, concat(speechLike(600), silence(800)));
     stream.finalize();
     stream.close();
     assert.equal(ev.all.length, 1, JSON.stringify(ev.all));
@@ -176,10 +144,10 @@ test('microsoft stt: azureServiceEndpoint wins over the credential custom endpoi
   const server = await MicrosoftSpeechServer.start({ key: KEY, transcripts: ['app endpoint'] });
   try {
     const dead = `ws://127.0.0.1:${await freePort()}/stt`;
-    const ev = new Events();
+    const ev = new SttEvents();
     const req = request({ azureServiceEndpoint: server.sttUrl }, { credential: credential({ use_custom_stt: true, custom_stt_endpoint_url: dead }) });
     const stream = await new MicrosoftStt().start(req, ev.push, new AbortController().signal);
-    writeAll(stream, concat(speechLike(600), silence(800)));
+    writeFrames(stream, concat(speechLike(600), silence(800)));
     const final = await ev.until(isFinal);
     assert.ok(final.type === 'transcript' && final.alternatives[0].transcript === 'app endpoint');
     stream.close();
@@ -194,10 +162,10 @@ test('microsoft stt: azureServiceEndpoint wins over the credential custom endpoi
 test('microsoft stt: recognizer fields reach the service — hints as a phrase list, profanity, initial silence, simple format', async () => {
   const server = await MicrosoftSpeechServer.start({ key: KEY, transcripts: ['simple text'] });
   try {
-    const ev = new Events();
+    const ev = new SttEvents();
     const recognizer = { azureServiceEndpoint: server.sttUrl, profanityOption: 'removed', initialSpeechTimeoutMs: 4500, outputFormat: 'simple', azureOptions: { speechSegmentationSilenceTimeoutMs: 700 } };
     const stream = await new MicrosoftStt().start(request(recognizer, { hints: ['Contoso', ' Fabrikam '] }), ev.push, new AbortController().signal);
-    writeAll(stream, concat(speechLike(600), silence(800)));
+    writeFrames(stream, concat(speechLike(600), silence(800)));
     const final = await ev.until(isFinal);
     stream.close();
     const s = server.sessions[0];
