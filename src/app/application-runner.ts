@@ -139,13 +139,14 @@ export class ApplicationRunner {
 
   /**
    * The journal entry of a live call's status destinations (issue 12: a crash must not leave
-   * them uninformed). Writes are chained so the delete at the end always lands last.
+   * them uninformed). Writes are chained so the delete at the end always lands last, and start
+   * on the next turn of the event loop: the call's INVITE goes out first (the store is synchronous).
    */
   private journalFor(call: Call, hooks: StatusDestinations): { update(h: StatusDestinations): void; close(): Promise<void> } {
     const repo = this.o.journal;
     const host = this.o.host;
     if (!repo || !host) return { update: () => undefined, close: async () => undefined };
-    let chain = Promise.resolve();
+    let chain = new Promise<void>((resolve) => setImmediate(resolve));
     const step = (what: string, f: () => Promise<unknown>): Promise<void> => {
       chain = chain.then(f).then(() => undefined, (e: unknown) => this.o.logger.error(`${what} failed`, { call_sid: call.sid, err: e instanceof Error ? e : String(e) }));
       return chain;

@@ -113,7 +113,8 @@ export class CallManager {
   }
 
   /** Places an outbound call; resolves once the INVITE is sent with the call and its SIP Call-ID. */
-  async placeOutbound(init: OutboundCallInit, req: OutboundRequest): Promise<{ call: Call; callId: string }> {
+  /** Places the call; `invitedAt` is when its INVITE was handed to the transport (before the record is stored). */
+  async placeOutbound(init: OutboundCallInit, req: OutboundRequest): Promise<{ call: Call; callId: string; invitedAt: number }> {
     if (!this.accepting) throw new CallError('CALL_SHUTTING_DOWN', 'the gateway is shutting down', undefined, 5);
     const release = await this.takeSlot(init.accountSid);
     let attempts: Awaited<ReturnType<typeof attemptsFor>>;
@@ -145,10 +146,11 @@ export class CallManager {
       call.failed('failed', 500, 'Internal Server Error');
       throw e;
     }
+    const invitedAt = this.o.clock.now();
     if (!call.isFinal) call.setStatus('trying', 100, 'Trying');
     // The API acknowledges the call only once its record is in the store (issue 12).
     await this.records.flush();
-    return { call, callId };
+    return { call, callId, invitedAt };
   }
 
   /** A new inbound call (the inbound handler answers or rejects it). */
