@@ -71,7 +71,9 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
   #droppedBefore = 0;
   #direction: Direction = 'sendrecv';
   #marker = true;
-  readonly #playback = new PlaybackQueue(() => this.closed);
+  readonly #playback = new PlaybackQueue(() => this.closed, () => this.#sendFirstFrame());
+  /** The frame of the next tick already went out (a playback's first): that tick sends nothing. */
+  #sentAhead = false;
   #dtmfSender: Rfc4733Sender | null = null;
   #dtmfResolve: (() => void) | null = null;
   #dtmfTail: Promise<unknown> = Promise.resolve();
@@ -280,12 +282,42 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
     return { address: l.address, port: l.latched && !l.onSdpAddress ? l.port + 1 : (r.rtcpPort ?? r.port + 1) };
   }
 
+  #canSend(): boolean {
+    return sends(this.#direction) && this.#latch.port !== 0 && this.#latch.address !== '0.0.0.0';
+  }
+
+  /**
+   * Issue 14: a playback starting on an idle session (nothing playing or queued, no digits, not
+   * bridged) sends its first frame now, not at the next tick. On a stream that has sent nothing
+   * it opens the talkspurt (marker, RFC 3551 §4.1) and the ticks carry on from it (the second
+   * packet is up to 20 ms early); on a stream of silence it is the next tick's frame, sent early,
+   * and that tick sends nothing: timestamps keep their place on the grid, nothing is late.
+   */
+  #sendFirstFrame(): void {
+    if (this.closed || this.#sentAhead || this.#dtmfSender || this.#peer || !this.#remote || !this.#canSend()) return;
+    try {
+      if (this.#playback.read(this.#pcmOut) === 0) return;
+      const opening = this.#marker;
+      // Recorded where it is heard: this tick's slot when opening, else the next tick's.
+      this.#recorder?.write(this.#recorder.outbound, opening ? this.#recPos - FRAME : this.#recPos, this.#pcmOut, FRAME);
+      this.#sendAudio();
+      this.#seq.advanceTimestamp(FRAME);
+      this.#sentAhead = !opening;
+    } catch (e) {
+      this.#o.logger.warn('first frame of a playback not sent', { err: e instanceof Error ? e : String(e), session: this.id });
+    }
+  }
+
   /** Scheduler tick: one packet (or none) per session. */
   onTick(_tick: number, nowMs: number): void {
     if (this.#recorder) this.#recPos += FRAME;
     // RFC 7362 §5: the latched source went quiet; let the socket hear a source that moved.
     if (this.#link.connected && this.#latch.idleIfQuiet(nowMs)) this.#syncLink();
-    const canSend = sends(this.#direction) && this.#latch.port !== 0 && this.#latch.address !== '0.0.0.0';
+    if (this.#sentAhead) {
+      this.#sentAhead = false;
+      return;
+    }
+    const canSend = this.#canSend();
     if (this.#dtmfSender && this.#tickDtmf(canSend)) return;
     const n = this.#playback.read(this.#pcmOut);
     if (n === 0) {
