@@ -72,8 +72,8 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
   #direction: Direction = 'sendrecv';
   #marker = true;
   readonly #playback = new PlaybackQueue(() => this.closed, () => this.#sendFirstFrame());
-  /** The frame of the next tick already went out (a playback's first): that tick sends nothing. */
-  #sentAhead = false;
+  /** A playback's first frame went out ahead of the tick grid: the first idle tick repays it. */
+  #ahead = false;
   #dtmfSender: Rfc4733Sender | null = null;
   #dtmfResolve: (() => void) | null = null;
   #dtmfTail: Promise<unknown> = Promise.resolve();
@@ -288,21 +288,20 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
 
   /**
    * Issue 14: a playback starting on an idle session (nothing playing or queued, no digits, not
-   * bridged) sends its first frame now, not at the next tick. On a stream that has sent nothing
-   * it opens the talkspurt (marker, RFC 3551 §4.1) and the ticks carry on from it (the second
-   * packet is up to 20 ms early); on a stream of silence it is the next tick's frame, sent early,
-   * and that tick sends nothing: timestamps keep their place on the grid, nothing is late.
+   * bridged) sends its first frame now, not at the next tick; the ticks carry on from it with
+   * continuous timestamps, so the second packet is up to 20 ms early, never late. On a stream
+   * that has sent nothing yet this opens it (marker, RFC 3551 §4.1). On a stream of silence it
+   * puts the stream one frame ahead of the grid: the first tick with nothing to play repays it.
    */
   #sendFirstFrame(): void {
-    if (this.closed || this.#sentAhead || this.#dtmfSender || this.#peer || !this.#remote || !this.#canSend()) return;
+    if (this.closed || this.#ahead || this.#dtmfSender || this.#peer || !this.#remote || !this.#canSend()) return;
     try {
       if (this.#playback.read(this.#pcmOut) === 0) return;
-      const opening = this.#marker;
-      // Recorded where it is heard: this tick's slot when opening, else the next tick's.
-      this.#recorder?.write(this.#recorder.outbound, opening ? this.#recPos - FRAME : this.#recPos, this.#pcmOut, FRAME);
+      this.#ahead = !this.#marker;
+      // Recorded in the slot of the tick period it is heard in (the ticks write the next ones).
+      this.#recorder?.write(this.#recorder.outbound, this.#recPos - FRAME, this.#pcmOut, FRAME);
       this.#sendAudio();
       this.#seq.advanceTimestamp(FRAME);
-      this.#sentAhead = !opening;
     } catch (e) {
       this.#o.logger.warn('first frame of a playback not sent', { err: e instanceof Error ? e : String(e), session: this.id });
     }
@@ -313,14 +312,16 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
     if (this.#recorder) this.#recPos += FRAME;
     // RFC 7362 §5: the latched source went quiet; let the socket hear a source that moved.
     if (this.#link.connected && this.#latch.idleIfQuiet(nowMs)) this.#syncLink();
-    if (this.#sentAhead) {
-      this.#sentAhead = false;
-      return;
-    }
     const canSend = this.#canSend();
     if (this.#dtmfSender && this.#tickDtmf(canSend)) return;
     const n = this.#playback.read(this.#pcmOut);
     if (n === 0) {
+      if (this.#ahead) {
+        // Back on the grid: one tick without a packet; the next one opens a talkspurt (RFC 3551 §4.1).
+        this.#ahead = false;
+        this.#marker = true;
+        return;
+      }
       if (this.#peer) {
         // Bridged and idle: the peer's forwarded audio is what goes out.
         this.#seq.advanceTimestamp(FRAME);

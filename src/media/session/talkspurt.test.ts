@@ -81,19 +81,40 @@ test('RFC 3551 §4.1 talkspurt start: a playback on a session that has sent noth
   await h.s.close();
 });
 
-test('a playback on a session sending silence goes out at once as the frame of the next tick, which then sends nothing: no drift against the tick grid, no marker (RFC 3551 §4.1, no silence suppression)', async () => {
+test('a playback on a session sending silence goes out at once, one frame ahead of the grid; the first tick with nothing to play sends nothing and the stream is back on the grid, the next packet marked (RFC 3551 §4.1)', async () => {
   const h = harness();
   h.start();
   h.clock.advance(47);
-  const done = h.s.play(pcmSource(loud(2)));
+  const done = h.s.play(pcmSource(loud(3)));
   await settle();
-  h.clock.advance(53);
+  h.clock.advance(93);
   assert.deepEqual(h.rows(), [
     [0, true, 0, 0, false], [20, false, 1, 160, false], [40, false, 2, 320, false],
-    [47, false, 3, 480, true], // the frame due at 60 ms, 13 ms early
-    [80, false, 4, 640, true], [100, false, 5, 800, false],
+    // The prompt: 7 ms after the last silence packet, then on the ticks; each frame early, none late.
+    [47, false, 3, 480, true], [60, false, 4, 640, true], [80, false, 5, 800, true],
+    // 100: nothing (the frame sent ahead is repaid); the silence at 120 has timestamp 8·120 again.
+    [120, true, 6, 960, false], [140, false, 7, 1120, false],
   ]);
   assert.equal((await done).reason, 'finished');
+  await h.s.close();
+});
+
+test('prompts one after another do not drift: each starts at once and the silence after each is back on the grid', async () => {
+  const h = harness();
+  h.start();
+  for (const at of [47, 133, 219]) {
+    h.clock.advance(at - h.clock.now());
+    const done = h.s.play(pcmSource(loud(2)));
+    await settle();
+    assert.equal(h.rtp.sent.at(-1)?.at, at, 'the first frame left at once');
+    h.clock.advance(45);
+    assert.equal((await done).reason, 'finished');
+  }
+  h.clock.advance(300 - h.clock.now());
+  const p0 = h.rtp.sent[0];
+  const last = h.rtp.sent.at(-1) as Sent;
+  assert.equal(last.at, 300);
+  assert.equal((last.ts - p0.ts) >>> 0, 8 * 300, 'timestamp of the tick at 300 ms as if no prompt had played');
   await h.s.close();
 });
 
@@ -104,16 +125,14 @@ test('a playback asked for while another plays queues behind it exactly as befor
   const first = h.s.play(pcmSource(loud(2)));
   const second = h.s.play(pcmSource(new Int16Array(320).fill(-8000)));
   await settle();
-  h.clock.advance(15); // 60: the first frame went at 45, the tick at 60 sends nothing
-  h.clock.advance(20); // 80: second frame of the first playback
-  h.clock.advance(20); // 100: the first playback ended; silence
+  h.clock.advance(35); // 45: first frame at once; 60: second frame; 80: the first playback ends
   assert.equal((await first).reason, 'finished');
   await settle();
-  h.clock.advance(60);
-  const from = 3;
-  assert.deepEqual(h.rows(from), [
-    [45, false, 0, 0, true], [80, false, 1, 160, true], [100, false, 2, 320, false],
-    [120, false, 3, 480, true], [140, false, 4, 640, true], [160, false, 5, 800, false],
+  h.clock.advance(80);
+  assert.deepEqual(h.rows(3), [
+    [45, false, 0, 0, true], [60, false, 1, 160, true],
+    // 80: the first ended (that tick repays the frame sent ahead); the second starts on the next tick.
+    [100, true, 2, 320, true], [120, false, 3, 480, true], [140, false, 4, 640, false], [160, false, 5, 800, false],
   ]);
   assert.equal((await second).reason, 'finished');
   await h.s.close();
