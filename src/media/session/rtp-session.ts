@@ -289,15 +289,15 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
   /**
    * Issue 14: a playback starting on an idle session (nothing playing or queued, no digits, not
    * bridged) sends its first frame now, not at the next tick; the ticks carry on from it with
-   * continuous timestamps, so the second packet is up to 20 ms early, never late. On a stream
-   * that has sent nothing yet this opens it (marker, RFC 3551 §4.1). On a stream of silence it
-   * puts the stream one frame ahead of the grid: the first tick with nothing to play repays it.
+   * continuous timestamps, so the next packet is up to 20 ms early, never late (marked when it
+   * opens the stream or follows a pause, RFC 3551 §4.1). That puts the stream one frame ahead of
+   * the tick grid: the first tick with nothing to play repays it, so prompts never add up to drift.
    */
   #sendFirstFrame(): void {
     if (this.closed || this.#ahead || this.#dtmfSender || this.#peer || !this.#remote || !this.#canSend()) return;
     try {
       if (this.#playback.read(this.#pcmOut) === 0) return;
-      this.#ahead = !this.#marker;
+      this.#ahead = true;
       // Recorded in the slot of the tick period it is heard in (the ticks write the next ones).
       this.#recorder?.write(this.#recorder.outbound, this.#recPos - FRAME, this.#pcmOut, FRAME);
       this.#sendAudio();

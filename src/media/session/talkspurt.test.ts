@@ -66,7 +66,7 @@ function harness() {
   return { clock, scheduler, rtp, s, start, rows };
 }
 
-test('RFC 3551 §4.1 talkspurt start: a playback on a session that has sent nothing goes out at once with the marker; the next frames follow on the tick grid, timestamps continuous', async () => {
+test('RFC 3551 §4.1 talkspurt start: a playback on a session that has sent nothing goes out at once with the marker; the next frames follow on the tick grid, timestamps continuous; the silence after it is back on the grid', async () => {
   const h = harness();
   h.clock.advance(7);
   h.start();
@@ -74,9 +74,10 @@ test('RFC 3551 §4.1 talkspurt start: a playback on a session that has sent noth
   await settle();
   h.clock.advance(3);
   assert.deepEqual(h.rows(), [[7, true, 0, 0, true]], 'the first frame left at once, not at the tick due at 20 ms');
-  h.clock.advance(50);
-  // The second packet is early by 13 ms against the first (allowed: early, never late).
-  assert.deepEqual(h.rows(), [[7, true, 0, 0, true], [20, false, 1, 160, true], [40, false, 2, 320, true], [60, false, 3, 480, false]]);
+  h.clock.advance(70);
+  // The second packet is early by 13 ms against the first (allowed: early, never late). The tick
+  // at 60 has nothing to play and sends nothing: the silence from 80 is back on the tick grid.
+  assert.deepEqual(h.rows(), [[7, true, 0, 0, true], [20, false, 1, 160, true], [40, false, 2, 320, true], [80, true, 3, 480, false]]);
   assert.equal((await done).reason, 'finished');
   await h.s.close();
 });
@@ -115,6 +116,27 @@ test('prompts one after another do not drift: each starts at once and the silenc
   const last = h.rtp.sent.at(-1) as Sent;
   assert.equal(last.at, 300);
   assert.equal((last.ts - p0.ts) >>> 0, 8 * 300, 'timestamp of the tick at 300 ms as if no prompt had played');
+  await h.s.close();
+});
+
+test('a prompt asked for the moment the previous one ends starts at once too, marked after the repaid tick; the silence after both is on the grid', async () => {
+  const h = harness();
+  h.start();
+  h.clock.advance(47);
+  const a = h.s.play(pcmSource(loud(2)));
+  await settle();
+  h.clock.advance(33); // 60: second frame; 80: nothing to play, the frame sent ahead is repaid
+  assert.equal((await a).reason, 'finished');
+  const b = h.s.play(pcmSource(loud(2)));
+  await settle();
+  h.clock.advance(60);
+  assert.deepEqual(h.rows(), [
+    [0, true, 0, 0, false], [20, false, 1, 160, false], [40, false, 2, 320, false],
+    [47, false, 3, 480, true], [60, false, 4, 640, true],
+    [80, true, 5, 800, true], [100, false, 6, 960, true],
+    [140, true, 7, 1120, false],
+  ]);
+  assert.equal((await b).reason, 'finished');
   await h.s.close();
 });
 
