@@ -5,7 +5,9 @@
  * The cache is bounded by the total size of its files (`maxBytes`): an in-memory index in
  * least-recently-used order, built from the directory (by file mtime) on first use, decides
  * what to evict. A hit moves its entry to the end and touches the file's mtime, so the order
- * survives a restart. All file work is asynchronous (fs/promises).
+ * survives a restart. All file work is asynchronous (fs/promises). The most recently used
+ * entries (`memoryBytes`) are also kept in memory, so a hit on a prompt in use needs no file
+ * read: a cached prompt's audio is there within the same turn of the event loop (issue 14).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
@@ -18,6 +20,8 @@ import type { TtsAdapter, TtsRequest, TtsResult } from './types.js';
 
 /** Default bound on the cache's files: 256 MiB (about 4.6 hours of 8 kHz speech). */
 export const TTS_CACHE_MAX_BYTES = 256 * 1024 * 1024;
+/** Default bound on the entries also held in memory: 16 MiB (about 17 minutes of 8 kHz speech). */
+export const TTS_CACHE_MEMORY_BYTES = 16 * 1024 * 1024;
 const SUFFIX = '.s16';
 
 export interface TtsCacheOptions {
@@ -25,6 +29,8 @@ export interface TtsCacheOptions {
   readonly clock: Clock;
   /** Total size of the cached files; least recently used files are deleted beyond it. */
   readonly maxBytes?: number;
+  /** Total size of the most recently used entries also kept in memory (0: none). */
+  readonly memoryBytes?: number;
   readonly logger?: Logger;
 }
 
@@ -50,12 +56,17 @@ export class TtsCache {
   #bytes = 0;
   /** Files being written, served from memory until they are on disk. */
   readonly #writing = new Map<string, { readonly samples: Int16Array; readonly done: Promise<void> }>();
+  /** File name → audio of entries on disk, least recently used first, bounded by `#memoryMax`. */
+  readonly #recent = new Map<string, Int16Array>();
+  #recentBytes = 0;
+  readonly #memoryMax: number;
   #ready: Promise<void> | null = null;
 
   constructor(opts: TtsCacheOptions) {
     this.#dir = opts.dir;
     this.clock = opts.clock;
     this.#maxBytes = opts.maxBytes ?? TTS_CACHE_MAX_BYTES;
+    this.#memoryMax = opts.memoryBytes ?? TTS_CACHE_MEMORY_BYTES;
     this.#logger = opts.logger ?? nullLogger;
   }
 
@@ -73,17 +84,26 @@ export class TtsCache {
     return join(this.#dir, `${ttsCacheKey(vendor, req)}${SUFFIX}`);
   }
 
-  /** The cached 8 kHz audio, or null on a miss. */
+  /** The cached 8 kHz audio, or null on a miss. A recent entry answers without waiting for any I/O. */
   async get(vendor: string, req: TtsRequest): Promise<Int16Array | null> {
     const name = `${ttsCacheKey(vendor, req)}${SUFFIX}`;
     const path = join(this.#dir, name);
-    await (this.#ready ??= this.#loadIndex());
     const writing = this.#writing.get(name);
     if (writing) return writing.samples;
+    const recent = this.#recent.get(name);
+    if (recent) {
+      this.#remember(name, recent);
+      this.#touch(name, path);
+      return recent;
+    }
+    await (this.#ready ??= this.#loadIndex());
     const hit = await this.#read(path);
     if (!hit || hit.length % 2 !== 0) return null;
+    const samples = pcm16FromBytes(hit);
+    // Only what the index holds (not a file that appeared behind its back) is kept in memory.
+    if (this.#index.has(name)) this.#remember(name, samples);
     this.#touch(name, path);
-    return pcm16FromBytes(hit);
+    return samples;
   }
 
   /** Stores `samples` (8 kHz) behind the caller's back: served from memory until on disk. */
@@ -115,7 +135,28 @@ export class TtsCache {
     this.#forget(name);
     this.#index.set(name, bytes.length);
     this.#bytes += bytes.length;
+    this.#remember(name, samples);
     await this.#evict();
+  }
+
+  /** Most recently used in memory; the least recently used go beyond `#memoryMax`. */
+  #remember(name: string, samples: Int16Array): void {
+    this.#drop(name);
+    if (samples.byteLength > this.#memoryMax) return;
+    this.#recent.set(name, samples);
+    this.#recentBytes += samples.byteLength;
+    for (const [old, s] of this.#recent) {
+      if (this.#recentBytes <= this.#memoryMax) break;
+      this.#recent.delete(old);
+      this.#recentBytes -= s.byteLength;
+    }
+  }
+
+  #drop(name: string): void {
+    const s = this.#recent.get(name);
+    if (!s) return;
+    this.#recent.delete(name);
+    this.#recentBytes -= s.byteLength;
   }
 
   /** Most recently used now: last in the index, and the file's mtime (for the next start). */
@@ -132,6 +173,7 @@ export class TtsCache {
   }
 
   #forget(name: string): void {
+    this.#drop(name);
     const size = this.#index.get(name);
     if (size === undefined) return;
     this.#index.delete(name);

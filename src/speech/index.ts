@@ -1,7 +1,7 @@
 export { TtsError, type TtsAdapter, type TtsErrorCode, type TtsRequest, type TtsResult } from './types.js';
 export { TtsRegistry } from './registry.js';
 export { EspeakAdapter, readStreamedWav, type EspeakOptions } from './espeak.js';
-export { CachedTtsAdapter, TtsCache, TTS_CACHE_MAX_BYTES, ttsCacheKey, type TtsCacheOptions } from './cache.js';
+export { CachedTtsAdapter, TtsCache, TTS_CACHE_MAX_BYTES, TTS_CACHE_MEMORY_BYTES, ttsCacheKey, type TtsCacheOptions } from './cache.js';
 export { isSsml, parseSsml, toEspeakSsml, type SsmlPart } from './ssml.js';
 export { RateConverter, StreamingRateConverter } from './resample.js';
 import type { Clock } from '../kernel/clock.js';

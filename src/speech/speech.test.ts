@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, utimesSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, unlinkSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { systemClock } from '../kernel/clock.js';
@@ -8,7 +8,7 @@ import { zeroCrossingHz } from '../testkit/audio.js';
 import { FakeClock } from '../testkit/fake-clock.js';
 import { pcm16FromBytes } from './resample.js';
 import {
-  CachedTtsAdapter, createDefaultTtsRegistry, EspeakAdapter, parseSsml, RateConverter, toEspeakSsml, TtsError, TtsRegistry, ttsCacheKey,
+  CachedTtsAdapter, createDefaultTtsRegistry, EspeakAdapter, parseSsml, RateConverter, toEspeakSsml, TtsCache, TtsError, TtsRegistry, ttsCacheKey,
   type TtsAdapter,
 } from './index.js';
 
@@ -136,6 +136,39 @@ test('cache: the audio returns before its file is written; a repeat meanwhile is
     assert.deepEqual([...again.samples], [...first.samples]);
     await c.idle();
     assert.equal(readdirSync(dir).length, 1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('cache: recent entries are kept in memory once on disk: a hit reads no file; beyond memoryBytes the older ones are read from disk', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vgw-tts-'));
+  try {
+    const c = new TtsCache({ dir, clock: systemClock, memoryBytes: 6 });
+    c.put('v', { text: 'old' }, Int16Array.from([1, 2, 3]));
+    await c.idle();
+    c.put('v', { text: 'new' }, Int16Array.from([4, 5, 6]));
+    await c.idle();
+    assert.equal(readdirSync(dir).length, 2);
+    // Both files vanish behind the cache's back: only what the cache holds in memory can answer.
+    for (const f of readdirSync(dir)) unlinkSync(join(dir, f));
+    assert.deepEqual([...((await c.get('v', { text: 'new' })) ?? [])], [4, 5, 6], 'served from memory');
+    assert.equal(await c.get('v', { text: 'old' }), null, 'beyond memoryBytes: read from disk (gone)');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('cache: an entry read from disk is kept in memory for the next hit', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vgw-tts-'));
+  try {
+    const writer = new TtsCache({ dir, clock: systemClock });
+    writer.put('v', { text: 'p' }, Int16Array.from([9, 8]));
+    await writer.idle();
+    const c = new TtsCache({ dir, clock: systemClock });
+    assert.deepEqual([...((await c.get('v', { text: 'p' })) ?? [])], [9, 8], 'first hit: from disk');
+    unlinkSync(c.pathFor('v', { text: 'p' }));
+    assert.deepEqual([...((await c.get('v', { text: 'p' })) ?? [])], [9, 8], 'second hit: from memory');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

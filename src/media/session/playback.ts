@@ -1,7 +1,10 @@
 /**
  * A session's playback queue: sources play one after another, and the scheduler tick reads the
  * current one frame by frame. Aborting its signal (barge-in) or closing the session ends the
- * current playback at once: the very next frame is no longer read from it.
+ * current playback at once: the very next frame is no longer read from it. A playback asked for
+ * while nothing plays or waits is announced through `onIdleStart` the moment its source is
+ * open, so the session can send its first frame without waiting for the tick; one queued
+ * behind another starts on the tick, as it always did.
  */
 import type { AudioSource, FrameReader } from '../playout/source.js';
 import type { PlayResult } from './types.js';
@@ -14,9 +17,13 @@ export class PlaybackQueue {
   #source = '';
   #playedSamples = 0;
   #tail: Promise<unknown> = Promise.resolve();
+  /** Playbacks asked for and not yet ended (the current one and those queued). */
+  #pending = 0;
+  readonly #onIdleStart: () => void;
 
-  constructor(isClosed: () => boolean) {
+  constructor(isClosed: () => boolean, onIdleStart: () => void = () => undefined) {
     this.#isClosed = isClosed;
+    this.#onIdleStart = onIdleStart;
   }
 
   /** True while a source is being read. */
@@ -26,7 +33,9 @@ export class PlaybackQueue {
 
   /** Queues `source`; see `MediaSession.play`. */
   play(source: AudioSource, signal?: AbortSignal): Promise<PlayResult> {
-    const run = (): Promise<PlayResult> => this.#run(source, signal ?? new AbortController().signal);
+    const idle = this.#pending === 0;
+    this.#pending++;
+    const run = (): Promise<PlayResult> => this.#counted(source, signal ?? new AbortController().signal, idle);
     const p = this.#tail.then(run, run);
     // Only the order is kept here: the caller of play() receives the rejection itself.
     this.#tail = p.catch(() => undefined);
@@ -54,7 +63,16 @@ export class PlaybackQueue {
     resolve({ reason, playedMs: Math.round(this.#playedSamples / 8), source: this.#source });
   }
 
-  async #run(source: AudioSource, signal: AbortSignal): Promise<PlayResult> {
+  async #counted(source: AudioSource, signal: AbortSignal, idle: boolean): Promise<PlayResult> {
+    try {
+      return await this.#run(source, signal, idle);
+    } finally {
+      // Before the caller hears the result: a play() it asks for next finds the queue idle.
+      this.#pending--;
+    }
+  }
+
+  async #run(source: AudioSource, signal: AbortSignal, idle: boolean): Promise<PlayResult> {
     const result = (reason: PlayResult['reason']): PlayResult => ({ reason, playedMs: 0, source: source.description });
     if (this.#isClosed()) return result('closed');
     if (signal.aborted) return result('aborted');
@@ -69,6 +87,7 @@ export class PlaybackQueue {
       const fn = (): void => this.finish('aborted');
       this.#abort = { signal, fn };
       signal.addEventListener('abort', fn, { once: true });
+      if (idle) this.#onIdleStart();
     });
   }
 }

@@ -71,7 +71,9 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
   #droppedBefore = 0;
   #direction: Direction = 'sendrecv';
   #marker = true;
-  readonly #playback = new PlaybackQueue(() => this.closed);
+  readonly #playback = new PlaybackQueue(() => this.closed, () => this.#sendFirstFrame());
+  /** A playback's first frame went out ahead of the tick grid: the first idle tick repays it. */
+  #ahead = false;
   #dtmfSender: Rfc4733Sender | null = null;
   #dtmfResolve: (() => void) | null = null;
   #dtmfTail: Promise<unknown> = Promise.resolve();
@@ -280,15 +282,46 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
     return { address: l.address, port: l.latched && !l.onSdpAddress ? l.port + 1 : (r.rtcpPort ?? r.port + 1) };
   }
 
+  #canSend(): boolean {
+    return sends(this.#direction) && this.#latch.port !== 0 && this.#latch.address !== '0.0.0.0';
+  }
+
+  /**
+   * Issue 14: a playback starting on an idle session (nothing playing or queued, no digits, not
+   * bridged) sends its first frame now, not at the next tick; the ticks carry on from it with
+   * continuous timestamps, so the next packet is up to 20 ms early, never late (marked when it
+   * opens the stream or follows a pause, RFC 3551 §4.1). That puts the stream one frame ahead of
+   * the tick grid: the first tick with nothing to play repays it, so prompts never add up to drift.
+   */
+  #sendFirstFrame(): void {
+    if (this.closed || this.#ahead || this.#dtmfSender || this.#peer || !this.#remote || !this.#canSend()) return;
+    try {
+      if (this.#playback.read(this.#pcmOut) === 0) return;
+      this.#ahead = true;
+      // Recorded in the slot of the tick period it is heard in (the ticks write the next ones).
+      this.#recorder?.write(this.#recorder.outbound, this.#recPos - FRAME, this.#pcmOut, FRAME);
+      this.#sendAudio();
+      this.#seq.advanceTimestamp(FRAME);
+    } catch (e) {
+      this.#o.logger.warn('first frame of a playback not sent', { err: e instanceof Error ? e : String(e), session: this.id });
+    }
+  }
+
   /** Scheduler tick: one packet (or none) per session. */
   onTick(_tick: number, nowMs: number): void {
     if (this.#recorder) this.#recPos += FRAME;
     // RFC 7362 §5: the latched source went quiet; let the socket hear a source that moved.
     if (this.#link.connected && this.#latch.idleIfQuiet(nowMs)) this.#syncLink();
-    const canSend = sends(this.#direction) && this.#latch.port !== 0 && this.#latch.address !== '0.0.0.0';
+    const canSend = this.#canSend();
     if (this.#dtmfSender && this.#tickDtmf(canSend)) return;
     const n = this.#playback.read(this.#pcmOut);
     if (n === 0) {
+      if (this.#ahead) {
+        // Back on the grid: one tick without a packet; the next one opens a talkspurt (RFC 3551 §4.1).
+        this.#ahead = false;
+        this.#marker = true;
+        return;
+      }
       if (this.#peer) {
         // Bridged and idle: the peer's forwarded audio is what goes out.
         this.#seq.advanceTimestamp(FRAME);
