@@ -16,6 +16,8 @@ import { join } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 const BURST = Number(process.env.BENCH_BURST ?? 20);
 const GOAL_MS = 30;
+/** BENCH_VERBOSE=1: print where each gap over the goal fell (ms from the stream's first packet). */
+const VERBOSE = process.env.BENCH_VERBOSE === '1';
 const { parseRounds, interleaved, spread, formatSpread } = await import(join(root, 'dist/testkit/bench-rounds.js'));
 const ROUNDS = parseRounds(process.env.BENCH_ROUNDS, 3);
 const { startCli } = await import(join(root, 'dist/testkit/cli-gateway.js'));
@@ -45,11 +47,14 @@ function gapsBySsrc(packets) {
     if (s.length < 20) continue;
     let gap = 0;
     let pause = 0;
+    const over = [];
     for (let i = 1; i < s.length; i++) {
       const ms = (s[i].time - s[i - 1].time) * 1000;
       if (s[i].marker) pause = Math.max(pause, ms);
       else gap = Math.max(gap, ms);
+      if (!s[i].marker && ms > GOAL_MS) over.push(`${ms.toFixed(1)} ms at ${((s[i].time - s[0].time) * 1000).toFixed(0)} ms`);
     }
+    if (VERBOSE && over.length) console.log(`  SSRC ${s[0].ssrc.toString(16)}: gaps over ${GOAL_MS} ms: ${over.join(', ')}`);
     out.push({ gap, pause });
   }
   return out;
