@@ -329,8 +329,16 @@ export class Call extends Emitter<CallEvents> implements CallControl {
     return this.playSource(media, source, signal);
   }
 
+  /** Aborted by `interruptPlayback` (then replaced): every playback running at that moment stops. */
+  private playbackCut = new AbortController();
+
+  interruptPlayback(): void {
+    this.playbackCut.abort();
+    this.playbackCut = new AbortController();
+  }
+
   private async playSource(media: MediaSession, source: Parameters<MediaSession['play']>[0], signal: AbortSignal): Promise<PlayOutcome> {
-    const both = AbortSignal.any([signal, this.ended.signal]);
+    const both = AbortSignal.any([signal, this.ended.signal, this.playbackCut.signal]);
     if (!this.firstRtpOut) {
       this.firstRtpOut = true;
       this.timeline.add('first-rtp-out', { source: source.description });

@@ -190,6 +190,11 @@ export interface CallControl {
   recognize?(req: RecognizerRequest, onUpdate: (u: RecognitionUpdate) => void, signal: AbortSignal): RecognitionHandle;
   /** Plays a WAV (or MP3 with ffmpeg) from an http(s) URL or a file path. */
   play(url: string, signal: AbortSignal): Promise<PlayOutcome>;
+  /**
+   * Barge-in from outside the playing verb (`config.bargeIn`): stops what is playing now, as if
+   * its signal had aborted (the say/play ends interrupted); later playbacks play normally.
+   */
+  interruptPlayback?(): void;
   /** DTMF from any source (RFC 4733, SIP INFO, in-band). Returns an unsubscribe function. */
   onDtmf(listener: (digit: string) => void): () => void;
   /** Sends RFC 4733 digits. */

@@ -9,6 +9,7 @@ export type FakeCallEvent =
   | { readonly kind: 'say'; readonly text: string; readonly synth: SynthesizerSpec }
   | { readonly kind: 'play'; readonly url: string }
   | { readonly kind: 'answer'; readonly earlyMedia: boolean }
+  | { readonly kind: 'interrupt' }
   | { readonly kind: 'hangup'; readonly headers?: Readonly<Record<string, string>> }
   | { readonly kind: 'dtmf'; readonly digits: string; readonly durationMs: number }
   | { readonly kind: 'sipRequest'; readonly method: string; readonly init: SipRequestInit }
@@ -217,7 +218,16 @@ export class FakeCall implements CallControl {
     this.#notify();
   }
 
-  #media(signal: AbortSignal): Promise<PlayOutcome> {
+  #cut = new AbortController();
+
+  interruptPlayback(): void {
+    this.#record({ kind: 'interrupt' });
+    this.#cut.abort();
+    this.#cut = new AbortController();
+  }
+
+  #media(own: AbortSignal): Promise<PlayOutcome> {
+    const signal = AbortSignal.any([own, this.#cut.signal]);
     const { clock, mediaMs } = this.opts;
     if (signal.aborted) return Promise.resolve({ playbackMs: 0, interrupted: true });
     if (!clock || !mediaMs) return Promise.resolve({ playbackMs: this.opts.nominalMs ?? 1000, interrupted: false });

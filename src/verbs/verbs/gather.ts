@@ -110,7 +110,8 @@ class GatherRun {
   readonly digitsOn: boolean;
   readonly speechOn: boolean;
 
-  constructor(private readonly ctx: VerbContext, private readonly p: GatherProps, signal: AbortSignal) {
+  /** `onBargein`: the caller's speech onset (with `bargein`), e.g. to stop a prompt this gather does not own. */
+  constructor(private readonly ctx: VerbContext, private readonly p: GatherProps, signal: AbortSignal, private readonly onBargein?: () => void) {
     const input = p.input ?? ['digits'];
     this.digitsOn = input.includes('digits');
     this.speechOn = input.includes('speech');
@@ -135,7 +136,10 @@ class GatherRun {
       minBargeinWordCount: p.minBargeinWordCount ?? 1,
     }, {
       done: (r) => this.#finish(r),
-      bargein: () => this.promptCtl.controller.abort(),
+      bargein: () => {
+        this.promptCtl.controller.abort();
+        this.onBargein?.();
+      },
       partial: partialSender(ctx, p.partialResultHook),
       activity: () => this.digits.touch(),
       finalize: () => this.#recognition?.finalize(),
@@ -242,9 +246,10 @@ export interface BargeInProps extends GatherProps {
  */
 export function startBackgroundGather(ctx: VerbContext, b: BargeInProps): () => void {
   const ctl = linkedController(ctx.call.endedSignal);
-  const props: GatherProps = { ...b, input: b.input ?? ['speech'] };
+  // The caller's speech onset stops the foreground prompt (whatever verb plays it); the actionHook's verbs then replace the app.
+  const props: GatherProps = { ...b, input: b.input ?? ['speech'], bargein: true };
   const once = async (): Promise<boolean> => {
-    const run = new GatherRun(ctx, props, ctl.controller.signal);
+    const run = new GatherRun(ctx, props, ctl.controller.signal, () => ctx.call.interruptPlayback?.());
     let r: GatherResult | undefined;
     try {
       run.listen();

@@ -77,7 +77,7 @@ test('config.bargeIn: a background gather posts its result to its actionHook; th
   const t = run([
     { config: { recognizer: { vendor: 'deepgram' }, bargeIn: { enable: true, input: ['speech'], actionHook: '/barge' } } },
     { say: { text: 'a long announcement' } },
-    { say: { text: 'never reached' } },
+    { say: { text: 'the next prompt' } },
   ], (path) => (path === '/barge' ? [{ say: { text: 'you interrupted' } }] : undefined));
   await flush();
   assert.deepEqual(t.call.said, ['a long announcement']);
@@ -88,7 +88,8 @@ test('config.bargeIn: a background gather posts its result to its actionHook; th
   t.clock.advance(1000);
   await t.app.done;
   assert.deepEqual(t.hooks.requests.map((r) => [new URL(r.hook.url).pathname, r.payload.reason]), [['/barge', 'speechDetected']]);
-  assert.deepEqual(t.call.said, ['a long announcement', 'you interrupted']);
+  // The speech stopped the announcement; the next prompt started and was replaced by the hook's verbs.
+  assert.deepEqual(t.call.said, ['a long announcement', 'the next prompt', 'you interrupted']);
 });
 
 test('config.bargeIn sticky: listens again after each result; enable false stops it', async () => {
@@ -110,4 +111,22 @@ test('config.bargeIn sticky: listens again after each result; enable false stops
   await flush();
   assert.equal(t.hooks.requests.length, 2, 'disabled: no more background results');
   assert.equal(t.call.dtmfListeners, 0);
+});
+
+test('config.bargeIn: the caller\'s speech onset stops the foreground prompt at once; the app goes on (or the hook\'s verbs replace it)', async () => {
+  const t = run([
+    { config: { recognizer: { vendor: 'deepgram' }, bargeIn: { enable: true, input: ['speech'], actionHook: '/barge' } } },
+    { say: { text: 'a long announcement' } },
+    { say: { text: 'the next prompt' } },
+    { pause: { length: 60 } },
+  ]);
+  await flush();
+  assert.deepEqual(t.call.said, ['a long announcement']);
+  t.clock.advance(200);
+  t.call.recognitions[0].emit({ type: 'onset', atMs: 200 });
+  await flush();
+  assert.ok(t.call.events.some((e) => e.kind === 'interrupt'), 'the playing prompt was interrupted');
+  assert.deepEqual(t.call.said, ['a long announcement', 'the next prompt'], 'the announcement ended at the onset (200 ms of its 1000), not at its end');
+  t.call.remoteHangup();
+  await t.app.done;
 });
