@@ -11,8 +11,14 @@ import { asVendorError, StreamingRateConverter, type SpeechFailure, type Synthes
 export interface StreamSourceOptions {
   readonly description: string;
   readonly open: (signal: AbortSignal) => Promise<SynthesisStream>;
-  /** The stream broke after audio had started (no fallback then: the prompt ends early). */
+  /** The stream broke after audio had started; `fallingBack` when `fallback` will take over. */
   readonly onBroken: (f: SpeechFailure) => void;
+  /**
+   * After a break mid-stream: the fallback vendor's stream of the same text, which plays on from
+   * there (the prompt starts again in the fallback's voice), or undefined when there is none.
+   * Asked at most once per prompt.
+   */
+  readonly fallback?: (brokenVendor: string, signal: AbortSignal) => Promise<SynthesisStream | undefined>;
   /** Called with the stream's metadata once its first audio is in. */
   readonly onFirstAudio: (s: SynthesisStream) => void;
   readonly logger: Logger;
@@ -61,6 +67,8 @@ export class TtsStreamSource {
   readonly description: string;
   #all: Int16Array[] = [];
   #complete = false;
+  /** A fallback took over mid-prompt. */
+  #mixed = false;
 
   constructor(private readonly o: StreamSourceOptions) {
     this.description = o.description;
@@ -74,13 +82,40 @@ export class TtsStreamSource {
     const it = s.chunks[Symbol.asyncIterator]();
     const first = await it.next();
     if (!first.done) this.#add(reader, conv.push(first.value));
-    void this.#pump(it, conv, reader, s, signal, first.done === true);
+    void this.#play(it, conv, reader, s, signal, first.done === true);
     return reader;
   }
 
-  /** The full prompt (8 kHz) when every chunk arrived, else undefined. */
+  /** Pumps the stream; when it breaks and a fallback exists, pumps the fallback's stream after it (once). */
+  async #play(it: AsyncIterator<Int16Array>, conv: StreamingRateConverter, reader: StreamingReader, s: SynthesisStream, signal: AbortSignal, done: boolean): Promise<void> {
+    const broken = await this.#pump(it, conv, reader, s, signal, done);
+    const next = broken && !signal.aborted ? await this.#takeOver(s, broken, signal) : undefined;
+    if (next) {
+      // Mixed voices are never cached: the prompt's collected audio is dropped.
+      this.#mixed = true;
+      const nit = next.chunks[Symbol.asyncIterator]();
+      await this.#pump(nit, new StreamingRateConverter(next.sampleRate, 8000), reader, next, signal, false);
+    }
+    reader.ended = true;
+    if (this.#mixed || !this.#complete) this.#all = [];
+  }
+
+  async #takeOver(s: SynthesisStream, error: SpeechFailure['error'], signal: AbortSignal): Promise<SynthesisStream | undefined> {
+    const fallback = this.o.fallback;
+    this.o.onBroken({ use: 'tts', vendor: s.vendor, error, fallingBack: fallback !== undefined });
+    if (!fallback) return undefined;
+    try {
+      return await fallback(s.vendor, signal);
+    } catch (e) {
+      // The fallback's own failure was reported by the speech service; the prompt ends here.
+      this.o.logger.debug('the TTS fallback failed too', { err: e instanceof Error ? e : String(e) });
+      return undefined;
+    }
+  }
+
+  /** The full prompt (8 kHz) when every chunk of one vendor arrived, else undefined. */
   collected(): Int16Array | undefined {
-    if (!this.#complete) return undefined;
+    if (!this.#complete || this.#mixed) return undefined;
     const total = this.#all.reduce((a, p) => a + p.length, 0);
     const out = new Int16Array(total);
     let off = 0;
@@ -96,7 +131,8 @@ export class TtsStreamSource {
     this.#all.push(samples);
   }
 
-  async #pump(it: AsyncIterator<Int16Array>, conv: StreamingRateConverter, reader: StreamingReader, s: SynthesisStream, signal: AbortSignal, done: boolean): Promise<void> {
+  /** Resolves with the vendor's error when the stream broke, else undefined (finished or aborted). */
+  async #pump(it: AsyncIterator<Int16Array>, conv: StreamingRateConverter, reader: StreamingReader, s: SynthesisStream, signal: AbortSignal, done: boolean): Promise<SpeechFailure['error'] | undefined> {
     try {
       while (!done && !signal.aborted) {
         const r = await it.next();
@@ -107,14 +143,13 @@ export class TtsStreamSource {
         this.#add(reader, conv.flush());
         this.#complete = true;
       }
+      return undefined;
     } catch (e) {
-      if (!signal.aborted) this.o.onBroken({ use: 'tts', vendor: s.vendor, error: asVendorError(e, 'tts', s.vendor), fallingBack: false });
+      return signal.aborted ? undefined : asVendorError(e, 'tts', s.vendor);
     } finally {
-      reader.ended = true;
       if (!done) {
         await it.return?.().catch((e: unknown) => this.o.logger.debug('closing an abandoned TTS stream failed', { err: e instanceof Error ? e : String(e) }));
       }
-      this.#all = this.#complete ? this.#all : [];
     }
   }
 }

@@ -109,6 +109,46 @@ test('cloud say: a stream that breaks mid-way ends the prompt with a tts-failure
   }
 });
 
+test('cloud say: a primary that breaks mid-prompt hands over to the fallback vendor, which speaks the prompt again; alert says so; nothing cached', async () => {
+  const clock = new FakeClock();
+  const primary = new FakeTtsVendor({ vendor: 'elevenlabs', clock, sampleRate: 16000, chunks: [chunk16k(8000), chunk16k(8000)], delayMs: 100, failure: { kind: 'close-mid-stream', afterFrames: 1 } });
+  const fallback = new FakeTtsVendor({ vendor: 'deepgram', clock, sampleRate: 8000, chunks: [new Int16Array(800).fill(3000), new Int16Array(800).fill(3000)], delayMs: 100 });
+  const svc = new SpeechService({ vendors: new SpeechVendors().addTts(primary).addTts(fallback), credentials: fakeCredentials('acct-1', ['elevenlabs', 'deepgram']), urlPolicy: OPEN_URL_POLICY, clock });
+  const dir = mkdtempSync(join(tmpdir(), 'vgw-say-'));
+  const cache = new TtsCache({ dir, clock });
+  try {
+    const h = host(clock);
+    const s = cloudSaySource({ speech: svc, ttsCache: cache, clock, logger: nullLogger }, h, 'Hi', { vendor: 'elevenlabs', fallbackVendor: 'deepgram', fallbackVoice: 'aura-asteria-en' });
+    const p = s.source.open(new AbortController().signal);
+    await untilTimer(clock);
+    clock.advance(100);
+    const reader = await p;
+    await untilTimer(clock);
+    clock.advance(100);
+    await untilTimer(clock);
+    clock.advance(100);
+    await flush();
+    const out = new Int16Array(160);
+    let n = 0;
+    let fallbackFrames = 0;
+    while (reader.read(out) > 0) {
+      n++;
+      if (out[80] === 3000) fallbackFrames++;
+    }
+    assert.equal(fallback.requests.length, 1, 'the fallback was asked for the same text');
+    assert.equal(fallback.requests[0].voice, 'aura-asteria-en');
+    assert.equal(fallbackFrames, 10, 'the fallback\'s whole prompt played after the primary\'s part');
+    assert.ok(n >= 14, String(n));
+    assert.deepEqual(h.alerts.map((a) => a[0]), ['tts-failure']);
+    assert.match(h.alerts[0][1], /elevenlabs failed \(SPEECH_CLOSED\).*trying the fallback vendor/);
+    s.after(true);
+    await cache.idle();
+    assert.equal(cache.sizeBytes, 0, 'a prompt in two voices is not cached');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 function fakeMedia(): { media: MediaSession; push(pcm: Int16Array): void; listeners(): number } {
   const ls = new Set<AudioListener>();
   const media = { onAudio: (l: AudioListener) => { ls.add(l); return () => ls.delete(l); } } as unknown as MediaSession;

@@ -57,6 +57,14 @@ export function cloudSaySource(deps: CallSpeechDeps, host: CallSpeechHost, text:
       host.timeline.add('tts', { vendor: s.vendor, first_audio_ms: s.firstAudioMs, cached: false, characters: text.length });
     },
     open: (signal) => deps.speech.synthesize(host.accountSid, { ...synth, raw: synth.raw ?? {} }, text, (f) => alertFailure(host, f), signal),
+    // A primary that breaks mid-prompt hands over to the fallback vendor, which speaks the prompt again.
+    fallback: synth.fallbackVendor === undefined ? undefined : async (broken, signal) => {
+      if (broken.toLowerCase() !== synth.vendor.toLowerCase() || synth.fallbackVendor === undefined) return undefined;
+      const spec = { vendor: synth.fallbackVendor, language: synth.fallbackLanguage ?? synth.language, voice: synth.fallbackVoice, label: synth.fallbackLabel, raw: synth.raw ?? {} };
+      const s = await deps.speech.synthesize(host.accountSid, spec, text, (f) => alertFailure(host, f), signal);
+      host.timeline.add('tts', { vendor: s.vendor, first_audio_ms: s.firstAudioMs, cached: false, characters: text.length, fallback_after: broken });
+      return s;
+    },
   });
   const source: AudioSource = {
     description: stream.description,
