@@ -6,6 +6,8 @@ import { freePort } from '../testkit/ports.js';
 import { decodeG711, startRtpCapture, type WirePacket } from '../testkit/rtp-capture.js';
 import { eventually, startHookServer, startTestGateway, type TestGateway } from '../testkit/gateway.js';
 import { zeroCrossingHz } from '../testkit/audio.js';
+import { SpeechVendors, type SpeechCredentialLookup } from '../speech/index.js';
+import { FakeSttVendor } from '../testkit/speech/fake-vendors.js';
 
 const NUMBER = '4930777000';
 
@@ -199,6 +201,40 @@ test('dial confirmHook: the screening app runs on the answered callee; a digit a
         assert.equal(dialed.json.dial_sip_status, 480);
       }
     }
+  } finally {
+    await hooks.close();
+    await t.close();
+  }
+});
+
+test('dial transcribe: both sides of the bridge are transcribed, each with its own recognizer; the dialed party\'s speech comes as channel_tag 2', async () => {
+  const stt = new FakeSttVendor({ vendor: 'fakestt', transcripts: ['hello from the agent'] });
+  const anyAccount: SpeechCredentialLookup = {
+    find: async (accountSid, vendor) => (vendor === 'fakestt' ? { sid: 'cred-1', accountSid, vendor, useForStt: true, useForTts: false, fields: { api_key: 'k' } } : undefined),
+  };
+  const t = await startTestGateway(await simulatorEnv(), { vendors: new SpeechVendors().addStt(stt), credentials: anyAccount });
+  const calleePort = await freePort();
+  const hooks = await startHookServer({
+    '/app': () => [{
+      verb: 'dial', timeLimit: 6, target: [{ type: 'sip', sipUri: `sip:agent@127.0.0.1:${calleePort}` }], actionHook: '/dialed',
+      transcribe: { transcriptionHook: '/transcript', recognizer: { vendor: 'fakestt', language: 'en-GB' } },
+    }],
+    '/dialed': () => [{ verb: 'hangup' }],
+  });
+  try {
+    await provisionInbound(t, hooks.url);
+    // The callee answers and speaks ("hello", a recording); the caller says nothing.
+    const callee = await startSipp({ scenario: 'uas_answer_hello.xml', port: calleePort, timeoutSeconds: 30 });
+    const caller = await startSipp({ scenario: 'uac_wait_bye.xml', target: `127.0.0.1:${t.gw.sipPort}`, extra: ['-s', NUMBER], timeoutSeconds: 30 });
+    const posted = await eventually(() => hooks.seen.find((h) => h.path === '/transcript'), 15_000, 'a transcript');
+    const speech = posted.json.speech as { channel_tag: number; language_code: string; alternatives: { transcript: string }[] };
+    assert.equal(speech.channel_tag, 2, 'the dialed party speaks on channel 2');
+    assert.equal(speech.alternatives[0].transcript, 'hello from the agent');
+    assert.equal(speech.language_code, 'en-GB');
+    assert.equal(stt.requests.length, 2, 'one recognizer per side');
+    await caller.done;
+    await callee.done;
+    await eventually(() => stt.streams.every((s) => s.closed), 5000, 'both recognizers closed when the bridge ended');
   } finally {
     await hooks.close();
     await t.close();

@@ -69,7 +69,6 @@ export const UNSUPPORTED: readonly UnsupportedProperty[] = [
     ['boostAudioSignal', NO_AUDIO_PROCESSING],
     ['listen', NOT_MEDIA],
     ['stream', NOT_MEDIA],
-    ['transcribe', 'a bridged call is not transcribed'],
     ['dub', 'no dubbing tracks'],
     ['proxy', 'legs are routed by the carrier choice, never through an outbound proxy'],
     ['srtpEncryption', 'dialed legs use plain RTP'],
@@ -85,10 +84,9 @@ export const UNSUPPORTED: readonly UnsupportedProperty[] = [
   ]),
   { verb: 'dial', property: 'target[].type', why: 'a "teams" target cannot be placed (no Microsoft Teams routing); the leg fails', when: (v) => v === 'teams' },
   ...rows('sip:refer', [['referredByDisplayName', 'Referred-By carries the URI only']]),
-  ...rows('transcribe', [
-    ['channel', 'the caller\'s audio is transcribed; the other leg of a bridge is not'],
-    ['translationHook', 'no translation'],
-  ]),
+  { verb: 'transcribe', property: 'channel', why: 'a transcribe verb hears the call itself (channel 1); both legs of a bridge are transcribed with dial.transcribe', when: (v) => v !== 1 && v !== '1' },
+  ...rows('transcribe', [['translationHook', 'no translation']]),
+  ...rows('dial', [['transcribe.translationHook', 'no translation']]),
 ];
 
 function inUse(value: unknown): boolean {

@@ -8,6 +8,7 @@ import { defineVerb, type VerbContext, type VerbOutcome } from '../types.js';
 import type { HookSpec } from '../webhook/hook.js';
 import { amdEventSink, amdSchema, type AmdProps } from './config.js';
 import { dtmfCaptureSpec, DtmfPatternMatcher } from './dtmf-patterns.js';
+import { transcribeBridge, transcribeSchema, type TranscribeProps } from './transcribe.js';
 import { describe } from './media.js';
 
 /** A target as the application writes it: the call layer's, plus call screening. */
@@ -27,6 +28,7 @@ interface DialProps {
   readonly amd?: AmdProps;
   readonly dtmfCapture?: readonly string[] | { readonly parentCall?: readonly string[]; readonly childCall?: readonly string[] };
   readonly dtmfHook?: HookSpec;
+  readonly transcribe?: TranscribeProps;
 }
 
 const patterns = (): ReturnType<typeof arr> => arr(str({ nonEmpty: true }));
@@ -55,6 +57,7 @@ export const dialSchema: ObjectSchema = fromSpec('dial', {
   headers: opt(headersSchema()),
   dialMusic: opt(str({ nonEmpty: true, httpUrl: true })),
   amd: opt(amdSchema),
+  transcribe: opt(transcribeSchema),
   dtmfCapture: opt(oneOf('an array of DTMF patterns, or {parentCall, childCall}', patterns(), obj({ parentCall: opt(patterns()), childCall: opt(patterns()) }))),
   dtmfHook: opt(hookSchema()),
 });
@@ -182,8 +185,10 @@ async function bridgeWinner(ctx: VerbContext, call: DialingCall, p: DialProps, s
   call.notifyEvent?.('TRANSFER_DIAL_SUCCESS', { dial_call_sid: leg.sid });
   if (p.amd) startLegAmd(ctx, leg, p.amd);
   const stopCapture = startDtmfCapture(ctx, leg, p);
+  const stopTranscribing = p.transcribe ? transcribeBridge(ctx, p.transcribe, leg.control) : () => undefined;
   await anyAborted(leg.endedSignal, signal);
   stopCapture();
+  stopTranscribing();
   if (!leg.endedSignal.aborted) await leg.hangup();
   if (signal.aborted || call.endedSignal.aborted || !p.actionHook) return;
   return { replace: await ctx.actionHook(p.actionHook, { dial_call_status: 'completed', dial_sip_status: 200, dial_call_sid: leg.sid }) };

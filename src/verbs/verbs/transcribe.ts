@@ -5,15 +5,16 @@
  * at `PUT /Calls … transcribe_status: "stop"`, at `config.transcribe.enable: false`, or when a
  * later transcribe replaces it; `pause` / `resume` close and reopen the vendor stream.
  */
-import type { RecognitionHandle, RecognitionUpdate } from '../../call/control.js';
+import type { CallControl, RecognitionHandle, RecognitionUpdate } from '../../call/control.js';
 import { alertTypeFor } from '../interpreter.js';
-import { hookSchema, obj, oneOf, opt, num, bool, str, type ObjectSchema } from '../schema.js';
 import { defineVerb, type BackgroundTranscription, type VerbContext } from '../types.js';
 import type { HookSpec } from '../webhook/hook.js';
 import { gatherRecognizer } from './gather.js';
 import { describe, ensureMedia } from './media.js';
-import { recognizerSchema } from './recognizer.js';
 import { payload } from './speech-collector.js';
+import { transcribeSchema } from './transcribe-schema.js';
+
+export { transcribeSchema };
 
 export interface TranscribeProps {
   readonly transcriptionHook?: HookSpec;
@@ -23,29 +24,31 @@ export interface TranscribeProps {
   readonly channel?: number;
 }
 
-export const transcribeSchema: ObjectSchema = obj({
-  transcriptionHook: opt(hookSchema()),
-  translationHook: opt(hookSchema()),
-  recognizer: opt(recognizerSchema),
-  earlyMedia: opt(bool()),
-  channel: opt(oneOf('a number or a string', num(), str())),
-});
+/** Whose audio is transcribed: the call (channel 1) or, under `dial`, the bridged leg (channel 2). */
+interface Source {
+  readonly call: CallControl;
+  /** `channel_tag` of the speech this source produces. */
+  readonly channel: number;
+}
 
-/** One background transcription of a call. */
+/** One background transcription of a call (or of a dialed leg); hooks go out with the call's info. */
 class Transcription implements BackgroundTranscription {
   #handle: RecognitionHandle | undefined;
   #ctl = new AbortController();
   #stopped = false;
   #chain = Promise.resolve();
+  readonly #source: Source;
 
-  constructor(private readonly ctx: VerbContext, private readonly p: TranscribeProps) {}
+  constructor(private readonly ctx: VerbContext, private readonly p: TranscribeProps, source?: Source) {
+    this.#source = source ?? { call: ctx.call, channel: 1 };
+  }
 
   get active(): boolean {
     return !this.#stopped && this.#handle !== undefined;
   }
 
   start(): void {
-    const call = this.ctx.call;
+    const call = this.#source.call;
     if (this.#stopped || this.#handle || call.endedSignal.aborted) return;
     if (!call.recognize) {
       call.alert('no-stt', 'transcribe: this call cannot run speech recognition');
@@ -80,11 +83,11 @@ class Transcription implements BackgroundTranscription {
     if (!u.isFinal && this.p.recognizer?.interim !== true) return;
     if ((u.alternatives[0]?.transcript ?? '').trim() === '') return;
     const language = String(this.p.recognizer?.language ?? this.ctx.session.recognizer.language ?? 'en-US');
-    const channel = typeof this.p.channel === 'number' ? { channel: this.p.channel } : {};
     const hook = this.p.transcriptionHook;
+    const speech = { ...payload(u, language), channel_tag: this.#source.channel };
     // In order, one at a time: the application sees the transcripts as they were spoken.
     this.#chain = this.#chain
-      .then(() => this.ctx.actionHook(hook, { speech: payload(u, language), ...channel }))
+      .then(() => this.ctx.actionHook(hook, { speech }))
       .then(() => undefined, (e: unknown) => this.ctx.call.alert(alertTypeFor(e), `transcribe transcriptionHook: ${describe(e)}`));
   }
 }
@@ -95,6 +98,20 @@ export function startTranscription(ctx: VerbContext, p: TranscribeProps): void {
   const t = new Transcription(ctx, p);
   ctx.session.transcription = t;
   t.start();
+}
+
+/**
+ * `dial.transcribe` (contract §4.4): both sides of the bridge, each its own recognizer — the
+ * caller as channel 1, the dialed leg as channel 2 — until `stop` (the bridge ended).
+ */
+export function transcribeBridge(ctx: VerbContext, p: TranscribeProps, leg: CallControl | undefined): () => void {
+  const sides = [new Transcription(ctx, p, { call: ctx.call, channel: 1 })];
+  if (leg) sides.push(new Transcription(ctx, p, { call: leg, channel: 2 }));
+  else ctx.call.alert('no-stt', 'dial.transcribe: the dialed leg cannot run speech recognition; only the caller is transcribed');
+  for (const t of sides) t.start();
+  return () => {
+    for (const t of sides) t.stop();
+  };
 }
 
 export const transcribe = defineVerb<TranscribeProps>({
