@@ -57,3 +57,30 @@ export function runAmd(media: MediaSession, params: AmdParams, clock: Clock, end
   ended.addEventListener('abort', () => stop(true), { once: true });
   return () => stop();
 }
+
+/** What `whenAnswered` needs of a call. */
+interface AnswerableCall {
+  readonly answered: boolean;
+  readonly isFinal: boolean;
+  on(event: 'status', listener: () => void): () => void;
+}
+
+/**
+ * Starts `start` now when the call is answered, else at its answer (never when it ends first);
+ * the returned function stops what `start` started, or the wait.
+ */
+export function whenAnswered(call: AnswerableCall, start: () => () => void): () => void {
+  if (call.answered) return start();
+  let stop: (() => void) | undefined;
+  const off = call.on('status', () => {
+    if (call.isFinal) off();
+    else if (call.answered) {
+      off();
+      stop = start();
+    }
+  });
+  return () => {
+    off();
+    stop?.();
+  };
+}

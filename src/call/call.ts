@@ -2,7 +2,7 @@ import type { Clock, TimerHandle } from '../kernel/clock.js';
 import { detach } from '../kernel/detached.js';
 import { Emitter } from '../kernel/emitter.js';
 import type { Logger } from '../kernel/logger.js';
-import { lazyPcmSource, parseDtmfInfo, urlSource, type MediaSession } from '../media/index.js';
+import { parseDtmfInfo, urlSource, type MediaSession } from '../media/index.js';
 import type { UrlPolicy } from '../kernel/net-policy.js';
 import type { MediaDirection } from '../sdp/index.js';
 import type { Dialog, IncomingReinvite } from '../sip/index.js';
@@ -11,13 +11,14 @@ import type {
   CallControl, CallDirection, CallInfo, CallStatus, ChildLeg, ChildLegInit, PlayOutcome, RecognitionHandle, RecognitionUpdate, RecognizerRequest,
   ReferOutcome, SipRequestInit, SynthesizerSpec, TerminationBy,
 } from './control.js';
-import { cloudSaySource, recognizeOnMedia } from './speech.js';
+import { cloudSaySource, localSaySource, recognizeOnMedia } from './speech.js';
+import { CallPlayout } from './playout.js';
 import { CallError } from './errors.js';
 import { Timeline } from './timeline.js';
 import { childLeg } from './child-leg.js';
 import { sendRefer, toSipHeaders, type ReferInit } from './refer.js';
 import { answerReinvite, remoteOf, withoutSending } from './negotiation.js';
-import { checkAmd, runAmd } from './amd.js';
+import { checkAmd, runAmd, whenAnswered } from './amd.js';
 import type { CallCollaborators, CancelReason } from './collaborators.js';
 
 export interface CallDeps {
@@ -116,7 +117,7 @@ export class Call extends Emitter<CallEvents> implements CallControl {
   private readonly ended = new AbortController();
   private readonly dtmfListeners = new Set<(digit: string) => void>();
   private limitTimer: TimerHandle | undefined;
-  private firstRtpOut = false;
+  private readonly playout: CallPlayout;
 
   constructor(init: CallInit, private readonly deps: CallDeps, private readonly collab: CallCollaborators) {
     super((e) => deps.logger.warn('call listener failed', { err: e instanceof Error ? e : String(e) }));
@@ -132,6 +133,7 @@ export class Call extends Emitter<CallEvents> implements CallControl {
     this.parentSipCallId = init.parentSipCallId;
     this.customerData = init.customerData;
     this.timeline = new Timeline(deps.clock);
+    this.playout = new CallPlayout(this.timeline, this.ended.signal);
     this.attemptedAt = deps.clock.wallNow();
     this.traceId = init.sid.replace(/-/g, '').slice(0, 16);
   }
@@ -301,16 +303,11 @@ export class Call extends Emitter<CallEvents> implements CallControl {
     const speech = this.deps.speech;
     if (speech && !this.deps.tts.has(synth.vendor)) {
       const { source, after } = cloudSaySource({ ...this.deps, speech }, this, text, synth);
-      const r = await this.playSource(media, source, signal);
+      const r = await this.playout.play(media, source, signal);
       after(!r.interrupted);
       return r;
     }
-    const source = lazyPcmSource(`say:${synth.vendor}`, async (s) => {
-      const r = await this.deps.tts.synthesize(synth.vendor, { text, voice: synth.voice, language: synth.language }, s);
-      this.timeline.add('tts', { vendor: r.vendor, first_audio_ms: r.firstAudioMs, cached: r.cached, characters: text.length });
-      return r;
-    });
-    return this.playSource(media, source, signal);
+    return this.playout.play(media, localSaySource(this.deps.tts, this.timeline, text, synth), signal);
   }
 
   /** Listens to the caller through the recognizer's vendor (issue 14). */
@@ -326,25 +323,11 @@ export class Call extends Emitter<CallEvents> implements CallControl {
     const media = this.requireMedia();
     if (!/^https?:\/\//i.test(url)) throw new CallError('CALL_BAD_URL', `play takes http(s) URLs only, not "${url.slice(0, 200)}"`);
     const source = urlSource(url, { searchPath: this.deps.searchPath, urlPolicy: this.deps.urlPolicy, clock: this.deps.clock });
-    return this.playSource(media, source, signal);
+    return this.playout.play(media, source, signal);
   }
-
-  /** Aborted by `interruptPlayback` (then replaced): every playback running at that moment stops. */
-  private playbackCut = new AbortController();
 
   interruptPlayback(): void {
-    this.playbackCut.abort();
-    this.playbackCut = new AbortController();
-  }
-
-  private async playSource(media: MediaSession, source: Parameters<MediaSession['play']>[0], signal: AbortSignal): Promise<PlayOutcome> {
-    const both = AbortSignal.any([signal, this.ended.signal, this.playbackCut.signal]);
-    if (!this.firstRtpOut) {
-      this.firstRtpOut = true;
-      this.timeline.add('first-rtp-out', { source: source.description });
-    }
-    const r = await media.play(source, both);
-    return { playbackMs: r.playedMs, interrupted: r.reason !== 'finished' };
+    this.playout.interrupt();
   }
 
   private requireMedia(): MediaSession {
@@ -442,20 +425,8 @@ export class Call extends Emitter<CallEvents> implements CallControl {
         onEvent({ ...e });
       });
     };
-    if (this.answered) return run();
-    if (this.isFinal) throw new CallError('CALL_WRONG_STATE', 'the call has ended');
-    let stop: (() => void) | undefined;
-    const off = this.on('status', () => {
-      if (this.isFinal) off();
-      else if (this.answered) {
-        off();
-        stop = run();
-      }
-    });
-    return () => {
-      off();
-      stop?.();
-    };
+    if (this.isFinal && !this.answered) throw new CallError('CALL_WRONG_STATE', 'the call has ended');
+    return whenAnswered(this, run);
   }
 
   notifyEvent(event: string, fields: Readonly<Record<string, unknown>>): void {

@@ -5,8 +5,8 @@
  */
 import type { Clock, TimerHandle } from '../kernel/clock.js';
 import type { Logger } from '../kernel/logger.js';
-import { EnergyVad, PcmReader, type AudioSource, type MediaSession } from '../media/index.js';
-import { StreamingRateConverter, type RecognitionEvent, type SpeechFailure, type SpeechService, type TtsCache } from '../speech/index.js';
+import { EnergyVad, lazyPcmSource, PcmReader, type AudioSource, type MediaSession } from '../media/index.js';
+import { StreamingRateConverter, type RecognitionEvent, type SpeechFailure, type SpeechService, type TtsCache, type TtsRegistry } from '../speech/index.js';
 import type { RecognitionHandle, RecognitionUpdate, RecognizerRequest, SynthesizerSpec } from './control.js';
 import { TtsStreamSource } from './speech-tts.js';
 import type { Timeline } from './timeline.js';
@@ -81,6 +81,15 @@ export function cloudSaySource(deps: CallSpeechDeps, host: CallSpeechHost, text:
     if (all && all.length > 0 && vendor === synth.vendor) deps.ttsCache?.put(synth.vendor, key, all);
   };
   return { source, after };
+}
+
+/** A local voice (espeak): synthesised whole when the playback opens, cached by the registry itself. */
+export function localSaySource(tts: TtsRegistry, timeline: Timeline, text: string, synth: SynthesizerSpec): AudioSource {
+  return lazyPcmSource(`say:${synth.vendor}`, async (s) => {
+    const r = await tts.synthesize(synth.vendor, { text, voice: synth.voice, language: synth.language }, s);
+    timeline.add('tts', { vendor: r.vendor, first_audio_ms: r.firstAudioMs, cached: r.cached, characters: text.length });
+    return r;
+  });
 }
 
 const SILENT_FRAME = new Int16Array(160);

@@ -11,7 +11,8 @@ import { randomInt } from 'node:crypto';
 import { ALAW_TO_ULAW, decodeG711, decodeTable, encodeG711, encodeTable, transcodeG711, ULAW_TO_ALAW, type G711Law } from '../codec/g711.js';
 import { Listeners } from './listeners.js';
 import { InbandDtmfDetector } from '../dtmf/inband.js';
-import { Rfc4733Receiver, Rfc4733Sender, writeRfc4733Payload, type Rfc4733SenderOptions } from '../dtmf/rfc4733.js';
+import { Rfc4733Receiver, writeRfc4733Payload, type Rfc4733SenderOptions } from '../dtmf/rfc4733.js';
+import { DtmfSendQueue } from '../dtmf/send-queue.js';
 import { dtmfTonesPcm } from '../dtmf/tones.js';
 import { pcmSource, type AudioSource } from '../playout/source.js';
 import type { TickTarget } from '../playout/scheduler.js';
@@ -74,9 +75,7 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
   readonly #playback = new PlaybackQueue(() => this.closed, () => this.#sendFirstFrame());
   /** A playback's first frame went out ahead of the tick grid: the first idle tick repays it. */
   #ahead = false;
-  #dtmfSender: Rfc4733Sender | null = null;
-  #dtmfResolve: (() => void) | null = null;
-  #dtmfTail: Promise<unknown> = Promise.resolve();
+  readonly #dtmfOut = new DtmfSendQueue();
   #recorder: Recorder | null = null;
   #recPos = 0;
   #peer: MediaSession | null = null;
@@ -206,21 +205,7 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
     if (this.#remote?.dtmfPayloadType === null) {
       return this.play(pcmSource(dtmfTonesPcm(digits, opts.toneMs ?? 100, opts.gapMs ?? 100), `dtmf:${digits}`)).then(() => undefined);
     }
-    const run = (): Promise<void> => new Promise<void>((resolve) => {
-      if (this.closed) return resolve();
-      this.#dtmfSender = new Rfc4733Sender(digits, opts);
-      this.#dtmfResolve = resolve;
-    });
-    const p = this.#dtmfTail.then(run, run);
-    this.#dtmfTail = p;
-    return p;
-  }
-
-  #finishDtmf(): void {
-    const r = this.#dtmfResolve;
-    this.#dtmfSender = null;
-    this.#dtmfResolve = null;
-    r?.();
+    return this.#dtmfOut.enqueue(digits, opts, () => this.closed);
   }
 
   /** Starts recording what each side hears. */
@@ -294,7 +279,7 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
    * the tick grid: the first tick with nothing to play repays it, so prompts never add up to drift.
    */
   #sendFirstFrame(): void {
-    if (this.closed || this.#ahead || this.#dtmfSender || this.#peer || !this.#remote || !this.#canSend()) return;
+    if (this.closed || this.#ahead || this.#dtmfOut.active || this.#peer || !this.#remote || !this.#canSend()) return;
     try {
       if (this.#playback.read(this.#pcmOut) === 0) return;
       this.#ahead = true;
@@ -313,7 +298,7 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
     // RFC 7362 §5: the latched source went quiet; let the socket hear a source that moved.
     if (this.#link.connected && this.#latch.idleIfQuiet(nowMs)) this.#syncLink();
     const canSend = this.#canSend();
-    if (this.#dtmfSender && this.#tickDtmf(canSend)) return;
+    if (this.#dtmfOut.active && this.#tickDtmf(canSend)) return;
     const n = this.#playback.read(this.#pcmOut);
     if (n === 0) {
       if (this.#ahead) {
@@ -345,8 +330,7 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
 
   /** True when this tick carried a telephone-event packet. */
   #tickDtmf(canSend: boolean): boolean {
-    const step = (this.#dtmfSender as Rfc4733Sender).step(this.#seq.timestamp);
-    if ((this.#dtmfSender as Rfc4733Sender).done) this.#finishDtmf();
+    const step = this.#dtmfOut.step(this.#seq.timestamp);
     if (step.kind !== 'event') return false;
     // The playback goes on under the event: its audio for this tick is not sent.
     this.#playback.read(this.#pcmOut);
@@ -456,7 +440,7 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
   /** Sends audio the bridged peer received, in our codec, unless we are playing something. */
   #forwardAudio(payloadType: number, buf: Uint8Array, offset: number, length: number, ts: number): void {
     const r = this.#remote;
-    if (!r || this.closed || this.#playback.active || this.#dtmfSender || !sends(this.#direction) || this.#latch.address === '0.0.0.0') return;
+    if (!r || this.closed || this.#playback.active || this.#dtmfOut.active || !sends(this.#direction) || this.#latch.address === '0.0.0.0') return;
     const n = Math.min(length, MAX_FRAME);
     const out = this.#nextBuffer();
     writeRtpHeader(out, 0, this.#marker, r.payloadType, this.#seq.nextSequence(), this.#bridgeTs(ts), this.ssrc);
@@ -515,7 +499,7 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
   async #doClose(): Promise<void> {
     this.#o.scheduler.remove(this);
     this.#playback.finish('closed');
-    this.#finishDtmf();
+    this.#dtmfOut.finish();
     this.unbridge();
     try {
       if (this.#remote) this.#rtcpReporter.send(true);
