@@ -226,7 +226,10 @@ test('barge-in: aborting a playback stops the audio at once; hold stops sending;
   const r = await p;
   assert.equal(r.reason, 'aborted');
   assert.ok(r.playedMs >= 100 && r.playedMs < 600, String(r.playedMs));
-  await sleep(60);
+  // Wait for the state itself (three packets after the abort: one may have been in flight), not for a time: on a loaded machine
+  // 60 ms may hold one tick, and the tick after a talkspurt may repay the early first frame.
+  const sent = peer.packets.length;
+  for (let i = 0; i < 200 && peer.packets.length < sent + 3; i++) await sleep(10);
   const last = peer.packets.slice(-2).map((x) => x.payload.every((b) => b === 0xff));
   assert.deepEqual(last, [true, true]);
   s.setDirection('recvonly');
