@@ -57,11 +57,15 @@ export function gatewaySecurity(gw: SipGateway): GatewaySecurity {
   };
 }
 
+/** `sip:[user@]{host}:{port};transport=…` for one gateway (`sips:` with use_sips_scheme; contract §1.6). */
+export function gatewayUri(gw: SipGateway, user: string | undefined): SipUri {
+  return { scheme: gw.use_sips_scheme ? 'sips' : 'sip', user, host: gw.ipv4.toLowerCase(), port: gw.port ?? undefined, params: transportParams(gw), headers: {} };
+}
+
 /** `sip:{tech_prefix}{+}{number}@{host}:{port};transport=…` for one gateway (contract §1.6). */
 function gatewayRequestUri(carrier: VoipCarrier, gw: SipGateway, number: string): SipUri {
   const digits = number.replace(/^\+/, '');
-  const user = `${carrier.tech_prefix ?? ''}${carrier.e164_leading_plus ? '+' : ''}${digits}`;
-  return { scheme: gw.use_sips_scheme ? 'sips' : 'sip', user, host: gw.ipv4.toLowerCase(), port: gw.port ?? undefined, params: transportParams(gw), headers: {} };
+  return gatewayUri(gw, `${carrier.tech_prefix ?? ''}${carrier.e164_leading_plus ? '+' : ''}${digits}`);
 }
 
 /**

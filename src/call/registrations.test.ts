@@ -74,21 +74,33 @@ test('planFor: outbound_sip_proxy wins over the gateway; register_public_ip_in_c
   assert.equal(q.options.contactHost, undefined, 'a wildcard bind address is no contact');
 });
 
+test('planFor: a tls gateway registers over TLS (transport=tls; sips: AOR and registrar with use_sips_scheme; mutual_tls verifies the registrar)', () => {
+  const p = planFor(carrier(), [gateway({ protocol: 'tls', port: 5061 })], {});
+  assert.ok('options' in p);
+  assert.equal(uri(p.options.proxy), 'sip:192.0.2.10:5061;transport=tls');
+  assert.equal(uri(p.options.aor), 'sip:alice@192.0.2.10');
+  assert.equal(p.options.tlsVerify, undefined);
+  const q = planFor(carrier({ register_sip_realm: 'telco.test' }), [gateway({ protocol: 'tls/srtp', use_sips_scheme: true, mutual_tls: true })], {});
+  assert.ok('options' in q);
+  assert.equal(uri(q.options.registrar), 'sips:telco.test');
+  assert.equal(uri(q.options.aor), 'sips:alice@telco.test');
+  assert.equal(uri(q.options.proxy), 'sips:192.0.2.10:5070;transport=tls');
+  assert.deepEqual(q.options.tlsVerify, { serverName: '192.0.2.10' });
+});
+
 test('planFor: carriers that cannot register get a fixed status with the reason', () => {
   const states = [
     planFor(carrier({ is_active: false }), [gateway()], {}),
     planFor(carrier(), [], {}),
-    planFor(carrier(), [gateway({ protocol: 'tls' })], {}),
     planFor(carrier({ register_password: null }), [gateway()], {}),
     planFor(carrier({ outbound_sip_proxy: 'mailto:x@y' }), [gateway()], {}),
     planFor(carrier({ outbound_sip_proxy: 'sips:proxy.test' }), [gateway()], {}),
   ].map((p) => ('fixed' in p ? `${p.fixed.state}: ${p.fixed.reason ?? ''}` : 'runs'));
   assert.match(states[0] ?? '', /^unregistered: carrier is not active/);
   assert.match(states[1] ?? '', /^failed: .*no active outbound gateway/);
-  assert.match(states[2] ?? '', /^failed: .*tls is not supported/);
-  assert.match(states[3] ?? '', /^failed: .*required/);
+  assert.match(states[2] ?? '', /^failed: .*required/);
+  assert.match(states[3] ?? '', /^failed: outbound_sip_proxy/);
   assert.match(states[4] ?? '', /^failed: outbound_sip_proxy/);
-  assert.match(states[5] ?? '', /^failed: outbound_sip_proxy/);
 });
 
 test('the manager registers carriers that require it and follows the store (create, change, delete, poll)', async () => {

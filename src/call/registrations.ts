@@ -11,7 +11,7 @@ import {
   type RegistrarContext, type RegistererOptions, type RegistrationStatus, type SipUri,
 } from '../sip/index.js';
 import type { SipGateway, Store, VoipCarrier } from '../store/index.js';
-import { proxyUri } from './carrier.js';
+import { gatewaySecurity, gatewayUri, proxyUri } from './carrier.js';
 
 export type { RegistrationStatus, RegistrationState } from '../sip/index.js';
 
@@ -170,12 +170,17 @@ export function planFor(c: VoipCarrier, gateways: readonly SipGateway[], o: Pick
   const proxy = registerProxy(c, gateways[0]);
   if (typeof proxy === 'string') return fixed('failed', proxy);
   const realm = c.register_sip_realm?.trim() || undefined;
-  const registrar: SipUri = realm ? { scheme: 'sip', host: realm.toLowerCase(), params: {}, headers: {} } : { ...proxy, user: undefined };
+  // A `tls` gateway with use_sips_scheme registers a sips: AOR with a sips: registrar (RFC 5630 §3.1.3).
+  const scheme = proxy.scheme;
+  const registrar: SipUri = realm ? { scheme, host: realm.toLowerCase(), params: {}, headers: {} } : { ...proxy, user: undefined };
   const user = c.register_from_user || c.register_username;
-  const aor: SipUri = { scheme: 'sip', user, host: (c.register_from_domain || realm || proxy.host).toLowerCase(), params: {}, headers: {} };
+  const aor: SipUri = { scheme, user, host: (c.register_from_domain || realm || proxy.host).toLowerCase(), params: {}, headers: {} };
   const contactHost = contactHostFor(c, o.privateAddress);
+  const gw = c.outbound_sip_proxy ? undefined : gateways[0];
+  const tlsVerify = gw ? gatewaySecurity(gw).tlsVerify : undefined;
   const options: RegistererOptions = {
     registrar, proxy, aor, contactUser: user,
+    ...(tlsVerify ? { tlsVerify } : {}),
     credentials: { username: c.register_username, password: c.register_password },
     ...(contactHost ? { contactHost } : {}),
     ...(o.expires !== undefined ? { expires: o.expires } : {}),
@@ -190,8 +195,9 @@ function registerProxy(c: VoipCarrier, gw: SipGateway | undefined): SipUri | str
     return proxyUri(c.outbound_sip_proxy) ?? `outbound_sip_proxy "${c.outbound_sip_proxy}" is not a sip: URI or host[:port]`;
   }
   if (!gw) return 'carrier has no active outbound gateway and no outbound_sip_proxy';
-  if (gw.protocol !== 'udp' && gw.protocol !== 'tcp') return `registration over ${gw.protocol} is not supported (udp or tcp)`;
-  return { scheme: 'sip', host: gw.ipv4.toLowerCase(), ...(gw.port ? { port: gw.port } : {}), params: gw.protocol === 'tcp' ? { transport: 'tcp' } : {}, headers: {} };
+  // Over TLS (`tls`, `tls/srtp`) as calls go (carrier.ts): transport=tls, sips: with use_sips_scheme.
+  const { port, ...uri } = gatewayUri(gw, undefined);
+  return { ...uri, ...(port ? { port } : {}) };
 }
 
 /** The Contact host: our private address unless the carrier wants the public one (or it is a wildcard). */

@@ -160,3 +160,39 @@ test('issue 13 §4: mutual TLS is per gateway — a mutual_tls inbound gateway m
     await t.close();
   }
 });
+
+test('issue 13 §4: a carrier whose gateway is `tls` registers over TLS (Via TLS, our TLS Contact), refreshes, and un-registers on shutdown', async () => {
+  const t = await startTestGateway(tlsEnv());
+  const tlsPort = t.gw.sip.transport.tlsPort ?? 0;
+  const sippPort = await freePort();
+  const relay = await startTlsRelay({ mode: 'server', targetPort: sippPort, cert: pki.server });
+  const sipp = await startSipp({ scenario: 'uas_registrar.xml', port: sippPort, transport: 'tcp', timeoutSeconds: 30 });
+  let closed = false;
+  try {
+    const c = await t.api('POST', '/v1/VoipCarriers', { name: 'tls-registrar', requires_register: true, register_username: 'carrier', register_password: 's3cret', register_sip_realm: 'sipp.test' });
+    assert.equal(c.status, 201, JSON.stringify(c.body));
+    const sid = (c.body as { sid: string }).sid;
+    const gw = await t.api('POST', '/v1/SipGateways', { voip_carrier_sid: sid, ipv4: '127.0.0.1', port: relay.port, outbound: true, inbound: false, protocol: 'tls' });
+    assert.equal(gw.status, 201, JSON.stringify(gw.body));
+    const registered = async (): Promise<{ status?: string; last_registered_at?: string } | null> =>
+      ((await t.api('GET', `/v1/VoipCarriers/${sid}`)).body as { register_status: { status?: string; last_registered_at?: string } | null }).register_status;
+    await eventually(async () => (await registered())?.status === 'registered', 15_000, 'registered over TLS').catch(async (e: unknown) => { throw new Error(`${String(e)}: ${JSON.stringify(await registered())}`); });
+    const first = (await registered())?.last_registered_at;
+    await eventually(async () => { const s = await registered(); return s?.status === 'registered' && s.last_registered_at !== first; }, 15_000, 'the refresh');
+    await t.close();
+    closed = true;
+    const r = await sipp.done;
+    assert.equal(r.failed, 0, r.errors);
+    const registers = r.messages.split(/-{10,}.*\n/).filter((b) => /message received/.test(b) && /^REGISTER sip:sipp\.test SIP\/2\.0/m.test(b));
+    assert.equal(registers.length, 6, 'register, refresh and un-register, each challenged once');
+    for (const b of registers) {
+      assert.match(b, /^Via: SIP\/2\.0\/TLS 127\.0\.0\.1:/m);
+      assert.match(b, new RegExp(`^Contact: <sip:carrier@127\\.0\\.0\\.1:${tlsPort};transport=tls>`, 'm'));
+    }
+    assert.match(registers[5] ?? '', /^Expires: 0/m);
+  } finally {
+    sipp.kill();
+    await relay.close();
+    if (!closed) await t.close();
+  }
+});

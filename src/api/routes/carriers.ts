@@ -32,8 +32,8 @@ export function registerStatus(c: VoipCarrier, provider: RegistrationStatusProvi
   return { status: s.state, sip_status: s.sipStatus ?? null, reason: s.reason ?? null, expires_at: iso(s.expiresAt), last_registered_at: iso(s.lastRegisteredAt) };
 }
 
-/** Carrier changes reach the registrations at once rather than at the next periodic re-read. */
-function carriersChanged(provider: RegistrationStatusProvider | undefined, logger: Logger): void {
+/** Carrier and gateway changes reach the registrations at once rather than at the next periodic re-read. */
+export function carriersChanged(provider: RegistrationStatusProvider | undefined, logger: Logger): void {
   if (provider?.refresh) detach(logger, 'carrier registration refresh', provider.refresh());
 }
 

@@ -8,6 +8,7 @@ import { Created, errorResponses } from '../schemas/common.js';
 import { GatewayCreate, GatewayListQuery, GatewayOut, GatewayUpdate } from '../schemas/resources.js';
 import type { Api, RouteDeps } from '../types.js';
 import { describe, ItemParams, ListParams, PREFIXES, unchanged } from './scope.js';
+import { carriersChanged } from './carriers.js';
 
 const carrierOwner = (c: VoipCarrier): string | null => c.account_sid;
 
@@ -46,7 +47,12 @@ function checkSupported(g: { send_options_ping?: boolean }): void {
   refuse(unsupportedErrors([['send_options_ping', g.send_options_ping, [false]]]));
 }
 
-export async function gatewayRoutes(app: Api, { store, trunksChanged }: RouteDeps): Promise<void> {
+export async function gatewayRoutes(app: Api, { store, trunksChanged, registrations, logger }: RouteDeps): Promise<void> {
+  // A registering carrier's REGISTER goes to its first outbound gateway: a change there re-plans it.
+  const changed = (): void => {
+    trunksChanged?.();
+    carriersChanged(registrations, logger);
+  };
   for (const { prefix, alias } of PREFIXES) {
     const base = `${prefix}/SipGateways`;
     app.post(base, { schema: { ...describe('SipGateways', "Add a gateway to a carrier", alias), params: ListParams, body: GatewayCreate, response: { 201: Created, ...errorResponses } } }, async (req, reply) => {
@@ -56,7 +62,7 @@ export async function gatewayRoutes(app: Api, { store, trunksChanged }: RouteDep
       checkSupported(req.body);
       checkInboundPrefix(getAuth(req), { ipv4: req.body.ipv4, netmask: req.body.netmask ?? 32, inbound: req.body.inbound ?? true, is_active: req.body.is_active ?? true });
       const gw = await store.sipGateways.create(req.body);
-      trunksChanged?.();
+      changed();
       return reply.code(201).send({ sid: gw.sip_gateway_sid });
     });
     app.get(base, {
@@ -80,14 +86,14 @@ export async function gatewayRoutes(app: Api, { store, trunksChanged }: RouteDep
       checkSupported(patch);
       checkInboundPrefix(getAuth(req), { ...cur, ...patch }, cur);
       await store.sipGateways.update(cur.sip_gateway_sid, patch);
-      trunksChanged?.();
+      changed();
       return reply.code(204).send(null);
     });
     app.delete(`${base}/:sid`, { schema: { ...describe('SipGateways', 'Delete a gateway', alias), params: ItemParams, response: { 204: Type.Null(), ...errorResponses } } }, async (req, reply) => {
       const scope = await scopeAccount(req, store, req.params.account_sid);
       const cur = await gatewayInScope(store, req.params.sid, scope);
       await store.sipGateways.delete(cur.sip_gateway_sid);
-      trunksChanged?.();
+      changed();
       return reply.code(204).send(null);
     });
   }

@@ -6,6 +6,7 @@ import { createChallenge, verifyAuthorization } from '../auth/digest.js';
 import { createRequest, createResponse, formatNameAddr, formatUri, getHeader, type SipHeader, type SipRequest, type SipResponse, type SipUri } from '../message/index.js';
 import type { Peer } from '../transport/types.js';
 import { SipRequestError } from './context.js';
+import { uriTransport } from './targets.js';
 import { grantedExpires, refreshDelayMs, Registerer, type RegistrarContext, type RegistererOptions, type RegistrationStatus } from './registerer.js';
 
 const sip = (host: string, user?: string, port?: number, params: Record<string, string> = {}): SipUri => ({ scheme: 'sip', host, ...(user ? { user } : {}), ...(port ? { port } : {}), params, headers: {} });
@@ -18,6 +19,8 @@ type Answer = (req: SipRequest) => SipResponse | 'timeout';
 class FakeRegistrar {
   readonly seen: SipRequest[] = [];
   readonly dests: Peer[] = [];
+  /** A resolver that ignores the URI's transport (to check the TLS rule does not depend on it). */
+  resolveAs: Peer['transport'] | undefined;
   answer: Answer = (req) => this.digest(req, (r) => this.ok(r));
   readonly clock = new FakeClock();
   private nonce = 0;
@@ -27,8 +30,8 @@ class FakeRegistrar {
     logger: nullLogger,
     commonHeaders: [{ name: 'User-Agent', value: 'vgw-test' }],
     via: (t) => ({ transport: t.toUpperCase(), host: '203.0.113.1', port: 5070, branch: `z9hG4bK${this.seen.length}`, params: { branch: `z9hG4bK${this.seen.length}` } }),
-    contact: (_t, user) => ({ uri: sip('203.0.113.1', user, 5070), params: {} }),
-    resolve: async (uri) => [{ transport: uri.scheme === 'sip' && 'params' in uri && uri.params.transport === 'tcp' ? 'tcp' : 'udp', address: '192.0.2.10', port: 5060 }],
+    contact: (t, user, secure) => ({ uri: { ...sip('203.0.113.1', user, 5070, t === 'udp' || secure ? {} : { transport: t }), scheme: secure ? 'sips' : 'sip' }, params: {} }),
+    resolve: async (uri) => [{ transport: this.resolveAs ?? uriTransport(uri, 'udp'), address: '192.0.2.10', port: 5060 }],
     send: async (req, dest) => {
       this.seen.push(req);
       this.dests.push(dest);
@@ -288,8 +291,41 @@ test('contactHost replaces the public address in Contact; a ;transport=tcp proxy
   const { r } = registerer(reg, { contactHost: '10.0.0.5', contactUser: 'trunk1', proxy: sip('192.0.2.10', undefined, 5060, { transport: 'tcp' }) });
   r.start();
   await flush();
-  assert.equal(formatUri(reg.seen[0]?.contact[0]?.uri ?? sip('x')), 'sip:trunk1@10.0.0.5:5070');
+  assert.equal(formatUri(reg.seen[0]?.contact[0]?.uri ?? sip('x')), 'sip:trunk1@10.0.0.5:5070;transport=tcp');
   assert.equal(reg.dests[0]?.transport, 'tcp');
+  await r.close();
+});
+
+test('RFC 5630 §3.1.3: a transport=tls proxy means TLS with our TLS Contact; a sips: registrar binds a sips: Contact; mutual TLS verifies the registrar', async () => {
+  const reg = new FakeRegistrar();
+  const tls = sip('192.0.2.10', undefined, 5061, { transport: 'tls' });
+  const { r } = registerer(reg, { proxy: tls });
+  r.start();
+  await flush();
+  assert.equal(reg.dests[0]?.transport, 'tls');
+  assert.equal(reg.seen[0]?.via[0]?.transport, 'TLS');
+  assert.equal(formatUri(reg.seen[0]?.contact[0]?.uri ?? sip('x')), 'sip:alice@203.0.113.1:5070;transport=tls');
+  await r.close();
+
+  const secure = new FakeRegistrar();
+  const s2 = registerer(secure, { registrar: { ...sip(REALM), scheme: 'sips' }, aor: { ...sip(REALM, 'alice'), scheme: 'sips' }, proxy: tls, tlsVerify: { serverName: '192.0.2.10' } });
+  s2.r.start();
+  await flush();
+  assert.match(secure.seen[0]?.uri ? formatUri(secure.seen[0].uri) : '', /^sips:carrier\.test$/);
+  assert.equal(formatUri(secure.seen[0]?.contact[0]?.uri ?? sip('x')), 'sips:alice@203.0.113.1:5070');
+  assert.deepEqual(secure.dests[0]?.verify, { serverName: '192.0.2.10' });
+  await s2.r.close();
+});
+
+test('RFC 3261 §26.2.2: a registrar that takes TLS is never sent a REGISTER in the clear, even when the resolver offers UDP', async () => {
+  const reg = new FakeRegistrar();
+  reg.resolveAs = 'udp';
+  const { r, changes } = registerer(reg, { proxy: sip('192.0.2.10', undefined, 5061, { transport: 'tls' }) });
+  r.start();
+  await flush();
+  assert.equal(reg.seen.length, 0);
+  assert.equal(changes.at(-1)?.state, 'failed');
+  assert.match(changes.at(-1)?.reason ?? '', /TLS/i);
   await r.close();
 });
 

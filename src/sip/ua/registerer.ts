@@ -11,9 +11,11 @@ import { buildAuthorization, parseChallenge, type DigestChallenge } from '../aut
 import { SipParseError } from '../message/errors.js';
 import { createRequest, formatUri, getHeader } from '../message/index.js';
 import type { NameAddr, SipHeader, SipRequest, SipResponse, SipUri, Uri } from '../message/types.js';
-import type { Peer } from '../transport/types.js';
+import { SipTlsRequiredError } from '../transport/errors.js';
+import type { Peer, TlsVerification } from '../transport/types.js';
 import { sendRequest, SipRequestError, type UaContext } from './context.js';
 import type { Credentials } from './outgoing-invite.js';
+import { needsTls, uriTransport } from './targets.js';
 
 export type RegistrationState = 'unregistered' | 'registering' | 'registered' | 'failed';
 
@@ -44,7 +46,7 @@ export function registrarContext(ctx: UaContext): RegistrarContext {
     logger: ctx.logger,
     commonHeaders: ctx.commonHeaders,
     via: (t) => ctx.via(t),
-    contact: (t, user) => ctx.contact(t, user),
+    contact: (t, user, secure) => ctx.contact(t, user, secure),
     resolve: (uri, fallback) => ctx.resolve(uri, fallback),
     send: (req, dest) => sendRequest(ctx, req, dest),
   };
@@ -58,6 +60,8 @@ export interface RegistererOptions {
   /** The address-of-record, in To and From (§10.2). */
   readonly aor: SipUri;
   readonly credentials?: Credentials;
+  /** Over TLS: verify the registrar's certificate for this name (a `mutual_tls` gateway). */
+  readonly tlsVerify?: TlsVerification;
   /** User part of our Contact (default: the AOR's user). */
   readonly contactUser?: string;
   /** Host for our Contact instead of the stack's public address. */
@@ -282,18 +286,20 @@ export class Registerer extends Emitter<RegistererEvents> {
     const peers = await this.ctx.resolve(target, 'udp');
     const first = peers[0];
     if (!first) throw new SipRequestError(503, `no address for ${formatUri(target)}`);
-    return first;
+    // RFC 3261 §26.2.2 / RFC 5630 §3.1.3: a sips: or transport=tls registrar is never reached in the clear.
+    if (needsTls(target) && first.transport !== 'tls') throw new SipTlsRequiredError(formatUri(target));
+    return first.transport === 'tls' && this.opts.tlsVerify ? { ...first, verify: this.opts.tlsVerify } : first;
   }
 
   private contactFor(transport: Peer['transport'] = this.transportOf()): NameAddr {
-    const c = this.ctx.contact(transport, this.opts.contactUser ?? this.opts.aor.user);
-    if (this.opts.contactHost === undefined || c.uri.scheme !== 'sip' || !('host' in c.uri)) return c;
+    // RFC 5630 §3.1.3: registering a sips: AOR over TLS binds a sips: Contact.
+    const c = this.ctx.contact(transport, this.opts.contactUser ?? this.opts.aor.user, this.opts.registrar.scheme === 'sips');
+    if (this.opts.contactHost === undefined || (c.uri.scheme !== 'sip' && c.uri.scheme !== 'sips') || !('host' in c.uri)) return c;
     return { ...c, uri: { ...c.uri, host: this.opts.contactHost } };
   }
 
   private transportOf(): Peer['transport'] {
-    const target = this.opts.proxy ?? this.opts.registrar;
-    return target.params.transport?.toLowerCase() === 'tcp' ? 'tcp' : 'udp';
+    return uriTransport(this.opts.proxy ?? this.opts.registrar, 'udp');
   }
 
   private request(dest: Peer, expires: number, auth: readonly SipHeader[]): SipRequest {
