@@ -72,7 +72,7 @@ export class SimulatorPrompts {
   constructor(o: PromptOptions) {
     this.#o = o;
     this.#assets = o.assetsDir ?? DEFAULT_ASSETS_DIR;
-    this.#tts = o.tts ?? new CachedTtsAdapter(new EspeakAdapter({ clock: o.clock, wordsPerMinute: SIMULATOR_WORDS_PER_MINUTE }), { dir: o.cacheDir, clock: o.clock });
+    this.#tts = o.tts ?? new CachedTtsAdapter(new EspeakAdapter({ wordsPerMinute: SIMULATOR_WORDS_PER_MINUTE }), { dir: o.cacheDir, clock: o.clock });
   }
 
   /** The human's "Hello?" (no leading silence: the caller adds it). */

@@ -3,20 +3,21 @@
  * handed to `espeak-ng --stdout` (SSML with `-m`), the 22050 Hz WAV it streams is converted to
  * 8 kHz mono, and the time to the first audio bytes is measured.
  */
-import { spawn } from 'node:child_process';
-import type { Clock } from '../kernel/clock.js';
+import { errorMessage } from '../kernel/errors.js';
+import { processRunner, type ProcessResult, type ProcessRunner } from '../kernel/process-runner.js';
 import { pcm16FromBytes, RateConverter } from './resample.js';
 import { isSsml, parseSsml, toEspeakSsml } from './ssml.js';
 import { TtsError, type TtsAdapter, type TtsRequest, type TtsResult } from './types.js';
 
 export interface EspeakOptions {
-  readonly clock: Clock;
   /** Executable name or path. Default `espeak-ng`. */
   readonly command?: string;
   /** Default voice when the request names neither voice nor language. */
   readonly defaultVoice?: string;
   /** Words per minute (espeak -s). */
   readonly wordsPerMinute?: number;
+  /** Where espeak-ng runs (default: the process's runner, started now). */
+  readonly runner?: ProcessRunner;
 }
 
 interface RawWav {
@@ -52,14 +53,14 @@ function voiceArg(req: TtsRequest, fallback: string): string {
 
 export class EspeakAdapter implements TtsAdapter {
   readonly vendor = 'espeak-ng';
-  readonly #clock: Clock;
   readonly #command: string;
   readonly #voice: string;
   readonly #wpm: number | undefined;
   readonly #converters = new Map<number, RateConverter>();
+  readonly #runner: ProcessRunner;
 
   constructor(opts: EspeakOptions) {
-    this.#clock = opts.clock;
+    this.#runner = opts.runner ?? processRunner();
     this.#command = opts.command ?? 'espeak-ng';
     this.#voice = opts.defaultVoice ?? 'en-us';
     this.#wpm = opts.wordsPerMinute;
@@ -72,11 +73,10 @@ export class EspeakAdapter implements TtsAdapter {
     const ssml = req.ssml ?? isSsml(req.text);
     const input = ssml ? toEspeakSsml(parseSsml(req.text)) : req.text;
     const args = ['--stdout', '-v', voiceArg(req, this.#voice), ...(ssml ? ['-m'] : []), ...(this.#wpm ? ['-s', String(this.#wpm)] : [])];
-    const started = this.#clock.now();
-    const { wav, firstAt } = await this.#run(args, input, signal);
+    const { wav, firstOutputMs } = await this.#run(args, input, signal);
     const raw = readStreamedWav(wav);
     const samples = await this.#converter(raw.rate).convertYielding(raw.samples);
-    return { samples, sampleRate: 8000, vendor: this.vendor, firstAudioMs: firstAt - started, cached: false };
+    return { samples, sampleRate: 8000, vendor: this.vendor, firstAudioMs: Math.max(0, firstOutputMs), cached: false };
   }
 
   #converter(rate: number): RateConverter {
@@ -88,29 +88,19 @@ export class EspeakAdapter implements TtsAdapter {
     return c;
   }
 
-  /** Text goes in on stdin ("--stdin"), so nothing the caller says reaches the argument list. */
-  #run(args: string[], input: string, signal: AbortSignal): Promise<{ wav: Buffer; firstAt: number }> {
-    return new Promise((resolve, reject) => {
-      const p = spawn(this.#command, [...args, '--stdin'], { signal, stdio: ['pipe', 'pipe', 'pipe'] });
-      const chunks: Buffer[] = [];
-      let firstAt = -1;
-      let err = '';
-      p.stdout.on('data', (d: Buffer) => {
-        if (firstAt < 0) firstAt = this.#clock.now();
-        chunks.push(d);
-      });
-      p.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-      p.on('error', (e) => {
-        const aborted = signal.aborted;
-        reject(new TtsError(aborted ? 'TTS_ABORTED' : 'TTS_FAILED', aborted ? 'speech synthesis aborted' : `cannot run ${this.#command}: ${e.message}`, { cause: e }));
-      });
-      p.on('close', (code) => {
-        if (code === 0 && chunks.length > 0) resolve({ wav: Buffer.concat(chunks), firstAt });
-        else if (!signal.aborted) reject(new TtsError('TTS_FAILED', `${this.#command} exited with ${code}: ${err.trim()}`));
-      });
-      // EPIPE when the child exits before reading all its input: its exit code reports the failure.
-      p.stdin.on('error', () => undefined);
-      p.stdin.end(input);
-    });
+  /**
+   * Text goes in on stdin ("--stdin"), so nothing the caller says reaches the argument list. The
+   * process is started off the event loop (kernel/process-runner.ts: a fork stalls every call's RTP).
+   */
+  async #run(args: string[], input: string, signal: AbortSignal): Promise<{ wav: Buffer; firstOutputMs: number }> {
+    let r: ProcessResult;
+    try {
+      r = await this.#runner.run(this.#command, [...args, '--stdin'], input, signal);
+    } catch (e) {
+      const aborted = signal.aborted;
+      throw new TtsError(aborted ? 'TTS_ABORTED' : 'TTS_FAILED', aborted ? 'speech synthesis aborted' : `cannot run ${this.#command}: ${errorMessage(e)}`, { cause: e });
+    }
+    if (r.code !== 0 || r.stdout.length === 0) throw new TtsError('TTS_FAILED', `${this.#command} exited with ${r.code}: ${r.stderr.trim()}`);
+    return { wav: r.stdout, firstOutputMs: r.firstOutputMs };
   }
 }

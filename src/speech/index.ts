@@ -22,7 +22,7 @@ export interface DefaultTtsRegistryOptions {
 
 /** The default registry: espeak-ng (alias `espeak`), cached under `cacheDir` when given. */
 export function createDefaultTtsRegistry(opts: DefaultTtsRegistryOptions): TtsRegistry {
-  const espeak = new EspeakAdapter({ clock: opts.clock });
+  const espeak = new EspeakAdapter({});
   const adapter = opts.cache
     ? new CachedTtsAdapter(espeak, opts.cache)
     : opts.cacheDir

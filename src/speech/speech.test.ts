@@ -32,7 +32,7 @@ test('rate converter: 22050 → 8000 keeps a 1 kHz tone and the duration', () =>
 });
 
 test('espeak-ng adapter: text → 8 kHz speech of plausible length, first-audio time measured', async () => {
-  const tts = new EspeakAdapter({ clock: systemClock });
+  const tts = new EspeakAdapter({});
   const r = await tts.synthesize({ text: 'Hello, this is a test' }, signal());
   assert.equal(r.sampleRate, 8000);
   assert.ok(r.samples.length > 8000 && r.samples.length < 3 * 8000, String(r.samples.length));
@@ -43,7 +43,7 @@ test('espeak-ng adapter: text → 8 kHz speech of plausible length, first-audio 
 });
 
 test('espeak-ng adapter: SSML breaks lengthen the audio', async () => {
-  const tts = new EspeakAdapter({ clock: systemClock });
+  const tts = new EspeakAdapter({});
   const plain = await tts.synthesize({ text: '<speak>one two</speak>' }, signal());
   const broken = await tts.synthesize({ text: '<speak>one <break time="1000ms"/> two</speak>' }, signal());
   const extra = (broken.samples.length - plain.samples.length) / 8;
@@ -115,10 +115,10 @@ test('registry: espeak and espeak-ng aliases resolve; unknown vendor is a typed 
 });
 
 test('espeak adapter: a missing binary is TTS_FAILED; abort rejects', async () => {
-  const bad = new EspeakAdapter({ clock: systemClock, command: '/nonexistent/espeak' });
+  const bad = new EspeakAdapter({ command: '/nonexistent/espeak' });
   await assert.rejects(bad.synthesize({ text: 'x' }, signal()), (e: unknown) => e instanceof TtsError && e.code === 'TTS_FAILED');
   const ac = new AbortController();
-  const p = new EspeakAdapter({ clock: systemClock }).synthesize({ text: 'a long sentence '.repeat(200) }, ac.signal);
+  const p = new EspeakAdapter({}).synthesize({ text: 'a long sentence '.repeat(200) }, ac.signal);
   ac.abort();
   await assert.rejects(p, (e: unknown) => e instanceof TtsError && e.code === 'TTS_ABORTED');
 });

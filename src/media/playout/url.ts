@@ -2,13 +2,13 @@
  * http(s) audio, downloaded under the URL policy with size, time and redirect limits: WAV decoded in process; MP3 decoded by `ffmpeg` when it is on the PATH,
  * otherwise a {@link MediaSourceError} with code MEDIA_MP3_NEEDS_FFMPEG.
  */
-import { spawn } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { Agent, buildConnector, request, type Dispatcher } from 'undici';
 import { systemClock, type Clock } from '../../kernel/clock.js';
 import { errorMessage } from '../../kernel/errors.js';
 import { guardConnector, OPEN_URL_POLICY, UrlForbiddenError, type UrlPolicy } from '../../kernel/net-policy.js';
+import { processRunner, type ProcessResult } from '../../kernel/process-runner.js';
 import { MediaSourceError } from './errors.js';
 import { PcmReader, type AudioSource } from './source.js';
 import { decodeRaw, decodeWav } from './wav.js';
@@ -49,23 +49,16 @@ function isMp3(contentType: string, url: string): boolean {
   return /audio\/(mpeg|mp3)/i.test(contentType) || /\.mp3(\?|$)/i.test(url);
 }
 
-/** Runs ffmpeg to turn any input into 8 kHz mono s16le. */
-export function ffmpegDecode(ffmpeg: string, input: Buffer, signal: AbortSignal): Promise<Int16Array> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-i', 'pipe:0', '-f', 's16le', '-ac', '1', '-ar', '8000', 'pipe:1'], { signal });
-    const out: Buffer[] = [];
-    let err = '';
-    p.stdout.on('data', (d: Buffer) => out.push(d));
-    p.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-    p.on('error', (e) => reject(new MediaSourceError('MEDIA_DECODE_FAILED', `ffmpeg failed: ${e.message}`, { cause: e })));
-    p.on('close', (code) => {
-      if (code === 0) resolve(decodeRaw(Buffer.concat(out), 's16le'));
-      else reject(new MediaSourceError('MEDIA_DECODE_FAILED', `ffmpeg exited with ${code}: ${err.trim()}`));
-    });
-    // EPIPE when the child exits before reading all its input: its exit code reports the failure.
-    p.stdin.on('error', () => undefined);
-    p.stdin.end(input);
-  });
+/** Runs ffmpeg (off the event loop: kernel/process-runner.ts) to turn any input into 8 kHz mono s16le. */
+export async function ffmpegDecode(ffmpeg: string, input: Buffer, signal: AbortSignal): Promise<Int16Array> {
+  let r: ProcessResult;
+  try {
+    r = await processRunner().run(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-i', 'pipe:0', '-f', 's16le', '-ac', '1', '-ar', '8000', 'pipe:1'], input, signal);
+  } catch (e) {
+    throw new MediaSourceError('MEDIA_DECODE_FAILED', `ffmpeg failed: ${errorMessage(e)}`, { cause: e });
+  }
+  if (r.code !== 0) throw new MediaSourceError('MEDIA_DECODE_FAILED', `ffmpeg exited with ${r.code}: ${r.stderr.trim()}`);
+  return decodeRaw(r.stdout, 's16le');
 }
 
 const MIB = 1024 * 1024;
