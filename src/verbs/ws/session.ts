@@ -56,7 +56,7 @@ export interface WsAppSessionOptions {
   /** The verbs of the ack to `session:reconnect` (when `session:new` had been acked already). */
   readonly onReconnectVerbs?: (data: unknown) => void;
   /** The socket is gone for good while the call is up: closed by the app, reconnects exhausted, binary frame. */
-  readonly onLost: (e: WsSessionError | WebhookError) => void;
+  readonly onLost: (e: WsSessionError) => void;
   /** An invalid message from the app (also answered with `jambonz:error`). */
   readonly onInvalid?: (e: AppMessageError) => void;
   readonly onNote?: (note: WsNote) => void;
@@ -93,6 +93,11 @@ export class WsAppSession {
 
   get url(): string {
     return this.o.target.url;
+  }
+
+  /** Whether `session:new` has been asked for (the app has a session on this socket). */
+  get started(): boolean {
+    return this.#sessionData !== undefined;
   }
 
   get closed(): boolean {
