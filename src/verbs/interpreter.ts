@@ -136,7 +136,23 @@ export class Interpreter {
     await this.#hangup();
   }
 
+  /** `verb:status` to a WebSocket application when `config.notifyEvents` is on (contract §6.2; jambonz: `{event, id, name}`). */
+  #verbStatus(verb: ParsedVerb, event: 'starting' | 'finished'): void {
+    const socket = this.opts.requestor.socket;
+    if (!socket || this.opts.session.extras.get('notifyEvents') !== true) return;
+    socket.notify('verb:status', { event, ...(verb.id === undefined ? {} : { id: verb.id }), name: verb.name });
+  }
+
   async #runOne(verb: ParsedVerb): Promise<VerbOutcome | undefined> {
+    this.#verbStatus(verb, 'starting');
+    try {
+      return await this.#runVerb(verb);
+    } finally {
+      this.#verbStatus(verb, 'finished');
+    }
+  }
+
+  async #runVerb(verb: ParsedVerb): Promise<VerbOutcome | undefined> {
     const link = linkedController(this.opts.call.endedSignal);
     this.#current = link.controller;
     try {
