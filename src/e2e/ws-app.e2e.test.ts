@@ -116,8 +116,10 @@ test('issue 15 acceptance 3: the app\'s socket drops mid-call → session:reconn
   // Answers and waits 20 s for our BYE.
   const sipp = await startSipp({ scenario: 'uas_ring_answer.xml', timeoutSeconds: 40 });
   const reconnects: Record<string, unknown>[] = [];
+  const onSocket: string[] = [];
   const svc = app.makeService({ path: '/voice' });
   svc.on('session:new', (session: JambonzSession) => {
+    session.on('call:status', (evt: { call_status: string }) => onSocket.push(evt.call_status));
     session.pause({ length: 60 }).send();
   });
   svc.on('session:reconnect', (session: JambonzSession) => {
@@ -145,6 +147,8 @@ test('issue 15 acceptance 3: the app\'s socket drops mid-call → session:reconn
     assert.equal(r.successful, 1, r.errors);
     assert.match(r.messages, /^BYE sip:/m, 'the gateway hung up');
     assert.equal(app.sockets.length, 2, 'one socket, then one reconnect; the 5 later attempts were refused');
+    assert.deepEqual(onSocket, [], 'call_status_hook is another URL: statuses go there, not over the socket');
+    assert.deepEqual(hooks.seen.filter((h) => h.path === '/status').map((h) => h.json.call_status), ['trying', 'ringing', 'in-progress', 'completed']);
   } finally {
     sipp.kill();
     await app.close().catch(() => undefined);
