@@ -156,3 +156,65 @@ test('issue 15 acceptance 3: the app\'s socket drops mid-call → session:reconn
     await t.close();
   }
 });
+
+test('issue 15: an inbound call to an application whose call_hook is a ws URL runs on the socket (session:new before answer, statuses over the socket)', async () => {
+  const t = await startTestGateway();
+  const app = await startWsApp();
+  const seen: { sessionNew?: Record<string, unknown>; statuses: string[] } = { statuses: [] };
+  app.makeService({ path: '/inbound' }).on('session:new', (session: JambonzSession) => {
+    seen.sessionNew = { call_sid: session.call_sid, ...session.data, call_status: (session as unknown as { call_status: string }).call_status };
+    session.on('call:status', (evt: { call_status: string }) => seen.statuses.push(evt.call_status));
+    session.say({ text: 'Welcome.' }).hangup().send();
+  });
+  try {
+    const acc = await t.api('POST', '/v1/Accounts', { name: 'inbound ws' });
+    const accountSid = (acc.body as { sid: string }).sid;
+    const application = await t.api('POST', '/v1/Applications', { name: 'ws ivr', account_sid: accountSid, call_hook: app.url('/inbound') });
+    assert.equal(application.status, 201, JSON.stringify(application.body));
+    const carrier = await t.api('POST', '/v1/VoipCarriers', { name: 'ingress', account_sid: accountSid });
+    const carrierSid = (carrier.body as { sid: string }).sid;
+    await t.api('POST', '/v1/SipGateways', { voip_carrier_sid: carrierSid, ipv4: '127.0.0.1', inbound: true, outbound: false });
+    const num = await t.api('POST', '/v1/PhoneNumbers', { number: '+4930999015', account_sid: accountSid, application_sid: (application.body as { sid: string }).sid, voip_carrier_sid: carrierSid });
+    assert.equal(num.status, 201, JSON.stringify(num.body));
+    const sipp = await startSipp({ scenario: 'uac_wait_bye.xml', target: `127.0.0.1:${t.gw.sipPort}`, extra: ['-s', '4930999015'], timeoutSeconds: 20 });
+    const r = await sipp.done;
+    assert.equal(r.successful, 1, r.errors);
+    await eventually(() => seen.statuses.includes('completed'), 5000, 'completed over the socket');
+    assert.equal(seen.sessionNew?.direction, 'inbound');
+    assert.equal(seen.sessionNew?.call_status, 'trying', 'session:new goes out before answer');
+    assert.deepEqual(seen.statuses, ['trying', 'in-progress', 'completed']);
+  } finally {
+    await app.close();
+    await t.close();
+  }
+});
+
+test('issue 15: PUT /Calls call_hook with a ws URL moves a running HTTP application to the socket', async () => {
+  const t = await startTestGateway();
+  const app = await startWsApp();
+  const hooks = await startHookServer({ '/app': () => [{ verb: 'pause', length: 30 }] });
+  const sipp = await startSipp({ scenario: 'uas_ring_answer.xml', timeoutSeconds: 30 });
+  const seen: { sessionNew?: Record<string, unknown> } = {};
+  app.makeService({ path: '/takeover' }).on('session:new', (session: JambonzSession) => {
+    seen.sessionNew = { call_sid: session.call_sid, ...session.data };
+    session.say({ text: 'Taken over.' }).hangup().send();
+  });
+  try {
+    const p = await provisionSippCarrier(t, hooks.url, [sipp.port]);
+    const res = await t.api('POST', `/v1/Accounts/${p.accountSid}/Calls`, { application_sid: p.applicationSid, from: p.from, to: { type: 'phone', number: '15550017' } });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    const sid = (res.body as { sid: string }).sid;
+    await eventually(() => hooks.seen.some((h) => h.path === '/status' && h.json.call_status === 'in-progress'), 10_000, 'answered');
+    const put = await t.api('PUT', `/v1/Accounts/${p.accountSid}/Calls/${sid}`, { call_hook: { url: app.url('/takeover') } });
+    assert.equal(put.status, 202, JSON.stringify(put.body));
+    await eventually(() => hooks.seen.some((h) => h.path === '/status' && h.json.call_status === 'completed'), 10_000, 'completed');
+    assert.equal(seen.sessionNew?.call_sid, sid);
+    const r = await sipp.done;
+    assert.equal(r.successful, 1, r.errors);
+  } finally {
+    sipp.kill();
+    await app.close();
+    await hooks.close();
+    await t.close();
+  }
+});
