@@ -6,6 +6,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { nullLogger } from '../../kernel/logger.js';
 import { FakeClock } from '../../testkit/fake-clock.js';
 import { WebhookError } from '../webhook/client.js';
+import { parseUrlPolicy } from '../../kernel/net-policy.js';
 import { socketOpener } from './connection.js';
 import type { AppCommand } from './messages.js';
 import { WsAppSession, WsSessionError, nextBackoff, type WsAppSessionOptions } from './session.js';
@@ -268,5 +269,16 @@ describe('ws.jambonz.org session (contract §6)', () => {
     await until(() => code !== 0, 'close');
     assert.equal(code, 1009);
     void first.catch(() => undefined);
+  });
+
+  it('docs/security.md: the URL policy applies to ws URLs as to webhooks (a refused address fails like an unreachable one)', async () => {
+    const app = await server();
+    const clock = new FakeClock();
+    const { session } = setup({ url: app.url, maxReconnects: 0, open: socketOpener({ clock, urlPolicy: parseUrlPolicy('public') }) });
+    await assert.rejects(session.request('session:new', {}), (e: unknown) => e instanceof WebhookError && e.code === 'URL_FORBIDDEN');
+    assert.equal(app.sockets.length, 0);
+    const allowed = setup({ url: app.url, open: socketOpener({ clock, urlPolicy: parseUrlPolicy('public', '127.0.0.1') }) });
+    void allowed.session.request('session:new', {}).catch(() => undefined);
+    await until(() => app.sockets.length === 1, 'an allow-listed address connects');
   });
 });
