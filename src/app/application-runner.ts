@@ -5,7 +5,7 @@ import { newSid } from '../kernel/ids.js';
 import type { Logger } from '../kernel/logger.js';
 import {
   UnsupportedFeatureAlerts, WsAppSession,
-  isWebSocketHook, resolveHook, resolveWsHook, socketOpener, startApplication, VerbValidationError,
+  isAbsoluteHookUrl, isWebSocketHook, resolveHook, resolveWsHook, socketOpener, startApplication, VerbValidationError,
   type AppCommand, type ApplicationDefaults, type ApplicationHandle, type CallSequence, type Hook, type HookSpec, type SocketOpener, type WebhookSender, type WsSessionError,
 } from '../verbs/index.js';
 import { StatusNotifier } from './status-notifier.js';
@@ -133,7 +133,8 @@ export class ApplicationRunner {
     const socket = live.handle?.socket() ?? (live.handle ? undefined : live.socket);
     if (!socket || socket.closed) return undefined;
     const url = statusHook === undefined ? undefined : typeof statusHook === 'string' ? statusHook : statusHook.url;
-    if (url !== undefined && url.split('#')[0] !== socket.url) return undefined;
+    // A relative status hook (a redirect's statusHook) names the app's own socket, as in jambonz.
+    if (url !== undefined && isAbsoluteHookUrl(url) && url.split('#')[0] !== socket.url) return undefined;
     return (body) => socket.notify('call:status', body);
   }
 

@@ -127,8 +127,11 @@ export class CallsService {
     const sequence = new CallSequence();
     const callHook = hookSpec(app?.call_hook);
     const appJson = app?.app_json ?? undefined;
+    // jambonz (middleware.js): an inbound call of a WebSocket application sends its status events
+    // over the socket only; the application's call_status_hook is not used.
+    const statusHook = isWebSocketHook(callHook) && appJson === undefined ? undefined : hookSpec(app?.call_status_hook);
     this.runner.attach(call, {
-      statusHook: hookSpec(app?.call_status_hook), callHook, appJson, secret, sequence,
+      statusHook, callHook, appJson, secret, sequence,
       defaults: speechDefaults({ from: call.from, to: { type: 'phone' } }, app), envVars: app?.env_vars ?? undefined,
       startNow: true, sessionFields: { sip },
     });

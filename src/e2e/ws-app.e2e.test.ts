@@ -157,9 +157,10 @@ test('issue 15 acceptance 3: the app\'s socket drops mid-call → session:reconn
   }
 });
 
-test('issue 15: an inbound call to an application whose call_hook is a ws URL runs on the socket (session:new before answer, statuses over the socket)', async () => {
+test('issue 15: an inbound call to an application whose call_hook is a ws URL runs on the socket (session:new before answer, statuses over the socket even with a call_status_hook)', async () => {
   const t = await startTestGateway();
   const app = await startWsApp();
+  const hooks = await startHookServer({});
   const seen: { sessionNew?: Record<string, unknown>; statuses: string[] } = { statuses: [] };
   app.makeService({ path: '/inbound' }).on('session:new', (session: JambonzSession) => {
     seen.sessionNew = { call_sid: session.call_sid, ...session.data, call_status: (session as unknown as { call_status: string }).call_status };
@@ -169,7 +170,7 @@ test('issue 15: an inbound call to an application whose call_hook is a ws URL ru
   try {
     const acc = await t.api('POST', '/v1/Accounts', { name: 'inbound ws' });
     const accountSid = (acc.body as { sid: string }).sid;
-    const application = await t.api('POST', '/v1/Applications', { name: 'ws ivr', account_sid: accountSid, call_hook: app.url('/inbound') });
+    const application = await t.api('POST', '/v1/Applications', { name: 'ws ivr', account_sid: accountSid, call_hook: app.url('/inbound'), call_status_hook: `${hooks.url}/status` });
     assert.equal(application.status, 201, JSON.stringify(application.body));
     const carrier = await t.api('POST', '/v1/VoipCarriers', { name: 'ingress', account_sid: accountSid });
     const carrierSid = (carrier.body as { sid: string }).sid;
@@ -183,8 +184,10 @@ test('issue 15: an inbound call to an application whose call_hook is a ws URL ru
     assert.equal(seen.sessionNew?.direction, 'inbound');
     assert.equal(seen.sessionNew?.call_status, 'trying', 'session:new goes out before answer');
     assert.deepEqual(seen.statuses, ['trying', 'in-progress', 'completed']);
+    assert.equal(hooks.seen.length, 0, 'jambonz: an inbound ws app gets its statuses over the socket only, not at call_status_hook');
   } finally {
     await app.close();
+    await hooks.close();
     await t.close();
   }
 });

@@ -13,7 +13,7 @@ export { CORE_VERBS, coreVerbs } from './verbs/index.js';
 export { recognizerSchema } from './verbs/recognizer.js';
 export { synthesizerSchema } from './verbs/say.js';
 export { WebhookClient, WebhookError, type WebhookClientOptions, type WebhookErrorCode } from './webhook/client.js';
-export { HookSpecError, isWebSocketHook, resolveHook, resolveWsHook, type Hook, type HookSpec } from './webhook/hook.js';
+export { HookSpecError, isAbsoluteHookUrl, isWebSocketHook, resolveHook, resolveWsHook, type Hook, type HookSpec } from './webhook/hook.js';
 export { signatureHeader, verifySignature } from './webhook/signature.js';
 export { UnsupportedFeatureAlerts } from './unsupported.js';
 export { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_MAX_PAYLOAD, socketOpener, type AppSocket, type SocketOpener, type SocketTarget, type WsConnectOptions } from './ws/connection.js';
