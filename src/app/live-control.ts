@@ -4,7 +4,7 @@
  */
 import type { Call } from '../call/call.js';
 import { GatewayError } from '../kernel/errors.js';
-import type { AppCommand, ApplicationHandle, HookSpec } from '../verbs/index.js';
+import { inDialogMethodProblem, sipHeaderProblem, type AppCommand, type ApplicationHandle, type HookSpec } from '../verbs/index.js';
 import type { CallsService, CreateCallBody } from './calls-service.js';
 
 /** The action keys of PUT /Calls/{sid} (already schema-checked when they come through the API). */
@@ -74,6 +74,36 @@ function oneOf<const T extends string>(v: unknown, allowed: readonly T[], what: 
   return v as T;
 }
 
+/** The PUT schema's `dtmf` rules (docs/api.md): DTMF digits, a duration of 40–5000 ms. */
+function dtmfUpdate(r: Readonly<Record<string, unknown>>): NonNullable<LiveUpdate['dtmf']> {
+  if (typeof r.digit !== 'string' || !/^[0-9A-Da-d*#]+$/.test(r.digit)) throw new LiveControlError('LIVE_CONTROL_INVALID', 'dtmf.digit must be DTMF digits');
+  const ms = r.duration;
+  if (ms !== undefined && (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 40 || ms > 5000)) throw new LiveControlError('LIVE_CONTROL_INVALID', 'dtmf.duration must be 40 to 5000 ms');
+  return { digit: r.digit, duration: ms };
+}
+
+/** Custom SIP headers only, as POST /Calls checks them (docs/api.md). */
+function checkHeaders(headers: unknown, path: string): void {
+  if (headers === undefined) return;
+  if (headers === null || typeof headers !== 'object') throw new LiveControlError('LIVE_CONTROL_INVALID', `${path} must be an object`);
+  for (const [name, value] of Object.entries(headers)) {
+    const problem = typeof value === 'string' ? sipHeaderProblem(name, value) : 'must be a string';
+    if (problem !== undefined) throw new LiveControlError('LIVE_CONTROL_INVALID', `${path}.${name} ${problem}`);
+  }
+}
+
+/** The PUT checks of `sip_request` (docs/api.md): a method that cannot break the dialog, custom headers only. */
+function sipRequestUpdate(r: Readonly<Record<string, unknown>>): NonNullable<LiveUpdate['sip_request']> {
+  const { method, content_type: contentType, content, headers } = r;
+  if (typeof method !== 'string' || !/^[A-Za-z]+$/.test(method)) throw new LiveControlError('LIVE_CONTROL_INVALID', 'sip:request.method must be a SIP method');
+  const bad = inDialogMethodProblem(method);
+  if (bad !== undefined) throw new LiveControlError('LIVE_CONTROL_INVALID', `sip:request.method ${bad}`);
+  if (contentType !== undefined && typeof contentType !== 'string') throw new LiveControlError('LIVE_CONTROL_INVALID', 'sip:request.content_type must be a string');
+  if (content !== undefined && typeof content !== 'string') throw new LiveControlError('LIVE_CONTROL_INVALID', 'sip:request.content must be a string');
+  checkHeaders(headers, 'sip:request.headers');
+  return { method, content_type: contentType, content, headers: headers as Record<string, string> | undefined };
+}
+
 /** A command's data as the PUT body it stands for (contract §6.3 ↔ §5.1); undefined: not a PUT key. */
 function commandUpdate(cmd: AppCommand): LiveUpdate | undefined {
   const d = cmd.data;
@@ -84,16 +114,8 @@ function commandUpdate(cmd: AppCommand): LiveUpdate | undefined {
     case 'transcribe:status': return { transcribe_status: oneOf(record(d, cmd.command).transcribe_status, ['pause', 'resume', 'stop'] as const, 'transcribe_status') };
     case 'whisper': return { whisper: d };
     case 'tag': return { tag: record(d, 'tag') };
-    case 'dtmf': {
-      const r = record(d, 'dtmf');
-      if (typeof r.digit !== 'string' || !/^[0-9A-Da-d*#]+$/.test(r.digit)) throw new LiveControlError('LIVE_CONTROL_INVALID', 'dtmf.digit must be DTMF digits');
-      return { dtmf: { digit: r.digit, duration: typeof r.duration === 'number' ? r.duration : undefined } };
-    }
-    case 'sip:request': {
-      const r = record(d, 'sip:request');
-      if (typeof r.method !== 'string' || !/^[A-Za-z]+$/.test(r.method)) throw new LiveControlError('LIVE_CONTROL_INVALID', 'sip:request.method must be a SIP method');
-      return { sip_request: r as NonNullable<LiveUpdate['sip_request']> };
-    }
+    case 'dtmf': return { dtmf: dtmfUpdate(record(d, 'dtmf')) };
+    case 'sip:request': return { sip_request: sipRequestUpdate(record(d, 'sip:request')) };
     default: return undefined;
   }
 }
@@ -120,6 +142,8 @@ export async function runAppCommand(service: CallsService, call: Call, handle: A
     case 'dial': {
       const body = record(cmd.data, 'dial');
       if (typeof body.from !== 'string' || typeof body.to !== 'object' || body.to === null) throw new LiveControlError('LIVE_CONTROL_INVALID', 'dial needs a POST /Calls body (from, to, and call_hook, application_sid or app_json)');
+      checkHeaders(body.headers, 'dial.headers');
+      checkHeaders((body.to as Record<string, unknown>).headers, 'dial.to.headers');
       await service.create(call.accountSid, body as unknown as CreateCallBody);
       return;
     }

@@ -4,7 +4,7 @@ export { Interpreter, alertTypeFor, isAppFailure, type InterpreterOptions } from
 export { parseAppJson, parseVerbList } from './parse.js';
 export { VerbRegistry } from './registry.js';
 export { AppRequestor, CallSequence, type WebhookSender } from './requestor.js';
-export { validate, type ObjectSchema, type Schema } from './schema.js';
+export { inDialogMethodProblem, sipHeaderProblem, validate, type ObjectSchema, type Schema } from './schema.js';
 export { DEFAULT_RECOGNIZER, DEFAULT_SYNTHESIZER, startApplication, type ApplicationDefaults, type ApplicationHandle, type StartApplicationOptions } from './session.js';
 export type { ParsedVerb, RecognizerSpec, SessionSettings, VerbContext, VerbDefinition, VerbList, VerbOutcome } from './types.js';
 export { defineVerb } from './types.js';
