@@ -73,6 +73,7 @@ describe('live control: PUT /Calls and WebSocket commands share one path (contra
     for (const c of [cmd('nope', {}), cmd('record', { action: 'startCallRecording' }), cmd('listen:status', { listen_status: 'pause' }), cmd('stream:status', {}), cmd('mute:status', 'loud'), cmd('dtmf', { digit: 'x' }), cmd('dtmf', { digit: '1', duration: 10 }), cmd('sip:request', { method: 'BYE' }), cmd('sip:request', { method: 'INFO', headers: { 'Call-ID': 'x' } }), cmd('dial', {}), cmd('dial', { from: '+1', to: { type: 'phone', number: '+2', headers: { Via: 'x' } }, call_hook: 'ws://a/b' })]) {
       await assert.rejects(runAppCommand(s.service, s.call, s.handle, c), (e: unknown) => e instanceof LiveControlError, c.command);
     }
+    await assert.rejects(runAppCommand(s.service, s.call, s.handle, { ...cmd('mute:status', 'mute'), callSid: 'CA-other' }), (e: unknown) => e instanceof LiveControlError);
     assert.deepEqual(s.did, []);
   });
 });

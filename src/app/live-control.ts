@@ -126,6 +126,8 @@ function commandUpdate(cmd: AppCommand): LiveUpdate | undefined {
  * answers it with `jambonz:error`; the call goes on).
  */
 export async function runAppCommand(service: CallsService, call: Call, handle: ApplicationHandle, cmd: AppCommand): Promise<void> {
+  // jambonz lets `callSid` name a dialed leg (mute, whisper …); here commands act on the socket's own call.
+  if (cmd.callSid !== undefined && cmd.callSid !== call.sid) throw new LiveControlError('LIVE_CONTROL_UNSUPPORTED', `${cmd.command} for another call (${cmd.callSid}) is not supported`);
   const update = commandUpdate(cmd);
   if (update) {
     await applyLiveUpdate(service, call.accountSid, call.sid, update);
