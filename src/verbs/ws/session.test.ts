@@ -281,4 +281,19 @@ describe('ws.jambonz.org session (contract §6)', () => {
     void allowed.session.request('session:new', {}).catch(() => undefined);
     await until(() => app.sockets.length === 1, 'an allow-listed address connects');
   });
+
+  it('§6.1 a drop before session:new is acked: the ack of session:reconnect stands for it (its verbs start the app)', async () => {
+    const app = await server();
+    const { session, clock } = setup({ url: app.url });
+    const first = session.request('session:new', { from: '+1555' });
+    await until(() => app.of('session:new').length === 1, 'session:new');
+    app.last().terminate();
+    await new Promise((r) => setTimeout(r, 30));
+    clock.advance(500);
+    await until(() => app.of('session:reconnect').length === 1, 'session:reconnect');
+    assert.deepEqual(app.of('session:reconnect')[0].data, { from: '+1555' });
+    app.last().send(JSON.stringify({ type: 'ack', msgid: app.of('session:reconnect')[0].msgid, data: [{ verb: 'hangup' }] }));
+    assert.deepEqual(await first, [{ verb: 'hangup' }]);
+    assert.equal(app.of('session:new').length, 1, 'session:new is not sent again');
+  });
 });

@@ -209,7 +209,8 @@ export class WsAppSession {
         if (!reconnect && !(e instanceof WebhookError && (e.code === 'WEBHOOK_CONNECT' || e.code === 'WEBHOOK_TIMEOUT'))) break;
       }
     }
-    const err = last instanceof WebhookError ? last : new WebhookError('WEBHOOK_CONNECT', `WS ${this.url}: ${errorMessage(last)}`, this.url, 1);
+    const why = last === undefined ? 'no reconnect allowed (#rc=0)' : errorMessage(last);
+    const err = last instanceof WebhookError ? last : new WebhookError('WEBHOOK_CONNECT', `WS ${this.url}: ${why}`, this.url, 1);
     if (reconnect) this.#lost(new WsSessionError('WS_RECONNECT_FAILED', `the socket to ${this.url} dropped and ${tries} reconnects failed: ${err.message}`));
     else this.#shutdown(err);
   }
