@@ -4,7 +4,7 @@ import { detach } from '../kernel/detached.js';
 import { newSid } from '../kernel/ids.js';
 import type { Logger } from '../kernel/logger.js';
 import {
-  UnsupportedFeatureAlerts, WsAppSession,
+  DEFAULT_ACK_TIMEOUT_MS, UnsupportedFeatureAlerts, WsAppSession,
   isAbsoluteHookUrl, isWebSocketHook, resolveHook, resolveWsHook, socketOpener, startApplication, VerbValidationError,
   type AppCommand, type ApplicationDefaults, type ApplicationHandle, type CallSequence, type Hook, type HookSpec, type SocketOpener, type WebhookSender, type WsSessionError,
 } from '../verbs/index.js';
@@ -114,7 +114,12 @@ export class ApplicationRunner {
       onReconnectVerbs: (data) => live.handle?.replace(data),
       onLost: (e) => this.socketLost(call, live, e),
       onInvalid: (e) => call.alert('invalid-app-payload', `${hook.url}: ${e.message}`),
-      onNote: (n) => call.note('webhook', { url: hook.url, method: 'WS', ...n }),
+      onNote: (n) => {
+        call.note('webhook', { url: hook.url, method: 'WS', ...n });
+        // Acked messages count as application round-trips in the metrics, like webhooks.
+        if (n.latency_ms !== undefined) this.o.onWebhook?.(n.latency_ms, true);
+        else if (n.error !== undefined) this.o.onWebhook?.(this.o.wsAckTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS, false);
+      },
     });
   }
 
