@@ -23,7 +23,7 @@ import { CallsService, settleAfterRestart, type RecoveryResult } from './app/ind
 import { speechCredentialRoutes } from './api/routes/speech-credentials.js';
 import { createCredentialCipher, loadOrCreateKeyFile, type CredentialCipher } from './speech/credentials-cipher.js';
 import { createSpeechCredentialLookup, type SpeechCredentialStore } from './speech/credentials-lookup.js';
-import { WebhookClient } from './verbs/index.js';
+import { socketOpener, WebhookClient } from './verbs/index.js';
 
 export interface Gateway {
   readonly httpPort: number;
@@ -212,7 +212,8 @@ async function buildAppLayer({ config, logger, clock }: Env, { store, sip }: Bas
   const host = `${config.publicAddress}:${sip.transport.port}`;
   // Before any new call: settle the calls a previous process left open (issue 12).
   const recovered = await settleAfterRestart({ store, clock, logger: logger.child({ layer: 'app' }), webhooks, host });
-  const service = new CallsService({ clock, logger: logger.child({ layer: 'app' }), store, calls, webhooks, host, onWebhook: (ms, ok) => metrics.webhook(ms, ok) });
+  const openSocket = socketOpener({ clock, urlPolicy: config.urlPolicy, maxPayload: config.wsMaxPayload });
+  const service = new CallsService({ clock, logger: logger.child({ layer: 'app' }), store, calls, webhooks, host, openSocket, onWebhook: (ms, ok) => metrics.webhook(ms, ok) });
   const inbound = new InboundHandler({
     clock, logger: logger.child({ layer: 'inbound' }), store, media, calls, publicAddress: config.publicAddress,
     onCall: (call, route, sipInfo) => {

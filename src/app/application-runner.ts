@@ -4,8 +4,9 @@ import { detach } from '../kernel/detached.js';
 import { newSid } from '../kernel/ids.js';
 import type { Logger } from '../kernel/logger.js';
 import {
-  UnsupportedFeatureAlerts,
-  isWebSocketHook, resolveHook, startApplication, VerbValidationError, type ApplicationDefaults, type ApplicationHandle, type CallSequence, type HookSpec, type WebhookSender,
+  DEFAULT_ACK_TIMEOUT_MS, UnsupportedFeatureAlerts, WsAppSession,
+  isAbsoluteHookUrl, isWebSocketHook, resolveHook, resolveWsHook, socketOpener, startApplication, VerbValidationError,
+  type AppCommand, type ApplicationDefaults, type ApplicationHandle, type CallSequence, type Hook, type HookSpec, type SocketOpener, type WebhookSender, type WsSessionError,
 } from '../verbs/index.js';
 import { StatusNotifier } from './status-notifier.js';
 import type { CallJournalRepository } from '../store/index.js';
@@ -20,6 +21,12 @@ export interface ApplicationRunnerOptions {
   readonly host?: string;
   /** Called after every application webhook with its round-trip (metrics). */
   readonly onWebhook?: (latencyMs: number, ok: boolean) => void;
+  /** Opens WebSocket applications' sockets (URL policy, limits); an open-policy default. */
+  readonly openSocket?: SocketOpener;
+  /** Per-message ack timeout of WebSocket applications (contract §6.2: 5 s). */
+  readonly wsAckTimeoutMs?: number;
+  /** Runs a WebSocket application's command (contract §6.3); none: every command is answered "not supported". */
+  readonly onCommand?: (call: Call, handle: ApplicationHandle, cmd: AppCommand) => Promise<void>;
 }
 
 /** What one call's application is made of: its hooks, defaults and status destinations. */
@@ -45,7 +52,9 @@ interface StatusDestinations {
 
 interface LiveApp {
   handle?: ApplicationHandle;
-  notifier: StatusNotifier;
+  notifier?: StatusNotifier;
+  /** The socket of a WebSocket call_hook, made at attach so that early call:status events wait for session:new. */
+  socket?: WsAppSession;
 }
 
 /**
@@ -88,29 +97,77 @@ export class ApplicationRunner {
     };
   }
 
+  /**
+   * One call's socket to a WebSocket application (contract §6): its messages on the Timeline like
+   * webhooks, its commands to `onCommand`, its loss ending the call.
+   */
+  private newSocket(call: Call, live: LiveApp, hook: Hook): WsAppSession {
+    return new WsAppSession({
+      clock: this.o.clock, logger: this.o.logger, callSid: call.sid, ackTimeoutMs: this.o.wsAckTimeoutMs,
+      open: this.o.openSocket ?? socketOpener({ clock: this.o.clock }),
+      target: { url: hook.url, username: hook.username, password: hook.password }, maxReconnects: hook.retries,
+      onCommand: (cmd) => {
+        if (!live.handle) return Promise.reject(new Error('the application is not running'));
+        if (!this.o.onCommand) return Promise.reject(new Error(`${cmd.command} is not supported`));
+        return this.o.onCommand(call, live.handle, cmd);
+      },
+      onReconnectVerbs: (data) => live.handle?.replace(data),
+      onLost: (e) => this.socketLost(call, live, e),
+      onInvalid: (e) => call.alert('invalid-app-payload', `${hook.url}: ${e.message}`),
+      onNote: (n) => {
+        call.note('webhook', { url: hook.url, method: 'WS', ...n });
+        // Acked messages count as application round-trips in the metrics, like webhooks.
+        if (n.latency_ms !== undefined) this.o.onWebhook?.(n.latency_ms, true);
+        else if (n.error !== undefined) this.o.onWebhook?.(this.o.wsAckTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS, false);
+      },
+    });
+  }
+
+  /** The socket is gone for good (closed by the app, reconnects exhausted): an alert, then the call ends. */
+  private socketLost(call: Call, live: LiveApp, e: WsSessionError): void {
+    if (live.handle) {
+      detach(this.o.logger, 'ending a call whose application socket is lost', live.handle.fail(e));
+      return;
+    }
+    call.alert('webhook-connection-failure', e.message);
+    detach(this.o.logger, 'ending a call whose application socket is lost', call.hangup());
+  }
+
+  /** Where `call:status` goes for a WebSocket application: its socket, unless the status hook is another URL (contract §6.1). */
+  private socketSink(live: LiveApp, statusHook: HookSpec | undefined): ((body: Readonly<Record<string, unknown>>) => void) | undefined {
+    const socket = live.handle?.socket() ?? (live.handle ? undefined : live.socket);
+    if (!socket || socket.closed) return undefined;
+    const url = statusHook === undefined ? undefined : typeof statusHook === 'string' ? statusHook : statusHook.url;
+    // A relative status hook (a redirect's statusHook) names the app's own socket, as in jambonz.
+    if (url !== undefined && isAbsoluteHookUrl(url) && url.split('#')[0] !== socket.url) return undefined;
+    return (body) => socket.notify('call:status', body);
+  }
+
   /** Runs `call`'s application (now, or at the answer) and reports its statuses until it ends. */
   attach(call: Call, a: AppAttachment): void {
     const webhooks = this.timed(call);
+    const live: LiveApp = {};
     const notifier = new StatusNotifier({
       webhooks, clock: this.o.clock, logger: this.o.logger,
       statusHook: a.statusHook, notifyUrl: a.notifyUrl, secret: a.secret, sequence: a.sequence,
       info: () => call.info(),
       onAlert: (type, message) => call.alert(type, message),
+      overSocket: (statusHook) => this.socketSink(live, statusHook),
     });
-    const live: LiveApp = { notifier };
+    live.notifier = notifier;
     this.apps.set(call.sid, live);
+    try {
+      if (isWebSocketHook(a.callHook) && a.appJson === undefined) live.socket = this.newSocket(call, live, resolveWsHook(a.callHook as HookSpec));
+    } catch (e) {
+      this.o.logger.warn('invalid ws call_hook', { call_sid: call.sid, err: e instanceof Error ? e : String(e) });
+    }
     const journal = this.journalFor(call, { statusHook: a.statusHook, notifyUrl: a.notifyUrl });
     const start = (): void => {
-      if (isWebSocketHook(a.callHook)) {
-        // Until the WebSocket API lands (issue 15) such an application cannot run: end cleanly.
-        call.alert('webhook-websocket-unsupported', `call_hook ${typeof a.callHook === 'string' ? a.callHook : a.callHook?.url}: WebSocket applications (ws.jambonz.org) are not supported yet`);
-        detach(this.o.logger, 'ending a call whose application is a WebSocket', call.hangup());
-        return;
-      }
       live.handle = startApplication({
         call, clock: this.o.clock, logger: this.o.logger, webhooks,
         callHook: a.callHook, appJson: a.appJson, secret: a.secret, defaults: a.defaults, envVars: a.envVars,
         sequence: a.sequence, sessionFields: a.sessionFields, unsupportedAlerts: this.unsupportedAlerts,
+        socket: live.socket, openSocket: (hook) => this.newSocket(call, live, hook),
         onStatusHook: (spec) => {
           notifier.setStatusHook(spec);
           journal.update({ statusHook: spec, notifyUrl: a.notifyUrl });
@@ -123,7 +180,7 @@ export class ApplicationRunner {
     call.on('status', (info) => {
       notifier.status(info);
       if (info.call_status === 'in-progress' && !live.handle) {
-        if (a.amd && !isWebSocketHook(a.callHook)) this.startAmd(call, a.amd, live, notifier, webhooks, a);
+        if (a.amd) this.startAmd(call, a.amd, live, notifier, webhooks, a);
         start();
       }
     });
@@ -131,6 +188,8 @@ export class ApplicationRunner {
     call.on('ended', () => {
       // Keep the app reachable until its last status event is out, then forget it.
       detach(this.o.logger, 'forgetting an ended application', notifier.idle().then(() => {
+        // The last call:status is out (or queued on the socket, which sends it before closing).
+        (live.handle?.socket() ?? live.socket)?.close();
         this.apps.delete(call.sid);
         return journal.close();
       }));
@@ -164,21 +223,29 @@ export class ApplicationRunner {
    * the reply replaces the running application) and to notifyUrl as ANSWERING_MACHINE_DETECTION.
    */
   private startAmd(call: Call, amd: Readonly<Record<string, unknown>>, live: LiveApp, notifier: StatusNotifier, webhooks: WebhookSender, a: AppAttachment): void {
-    const base = a.callHook ? resolveHook(a.callHook) : undefined;
-    const hook = resolveHook(amd.actionHook as HookSpec, base);
+    const spec = amd.actionHook as HookSpec;
+    // A WebSocket application gets the events as verb:hook for amd.actionHook (contract §6.2).
+    const send = isWebSocketHook(a.callHook)
+      ? async (event: Readonly<Record<string, unknown>>): Promise<void> => live.handle?.hook(spec, event)
+      : this.amdWebhook(call, live, webhooks, a, resolveHook(spec, a.callHook ? resolveHook(a.callHook) : undefined));
     let chain = Promise.resolve();
     try {
       call.startAmd(amd, (event) => {
         notifier.notify('ANSWERING_MACHINE_DETECTION', event);
-        chain = chain.then(async () => {
-          const r = await webhooks.send({ hook, payload: { ...call.info(), ...event }, secret: a.secret, eventId: newSid(), sequence: a.sequence.next() });
-          if (Array.isArray(r.json) && r.json.length > 0 && !call.isFinal) live.handle?.replace(r.json);
-        }).catch((e: unknown) => {
+        chain = chain.then(() => send(event)).catch((e: unknown) => {
           call.alert(e instanceof VerbValidationError ? 'invalid-app-payload' : 'webhook-failure', `amd actionHook: ${e instanceof Error ? e.message : String(e)}`);
         });
       });
     } catch (e) {
       call.alert('amd-error', e instanceof Error ? e.message : String(e));
     }
+  }
+
+  /** An AMD event to an HTTP application's amd.actionHook; verbs in the reply replace the application. */
+  private amdWebhook(call: Call, live: LiveApp, webhooks: WebhookSender, a: AppAttachment, hook: Hook): (event: Readonly<Record<string, unknown>>) => Promise<void> {
+    return async (event) => {
+      const r = await webhooks.send({ hook, payload: { ...call.info(), ...event }, secret: a.secret, eventId: newSid(), sequence: a.sequence.next() });
+      if (Array.isArray(r.json) && r.json.length > 0 && !call.isFinal) live.handle?.replace(r.json);
+    };
   }
 }

@@ -9,9 +9,11 @@ import { GatewayError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/logger.js';
 import type { Application, Hook as StoredHook, Store } from '../store/index.js';
 import {
-  amdSchema, CallSequence, coreVerbs, HookSpecError, isWebSocketHook, parseVerbList, resolveHook, validate, VerbValidationError, type ApplicationDefaults, type HookSpec, type WebhookSender,
+  amdSchema, CallSequence, coreVerbs, HookSpecError, isWebSocketHook, parseVerbList, resolveHook, resolveWsHook, validate, VerbValidationError,
+  type ApplicationDefaults, type HookSpec, type SocketOpener, type WebhookSender,
 } from '../verbs/index.js';
 import { ApplicationRunner } from './application-runner.js';
+import { runAppCommand } from './live-control.js';
 
 /** `POST /Calls` body (contract §1.1 plus the seed's fields), already schema-checked by the API. */
 export interface CreateCallBody {
@@ -55,6 +57,10 @@ export interface CallsServiceOptions {
   readonly onWebhook?: (latencyMs: number, ok: boolean) => void;
   /** This node (its SIP address), the owner of the calls it journals. */
   readonly host?: string;
+  /** Opens WebSocket applications' sockets under the URL policy and limits (contract §6.1). */
+  readonly openSocket?: SocketOpener;
+  /** Ack timeout of WebSocket application messages (contract §6.2: 5 s). */
+  readonly wsAckTimeoutMs?: number;
 }
 
 /**
@@ -65,7 +71,11 @@ export class CallsService {
   private readonly runner: ApplicationRunner;
 
   constructor(private readonly o: CallsServiceOptions) {
-    this.runner = new ApplicationRunner({ clock: o.clock, logger: o.logger, webhooks: o.webhooks, onWebhook: o.onWebhook, journal: o.store.callJournal, host: o.host });
+    this.runner = new ApplicationRunner({
+      clock: o.clock, logger: o.logger, webhooks: o.webhooks, onWebhook: o.onWebhook, journal: o.store.callJournal, host: o.host,
+      openSocket: o.openSocket, wsAckTimeoutMs: o.wsAckTimeoutMs,
+      onCommand: (call, handle, cmd) => runAppCommand(this, call, handle, cmd),
+    });
   }
 
   async create(accountSid: string, body: CreateCallBody): Promise<{ sid: string; callId: string }> {
@@ -76,8 +86,7 @@ export class CallsService {
     const callHook = body.call_hook ?? hookSpec(app?.call_hook);
     const appJson = body.app_json ?? app?.app_json ?? undefined;
     if (!callHook && !appJson) throw new CallRequestError('give application_sid, call_hook or app_json', 'application_sid');
-    // A ws(s) call_hook is accepted as the Applications API accepts it (it fails at the answer, with an alert, until issue 15).
-    if (!isWebSocketHook(callHook)) checkHook(callHook, 'call_hook');
+    checkHook(callHook, 'call_hook');
     const statusHook = body.call_status_hook ?? hookSpec(app?.call_status_hook);
     checkHook(statusHook, 'call_status_hook');
     checkHook(body.notifyUrl, 'notifyUrl');
@@ -118,8 +127,11 @@ export class CallsService {
     const sequence = new CallSequence();
     const callHook = hookSpec(app?.call_hook);
     const appJson = app?.app_json ?? undefined;
+    // jambonz (middleware.js): an inbound call of a WebSocket application sends its status events
+    // over the socket only; the application's call_status_hook is not used.
+    const statusHook = isWebSocketHook(callHook) && appJson === undefined ? undefined : hookSpec(app?.call_status_hook);
     this.runner.attach(call, {
-      statusHook: hookSpec(app?.call_status_hook), callHook, appJson, secret, sequence,
+      statusHook, callHook, appJson, secret, sequence,
       defaults: speechDefaults({ from: call.from, to: { type: 'phone' } }, app), envVars: app?.env_vars ?? undefined,
       startNow: true, sessionFields: { sip },
     });
@@ -241,7 +253,8 @@ function checkAmdBody(amd: Readonly<Record<string, unknown>>): void {
 function checkHook(spec: HookSpec | undefined, field: string): void {
   if (spec === undefined) return;
   try {
-    resolveHook(spec);
+    if (isWebSocketHook(spec)) resolveWsHook(spec);
+    else resolveHook(spec);
   } catch (e) {
     if (e instanceof HookSpecError) throw new CallRequestError(e.message, field);
     throw e;

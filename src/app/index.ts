@@ -3,3 +3,4 @@ export { ApplicationRunner, type AppAttachment, type ApplicationRunnerOptions } 
 export { CallsService, CallRequestError, type CallsServiceOptions, type CreateCallBody } from './calls-service.js';
 export { COGNIGY_EVENTS, StatusNotifier, type StatusNotifierOptions } from './status-notifier.js';
 export { RESTART_REASON, settleAfterRestart, type RecoveryOptions, type RecoveryResult } from './recovery.js';
+export { applyLiveUpdate, runAppCommand, LiveControlError, type LiveUpdate, type SipRequestOutcome } from './live-control.js';

@@ -133,3 +133,25 @@ test('setStatusHook (redirect statusHook) moves later events; relative hooks res
   await n.idle();
   assert.deepEqual(hooks.requests.map((r) => r.hook.url), ['http://app.test/s1', 'https://other.test/s2']);
 });
+
+test('contract §6.1: a WebSocket application\'s socket takes call:status when it claims the status hook; the notifyUrl still gets its event', async () => {
+  const webhooks = new FakeWebhooks();
+  const onSocket: Array<Record<string, unknown>> = [];
+  const asked: unknown[] = [];
+  const n = new StatusNotifier({
+    webhooks, clock: new FakeClock(), logger: nullLogger, notifyUrl: 'http://n.test/notify', onAlert: () => undefined,
+    overSocket: (hook) => {
+      asked.push(hook);
+      return hook === undefined ? (body) => onSocket.push(body) : undefined;
+    },
+  });
+  n.status(info('in-progress', 200));
+  n.setStatusHook('http://s.test/status');
+  n.status(info('completed', 200));
+  await n.idle();
+  assert.deepEqual(asked, [undefined, 'http://s.test/status']);
+  assert.deepEqual(onSocket.map((b) => b.call_status), ['in-progress']);
+  assert.deepEqual(webhooks.requests.map((r) => [r.hook.url, r.payload.call_status]), [
+    ['http://n.test/notify', 'in-progress'], ['http://s.test/status', 'completed'], ['http://n.test/notify', 'completed'],
+  ]);
+});

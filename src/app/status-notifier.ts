@@ -34,6 +34,11 @@ export interface StatusNotifierOptions {
   readonly info?: () => CallInfo;
   readonly sequence?: CallSequence;
   readonly newEventId?: () => string;
+  /**
+   * A WebSocket application's socket takes `call:status` events instead of the status hook
+   * (contract §6.1) when this returns a sink for the current status hook.
+   */
+  readonly overSocket?: (statusHook: HookSpec | undefined) => ((body: Readonly<Record<string, unknown>>) => void) | undefined;
 }
 
 type Target = 'status' | 'notify';
@@ -61,18 +66,18 @@ export class StatusNotifier {
   /** One status change, with the call info as it is at this moment. */
   status(info: CallInfo): void {
     const meta = this.#meta();
-    if (this.#statusHook !== undefined) this.#enqueue('status', this.#statusHook, { ...info, ...meta });
+    this.#toStatusHook({ ...info, ...meta });
     if (this.opts.notifyUrl !== undefined) this.#enqueue('notify', this.opts.notifyUrl, { ...info, event: COGNIGY_EVENTS[info.call_status], ...meta });
   }
 
   /** An extra `call:status` that is not a status change (contract §2.3): to the status hook only. */
   statusNote(info: CallInfo, fields: Readonly<Record<string, unknown>>): void {
-    if (this.#statusHook !== undefined) this.#enqueue('status', this.#statusHook, { ...info, ...fields, ...this.#meta() });
+    this.#toStatusHook({ ...info, ...fields, ...this.#meta() });
   }
 
   /** A `dial` child leg's status (its own call_sid, with parent_call_sid): to the status hook only (contract §4.4). */
   childStatus(info: CallInfo): void {
-    if (this.#statusHook !== undefined) this.#enqueue('status', this.#statusHook, { ...info, ...this.#meta() });
+    this.#toStatusHook({ ...info, ...this.#meta() });
   }
 
   /** Any other event for notifyUrl (ANSWERING_MACHINE_DETECTION, TRANSFER_DIAL_SUCCESS …), same flat shape. */
@@ -93,6 +98,13 @@ export class StatusNotifier {
       sequence: this.#sequence.next(),
       timestamp: new Date(this.opts.clock.wallNow()).toISOString(),
     };
+  }
+
+  /** `call:status` to the app's socket (contract §6.1) or to the status hook. */
+  #toStatusHook(body: Readonly<Record<string, unknown>>): void {
+    const sink = this.opts.overSocket?.(this.#statusHook);
+    if (sink) sink(body);
+    else if (this.#statusHook !== undefined) this.#enqueue('status', this.#statusHook, body);
   }
 
   #enqueue(target: Target, spec: HookSpec, body: Readonly<Record<string, unknown>>): void {

@@ -37,6 +37,8 @@ export interface Config {
    * or base64 of 32 bytes). Unset: a key file generated once in the data dir (docs/security.md).
    */
   readonly credentialsKey?: Buffer;
+  /** VGW_WS_MAX_PAYLOAD: the largest message a WebSocket application may send (bytes; jambonz: 24 KB). */
+  readonly wsMaxPayload: number;
 }
 
 export interface TlsSettings {
@@ -82,6 +84,7 @@ const KEYS = {
   'tls-key': 'VGW_TLS_KEY',
   'tls-ca': 'VGW_TLS_CA',
   'credentials-key': 'VGW_CREDENTIALS_KEY',
+  'ws-max-payload': 'VGW_WS_MAX_PAYLOAD',
 } as const;
 type Key = keyof typeof KEYS;
 
@@ -153,7 +156,16 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     urlPolicy: urlPolicy(get('url-policy'), get('url-allow')),
     ...tlsSettings(get),
     ...credentialsKey(get('credentials-key')),
+    wsMaxPayload: wsMaxPayload(get('ws-max-payload')),
   });
+}
+
+/** Bytes, 1 KB to 16 MB; 24 KB (jambonz's JAMBONES_WS_MAX_PAYLOAD default) when unset. */
+function wsMaxPayload(v: string | undefined): number {
+  if (v === undefined) return 24 * 1024;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1024 || n > 16 * 1024 * 1024) throw new ConfigError(`VGW_WS_MAX_PAYLOAD must be a number of bytes from 1024 to 16777216, got "${v}"`);
+  return n;
 }
 
 /** 32 bytes written as 64 hex characters or as base64; the value itself never appears in the error. */

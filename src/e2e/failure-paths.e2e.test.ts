@@ -112,18 +112,18 @@ test('issue 12 item 16: a 2xx whose SDP answer we cannot use is ACKed and then B
   }
 });
 
-test('issue 13 item 5: POST /Calls accepts a ws:// call_hook as the Applications API does; until WebSocket apps exist the call ends cleanly with an alert', async () => {
+test('issue 15: a ws:// call_hook whose socket never opens (one retry: #rc=1) fails like an unreachable webhook: the call ends cleanly with an alert', async () => {
   const g = await startSimGateway({});
   try {
     const r = await g.t.api('POST', `/v1/Accounts/${g.accountSid}/Calls`, {
-      from: DEMO_FROM, to: { type: 'phone', number: '+15550100', trunk: 'simulator' }, call_hook: 'ws://127.0.0.1:9/app', call_status_hook: `${g.hooks.url}/status`,
+      from: DEMO_FROM, to: { type: 'phone', number: '+15550100', trunk: 'simulator' }, call_hook: 'ws://127.0.0.1:9/app#rc=1', call_status_hook: `${g.hooks.url}/status`,
     });
     assert.equal(r.status, 201, JSON.stringify(r.body));
     const sid = (r.body as { sid: string }).sid;
     const done = await eventually(() => g.statuses(sid).find((e) => e.call_status === 'completed'), 10_000, 'completed');
-    assert.match(String(done.termination_reason), /WebSocket applications/);
+    assert.match(String(done.termination_reason), /127\.0\.0\.1:9/);
     const alerts = await g.t.api('GET', `/v1/Accounts/${g.accountSid}/Alerts`);
-    assert.ok((alerts.body as { data: Array<{ alert_type: string; call_sid: string }> }).data.some((a) => a.alert_type === 'webhook-websocket-unsupported' && a.call_sid === sid));
+    assert.ok((alerts.body as { data: Array<{ alert_type: string; call_sid: string }> }).data.some((a) => a.alert_type === 'webhook-connection-failure' && a.call_sid === sid));
   } finally {
     await g.close();
   }

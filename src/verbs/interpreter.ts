@@ -8,6 +8,7 @@ import type { UnsupportedFeatureAlerts } from './unsupported.js';
 import type { ParsedVerb, SessionSettings, VerbContext, VerbList, VerbOutcome } from './types.js';
 import { WebhookError } from './webhook/client.js';
 import { HookSpecError, type HookSpec } from './webhook/hook.js';
+import { WsSessionError } from './ws/session.js';
 
 export interface InterpreterOptions {
   readonly call: CallControl;
@@ -33,12 +34,17 @@ export function alertTypeFor(e: unknown): string {
     if (e.code === 'WEBHOOK_INVALID_JSON') return 'invalid-app-payload';
     return 'webhook-failure';
   }
+  if (e instanceof WsSessionError) {
+    // Contract §6.1: a socket that cannot be got back fails like an unreachable webhook.
+    if (e.code === 'WS_RECONNECT_FAILED') return 'webhook-connection-failure';
+    return e.code === 'WS_BINARY_FRAME' ? 'invalid-app-payload' : 'webhook-failure';
+  }
   return 'invalid-app-payload';
 }
 
 /** Failures of the application itself (its webhooks or its verbs) end the call cleanly. */
 export function isAppFailure(e: unknown): boolean {
-  return e instanceof WebhookError || e instanceof VerbValidationError || e instanceof HookSpecError;
+  return e instanceof WebhookError || e instanceof VerbValidationError || e instanceof HookSpecError || e instanceof WsSessionError;
 }
 
 /**
@@ -89,6 +95,19 @@ export class Interpreter {
     this.#current?.abort();
   }
 
+  /** A WebSocket `redirect` command with `queueCommand: true` (contract §6.3): the verbs go after the current list. */
+  append(verbs: VerbList): void {
+    if (this.#stopped || this.opts.call.endedSignal.aborted) return;
+    if (this.#pending) this.#pending = [...this.#pending, ...verbs];
+    else this.#list.push(...verbs);
+  }
+
+  /** Runs one verb now, beside the list (a WebSocket `config` command, applied at once: contract §6.3). */
+  async runAside(verb: ParsedVerb): Promise<void> {
+    if (this.#stopped || this.opts.call.endedSignal.aborted) return;
+    await verb.definition.run(this.#context(verb), verb.props, this.opts.call.endedSignal);
+  }
+
   /**
    * Live control `call_hook` (contract §5.1): `session:redirect` to `spec`; the verbs of the reply
    * replace the application. Rejects only for an invalid hook spec; webhook failures end the call.
@@ -96,7 +115,7 @@ export class Interpreter {
   async redirect(spec: HookSpec): Promise<void> {
     const hook = this.opts.requestor.resolve(spec);
     try {
-      const verbs = await this.opts.requestor.verbs(hook, { ...this.opts.call.info() });
+      const verbs = await this.opts.requestor.verbs(hook, { ...this.opts.call.info() }, 'session:redirect');
       this.opts.requestor.rebase(hook);
       if (verbs) this.replace(verbs);
       else this.#log.warn('call_hook redirect returned no verbs; the application goes on', { url: hook.url });
@@ -117,7 +136,23 @@ export class Interpreter {
     await this.#hangup();
   }
 
+  /** `verb:status` to a WebSocket application when `config.notifyEvents` is on (contract §6.2; jambonz: `{event, id, name}`). */
+  #verbStatus(verb: ParsedVerb, event: 'starting' | 'finished'): void {
+    const socket = this.opts.requestor.socket;
+    if (!socket || this.opts.session.extras.get('notifyEvents') !== true) return;
+    socket.notify('verb:status', { event, ...(verb.id === undefined ? {} : { id: verb.id }), name: verb.name });
+  }
+
   async #runOne(verb: ParsedVerb): Promise<VerbOutcome | undefined> {
+    this.#verbStatus(verb, 'starting');
+    try {
+      return await this.#runVerb(verb);
+    } finally {
+      this.#verbStatus(verb, 'finished');
+    }
+  }
+
+  async #runVerb(verb: ParsedVerb): Promise<VerbOutcome | undefined> {
     const link = linkedController(this.opts.call.endedSignal);
     this.#current = link.controller;
     try {
@@ -172,7 +207,7 @@ export class Interpreter {
     });
     let verbs: VerbList | undefined;
     try {
-      verbs = await requestor.verbs(requestor.resolve(spec), { ...leg.info() });
+      verbs = await requestor.verbs(requestor.resolve(spec), { ...leg.info() }, 'dial:confirm');
     } catch (e) {
       await sub.fail(e);
       throw e;

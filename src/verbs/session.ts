@@ -9,7 +9,8 @@ import { AppRequestor, type CallSequence, type WebhookSender } from './requestor
 import type { RecognizerSpec, SessionSettings, VerbList } from './types.js';
 import { coreVerbs } from './verbs/index.js';
 import type { UnsupportedFeatureAlerts } from './unsupported.js';
-import { resolveHook, type Hook, type HookSpec } from './webhook/hook.js';
+import { isWebSocketHook, resolveHook, resolveWsHook, type Hook, type HookSpec } from './webhook/hook.js';
+import type { WsAppSession } from './ws/session.js';
 
 /** What `say` uses when neither the request nor the application names a synthesizer (issue 5). */
 export const DEFAULT_SYNTHESIZER: SynthesizerSpec = { vendor: 'espeak', language: 'en-US' };
@@ -45,6 +46,10 @@ export interface StartApplicationOptions {
   readonly onStatusHook?: (spec: HookSpec) => void;
   /** Remembers first uses of unsupported properties per application (one per gateway); none: no such alerts. */
   readonly unsupportedAlerts?: UnsupportedFeatureAlerts;
+  /** The call's socket when call_hook is ws(s) (contract §6); required for such a call_hook. */
+  readonly socket?: WsAppSession;
+  /** Opens a socket for a redirect to a ws(s) URL (contract §6); none: such a redirect fails. */
+  readonly openSocket?: (hook: Hook) => WsAppSession;
 }
 
 export interface ApplicationHandle {
@@ -52,6 +57,19 @@ export interface ApplicationHandle {
   redirect(hook: HookSpec): Promise<void>;
   /** Replaces the application with `verbs` (validated first: throws VerbValidationError). */
   replace(verbs: unknown): void;
+  /** Adds `verbs` after the current list (a ws `redirect` with `queueCommand`; validated first). */
+  append(verbs: unknown): void;
+  /**
+   * A `verb:hook` outside any verb (AMD's actionHook, contract §2.4/§6.2): call info + `fields`;
+   * verbs in the reply replace the application. Rejects with the webhook or validation error.
+   */
+  hook(spec: HookSpec, fields: Readonly<Record<string, unknown>>): Promise<void>;
+  /** Applies `config` verb properties at once, beside the running verb (validated first). */
+  configure(props: unknown): Promise<void>;
+  /** Ends the call after a failure of the application's channel (an alert, then a hang-up). */
+  fail(e: unknown): Promise<void>;
+  /** The application's socket while it is a WebSocket one (contract §6). */
+  readonly socket: () => WsAppSession | undefined;
   /** Settles when the application has finished (the call was hung up or ended); never rejects. */
   readonly done: Promise<void>;
   readonly session: SessionSettings;
@@ -86,11 +104,13 @@ export function startApplication(opts: StartApplicationOptions): ApplicationHand
   let base: Hook | undefined;
   let setupError: unknown;
   try {
-    base = opts.callHook === undefined ? undefined : resolveHook(opts.callHook);
+    base = opts.callHook === undefined ? undefined : isWebSocketHook(opts.callHook) ? resolveWsHook(opts.callHook) : resolveHook(opts.callHook);
   } catch (e) {
     setupError = e;
   }
-  const requestor = new AppRequestor({ webhooks: opts.webhooks, registry, secret: opts.secret, base, sequence: opts.sequence, newEventId: opts.newEventId });
+  const requestor = new AppRequestor({
+    webhooks: opts.webhooks, registry, secret: opts.secret, base, sequence: opts.sequence, newEventId: opts.newEventId, socket: opts.socket, openSocket: opts.openSocket,
+  });
   const interpreter = new Interpreter({
     call: opts.call, clock: opts.clock, logger: opts.logger, requestor, session, onStatusHook: opts.onStatusHook,
     unsupportedAlerts: opts.unsupportedAlerts, appKey: base?.url,
@@ -100,7 +120,7 @@ export function startApplication(opts: StartApplicationOptions): ApplicationHand
     if (setupError !== undefined) throw setupError;
     if (opts.appJson !== undefined) return parseAppJson(opts.appJson, registry);
     if (!base) throw new VerbValidationError('', 'the application has neither call_hook nor app_json');
-    const verbs = await requestor.verbs(base, sessionNewPayload(opts.call, session, opts.envVars, opts.sessionFields));
+    const verbs = await requestor.verbs(base, sessionNewPayload(opts.call, session, opts.envVars, opts.sessionFields), 'session:new');
     if (!verbs) throw new VerbValidationError('', `the call_hook ${base.url} returned no verbs`);
     return verbs;
   };
@@ -122,6 +142,17 @@ export function startApplication(opts: StartApplicationOptions): ApplicationHand
   return {
     redirect: (hook) => interpreter.redirect(hook),
     replace: (verbs) => interpreter.replace(parseVerbList(verbs, registry)),
+    append: (verbs) => interpreter.append(parseVerbList(verbs, registry)),
+    hook: async (spec, fields) => {
+      const verbs = await requestor.verbs(requestor.resolve(spec), { ...opts.call.info(), ...fields });
+      if (verbs && !opts.call.endedSignal.aborted) interpreter.replace(verbs);
+    },
+    configure: async (props) => {
+      const [verb] = parseVerbList([{ ...(typeof props === 'object' && props !== null ? props : {}), verb: 'config' }], registry);
+      await interpreter.runAside(verb);
+    },
+    fail: (e) => interpreter.fail(e),
+    socket: () => requestor.socket,
     done,
     session,
   };

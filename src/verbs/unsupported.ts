@@ -26,8 +26,8 @@ const NO_AUDIO_PROCESSING = 'the media engine has no such processing stage';
 const rows = (verb: string, list: ReadonlyArray<readonly [string, string]>): UnsupportedProperty[] => list.map(([property, why]) => ({ verb, property, why }));
 
 const SAY_ROWS: ReadonlyArray<readonly [string, string]> = [
-  ['stream', 'incremental text from a websocket application (say streaming) needs the WebSocket API (issue 15)'],
-  ['closeStreamOnEmpty', 'belongs to say streaming (issue 15)'],
+  ['stream', 'say streaming (incremental text, tts:tokens over the WebSocket API) is not implemented'],
+  ['closeStreamOnEmpty', 'belongs to say streaming'],
   ['instructions', 'no synthesizer we run takes style instructions'],
 ];
 
@@ -42,18 +42,17 @@ export const UNSUPPORTED: readonly UnsupportedProperty[] = [
     ['vad', NO_AUDIO_PROCESSING],
   ]),
   ...rows('config', [
-    ['ttsStream', 'say streaming needs the WebSocket API (issue 15)'],
+    ['ttsStream', 'say streaming (tts:tokens over the WebSocket API) is not implemented'],
     ['record', NO_RECORDING],
     ['listen', NOT_MEDIA],
     ['stream', NOT_MEDIA],
     ['fillerNoise', 'no filler noise while an actionHook is pending'],
     ['actionHookDelayAction', 'no interim prompts while an actionHook is pending'],
     ['vad', NO_AUDIO_PROCESSING],
-    ['notifyEvents', 'verb status events go to websocket applications only (issue 15)'],
     ['notifySttLatency', 'STT latency is not reported'],
     ['earlyMedia', 'the session-wide switch is not read; each verb\'s own earlyMedia is'],
-    ['autoStreamTts', 'say streaming needs the WebSocket API (issue 15)'],
-    ['trackTtsPlayout', 'TTS playout events go to websocket applications only (issue 15)'],
+    ['autoStreamTts', 'say streaming (tts:tokens over the WebSocket API) is not implemented'],
+    ['trackTtsPlayout', 'TTS playout events (tts:streaming-event) are not sent'],
     ['onHoldMusic', 'the gateway does not put calls on hold'],
     ['sipRequestWithinDialogHook', 'incoming in-dialog requests (INFO, MESSAGE …) are not passed to the application'],
     ['referHook', 'an incoming REFER is not passed to the application'],

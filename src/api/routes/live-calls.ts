@@ -3,7 +3,7 @@ import type { FastifyReply } from 'fastify';
 import type { CallStatus } from '../../call/control.js';
 import { CallError } from '../../call/errors.js';
 import { GatewayError } from '../../kernel/errors.js';
-import { CallRequestError, type CallsService, type CreateCallBody as CreateCallInput } from '../../app/index.js';
+import { applyLiveUpdate, CallRequestError, type CallsService, type CreateCallBody as CreateCallInput, type LiveUpdate } from '../../app/index.js';
 import { VerbValidationError } from '../../verbs/index.js';
 import { accountForRequest } from '../auth.js';
 import { headerErrors, methodErrors, refuse, unsupportedErrors } from '../checks.js';
@@ -65,38 +65,18 @@ function actionKeys(body: Record<string, unknown>): string[] {
   return keys;
 }
 
-/** PUT /Calls/{sid}: apply each action key in order; a `sip_request` answers with the far end's status. */
+/** PUT /Calls/{sid}: apply each action key in order (app/live-control.ts); a `sip_request` answers with the far end's status. */
 async function applyUpdate(service: CallsService, accountSid: string, callSid: string, body: Record<string, unknown>, reply: FastifyReply): Promise<FastifyReply> {
   const keys = actionKeys(body);
   const s = body.sip_request as SipRequestBody | undefined;
   if (s) refuse([...methodErrors(s.method, 'sip_request.method'), ...headerErrors(s.headers, 'sip_request.headers')]);
+  let sip;
   try {
-    const call = service.live(accountSid, callSid);
-    for (const key of keys) {
-      switch (key) {
-        case 'call_hook': await service.redirect(accountSid, callSid, body.call_hook as CreateCallInput['call_hook'] & object); break;
-        case 'call_status': await service.setStatus(accountSid, callSid, body.call_status as 'completed' | 'no-answer'); break;
-        case 'tag': call.setCustomerData(body.tag as Record<string, unknown>); break;
-        case 'whisper': service.whisper(accountSid, callSid, body.whisper); break;
-        case 'mute_status': call.mute(body.mute_status === 'mute'); break;
-        case 'transcribe_status': service.transcribeStatus(accountSid, callSid, body.transcribe_status as 'pause' | 'resume' | 'stop'); break;
-        case 'dtmf': {
-          const d = body.dtmf as { digit: string; duration?: number };
-          await call.sendDtmf(d.digit, d.duration ?? 250);
-          break;
-        }
-        case 'sip_request': {
-          const { method, content, content_type: contentType, headers } = s as SipRequestBody;
-          const r = await call.sipRequest(method, { body: content, contentType, headers });
-          return reply.code(200).send({ status: r.status, reason: r.reason });
-        }
-        default: break;
-      }
-    }
+    sip = await applyLiveUpdate(service, accountSid, callSid, Object.fromEntries(keys.map((k) => [k, body[k]])) as LiveUpdate);
   } catch (e) {
     return toHttp(e);
   }
-  return reply.code(202).send();
+  return sip ? reply.code(200).send(sip) : reply.code(202).send();
 }
 
 /**

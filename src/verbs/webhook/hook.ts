@@ -6,12 +6,42 @@ export type HookSpec = string | { readonly url: string; readonly method?: string
 export type RetryOn = 'ct' | 'rt' | '4xx' | '5xx' | 'all';
 
 /**
- * A `ws:`/`wss:` call_hook: a jambonz WebSocket application (`ws.jambonz.org`). Stored and
- * accepted like any hook; running one comes with the WebSocket API (issue 15).
+ * A `ws:`/`wss:` hook (or `method: "WS"`, contract §6): a jambonz WebSocket application
+ * (`ws.jambonz.org`), one socket per call.
  */
 export function isWebSocketHook(spec: HookSpec | undefined): boolean {
   const url = typeof spec === 'string' ? spec : spec?.url;
   return typeof url === 'string' && /^wss?:\/\/[^/\s]+/i.test(url);
+}
+
+/** A URL with a scheme (`http:`, `ws:` …); anything else is relative to the application's base. */
+export function isAbsoluteHookUrl(url: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:/i.test(url);
+}
+
+/**
+ * Resolves a `ws:`/`wss:` hook: the URL without its fragment, its credentials, and `#rc=N` as the
+ * number of connection retries (contract §6.1: 5 by default, at most 5).
+ */
+export function resolveWsHook(spec: HookSpec): Hook {
+  const raw = typeof spec === 'string' ? { url: spec } : spec;
+  let url: URL;
+  try {
+    url = new URL(raw.url);
+  } catch {
+    throw new HookSpecError(`hook url "${raw.url}" is not an absolute URL`);
+  }
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new HookSpecError(`hook url "${raw.url}" must be ws(s)`);
+  const rc = Number(new URLSearchParams(url.hash.replace(/^#/, '')).get('rc') ?? 5);
+  url.hash = '';
+  return { url: url.toString(), method: 'POST', username: raw.username, password: raw.password, retries: Math.min(5, Math.max(0, Number.isFinite(rc) ? Math.trunc(rc) : 5)), retryOn: new Set(['ct']) };
+}
+
+/** A hook of a WebSocket application named relative (`/gather-done`): sent as is, never made a URL (contract §6.2). */
+export function relativeWsHook(spec: HookSpec): Hook {
+  const raw = typeof spec === 'string' ? { url: spec } : spec;
+  if (typeof raw.url !== 'string' || raw.url.length === 0) throw new HookSpecError('hook url must be a non-empty string');
+  return { url: raw.url, method: 'POST', retries: 0, retryOn: new Set(['ct']) };
 }
 
 /** A resolved hook: absolute URL without fragment, method, credentials, retry policy. */
