@@ -4,17 +4,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { nullLogger } from '../kernel/logger.js';
-import { storeContract } from '../testkit/store-contract.js';
+import { campaignStoreContract } from '../testkit/campaign-store-contract.js';
+import { storeContract, type StoreLocation } from '../testkit/store-contract.js';
 import { isStoreError, openStore } from './index.js';
 import { SqliteDb } from './sqlite.js';
 
-storeContract('sqlite', async () => {
+const sqliteLocation = async (): Promise<StoreLocation> => {
   const dir = mkdtempSync(join(tmpdir(), 'vgw-store-'));
   return {
     open: () => openStore({ dataDir: join(dir, 'data'), logger: nullLogger }),
     dispose: async () => rmSync(dir, { recursive: true, force: true }),
   };
-});
+};
+storeContract('sqlite', sqliteLocation);
+campaignStoreContract('sqlite', sqliteLocation);
 
 test('sqlite: file is <dataDir>/vgw.sqlite, created with its directory, in WAL mode', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'vgw-store-'));
