@@ -79,7 +79,15 @@ async function settle(tx: Queryable, ctx: RepoContext, callSid: string, outcome:
   return true;
 }
 
+type CampaignCrud = Pick<CampaignRepository, 'create' | 'get' | 'list' | 'update' | 'delete'>;
+type AttemptOps = Pick<CampaignRepository, 'recordAttempt' | 'setAttemptAmd' | 'getAttempt' | 'settleAttempt' | 'openAttempts' | 'releaseOrphans' | 'expireContacts'>;
+type ContactOps = Omit<CampaignRepository, keyof CampaignCrud | keyof AttemptOps>;
+
 export function campaignRepository(ctx: RepoContext): CampaignRepository {
+  return { ...campaignCrud(ctx), ...contactOps(ctx), ...attemptOps(ctx) };
+}
+
+function campaignCrud(ctx: RepoContext): CampaignCrud {
   const { db } = ctx;
   return {
     async create(input) {
@@ -116,6 +124,12 @@ export function campaignRepository(ctx: RepoContext): CampaignRepository {
     async delete(sid) {
       return (await db.run('DELETE FROM "campaigns" WHERE "campaign_sid" = ?', [sid])) > 0;
     },
+  };
+}
+
+function contactOps(ctx: RepoContext): ContactOps {
+  const { db } = ctx;
+  return {
     addContacts: (campaignSid, contacts) => db.transaction((tx) => insertContacts(tx, ctx, campaignSid, contacts)),
     async listContacts(campaignSid, query = {}) {
       const f = contactFilter(campaignSid, query);
@@ -164,6 +178,12 @@ export function campaignRepository(ctx: RepoContext): CampaignRepository {
     async finishContact(contactSid, outcome) {
       return (await db.run('UPDATE "campaign_contacts" SET "state" = \'done\', "outcome" = ?, "next_attempt_at" = NULL, "updated_at" = ? WHERE "contact_sid" = ? AND "state" <> \'done\'', [outcome, nowIso(ctx), contactSid])) > 0;
     },
+  };
+}
+
+function attemptOps(ctx: RepoContext): AttemptOps {
+  const { db } = ctx;
+  return {
     recordAttempt: (a) => db.transaction(async (tx) => {
       await tx.run('INSERT INTO "campaign_attempts" ("call_sid", "campaign_sid", "contact_sid", "started_at") VALUES (?, ?, ?, ?)', [a.call_sid, a.campaign_sid, a.contact_sid, a.started_at]);
       const c = await tx.get('SELECT "call_sids" FROM "campaign_contacts" WHERE "contact_sid" = ?', [a.contact_sid]);
