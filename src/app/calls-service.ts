@@ -11,7 +11,7 @@ import type { Application, Hook as StoredHook, Store } from '../store/index.js';
 import {
   amdSchema, CallSequence, coreVerbs, HookSpecError, isWebSocketHook, parseVerbList, resolveHook, validate, VerbValidationError, type ApplicationDefaults, type HookSpec, type WebhookSender,
 } from '../verbs/index.js';
-import { ApplicationRunner } from './application-runner.js';
+import { ApplicationRunner, type CallObserver } from './application-runner.js';
 
 /** `POST /Calls` body (contract §1.1 plus the seed's fields), already schema-checked by the API. */
 export interface CreateCallBody {
@@ -68,7 +68,8 @@ export class CallsService {
     this.runner = new ApplicationRunner({ clock: o.clock, logger: o.logger, webhooks: o.webhooks, onWebhook: o.onWebhook, journal: o.store.callJournal, host: o.host });
   }
 
-  async create(accountSid: string, body: CreateCallBody): Promise<{ sid: string; callId: string }> {
+  /** Places a call as POST /Calls does; `observer` (in-process clients such as campaigns) sees its statuses and AMD events. */
+  async create(accountSid: string, body: CreateCallBody, observer?: CallObserver): Promise<{ sid: string; callId: string }> {
     const received = this.o.clock.now();
     const account = await this.o.store.accounts.get(accountSid);
     if (!account) throw new CallError('CALL_NOT_FOUND', 'account not found');
@@ -95,7 +96,7 @@ export class CallsService {
       accountSid,
       applicationSid: app?.application_sid,
       customerData: body.tag,
-      onCall: (c) => this.runner.attach(c, { statusHook, notifyUrl: body.notifyUrl, callHook, appJson, secret, defaults, envVars: app?.env_vars ?? undefined, sequence, amd: body.amd }),
+      onCall: (c) => this.runner.attach(c, { statusHook, notifyUrl: body.notifyUrl, callHook, appJson, secret, defaults, envVars: app?.env_vars ?? undefined, sequence, amd: body.amd, observer }),
     }, {
       from: body.from,
       callerName: body.callerName,

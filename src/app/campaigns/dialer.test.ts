@@ -1,0 +1,178 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { CampaignRecord, Store } from '../../store/index.js';
+import { dialerHarness, flush, runFor, type DialerHarness } from '../../testkit/fake-dialer.js';
+import type { CampaignConfig } from './config.js';
+
+const base: CampaignConfig = { name: 'reminders', application_sid: 'app', from: ['+12125550000', '+12125550001'], pacing: { cps: 5 } };
+
+async function running(h: DialerHarness, config: Partial<CampaignConfig>, numbers: readonly (string | { number: string; timezone: string })[]): Promise<CampaignRecord> {
+  const c = await h.store.campaigns.create({ account_sid: h.accountSid, name: 'reminders', config: { ...base, ...config } });
+  await h.store.campaigns.addContacts(c.campaign_sid, numbers.map((n) => (typeof n === 'string' ? { number: n, timezone: null, tag: null } : { ...n, tag: null })));
+  await h.store.campaigns.update(c.campaign_sid, { state: 'running' });
+  const rec = await h.store.campaigns.get(c.campaign_sid);
+  assert.ok(rec);
+  await h.dialer.start(rec);
+  h.clock.advance(0);
+  await flush();
+  return rec;
+}
+
+const numbers = (n: number, suffix = (i: number) => String(1000 + i)): string[] => Array.from({ length: n }, (_, i) => `+1212555${suffix(i)}`);
+
+async function contactsOf(store: Store, sid: string): Promise<Map<string, { state: string; outcome: string | null; attempts: number }>> {
+  const { data } = await store.campaigns.listContacts(sid, { limit: 1000 });
+  return new Map(data.map((c) => [c.number, { state: c.state, outcome: c.outcome, attempts: c.attempts }]));
+}
+
+test('pacing: the first call starts at once, then one every 1/cps, no burst; the rate over 10 s is within 5 % of cps', async () => {
+  const h = await dialerHarness();
+  try {
+    await running(h, { pacing: { cps: 5 } }, numbers(120));
+    await runFor(h.clock, 20_000, 5);
+    const at = h.carrier.starts.map((s) => s.at);
+    assert.equal(at[0], 0, 'first start at once');
+    for (let i = 1; i < at.length; i++) assert.ok((at[i] ?? 0) - (at[i - 1] ?? 0) >= 195, `gap ${i}: ${(at[i] ?? 0) - (at[i - 1] ?? 0)} ms`);
+    for (let w = 0; w + 10_000 <= 20_000; w += 1000) {
+      const n = at.filter((t) => t >= w && t < w + 10_000).length;
+      assert.ok(n >= 47.5 && n <= 52.5, `window at ${w}: ${n} starts`);
+    }
+    assert.deepEqual(new Set(h.carrier.starts.slice(0, 2).map((s) => s.body.from)), new Set(['+12125550000', '+12125550001']), 'from pool rotated');
+  } finally {
+    await h.close();
+  }
+});
+
+test('pacing: never more than max_concurrent live; a slot freed by a call end is used', async () => {
+  const h = await dialerHarness();
+  try {
+    h.carrier.callMs = 5000;
+    const c = await running(h, { pacing: { cps: 10, max_concurrent: 3 } }, numbers(12));
+    await runFor(h.clock, 30_000, 10);
+    assert.equal(h.carrier.peak, 3);
+    assert.equal(h.carrier.starts.length, 12);
+    const counts = await h.store.campaigns.countContacts(c.campaign_sid);
+    assert.equal(counts.outcomes.human, 12);
+  } finally {
+    await h.close();
+  }
+});
+
+test('the account limit (429 CALL_LIMIT) makes the campaign wait: the contact is dialled later, not failed', async () => {
+  const h = await dialerHarness();
+  try {
+    h.carrier.limitFailures = 2;
+    const c = await running(h, { pacing: { cps: 2 } }, numbers(3));
+    await runFor(h.clock, 1500, 10);
+    assert.equal(h.carrier.starts.length, 0, 'waiting after the 429');
+    await runFor(h.clock, 10_000, 10);
+    const m = await contactsOf(h.store, c.campaign_sid);
+    assert.deepEqual([...m.values()].map((x) => [x.outcome, x.attempts]), [['human', 1], ['human', 1], ['human', 1]]);
+  } finally {
+    await h.close();
+  }
+});
+
+test('outcomes and retries: busy retried after its delay up to max_attempts; no rule = no retry; human final; completed by itself', async () => {
+  const h = await dialerHarness();
+  try {
+    const retry = { busy: { delay: 60, max_attempts: 3 }, 'no-answer': { delay: 120, max_attempts: 2 } };
+    const c = await running(h, { pacing: { cps: 10 }, timeout: 20, retry, statusHook: 'https://hooks.example/campaign' }, ['+12125550100', '+12125550486', '+12125550487', '+12125550503']);
+    await runFor(h.clock, 5000, 10);
+    let m = await contactsOf(h.store, c.campaign_sid);
+    assert.deepEqual(m.get('+12125550486'), { state: 'scheduled', outcome: 'busy', attempts: 1 });
+    assert.deepEqual(m.get('+12125550503'), { state: 'done', outcome: 'failed', attempts: 1 });
+    await runFor(h.clock, 50_000, 100);
+    assert.equal(h.carrier.starts.filter((s) => s.number === '+12125550486').length, 1, 'not before its delay');
+    await runFor(h.clock, 400_000, 500);
+    m = await contactsOf(h.store, c.campaign_sid);
+    assert.deepEqual(m.get('+12125550100'), { state: 'done', outcome: 'human', attempts: 1 });
+    assert.deepEqual(m.get('+12125550486'), { state: 'done', outcome: 'busy', attempts: 3 });
+    assert.deepEqual(m.get('+12125550487'), { state: 'done', outcome: 'no-answer', attempts: 2 });
+    const busyStarts = h.carrier.starts.filter((s) => s.number === '+12125550486').map((s) => s.at);
+    assert.ok((busyStarts[1] ?? 0) - (busyStarts[0] ?? 0) >= 60_000);
+    assert.equal((await h.store.campaigns.get(c.campaign_sid))?.state, 'completed');
+    await h.events.idle();
+    const events = h.hookPayloads.map((p) => p.event);
+    assert.equal(events.filter((e) => e === 'campaign:completed').length, 1);
+    assert.equal(events.filter((e) => e === 'contact:attempt').length, 1 + 3 + 2 + 1);
+    const result = h.hookPayloads.find((p) => p.event === 'contact:result' && p.number === '+12125550100');
+    assert.deepEqual([result?.outcome, result?.attempts, result?.amd, result?.call_sid], ['human', 1, 'human', h.carrier.starts.find((s) => s.number === '+12125550100')?.sid]);
+  } finally {
+    await h.close();
+  }
+});
+
+test('voicemail: hangup on amd_machine_detected by default; drop waits for the beep, then plays the verbs', async () => {
+  const h = await dialerHarness();
+  try {
+    const a = await running(h, { pacing: { cps: 1 } }, ['+12125550101']);
+    await runFor(h.clock, 2000, 10);
+    assert.equal(h.carrier.hangups.length, 1);
+    assert.equal((await contactsOf(h.store, a.campaign_sid)).get('+12125550101')?.outcome, 'machine');
+    const verbs = [{ verb: 'say', text: 'Your appointment is tomorrow.' }];
+    const b = await running(h, { pacing: { cps: 1 }, voicemail: { action: 'drop', verbs } }, ['+13105550101']);
+    await runFor(h.clock, 2900, 10);
+    assert.equal(h.carrier.drops.length, 0, 'not before the beep');
+    await runFor(h.clock, 10_000, 10);
+    assert.equal(h.carrier.drops.length, 1);
+    assert.deepEqual(h.carrier.drops[0]?.verbs, verbs);
+    assert.deepEqual((await contactsOf(h.store, b.campaign_sid)).get('+13105550101'), { state: 'done', outcome: 'machine', attempts: 1 });
+  } finally {
+    await h.close();
+  }
+});
+
+test('calling windows: contacts outside their local window are not dialled until it opens (fake clock)', async () => {
+  // Wednesday 06:00 UTC: 07:00 in Berlin, 01:00 in New York; window 09:00–20:00 local on weekdays.
+  const h = await dialerHarness(Date.parse('2026-12-02T06:00:00Z'));
+  try {
+    const schedule = { timezone: 'America/New_York', windows: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'] as const, start: '09:00', end: '20:00' }] };
+    await running(h, { pacing: { cps: 5 }, schedule: { ...schedule, windows: schedule.windows.map((w) => ({ ...w, days: [...w.days] })) } }, [
+      { number: '+4930123456', timezone: 'Europe/Berlin' }, '+12125550100',
+    ]);
+    await runFor(h.clock, 2 * 3600_000 - 60_000, 30_000);
+    assert.equal(h.carrier.starts.length, 0, 'nobody before 08:00 UTC');
+    await runFor(h.clock, 120_000, 1000);
+    assert.deepEqual(h.carrier.starts.map((s) => s.number), ['+4930123456'], 'Berlin at 09:00 local');
+    const wall = new Date(h.clock.wallNow()).toISOString();
+    assert.ok(wall >= '2026-12-02T08:00:00' && wall < '2026-12-02T08:02:00', wall);
+    await runFor(h.clock, 6 * 3600_000 - 120_000, 30_000);
+    assert.equal(h.carrier.starts.length, 1, 'New York still closed at 13:58 UTC');
+    await runFor(h.clock, 180_000, 1000);
+    assert.deepEqual(h.carrier.starts.map((s) => s.number), ['+4930123456', '+12125550100']);
+  } finally {
+    await h.close();
+  }
+});
+
+test('DNC numbers are never dialled (the contact shows dnc); a pause stops new calls within one second', async () => {
+  const h = await dialerHarness();
+  try {
+    await h.store.dnc.add(h.accountSid, '+12125551003');
+    const c = await running(h, { pacing: { cps: 4 } }, numbers(40));
+    await runFor(h.clock, 2000, 10);
+    h.dialer.stop(c.campaign_sid);
+    const n = h.carrier.starts.length;
+    await runFor(h.clock, 10_000, 10);
+    assert.ok(h.carrier.starts.length <= n + 1, 'at most one already being placed');
+    assert.ok(!h.carrier.starts.some((s) => s.number === '+12125551003'));
+    assert.equal((await contactsOf(h.store, c.campaign_sid)).get('+12125551003')?.outcome, 'dnc');
+  } finally {
+    await h.close();
+  }
+});
+
+test('fair: two running campaigns of one account share its calls-per-second limit in proportion to their cps', async () => {
+  const h = await dialerHarness(undefined, { max_calls_per_second: 3 });
+  try {
+    const a = await running(h, { pacing: { cps: 2 } }, numbers(100));
+    const b = await running(h, { pacing: { cps: 4 } }, numbers(100, (i) => String(2000 + i)));
+    await runFor(h.clock, 20_000, 10);
+    const of = (sid: string, from: number): number => h.carrier.starts.filter((s) => s.at >= from && s.at < from + 10_000 && (sid === a.campaign_sid ? s.number < '+12125552000' : s.number >= '+12125552000')).length;
+    assert.ok(Math.abs(of(a.campaign_sid, 10_000) - 10) <= 1, `a: ${of(a.campaign_sid, 10_000)}`);
+    assert.ok(Math.abs(of(b.campaign_sid, 10_000) - 20) <= 1, `b: ${of(b.campaign_sid, 10_000)}`);
+  } finally {
+    await h.close();
+  }
+});
