@@ -71,3 +71,25 @@ test('sqlite: a second store on the same data dir is refused while the first is 
 test('openStore refuses a database URL that is not postgres://', async () => {
   await assert.rejects(openStore({ dataDir: '/nonexistent', databaseUrl: 'mysql://x', logger: nullLogger }), /postgres:\/\//);
 });
+
+test('sqlite: two transactions that wait for a third run one after the other (not both at once)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vgw-store-'));
+  const db = SqliteDb.open(dir);
+  try {
+    await db.exec('CREATE TABLE "t" ("v" INTEGER)');
+    let open!: () => void;
+    const first = db.transaction(async (tx) => {
+      await tx.run('INSERT INTO "t" ("v") VALUES (1)');
+      await new Promise<void>((r) => { open = r; });
+    });
+    await new Promise((r) => setImmediate(r));
+    const second = db.transaction(async (tx) => tx.run('INSERT INTO "t" ("v") VALUES (2)'));
+    const third = db.transaction(async (tx) => tx.run('INSERT INTO "t" ("v") VALUES (3)'));
+    open();
+    await Promise.all([first, second, third]);
+    assert.deepEqual((await db.all('SELECT "v" FROM "t" ORDER BY "v"')).map((r) => r.v), [1, 2, 3]);
+  } finally {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

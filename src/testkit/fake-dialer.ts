@@ -115,6 +115,7 @@ export interface DialerHarness {
   readonly dialer: Dialer;
   readonly events: CampaignEvents;
   readonly hookPayloads: Readonly<Record<string, unknown>>[];
+  readonly webhooks: WebhookSender;
   readonly accountSid: string;
   close(): Promise<void>;
 }
@@ -136,7 +137,7 @@ export async function dialerHarness(wallStart = Date.parse('2026-12-02T12:00:00Z
   const carrier = new FakeCarrier(clock);
   const dialer = new Dialer({ clock, logger: nullLogger, store, calls: carrier, events });
   return {
-    clock, store, carrier, dialer, events, hookPayloads, accountSid: acct.account_sid,
+    clock, store, carrier, dialer, events, hookPayloads, webhooks, accountSid: acct.account_sid,
     async close() {
       dialer.close();
       await events.idle();

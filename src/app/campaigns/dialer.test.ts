@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { CampaignRecord, Store } from '../../store/index.js';
 import { dialerHarness, flush, runFor, type DialerHarness } from '../../testkit/fake-dialer.js';
+import { nullLogger } from '../../kernel/logger.js';
 import type { CampaignConfig } from './config.js';
+import { CampaignService } from './service.js';
 
 const base: CampaignConfig = { name: 'reminders', application_sid: 'app', from: ['+12125550000', '+12125550001'], pacing: { cps: 5 } };
 
@@ -172,6 +174,45 @@ test('fair: two running campaigns of one account share its calls-per-second limi
     const of = (sid: string, from: number): number => h.carrier.starts.filter((s) => s.at >= from && s.at < from + 10_000 && (sid === a.campaign_sid ? s.number < '+12125552000' : s.number >= '+12125552000')).length;
     assert.ok(Math.abs(of(a.campaign_sid, 10_000) - 10) <= 1, `a: ${of(a.campaign_sid, 10_000)}`);
     assert.ok(Math.abs(of(b.campaign_sid, 10_000) - 20) <= 1, `b: ${of(b.campaign_sid, 10_000)}`);
+  } finally {
+    await h.close();
+  }
+});
+
+test('restart: attempts of calls that died with the process are settled from their CDRs; claimed-but-not-called contacts go back; the campaign resumes without double dials', async () => {
+  const h = await dialerHarness();
+  try {
+    const c = await running(h, { pacing: { cps: 1 }, retry: { failed: { delay: 60, max_attempts: 2 } } }, ['+12125550100', '+12125550101', '+12125550102', '+12125550103']);
+    h.dialer.close();
+    // What a killed process leaves: an answered call (AMD said machine), an unanswered one, a claim without a call.
+    const contacts = (await h.store.campaigns.listContacts(c.campaign_sid)).data;
+    const [answered, ringing, claimed] = contacts.filter((x) => x.number !== '+12125550100');
+    assert.ok(answered && ringing && claimed);
+    assert.equal(h.carrier.starts.length, 1, 'one call placed before the crash');
+    for (const [x, sid] of [[answered, 'dead-1'], [ringing, 'dead-2']] as const) {
+      assert.ok(await h.store.campaigns.claimContact(x.contact_sid));
+      await h.store.campaigns.recordAttempt({ call_sid: sid, campaign_sid: c.campaign_sid, contact_sid: x.contact_sid, started_at: '2026-12-02T12:00:00.000Z' });
+    }
+    await h.store.campaigns.setAttemptAmd('dead-1', 'machine');
+    assert.ok(await h.store.campaigns.claimContact(claimed.contact_sid));
+    const cdr = { account_sid: h.accountSid, direction: 'outbound', from: '+12125550000', trunk: 'x', attempted_at: '2026-12-02T12:00:00.000Z', host: 'h', timeline: [] };
+    type CdrIn = Parameters<typeof h.store.cdrs.write>[0];
+    await h.store.cdrs.write({ ...cdr, call_sid: 'dead-1', to: answered.number, answered: true, answered_at: '2026-12-02T12:00:01.000Z', terminated_at: '2026-12-02T12:00:05.000Z', termination_cause: 'failed', termination_reason: 'gateway restart' } as CdrIn);
+    await h.store.cdrs.write({ ...cdr, call_sid: 'dead-2', to: ringing.number, answered: false, terminated_at: '2026-12-02T12:00:05.000Z', termination_cause: 'failed', termination_reason: 'gateway restart' } as CdrIn);
+    const service = new CampaignService({ clock: h.clock, logger: nullLogger, store: h.store, calls: h.carrier, webhooks: h.webhooks });
+    assert.equal(await service.resume(), 1);
+    h.clock.advance(0);
+    await flush();
+    const m = await contactsOf(h.store, c.campaign_sid);
+    assert.deepEqual(m.get(answered.number), { state: 'done', outcome: 'machine', attempts: 1 });
+    assert.deepEqual(m.get(ringing.number), { state: 'scheduled', outcome: 'failed', attempts: 1 });
+    await runFor(h.clock, 120_000, 100);
+    service.dialer.close();
+    const dialled = h.carrier.starts.map((s) => s.number);
+    assert.equal(dialled.filter((n) => n === claimed.number).length, 1, 'the claimed contact dialled once, after the restart');
+    assert.equal(dialled.filter((n) => n === answered.number).length, 0, 'a settled machine is not dialled again');
+    const counts = await h.store.campaigns.countContacts(c.campaign_sid);
+    assert.equal(counts.states.done, 4, JSON.stringify([...(await contactsOf(h.store, c.campaign_sid)).entries()]));
   } finally {
     await h.close();
   }
