@@ -27,7 +27,11 @@ test('issue 17 acceptance 1: 500 contacts against the simulator — every contac
   const simPort = await freePort();
   const base = 40000 + (process.pid % 10) * 2000;
   const t = await startTestGateway({ VGW_SIMULATOR: 'on', VGW_SIMULATOR_PORT: String(simPort), VGW_RTP_PORTS: `${base}-${base + 1999}` });
-  const hooks = await startHookServer({ '/app': () => [{ verb: 'pause', length: 8 }, { verb: 'hangup' }] });
+  // Humans are hung up on at their AMD verdict (the actionHook's reply replaces the app); machines wait for the drop.
+  const hooks = await startHookServer({
+    '/app': () => [{ verb: 'pause', length: 20 }, { verb: 'hangup' }],
+    '/amd': (r) => (r.json.type === 'amd_human_detected' ? [{ verb: 'hangup' }] : undefined),
+  });
   const sim = t.gw.simulator;
   assert.ok(sim && t.gw.demo);
   const simCalls: SimulatorCallRecord[] = [];

@@ -183,6 +183,8 @@ export class Dialer {
       const timezones = windows && windows.length > 0
         ? (await this.o.store.campaigns.timezones(sid, tz)).filter((z) => this.times.open(windows, wall, z))
         : undefined;
+      // The account's limits are read again with each batch (an admin may change them while it runs).
+      run.account = (await this.o.store.accounts.get(run.campaign.account_sid)) ?? run.account;
       const limit = Math.max(10, Math.ceil(run.config.pacing.cps * 2));
       run.queue = await this.o.store.campaigns.dueContacts(sid, { now: new Date(wall).toISOString(), timezones, defaultTimezone: tz, limit });
       run.queuedAt = now;
@@ -254,7 +256,14 @@ export class Dialer {
       await this.settle(campaign, config, callSid, 'failed');
       return;
     }
-    await store.campaigns.recordAttempt({ call_sid: callSid, campaign_sid: campaign.campaign_sid, contact_sid: contact.contact_sid, started_at: new Date(this.o.clock.wallNow()).toISOString() });
+    try {
+      await store.campaigns.recordAttempt({ call_sid: callSid, campaign_sid: campaign.campaign_sid, contact_sid: contact.contact_sid, started_at: new Date(this.o.clock.wallNow()).toISOString() });
+    } catch (e) {
+      // The call goes on unrecorded; the contact stays `dialing` until a restart puts it back.
+      this.o.logger.error('recording a campaign attempt failed', { campaign_sid: campaign.campaign_sid, call_sid: callSid, err: e instanceof Error ? e : String(e) });
+      this.endLive(campaign.campaign_sid);
+      return;
+    }
     this.o.events.send(campaign, 'contact:attempt', { number: contact.number, attempt: contact.attempts + 1, call_sid: callSid });
     tracker.open();
   }
