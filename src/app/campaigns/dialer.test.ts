@@ -217,3 +217,26 @@ test('restart: attempts of calls that died with the process are settled from the
     await h.close();
   }
 });
+
+test('acceptance 4: PUT paused (the service) stops new calls within one second; running again resumes without a burst', async () => {
+  const h = await dialerHarness();
+  try {
+    const service = new CampaignService({ clock: h.clock, logger: nullLogger, store: h.store, calls: h.carrier, webhooks: h.webhooks });
+    const c = await h.store.campaigns.create({ account_sid: h.accountSid, name: 'p', config: { ...base, pacing: { cps: 10 } } });
+    await h.store.campaigns.addContacts(c.campaign_sid, numbers(200).map((number) => ({ number, timezone: null, tag: null })));
+    await service.update(h.accountSid, c.campaign_sid, { state: 'running' });
+    await runFor(h.clock, 3000, 10);
+    await service.update(h.accountSid, c.campaign_sid, { state: 'paused' });
+    const pausedAt = h.clock.now();
+    await runFor(h.clock, 5000, 10);
+    assert.ok(h.carrier.starts.every((s) => s.at <= pausedAt + 1000), 'no call started later than 1 s after the pause');
+    const before = h.carrier.starts.length;
+    await service.update(h.accountSid, c.campaign_sid, { state: 'running' });
+    await runFor(h.clock, 1000, 10);
+    const resumed = h.carrier.starts.slice(before).map((s) => s.at);
+    assert.ok(resumed.length >= 9 && resumed.length <= 11, `${resumed.length} starts in the first second after resuming`);
+    service.dialer.close();
+  } finally {
+    await h.close();
+  }
+});
