@@ -139,5 +139,5 @@ async function simulatorPart() {
   }
 }
 
-await schedulerPart();
+if (CONTACTS > 0) await schedulerPart();
 if (SIM_CONTACTS > 0) await simulatorPart();

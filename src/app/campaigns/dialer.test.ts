@@ -240,3 +240,23 @@ test('acceptance 4: PUT paused (the service) stops new calls within one second; 
     await h.close();
   }
 });
+
+test('pacing: a late event loop (steps 250 ms late at 10 cps) keeps the rate: the grid catches up instead of slipping', async () => {
+  const h = await dialerHarness();
+  try {
+    await running(h, { pacing: { cps: 10 } }, numbers(400));
+    // Time jumps 250 ms at once (a blocked loop), then due timers run without time passing.
+    for (let t = 0; t < 20_000; t += 250) {
+      h.clock.advance(250);
+      await flush();
+      for (let k = 0; k < 5; k++) {
+        h.clock.advance(0);
+        await flush();
+      }
+    }
+    const n = h.carrier.starts.filter((s) => s.at >= 5000 && s.at < 15_000).length;
+    assert.ok(n >= 95 && n <= 105, `${n} starts in 10 s at 10 cps`);
+  } finally {
+    await h.close();
+  }
+});

@@ -39,6 +39,8 @@ interface Run {
   stopped: boolean;
   /** Waiting for a live call to end (max_concurrent reached). */
   blocked: boolean;
+  /** The next start restarts the pacing grid (after an idle spell: no catch-up burst). */
+  regrid: boolean;
   fromIndex: number;
   /** Monotonic times of the starts of the last 10 s (current CPS). */
   starts: number[];
@@ -46,6 +48,8 @@ interface Run {
 
 /** A queue older than this is fetched again (calling windows, DNC and new uploads are seen). */
 const QUEUE_TTL_MS = 1000;
+/** How far behind its grid a campaign may catch up (a late event loop), at most. */
+const MAX_CATCH_UP_MS = 1000;
 
 /**
  * The campaign dialer (issue 17): paces call starts of each running campaign 1/cps apart (the
@@ -81,7 +85,7 @@ export class Dialer {
     if (!account || this.runs.has(campaign.campaign_sid)) return;
     const run: Run = {
       campaign, config: campaign.config as unknown as CampaignConfig, account, nextStartAt: this.o.clock.now(), queue: [], queuedAt: 0,
-      stopped: false, blocked: false, fromIndex: 0, starts: [],
+      stopped: false, blocked: false, regrid: true, fromIndex: 0, starts: [],
     };
     this.runs.set(campaign.campaign_sid, run);
     this.arm(run, 0);
@@ -148,24 +152,31 @@ export class Dialer {
     const now = this.o.clock.now();
     if (now < run.nextStartAt) return run.nextStartAt - now;
     const phase = datePhase(run.config.schedule, this.o.clock.wallNow());
-    if (phase === 'before') return this.idlePollMs;
-    if (phase === 'ended') {
-      await this.o.store.campaigns.expireContacts(run.campaign.campaign_sid);
-      await this.checkCompleted(run.campaign.campaign_sid);
+    if (phase !== 'open') {
+      run.regrid = true;
+      if (phase === 'ended') {
+        await this.o.store.campaigns.expireContacts(run.campaign.campaign_sid);
+        await this.checkCompleted(run.campaign.campaign_sid);
+      }
       return this.idlePollMs;
     }
     const limits = this.limits(run);
-    if ((this.live.get(run.campaign.campaign_sid) ?? 0) >= limits.concurrent) return 'blocked';
+    if ((this.live.get(run.campaign.campaign_sid) ?? 0) >= limits.concurrent) {
+      run.regrid = true;
+      return 'blocked';
+    }
     const contact = await this.nextContact(run);
     if (!contact) {
+      run.regrid = true;
       if ((this.live.get(run.campaign.campaign_sid) ?? 0) === 0) await this.checkCompleted(run.campaign.campaign_sid);
       return this.idlePollMs;
     }
     if (!(await this.claim(run, contact))) return 0;
-    const interval = 1000 / limits.cps;
-    // Spaced 1/cps on a grid; after an idle spell the grid restarts now (no catch-up burst).
-    const slot = now - run.nextStartAt > interval ? now : run.nextStartAt;
-    run.nextStartAt = slot + interval;
+    // Spaced 1/cps on a grid. A step the event loop ran late keeps the grid (the next start comes
+    // sooner, so the rate holds); after an idle spell, or more than a second late, it restarts now.
+    const slot = run.regrid || now - run.nextStartAt > MAX_CATCH_UP_MS ? now : run.nextStartAt;
+    run.regrid = false;
+    run.nextStartAt = slot + 1000 / limits.cps;
     run.starts.push(now);
     while (run.starts.length > 0 && now - (run.starts[0] ?? now) >= 10_000) run.starts.shift();
     detach(this.o.logger, 'placing a campaign call', this.dial(run, contact));
@@ -246,6 +257,7 @@ export class Dialer {
         this.endLive(campaign.campaign_sid);
         run.queue = [];
         run.nextStartAt = Math.max(run.nextStartAt, this.o.clock.now() + (e.retryAfterSeconds ?? 1) * 1000);
+        run.regrid = true;
         run.starts.pop();
         return;
       }
