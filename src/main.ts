@@ -88,7 +88,7 @@ export async function startGateway(config: Config, logger: Logger, clock: Clock 
   await warmUp(env, httpPort, callLayer.tts);
   health.ready = true;
   // Issue 17: campaigns that were running go on (their calls of a previous process settled from the CDRs).
-  await appLayer.campaigns.resume();
+  await appLayer.campaigns.resume().catch((e: unknown) => logger.error('resuming campaigns failed; they stay as stored (PUT running to retry)', { err: e instanceof Error ? e : String(e) }));
   logger.info('gateway listening', { http: httpPort, sip: base.sip.transport.port, sipTls: base.sip.transport.tlsPort, publicAddress: config.publicAddress, store: base.store.kind });
   return gatewayHandle({ env, base, callLayer, appLayer, api, health, httpPort, simulator, demo });
 }
