@@ -220,7 +220,7 @@ async function buildAppLayer({ config, logger, clock }: Env, { store, sip }: Bas
   // Before any new call: settle the calls a previous process left open (issue 12).
   const recovered = await settleAfterRestart({ store, clock, logger: logger.child({ layer: 'app' }), webhooks, host });
   const service = new CallsService({ clock, logger: logger.child({ layer: 'app' }), store, calls, webhooks, host, onWebhook: (ms, ok) => metrics.webhook(ms, ok) });
-  const campaigns = new CampaignService({ clock, logger: logger.child({ layer: 'campaigns' }), store, calls: service, webhooks });
+  const campaigns = new CampaignService({ clock, logger: logger.child({ layer: 'campaigns' }), store, calls: service, webhooks, owner: host });
   const inbound = new InboundHandler({
     clock, logger: logger.child({ layer: 'inbound' }), store, media, calls, publicAddress: config.publicAddress,
     onCall: (call, route, sipInfo) => {
@@ -290,9 +290,10 @@ function gatewayHandle({ env, base, callLayer, appLayer, api, health, httpPort, 
       closed ??= (async () => {
         offHup();
         health.ready = false;
-        appLayer.campaigns.dialer.close();
+        // No new campaign calls (their leases are given up at once); live ones drain with the rest.
+        const campaignsClosed = appLayer.campaigns.close();
         await callLayer.calls.shutdown(drainMs);
-        await appLayer.campaigns.close();
+        await campaignsClosed;
         await appLayer.recovered.notified;
         await api.close();
         await appLayer.webhooks.close();

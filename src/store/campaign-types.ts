@@ -14,6 +14,9 @@ export interface CampaignRecord {
   readonly state: CampaignState;
   /** The campaign's definition as posted (validated by the app layer): from, pacing, schedule, retry, … */
   readonly config: Readonly<Record<string, unknown>>;
+  /** The node dialling it while `lease_until` is in the future (a running campaign has one node at a time). */
+  readonly owner: string | null;
+  readonly lease_until: string | null;
   readonly created_at: string;
   readonly updated_at: string;
 }

@@ -243,6 +243,14 @@ export const MIGRATIONS: readonly Migration[] = [
 )`,
     ],
   },
+  {
+    version: 6,
+    name: 'campaigns: the node dialling a running campaign and its lease (issue 17, clusters)',
+    statements: [
+      `ALTER TABLE "campaigns" ADD COLUMN "owner" TEXT`,
+      `ALTER TABLE "campaigns" ADD COLUMN "lease_until" TEXT`,
+    ],
+  },
 ];
 
 /** An arbitrary constant: the advisory lock that keeps two starting gateways from migrating at once. */

@@ -142,6 +142,13 @@ export interface CampaignRepository {
   update(sid: string, patch: { state?: CampaignState; config?: Readonly<Record<string, unknown>>; fromStates?: readonly CampaignState[] }): Promise<boolean>;
   /** Its contacts and attempts go with it. */
   delete(sid: string): Promise<boolean>;
+  /**
+   * Takes (or renews) the right to dial the campaign until `until` (ISO): granted when nobody
+   * holds it, `owner` already does, or the holder's lease ended before `now`.
+   */
+  acquireLease(sid: string, owner: string, now: string, until: string): Promise<boolean>;
+  /** Gives the lease up (only the owner's). */
+  releaseLease(sid: string, owner: string): Promise<void>;
   /** Numbers already in the campaign are skipped and counted as duplicates. */
   addContacts(campaignSid: string, contacts: readonly ContactInput[]): Promise<{ added: number; duplicates: number }>;
   /** In upload order. */

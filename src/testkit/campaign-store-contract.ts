@@ -97,6 +97,20 @@ export function campaignStoreContract(engine: string, newLocation: () => Promise
       assert.equal((await s.campaigns.countContacts(campaign)).outcomes.expired, 2);
     });
 
+    withStore('campaign lease: one owner at a time; renewed by its owner; taken over once it ends; released', async (s) => {
+      const { campaign } = await setup(s);
+      assert.equal(await s.campaigns.acquireLease(campaign, 'node-a', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:10.000Z'), true);
+      assert.equal(await s.campaigns.acquireLease(campaign, 'node-b', '2026-01-01T00:00:05.000Z', '2026-01-01T00:00:15.000Z'), false, 'held by a');
+      assert.equal(await s.campaigns.acquireLease(campaign, 'node-a', '2026-01-01T00:00:05.000Z', '2026-01-01T00:00:15.000Z'), true, 'renewed');
+      assert.equal(await s.campaigns.acquireLease(campaign, 'node-b', '2026-01-01T00:00:14.000Z', '2026-01-01T00:00:24.000Z'), false);
+      assert.equal(await s.campaigns.acquireLease(campaign, 'node-b', '2026-01-01T00:00:16.000Z', '2026-01-01T00:00:26.000Z'), true, 'a\'s lease ended');
+      assert.equal((await s.campaigns.get(campaign))?.owner, 'node-b');
+      await s.campaigns.releaseLease(campaign, 'node-a');
+      assert.equal((await s.campaigns.get(campaign))?.owner, 'node-b', 'only the owner releases');
+      await s.campaigns.releaseLease(campaign, 'node-b');
+      assert.equal(await s.campaigns.acquireLease(campaign, 'node-a', '2026-01-01T00:00:17.000Z', '2026-01-01T00:00:27.000Z'), true);
+    });
+
     withStore('do-not-call: per account, added once, listed, deleted; gone with the account', async (s) => {
       const { account } = await setup(s);
       const other = await s.accounts.create({ name: 'other' });

@@ -2,11 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CallInfo } from '../call/control.js';
+import type { TimerHandle } from '../kernel/clock.js';
 import { CallError } from '../call/errors.js';
 import type { CallObserver } from '../app/application-runner.js';
 import type { CreateCallBody } from '../app/calls-service.js';
 import { CampaignEvents } from '../app/campaigns/events.js';
 import { Dialer, type CallPlacer } from '../app/campaigns/dialer.js';
+import { newSid } from '../kernel/ids.js';
 import { nullLogger } from '../kernel/logger.js';
 import { openStore, type Store } from '../store/index.js';
 import type { WebhookSender } from '../verbs/index.js';
@@ -45,6 +47,7 @@ export class FakeCarrier implements CallPlacer {
   limitFailures = 0;
   callMs = 2000;
   private n = 0;
+  private readonly timers: TimerHandle[] = [];
 
   constructor(private readonly clock: FakeClock) {}
 
@@ -53,13 +56,18 @@ export class FakeCarrier implements CallPlacer {
       this.limitFailures -= 1;
       throw new CallError('CALL_LIMIT', 'the account allows 1 new calls per second', undefined, 1);
     }
-    const sid = `call-${++this.n}`;
+    const sid = `call-${++this.n}-${newSid().slice(0, 8)}`;
     const number = body.to.number ?? '';
     this.starts.push({ at: this.clock.now(), number, sid, body });
     this.live += 1;
     this.peak = Math.max(this.peak, this.live);
     this.script(sid, accountSid, number, body.timeout ?? 60, observer);
     return { sid };
+  }
+
+  /** The node is gone: its calls say nothing more. */
+  kill(): void {
+    for (const t of this.timers) t.cancel();
   }
 
   private script(sid: string, accountSid: string, number: string, timeout: number, o: CallObserver | undefined): void {
@@ -73,7 +81,7 @@ export class FakeCarrier implements CallPlacer {
       this.live -= 1;
       o?.status?.(info(status, sip));
     };
-    const at = (ms: number, f: () => void): void => void this.clock.setTimer(ms, () => { if (!ended) f(); });
+    const at = (ms: number, f: () => void): void => void this.timers.push(this.clock.setTimer(ms, () => { if (!ended) f(); }));
     const control = {
       replace: (verbs: readonly unknown[]) => {
         this.drops.push({ sid, verbs, at: this.clock.now() });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { CampaignRecord, Store } from '../../store/index.js';
-import { dialerHarness, flush, runFor, type DialerHarness } from '../../testkit/fake-dialer.js';
+import { dialerHarness, FakeCarrier, flush, runFor, type DialerHarness } from '../../testkit/fake-dialer.js';
 import { nullLogger } from '../../kernel/logger.js';
 import type { CampaignConfig } from './config.js';
 import { CampaignService } from './service.js';
@@ -207,7 +207,7 @@ test('restart: attempts of calls that died with the process are settled from the
     assert.deepEqual(m.get(answered.number), { state: 'done', outcome: 'machine', attempts: 1 });
     assert.deepEqual(m.get(ringing.number), { state: 'scheduled', outcome: 'failed', attempts: 1 });
     await runFor(h.clock, 120_000, 100);
-    service.dialer.close();
+    await service.close();
     const dialled = h.carrier.starts.map((s) => s.number);
     assert.equal(dialled.filter((n) => n === claimed.number).length, 1, 'the claimed contact dialled once, after the restart');
     assert.equal(dialled.filter((n) => n === answered.number).length, 0, 'a settled machine is not dialled again');
@@ -235,7 +235,7 @@ test('acceptance 4: PUT paused (the service) stops new calls within one second; 
     await runFor(h.clock, 1000, 10);
     const resumed = h.carrier.starts.slice(before).map((s) => s.at);
     assert.ok(resumed.length >= 9 && resumed.length <= 11, `${resumed.length} starts in the first second after resuming`);
-    service.dialer.close();
+    await service.close();
   } finally {
     await h.close();
   }
@@ -257,6 +257,40 @@ test('pacing: a late event loop (steps 250 ms late at 10 cps) keeps the rate: th
     const n = h.carrier.starts.filter((s) => s.at >= 5000 && s.at < 15_000).length;
     assert.ok(n >= 95 && n <= 105, `${n} starts in 10 s at 10 cps`);
   } finally {
+    await h.close();
+  }
+});
+
+test('cluster: a running campaign is dialled by one node at a time; when that node is lost another takes it over after the lease, without double dials', async () => {
+  const h = await dialerHarness();
+  const carrierB = new FakeCarrier(h.clock);
+  const a = new CampaignService({ clock: h.clock, logger: nullLogger, store: h.store, calls: h.carrier, webhooks: h.webhooks, owner: 'node-a', leaseMs: 3000 });
+  const b = new CampaignService({ clock: h.clock, logger: nullLogger, store: h.store, calls: carrierB, webhooks: h.webhooks, owner: 'node-b', leaseMs: 3000 });
+  try {
+    const c = await h.store.campaigns.create({ account_sid: h.accountSid, name: 'ha', config: { ...base, pacing: { cps: 5 } } });
+    await h.store.campaigns.addContacts(c.campaign_sid, numbers(40).map((number) => ({ number, timezone: null, tag: null })));
+    await a.update(h.accountSid, c.campaign_sid, { state: 'running' });
+    assert.equal(await b.resume(), 0, 'node-a holds it');
+    await runFor(h.clock, 4000, 10);
+    assert.ok(h.carrier.starts.length >= 15);
+    assert.equal(carrierB.starts.length, 0, 'node-b does not dial it while node-a renews its lease');
+    // node-a is lost: no more renewals, its calls go silent.
+    a.dialer.stop(c.campaign_sid, false);
+    h.carrier.kill();
+    const lostAt = h.clock.now();
+    await runFor(h.clock, 20_000, 10);
+    const firstB = carrierB.starts[0]?.at ?? Infinity;
+    assert.ok(firstB - lostAt <= 5000 && firstB - lostAt >= 1000, `taken over ${firstB - lostAt} ms after the loss`);
+    const numbersA = new Set(h.carrier.starts.map((s) => s.number));
+    assert.ok(!carrierB.starts.some((s) => numbersA.has(s.number)), 'no contact dialled by both nodes');
+    assert.equal(h.carrier.starts.length + carrierB.starts.length, 40);
+    const counts = await h.store.campaigns.countContacts(c.campaign_sid);
+    assert.equal((await h.store.campaigns.get(c.campaign_sid))?.state, 'completed', JSON.stringify(counts));
+    assert.equal(counts.states.done, 40);
+    assert.ok(counts.outcomes.failed > 0, 'the calls live on the lost node were settled (failed: no record of them)');
+  } finally {
+    await a.close();
+    await b.close();
     await h.close();
   }
 });

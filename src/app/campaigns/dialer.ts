@@ -7,8 +7,11 @@ import type { Account, CampaignRecord, ContactOutcome, ContactRecord, Store } fr
 import type { CallObserver } from '../application-runner.js';
 import type { CreateCallBody } from '../calls-service.js';
 import { AttemptTracker } from './attempt.js';
-import { DEFAULT_TIMEZONE, fromPool, nextStep, type CampaignConfig } from './config.js';
+import { DEFAULT_TIMEZONE, fromPool, type CampaignConfig } from './config.js';
 import type { CampaignEvents } from './events.js';
+import { LeaseKeeper } from './lease.js';
+import { settleEnded } from './recovery.js';
+import { settleAttempt } from './settle.js';
 import { datePhase, LocalTimes } from './schedule.js';
 
 /** How campaigns place calls: `CallsService.create`, in process. */
@@ -24,6 +27,10 @@ export interface DialerOptions {
   readonly events: CampaignEvents;
   /** How often a campaign with nothing to dial looks again (ms). Default 1000. */
   readonly idlePollMs?: number;
+  /** This node, the owner of the campaigns it dials (default: a random id per process). */
+  readonly owner?: string;
+  /** How long a campaign's lease lasts unrenewed (ms). Default 15000. */
+  readonly leaseMs?: number;
 }
 
 /** One running campaign in this process. */
@@ -62,44 +69,80 @@ export class Dialer {
   private readonly runs = new Map<string, Run>();
   /** Calls being placed or live, per campaign. */
   private readonly live = new Map<string, number>();
+  /** Call sids of this process's calls not settled yet. */
+  private readonly liveSids = new Set<string>();
   private readonly times = new LocalTimes();
   private readonly idlePollMs: number;
+  readonly leases: LeaseKeeper;
 
   constructor(private readonly o: DialerOptions) {
     this.idlePollMs = o.idlePollMs ?? 1000;
+    this.leases = new LeaseKeeper({ clock: o.clock, logger: o.logger, store: o.store, owner: o.owner ?? newSid(), leaseMs: o.leaseMs ?? 15_000 });
+  }
+
+  /**
+   * Takes a running campaign over (start, restart, or a lost node's): its lease, then what the
+   * store says was in flight — contacts claimed without a call go back, attempts whose calls ended
+   * are settled — then dials it. False when another node holds it.
+   */
+  async adopt(campaign: CampaignRecord): Promise<boolean> {
+    if (this.runs.has(campaign.campaign_sid)) return true;
+    if (!(await this.leases.acquire(campaign.campaign_sid))) return false;
+    await this.o.store.campaigns.releaseOrphans(campaign.campaign_sid);
+    await settleEnded({ store: this.o.store, clock: this.o.clock, events: this.o.events }, campaign, this.liveSids);
+    return this.start(campaign);
   }
 
   isRunning(campaignSid: string): boolean {
     return this.runs.has(campaignSid);
   }
 
-  /** Starts (or refreshes the config of) a running campaign. */
-  async start(campaign: CampaignRecord): Promise<void> {
-    const existing = this.runs.get(campaign.campaign_sid);
+  /** Starts (or refreshes the config of) a running campaign; false when another node holds it. */
+  async start(campaign: CampaignRecord): Promise<boolean> {
+    const sid = campaign.campaign_sid;
+    const existing = this.runs.get(sid);
     if (existing) {
       existing.campaign = campaign;
       existing.config = campaign.config as unknown as CampaignConfig;
-      return;
+      return true;
     }
+    if (!(await this.leases.acquire(sid))) return false;
     const account = await this.o.store.accounts.get(campaign.account_sid);
-    if (!account || this.runs.has(campaign.campaign_sid)) return;
+    if (!account) return false;
+    if (this.runs.has(sid)) return true;
     const run: Run = {
       campaign, config: campaign.config as unknown as CampaignConfig, account, nextStartAt: this.o.clock.now(), queue: [], queuedAt: 0,
       stopped: false, blocked: false, regrid: true, fromIndex: 0, starts: [],
     };
-    this.runs.set(campaign.campaign_sid, run);
+    this.runs.set(sid, run);
+    this.leases.hold(sid, () => this.stop(sid, false), () => this.refresh(run));
     this.arm(run, 0);
+    return true;
   }
 
-  /** No new calls from now on (pause, stop); live calls still settle. */
-  stop(campaignSid: string): void {
+  /** After each lease renewal: the stored campaign (a PUT on another node), and calls that ended elsewhere. */
+  private async refresh(run: Run): Promise<void> {
+    const c = await this.o.store.campaigns.get(run.campaign.campaign_sid);
+    if (!c || c.state !== 'running') {
+      this.stop(run.campaign.campaign_sid);
+      return;
+    }
+    run.campaign = c;
+    run.config = c.config as unknown as CampaignConfig;
+    await settleEnded({ store: this.o.store, clock: this.o.clock, events: this.o.events }, c, this.liveSids);
+  }
+
+  /** No new calls from now on (pause, stop, lease lost); live calls still settle. */
+  stop(campaignSid: string, releaseLease = true): void {
     const run = this.runs.get(campaignSid);
     if (!run) return;
     run.stopped = true;
     run.timer?.cancel();
     this.runs.delete(campaignSid);
+    this.leases.release(campaignSid, releaseLease);
   }
 
+  /** Stops every campaign here and gives their leases up (another node may go on at once). */
   close(): void {
     for (const sid of [...this.runs.keys()]) this.stop(sid);
   }
@@ -268,11 +311,13 @@ export class Dialer {
       await this.settle(campaign, config, callSid, 'failed');
       return;
     }
+    this.liveSids.add(callSid);
     try {
       await store.campaigns.recordAttempt({ call_sid: callSid, campaign_sid: campaign.campaign_sid, contact_sid: contact.contact_sid, started_at: new Date(this.o.clock.wallNow()).toISOString() });
     } catch (e) {
       // The call goes on unrecorded; the contact stays `dialing` until a restart puts it back.
       this.o.logger.error('recording a campaign attempt failed', { campaign_sid: campaign.campaign_sid, call_sid: callSid, err: e instanceof Error ? e : String(e) });
+      this.liveSids.delete(callSid);
       this.endLive(campaign.campaign_sid);
       return;
     }
@@ -285,6 +330,7 @@ export class Dialer {
     try {
       await settleAttempt(this.o.store, this.o.events, this.o.clock, campaign, config, callSid, outcome);
     } finally {
+      this.liveSids.delete(callSid);
       this.endLive(campaign.campaign_sid);
     }
     const run = this.runs.get(campaign.campaign_sid);
@@ -311,15 +357,4 @@ export class Dialer {
     if (c) this.o.events.send(c, 'campaign:completed', { counts: await this.o.store.campaigns.countContacts(campaignSid) });
     return true;
   }
-}
-
-/** Closes an attempt with `outcome` and moves its contact on (retry rules), then tells the statusHook. */
-export async function settleAttempt(store: Store, events: CampaignEvents, clock: Clock, campaign: CampaignRecord, config: CampaignConfig, callSid: string, outcome: ContactOutcome): Promise<void> {
-  const attempt = await store.campaigns.getAttempt(callSid);
-  if (!attempt) return;
-  const contact = await store.campaigns.getContact(attempt.contact_sid);
-  if (!contact) return;
-  const next = nextStep(config, outcome, contact.attempts, clock.wallNow());
-  if (!(await store.campaigns.settleAttempt(callSid, outcome, next))) return;
-  events.send(campaign, 'contact:result', { number: contact.number, outcome, state: next.state, attempts: contact.attempts, amd: attempt.amd, call_sid: callSid, next_attempt_at: next.next_attempt_at });
 }

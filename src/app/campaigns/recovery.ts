@@ -1,13 +1,13 @@
 import type { CallStatus } from '../../call/control.js';
 import type { Clock } from '../../kernel/clock.js';
-import type { Logger } from '../../kernel/logger.js';
 import type { AttemptRecord, CampaignRecord, ContactOutcome, Store } from '../../store/index.js';
 import { answeredOutcome, unansweredOutcome, type CampaignConfig } from './config.js';
-import { settleAttempt } from './dialer.js';
 import type { CampaignEvents } from './events.js';
+import { settleAttempt } from './settle.js';
 
-/** The outcome of an attempt whose call ended with a process that is gone, from its CDR (undefined: still live elsewhere). */
+/** The outcome of an attempt whose call is no longer live here, from its CDR (undefined: the call has not ended yet). */
 export function outcomeFromCdr(a: AttemptRecord, cdr: { answered: boolean; sip_status: number | null; termination_cause: string | null; terminated_at: string | null } | undefined): ContactOutcome | undefined {
+  // Every placed call has a record from its INVITE on (issue 12): none means it never went out.
   if (!cdr) return 'failed';
   if (cdr.terminated_at === null) return undefined;
   if (cdr.answered) return answeredOutcome(a.amd);
@@ -15,24 +15,18 @@ export function outcomeFromCdr(a: AttemptRecord, cdr: { answered: boolean; sip_s
 }
 
 /**
- * Issue 17, on start (after the call records were settled, app/recovery.ts): every attempt still
- * open in the store belongs to a call of a process that is gone; it is settled from its CDR. A
- * contact left `dialing` without an attempt (claimed, never called) goes back to be dialled.
- * Resolves to the campaigns to run again.
+ * Settles the open attempts of `campaign` that are not live in this process and whose call has
+ * ended (a previous process's calls, settled at start as `failed` / `gateway restart`, issue 12;
+ * or a lost node's once its records are settled). Resolves to the number settled.
  */
-export async function recoverCampaigns(o: { store: Store; clock: Clock; logger: Logger; events: CampaignEvents }): Promise<CampaignRecord[]> {
-  const running: CampaignRecord[] = [];
-  let settled = 0;
-  for (const c of await o.store.campaigns.list()) {
-    for (const a of await o.store.campaigns.openAttempts(c.campaign_sid)) {
-      const outcome = outcomeFromCdr(a, await o.store.cdrs.get(a.call_sid));
-      if (outcome === undefined) continue;
-      await settleAttempt(o.store, o.events, o.clock, c, c.config as unknown as CampaignConfig, a.call_sid, outcome);
-      settled += 1;
-    }
-    await o.store.campaigns.releaseOrphans(c.campaign_sid);
-    if (c.state === 'running') running.push(c);
+export async function settleEnded(o: { store: Store; clock: Clock; events: CampaignEvents }, campaign: CampaignRecord, liveHere: ReadonlySet<string>): Promise<number> {
+  let n = 0;
+  for (const a of await o.store.campaigns.openAttempts(campaign.campaign_sid)) {
+    if (liveHere.has(a.call_sid)) continue;
+    const outcome = outcomeFromCdr(a, await o.store.cdrs.get(a.call_sid));
+    if (outcome === undefined) continue;
+    await settleAttempt(o.store, o.events, o.clock, campaign, campaign.config as unknown as CampaignConfig, a.call_sid, outcome);
+    n += 1;
   }
-  if (settled > 0) o.logger.warn('campaign attempts settled after a restart', { attempts: settled });
-  return running;
+  return n;
 }

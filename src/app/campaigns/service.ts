@@ -1,4 +1,5 @@
-import type { Clock } from '../../kernel/clock.js';
+import type { Clock, TimerHandle } from '../../kernel/clock.js';
+import { detach } from '../../kernel/detached.js';
 import type { Logger } from '../../kernel/logger.js';
 import type { CampaignRecord, CampaignState, ContactCounts, ContactQuery, ContactRecord, Store } from '../../store/index.js';
 import type { WebhookSender } from '../../verbs/index.js';
@@ -8,7 +9,7 @@ import { toCsv } from './csv.js';
 import { Dialer, type CallPlacer } from './dialer.js';
 import { CampaignError } from './errors.js';
 import { CampaignEvents } from './events.js';
-import { recoverCampaigns } from './recovery.js';
+import { settleEnded } from './recovery.js';
 import { checkCampaign, dncNumber } from './validate.js';
 
 export interface CampaignServiceOptions {
@@ -18,6 +19,10 @@ export interface CampaignServiceOptions {
   readonly calls: CallPlacer;
   readonly webhooks: WebhookSender;
   readonly idlePollMs?: number;
+  /** This node (its SIP address): the owner of the campaigns it dials. */
+  readonly owner?: string;
+  /** A campaign's lease (ms, default 15000): a lost node's campaigns are taken over after it. */
+  readonly leaseMs?: number;
 }
 
 /** GET of a campaign: its definition, state, counts (issue 17) and live progress. */
@@ -46,22 +51,58 @@ export interface UploadResult {
 export class CampaignService {
   readonly events: CampaignEvents;
   readonly dialer: Dialer;
+  private adoptTimer?: TimerHandle;
+  private closed = false;
+  private readonly leaseMs: number;
 
   constructor(private readonly o: CampaignServiceOptions) {
+    this.leaseMs = o.leaseMs ?? 15_000;
     this.events = new CampaignEvents({ webhooks: o.webhooks, store: o.store, clock: o.clock, logger: o.logger });
-    this.dialer = new Dialer({ clock: o.clock, logger: o.logger, store: o.store, calls: o.calls, events: this.events, idlePollMs: o.idlePollMs });
+    this.dialer = new Dialer({ clock: o.clock, logger: o.logger, store: o.store, calls: o.calls, events: this.events, idlePollMs: o.idlePollMs, owner: o.owner, leaseMs: this.leaseMs });
   }
 
-  /** On start: settles what a previous process left (from the CDRs) and runs the running campaigns again. */
+  /**
+   * On start: takes up the running campaigns no live node holds (settling from the CDRs the calls
+   * a previous process left), then keeps looking for campaigns whose node was lost. Resolves to
+   * the number of campaigns it runs. With SQLite (one process) the rest are settled too.
+   */
   async resume(): Promise<number> {
-    const running = await recoverCampaigns({ store: this.o.store, clock: this.o.clock, logger: this.o.logger, events: this.events });
-    for (const c of running) await this.dialer.start(c);
-    if (running.length > 0) this.o.logger.info('campaigns resumed', { campaigns: running.length });
-    return running.length;
+    const n = await this.adoptAll();
+    if (this.o.store.kind === 'sqlite') {
+      for (const c of await this.o.store.campaigns.list()) {
+        if (c.state === 'running') continue;
+        await this.o.store.campaigns.releaseOrphans(c.campaign_sid);
+        await settleEnded({ store: this.o.store, clock: this.o.clock, events: this.events }, c, new Set());
+      }
+    }
+    if (n > 0) this.o.logger.info('campaigns resumed', { campaigns: n });
+    this.armAdoption();
+    return n;
   }
 
-  /** No new calls; waits for the statusHook events already queued. */
+  private async adoptAll(): Promise<number> {
+    let n = 0;
+    for (const c of await this.o.store.campaigns.list({ state: 'running' })) {
+      if (this.dialer.isRunning(c.campaign_sid) || (await this.dialer.adopt(c))) n += 1;
+    }
+    return n;
+  }
+
+  /** Every half lease: running campaigns whose node stopped renewing are taken over. */
+  private armAdoption(): void {
+    if (this.closed) return;
+    this.adoptTimer = this.o.clock.setTimer(this.leaseMs / 2, () => {
+      detach(this.o.logger, 'adopting campaigns', this.adoptAll().then(() => this.armAdoption(), (e: unknown) => {
+        this.armAdoption();
+        throw e;
+      }));
+    });
+  }
+
+  /** No new calls (the leases are given up); waits for the statusHook events already queued. */
   async close(): Promise<void> {
+    this.closed = true;
+    this.adoptTimer?.cancel();
     this.dialer.close();
     await this.events.idle();
   }

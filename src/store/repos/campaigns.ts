@@ -11,7 +11,7 @@ import { nowIso, written, type RepoContext } from './context.js';
 const campaignsTable = defineTable({
   table: 'campaigns',
   id: 'campaign_sid',
-  cols: { campaign_sid: 'text', account_sid: 'text', name: 'text', state: 'text', config: 'json', created_at: 'text', updated_at: 'text' },
+  cols: { campaign_sid: 'text', account_sid: 'text', name: 'text', state: 'text', config: 'json', owner: 'text', lease_until: 'text', created_at: 'text', updated_at: 'text' },
 });
 
 const contactsTable = defineTable({
@@ -79,7 +79,7 @@ async function settle(tx: Queryable, ctx: RepoContext, callSid: string, outcome:
   return true;
 }
 
-type CampaignCrud = Pick<CampaignRepository, 'create' | 'get' | 'list' | 'update' | 'delete'>;
+type CampaignCrud = Pick<CampaignRepository, 'create' | 'get' | 'list' | 'update' | 'delete' | 'acquireLease' | 'releaseLease'>;
 type AttemptOps = Pick<CampaignRepository, 'recordAttempt' | 'setAttemptAmd' | 'getAttempt' | 'settleAttempt' | 'openAttempts' | 'releaseOrphans' | 'expireContacts'>;
 type ContactOps = Omit<CampaignRepository, keyof CampaignCrud | keyof AttemptOps>;
 
@@ -123,6 +123,15 @@ function campaignCrud(ctx: RepoContext): CampaignCrud {
     },
     async delete(sid) {
       return (await db.run('DELETE FROM "campaigns" WHERE "campaign_sid" = ?', [sid])) > 0;
+    },
+    async acquireLease(sid, owner, now, until) {
+      return (await db.run(
+        'UPDATE "campaigns" SET "owner" = ?, "lease_until" = ? WHERE "campaign_sid" = ? AND ("owner" IS NULL OR "owner" = ? OR "lease_until" IS NULL OR "lease_until" < ?)',
+        [owner, until, sid, owner, now],
+      )) > 0;
+    },
+    async releaseLease(sid, owner) {
+      await db.run('UPDATE "campaigns" SET "owner" = NULL, "lease_until" = NULL WHERE "campaign_sid" = ? AND "owner" = ?', [sid, owner]);
     },
   };
 }
