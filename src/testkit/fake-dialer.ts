@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CallInfo } from '../call/control.js';
-import type { TimerHandle } from '../kernel/clock.js';
 import { CallError } from '../call/errors.js';
 import type { CallObserver } from '../app/application-runner.js';
 import type { CreateCallBody } from '../app/calls-service.js';
@@ -47,7 +46,7 @@ export class FakeCarrier implements CallPlacer {
   limitFailures = 0;
   callMs = 2000;
   private n = 0;
-  private readonly timers: TimerHandle[] = [];
+  private dead = false;
 
   constructor(private readonly clock: FakeClock) {}
 
@@ -67,7 +66,7 @@ export class FakeCarrier implements CallPlacer {
 
   /** The node is gone: its calls say nothing more. */
   kill(): void {
-    for (const t of this.timers) t.cancel();
+    this.dead = true;
   }
 
   private script(sid: string, accountSid: string, number: string, timeout: number, o: CallObserver | undefined): void {
@@ -81,7 +80,7 @@ export class FakeCarrier implements CallPlacer {
       this.live -= 1;
       o?.status?.(info(status, sip));
     };
-    const at = (ms: number, f: () => void): void => void this.timers.push(this.clock.setTimer(ms, () => { if (!ended) f(); }));
+    const at = (ms: number, f: () => void): void => void this.clock.setTimer(ms, () => { if (!ended && !this.dead) f(); });
     const control = {
       replace: (verbs: readonly unknown[]) => {
         this.drops.push({ sid, verbs, at: this.clock.now() });
