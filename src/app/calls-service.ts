@@ -38,6 +38,12 @@ export interface CreateCallBody {
   readonly speech_recognizer_label?: string;
 }
 
+/** What an in-process caller of `CallsService.create` may add (issue 17). */
+export interface CreateCallOptions {
+  readonly observer?: CallObserver;
+  readonly callSid?: string;
+}
+
 /** A request the service refuses; `field` is the body path at fault (→ 400 with that path). */
 export class CallRequestError extends GatewayError {
   constructor(message: string, readonly field: string) {
@@ -68,8 +74,12 @@ export class CallsService {
     this.runner = new ApplicationRunner({ clock: o.clock, logger: o.logger, webhooks: o.webhooks, onWebhook: o.onWebhook, journal: o.store.callJournal, host: o.host });
   }
 
-  /** Places a call as POST /Calls does; `observer` (in-process clients such as campaigns) sees its statuses and AMD events. */
-  async create(accountSid: string, body: CreateCallBody, observer?: CallObserver): Promise<{ sid: string; callId: string }> {
+  /**
+   * Places a call as POST /Calls does. In-process clients (campaigns) may pass an `observer` that
+   * sees its statuses and AMD events, and the `callSid` to give it (one they stored beforehand).
+   */
+  async create(accountSid: string, body: CreateCallBody, opts: CreateCallOptions = {}): Promise<{ sid: string; callId: string }> {
+    const { observer, callSid } = opts;
     const received = this.o.clock.now();
     const account = await this.o.store.accounts.get(accountSid);
     if (!account) throw new CallError('CALL_NOT_FOUND', 'account not found');
@@ -94,6 +104,7 @@ export class CallsService {
     const sequence = new CallSequence();
     const { call, callId, invitedAt } = await this.o.calls.placeOutbound({
       accountSid,
+      sid: callSid,
       applicationSid: app?.application_sid,
       customerData: body.tag,
       onCall: (c) => this.runner.attach(c, { statusHook, notifyUrl: body.notifyUrl, callHook, appJson, secret, defaults, envVars: app?.env_vars ?? undefined, sequence, amd: body.amd, observer }),

@@ -126,6 +126,10 @@ test('issue 17 acceptance 3: kill -9 mid-campaign and restart — the campaign r
     assert.ok(c.failed + c.answered > 0, 'some calls were live at the crash and settled from their CDRs');
     const list = ((await gw.api('GET', `/v1/Accounts/${account}/Campaigns/${sid}/Contacts?count=1000`)).body as { data: ContactOut[] }).data;
     const cdrs = ((await gw.api('GET', `/v1/Accounts/${account}/RecentCalls?count=500`)).body as { data: { call_sid: string; to: string; attempted_at: string; terminated_at: string }[] }).data;
+    const known = new Set(list.flatMap((ct) => ct.call_sids));
+    const campaignCalls = cdrs.filter((r) => list.some((ct) => ct.number.slice(1) === r.to.replace(/\D/g, '')));
+    assert.ok(campaignCalls.length >= N, `${campaignCalls.length} calls`);
+    for (const r of campaignCalls) assert.ok(known.has(r.call_sid), `call ${r.call_sid} to ${r.to} is an attempt of its contact (no call the store does not know)`);
     for (const ct of list) {
       assert.equal(ct.attempts, 1, `${ct.number} attempted once`);
       const calls = cdrs.filter((r) => r.to.replace(/\D/g, '') === ct.number.slice(1)).sort((a, b) => a.attempted_at.localeCompare(b.attempted_at));

@@ -170,6 +170,8 @@ export interface CampaignRepository {
   finishContact(contactSid: string, outcome: ContactOutcome): Promise<boolean>;
   /** A placed call: the attempt row, and the contact's attempts + 1 and call_sids, in one transaction. */
   recordAttempt(a: Pick<AttemptRecord, 'call_sid' | 'campaign_sid' | 'contact_sid' | 'started_at'>): Promise<void>;
+  /** Takes back an open attempt whose call was never placed: the row, the count, the sid; the contact is due again. */
+  cancelAttempt(callSid: string): Promise<boolean>;
   /** The first AMD verdict of an attempt (later ones are ignored). */
   setAttemptAmd(callSid: string, verdict: 'human' | 'machine'): Promise<boolean>;
   getAttempt(callSid: string): Promise<AttemptRecord | undefined>;

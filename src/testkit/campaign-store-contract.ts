@@ -97,6 +97,20 @@ export function campaignStoreContract(engine: string, newLocation: () => Promise
       assert.equal((await s.campaigns.countContacts(campaign)).outcomes.expired, 2);
     });
 
+    withStore('attempts: recorded before the call; a call that could not be placed (429) is taken back whole', async (s) => {
+      const { campaign } = await setup(s);
+      await s.campaigns.addContacts(campaign, [{ number: '+12125550100', timezone: null, tag: null }]);
+      const [c] = (await s.campaigns.listContacts(campaign)).data;
+      assert.ok(c);
+      assert.equal(await s.campaigns.claimContact(c.contact_sid), true);
+      await s.campaigns.recordAttempt({ call_sid: 'pre-1', campaign_sid: campaign, contact_sid: c.contact_sid, started_at: '2026-01-01T00:00:00.000Z' });
+      assert.equal(await s.campaigns.cancelAttempt('pre-1'), true);
+      assert.equal(await s.campaigns.cancelAttempt('pre-1'), false);
+      const back = await s.campaigns.getContact(c.contact_sid);
+      assert.deepEqual([back?.state, back?.attempts, back?.call_sids], ['pending', 0, []]);
+      assert.equal(await s.campaigns.getAttempt('pre-1'), undefined);
+    });
+
     withStore('campaign lease: one owner at a time; renewed by its owner; taken over once it ends; released', async (s) => {
       const { campaign } = await setup(s);
       assert.equal(await s.campaigns.acquireLease(campaign, 'node-a', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:10.000Z'), true);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { CallInfo } from '../call/control.js';
 import { CallError } from '../call/errors.js';
 import type { CallObserver } from '../app/application-runner.js';
-import type { CreateCallBody } from '../app/calls-service.js';
+import type { CreateCallBody, CreateCallOptions } from '../app/calls-service.js';
 import { CampaignEvents } from '../app/campaigns/events.js';
 import { Dialer, type CallPlacer } from '../app/campaigns/dialer.js';
 import { newSid } from '../kernel/ids.js';
@@ -50,12 +50,14 @@ export class FakeCarrier implements CallPlacer {
 
   constructor(private readonly clock: FakeClock) {}
 
-  async create(accountSid: string, body: CreateCallBody, observer?: CallObserver): Promise<{ sid: string }> {
+  async create(accountSid: string, body: CreateCallBody, opts: CreateCallOptions = {}): Promise<{ sid: string }> {
+    const observer = opts.observer;
     if (this.limitFailures > 0) {
       this.limitFailures -= 1;
       throw new CallError('CALL_LIMIT', 'the account allows 1 new calls per second', undefined, 1);
     }
-    const sid = `call-${++this.n}-${newSid().slice(0, 8)}`;
+    this.n += 1;
+    const sid = opts.callSid ?? `call-${this.n}-${newSid().slice(0, 8)}`;
     const number = body.to.number ?? '';
     this.starts.push({ at: this.clock.now(), number, sid, body });
     this.live += 1;

@@ -4,8 +4,7 @@ import { detach } from '../../kernel/detached.js';
 import { newSid } from '../../kernel/ids.js';
 import type { Logger } from '../../kernel/logger.js';
 import type { Account, CampaignRecord, ContactOutcome, ContactRecord, Store } from '../../store/index.js';
-import type { CallObserver } from '../application-runner.js';
-import type { CreateCallBody } from '../calls-service.js';
+import type { CreateCallBody, CreateCallOptions } from '../calls-service.js';
 import { AttemptTracker } from './attempt.js';
 import { DEFAULT_TIMEZONE, fromPool, type CampaignConfig } from './config.js';
 import type { CampaignEvents } from './events.js';
@@ -16,7 +15,7 @@ import { datePhase, LocalTimes } from './schedule.js';
 
 /** How campaigns place calls: `CallsService.create`, in process. */
 export interface CallPlacer {
-  create(accountSid: string, body: CreateCallBody, observer?: CallObserver): Promise<{ sid: string }>;
+  create(accountSid: string, body: CreateCallBody, opts?: CreateCallOptions): Promise<{ sid: string }>;
 }
 
 export interface DialerOptions {
@@ -275,16 +274,12 @@ export class Dialer {
     };
   }
 
-  /** Places the call; a 429 (account limit) or a draining gateway puts the contact back and the campaign waits. */
-  private async dial(run: Run, contact: ContactRecord): Promise<void> {
-    const { store } = this.o;
-    const campaign = run.campaign;
-    const config = run.config;
+  /** Follows one call: its AMD verdict and its end go to the store in order. */
+  private tracker(campaign: CampaignRecord, config: CampaignConfig, callSid: string): AttemptTracker {
     let settled: Promise<void> = Promise.resolve();
-    let callSid = '';
-    const tracker = new AttemptTracker(config.voicemail, {
+    return new AttemptTracker(config.voicemail, {
       verdict: (v) => {
-        settled = settled.then(() => store.campaigns.setAttemptAmd(callSid, v)).then(() => undefined);
+        settled = settled.then(() => this.o.store.campaigns.setAttemptAmd(callSid, v)).then(() => undefined);
       },
       ended: (outcome) => {
         settled = settled.then(() => this.settle(campaign, config, callSid, outcome));
@@ -292,33 +287,41 @@ export class Dialer {
       },
       failure: (message) => this.o.logger.warn('campaign voicemail action failed', { campaign_sid: campaign.campaign_sid, call_sid: callSid, message }),
     });
+  }
+
+  /**
+   * Records the attempt under a new call sid, then places the call with that sid. A crash at any
+   * point leaves a contact claimed without an attempt (put back on start) or an attempt whose call
+   * has a record or none (settled from it): no call the store does not know of. A 429 (account
+   * limit) or a draining gateway takes the attempt back and the campaign waits.
+   */
+  private async dial(run: Run, contact: ContactRecord): Promise<void> {
+    const { store } = this.o;
+    const { campaign, config } = run;
+    const callSid = newSid();
     try {
-      callSid = (await this.o.calls.create(campaign.account_sid, this.callBody(run, contact), tracker)).sid;
+      await store.campaigns.recordAttempt({ call_sid: callSid, campaign_sid: campaign.campaign_sid, contact_sid: contact.contact_sid, started_at: new Date(this.o.clock.wallNow()).toISOString() });
+    } catch (e) {
+      this.endLive(campaign.campaign_sid);
+      throw e;
+    }
+    this.liveSids.add(callSid);
+    const tracker = this.tracker(campaign, config, callSid);
+    try {
+      await this.o.calls.create(campaign.account_sid, this.callBody(run, contact), { observer: tracker, callSid });
     } catch (e) {
       if (e instanceof CallError && (e.code === 'CALL_LIMIT' || e.code === 'CALL_SHUTTING_DOWN')) {
-        await store.campaigns.releaseContact(contact.contact_sid);
+        this.liveSids.delete(callSid);
         this.endLive(campaign.campaign_sid);
+        await store.campaigns.cancelAttempt(callSid);
         run.queue = [];
         run.nextStartAt = Math.max(run.nextStartAt, this.o.clock.now() + (e.retryAfterSeconds ?? 1) * 1000);
         run.regrid = true;
         run.starts.pop();
         return;
       }
-      this.o.logger.warn('a campaign call could not be placed', { campaign_sid: campaign.campaign_sid, err: e instanceof Error ? e : String(e) });
-      // An attempt without a call: recorded under a sid of its own, settled failed at once.
-      callSid = `failed-${newSid()}`;
-      await store.campaigns.recordAttempt({ call_sid: callSid, campaign_sid: campaign.campaign_sid, contact_sid: contact.contact_sid, started_at: new Date(this.o.clock.wallNow()).toISOString() });
+      this.o.logger.warn('a campaign call could not be placed', { campaign_sid: campaign.campaign_sid, call_sid: callSid, err: e instanceof Error ? e : String(e) });
       await this.settle(campaign, config, callSid, 'failed');
-      return;
-    }
-    this.liveSids.add(callSid);
-    try {
-      await store.campaigns.recordAttempt({ call_sid: callSid, campaign_sid: campaign.campaign_sid, contact_sid: contact.contact_sid, started_at: new Date(this.o.clock.wallNow()).toISOString() });
-    } catch (e) {
-      // The call goes on unrecorded; the contact stays `dialing` until a restart puts it back.
-      this.o.logger.error('recording a campaign attempt failed', { campaign_sid: campaign.campaign_sid, call_sid: callSid, err: e instanceof Error ? e : String(e) });
-      this.liveSids.delete(callSid);
-      this.endLive(campaign.campaign_sid);
       return;
     }
     this.o.events.send(campaign, 'contact:attempt', { number: contact.number, attempt: contact.attempts + 1, call_sid: callSid });

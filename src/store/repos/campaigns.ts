@@ -80,7 +80,7 @@ async function settle(tx: Queryable, ctx: RepoContext, callSid: string, outcome:
 }
 
 type CampaignCrud = Pick<CampaignRepository, 'create' | 'get' | 'list' | 'update' | 'delete' | 'acquireLease' | 'releaseLease'>;
-type AttemptOps = Pick<CampaignRepository, 'recordAttempt' | 'setAttemptAmd' | 'getAttempt' | 'settleAttempt' | 'openAttempts' | 'releaseOrphans' | 'expireContacts'>;
+type AttemptOps = Pick<CampaignRepository, 'recordAttempt' | 'cancelAttempt' | 'setAttemptAmd' | 'getAttempt' | 'settleAttempt' | 'openAttempts' | 'releaseOrphans' | 'expireContacts'>;
 type ContactOps = Omit<CampaignRepository, keyof CampaignCrud | keyof AttemptOps>;
 
 export function campaignRepository(ctx: RepoContext): CampaignRepository {
@@ -198,6 +198,18 @@ function attemptOps(ctx: RepoContext): AttemptOps {
       const c = await tx.get('SELECT "call_sids" FROM "campaign_contacts" WHERE "contact_sid" = ?', [a.contact_sid]);
       const sids = [...(JSON.parse(String(c?.call_sids ?? '[]')) as string[]), a.call_sid];
       await tx.run('UPDATE "campaign_contacts" SET "attempts" = "attempts" + 1, "call_sids" = ?, "updated_at" = ? WHERE "contact_sid" = ?', [JSON.stringify(sids), nowIso(ctx), a.contact_sid]);
+    }),
+    cancelAttempt: (callSid) => db.transaction(async (tx) => {
+      const a = await tx.get('SELECT "contact_sid" FROM "campaign_attempts" WHERE "call_sid" = ? AND "outcome" IS NULL', [callSid]);
+      if (!a) return false;
+      await tx.run('DELETE FROM "campaign_attempts" WHERE "call_sid" = ?', [callSid]);
+      const c = await tx.get('SELECT "call_sids" FROM "campaign_contacts" WHERE "contact_sid" = ?', [String(a.contact_sid)]);
+      const sids = (JSON.parse(String(c?.call_sids ?? '[]')) as string[]).filter((x) => x !== callSid);
+      await tx.run(
+        'UPDATE "campaign_contacts" SET "attempts" = "attempts" - 1, "call_sids" = ?, "state" = CASE WHEN "attempts" - 1 = 0 THEN \'pending\' ELSE \'scheduled\' END, "updated_at" = ? WHERE "contact_sid" = ? AND "state" = \'dialing\'',
+        [JSON.stringify(sids), nowIso(ctx), String(a.contact_sid)],
+      );
+      return true;
     }),
     async setAttemptAmd(callSid, verdict) {
       return (await db.run('UPDATE "campaign_attempts" SET "amd" = ? WHERE "call_sid" = ? AND "amd" IS NULL', [verdict, callSid])) > 0;
