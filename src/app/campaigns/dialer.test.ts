@@ -294,3 +294,23 @@ test('cluster: a running campaign is dialled by one node at a time; when that no
     await h.close();
   }
 });
+
+test('dates: nothing is dialled before start_at; what is left when end_at passes becomes expired and the campaign completes', async () => {
+  const h = await dialerHarness(Date.parse('2026-12-02T12:00:00Z'));
+  try {
+    const schedule = { start_at: '2026-12-02T12:00:10Z', end_at: '2026-12-02T12:00:20Z' };
+    const c = await running(h, { pacing: { cps: 1 }, schedule }, numbers(30));
+    await runFor(h.clock, 9000, 100);
+    assert.equal(h.carrier.starts.length, 0, 'before start_at');
+    await runFor(h.clock, 20_000, 100);
+    const first = h.carrier.starts[0]?.at ?? 0;
+    assert.ok(first >= 10_000 && first < 11_000, `first call at ${first} ms`);
+    assert.ok(h.carrier.starts.every((s) => s.at < 20_000), 'none after end_at');
+    const counts = await h.store.campaigns.countContacts(c.campaign_sid);
+    assert.equal(counts.outcomes.expired, 30 - h.carrier.starts.length);
+    assert.equal(counts.states.done, 30);
+    assert.equal((await h.store.campaigns.get(c.campaign_sid))?.state, 'completed');
+  } finally {
+    await h.close();
+  }
+});
