@@ -111,7 +111,7 @@ test('issue 17 acceptance 1: 500 contacts against the simulator — every contac
 });
 
 test('issue 17 acceptance 3: kill -9 mid-campaign and restart — the campaign resumes, no contact is dialled twice at once, the counts add up', async () => {
-  const { mkdtempSync } = await import('node:fs');
+  const { mkdtempSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
   const { startCli } = await import('../testkit/cli-gateway.js');
@@ -155,5 +155,6 @@ test('issue 17 acceptance 3: kill -9 mid-campaign and restart — the campaign r
   } finally {
     await gw.stop('SIGTERM');
     await hooks.close();
+    rmSync(dataDir, { recursive: true, force: true });
   }
 });
