@@ -299,13 +299,15 @@ export class Dialer {
     const { store } = this.o;
     const { campaign, config } = run;
     const callSid = newSid();
+    // Live here from before its attempt exists: a lease renewal's sweep must never settle it.
+    this.liveSids.add(callSid);
     try {
       await store.campaigns.recordAttempt({ call_sid: callSid, campaign_sid: campaign.campaign_sid, contact_sid: contact.contact_sid, started_at: new Date(this.o.clock.wallNow()).toISOString() });
     } catch (e) {
+      this.liveSids.delete(callSid);
       this.endLive(campaign.campaign_sid);
       throw e;
     }
-    this.liveSids.add(callSid);
     const tracker = this.tracker(campaign, config, callSid);
     try {
       await this.o.calls.create(campaign.account_sid, this.callBody(run, contact), { observer: tracker, callSid });
