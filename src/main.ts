@@ -21,6 +21,8 @@ import { provisionDemo, type DemoIds } from './cli/demo.js';
 import { startSimulator, type Simulator } from './simulator/index.js';
 import { CallsService, settleAfterRestart, type RecoveryResult } from './app/index.js';
 import { speechCredentialRoutes } from './api/routes/speech-credentials.js';
+import { campaignRoutes } from './api/routes/campaigns.js';
+import { CampaignService } from './app/campaigns/index.js';
 import { createCredentialCipher, loadOrCreateKeyFile, type CredentialCipher } from './speech/credentials-cipher.js';
 import { createSpeechCredentialLookup, type SpeechCredentialStore } from './speech/credentials-lookup.js';
 import { socketOpener, WebhookClient } from './verbs/index.js';
@@ -37,6 +39,8 @@ export interface Gateway {
   readonly demo?: DemoIds;
   /** What this start settled of the calls a previous process left open. */
   readonly recovered: RecoveryResult;
+  /** Outbound campaigns (issue 17); running ones are resumed when the gateway is ready. */
+  readonly campaigns: CampaignService;
   /** The admin key created on this start (first start with an empty store only). */
   readonly firstAdminKey?: string;
   /**
@@ -83,6 +87,8 @@ export async function startGateway(config: Config, logger: Logger, clock: Clock 
   await callLayer.registrations.start();
   await warmUp(env, httpPort, callLayer.tts);
   health.ready = true;
+  // Issue 17: campaigns that were running go on (their calls of a previous process settled from the CDRs).
+  await appLayer.campaigns.resume().catch((e: unknown) => logger.error('resuming campaigns failed; they stay as stored (PUT running to retry)', { err: e instanceof Error ? e : String(e) }));
   logger.info('gateway listening', { http: httpPort, sip: base.sip.transport.port, sipTls: base.sip.transport.tlsPort, publicAddress: config.publicAddress, store: base.store.kind });
   return gatewayHandle({ env, base, callLayer, appLayer, api, health, httpPort, simulator, demo });
 }
@@ -136,6 +142,7 @@ interface AppLayer {
   readonly webhooks: WebhookClient;
   readonly recovered: RecoveryResult;
   readonly service: CallsService;
+  readonly campaigns: CampaignService;
   readonly inbound: InboundHandler;
 }
 
@@ -214,6 +221,7 @@ async function buildAppLayer({ config, logger, clock }: Env, { store, sip }: Bas
   const recovered = await settleAfterRestart({ store, clock, logger: logger.child({ layer: 'app' }), webhooks, host });
   const openSocket = socketOpener({ clock, urlPolicy: config.urlPolicy, maxPayload: config.wsMaxPayload });
   const service = new CallsService({ clock, logger: logger.child({ layer: 'app' }), store, calls, webhooks, host, openSocket, onWebhook: (ms, ok) => metrics.webhook(ms, ok) });
+  const campaigns = new CampaignService({ clock, logger: logger.child({ layer: 'campaigns' }), store, calls: service, webhooks, owner: host });
   const inbound = new InboundHandler({
     clock, logger: logger.child({ layer: 'inbound' }), store, media, calls, publicAddress: config.publicAddress,
     onCall: (call, route, sipInfo) => {
@@ -228,14 +236,14 @@ async function buildAppLayer({ config, logger, clock }: Env, { store, sip }: Bas
     if (!calls.isAccepting) inv.reject(503, { reason: 'Service Unavailable', headers: [{ name: 'Retry-After', value: '5' }] });
     else inbound.handle(inv);
   });
-  return { webhooks, recovered, service, inbound };
+  return { webhooks, recovered, service, campaigns, inbound };
 }
 
 /** The REST API with the live-call routes, the demo app, the portal and the metrics (not listening yet). */
-function buildHttpApi({ config, logger, clock }: Env, { store, speech }: Base, { registrations, metrics }: CallLayer, { service, inbound }: AppLayer, isReady: () => boolean): HttpApi {
+function buildHttpApi({ config, logger, clock }: Env, { store, speech }: Base, { registrations, metrics }: CallLayer, { service, campaigns, inbound }: AppLayer, isReady: () => boolean): HttpApi {
   const serviceUrl = `http://${config.publicAddress}:${config.httpPort}`;
   const api = buildApi({
-    logger, isReady, store, clock, registrations, rateLimit: config.apiRateLimit, plugins: [liveCallRoutes(service, serviceUrl), speechCredentialRoutes({ cipher: speech.cipher, vendors: speech.vendors, urlPolicy: config.urlPolicy })],
+    logger, isReady, store, clock, registrations, rateLimit: config.apiRateLimit, plugins: [liveCallRoutes(service, serviceUrl), speechCredentialRoutes({ cipher: speech.cipher, vendors: speech.vendors, urlPolicy: config.urlPolicy }), campaignRoutes(campaigns)],
     trunksChanged: () => inbound.trunksChanged(),
   });
   registerDemoApp(api);
@@ -275,6 +283,7 @@ function gatewayHandle({ env, base, callLayer, appLayer, api, health, httpPort, 
     speech: base.speech,
     firstAdminKey: base.firstAdminKey,
     recovered: appLayer.recovered,
+    campaigns: appLayer.campaigns,
     simulator,
     demo,
     reloadTls,
@@ -282,7 +291,10 @@ function gatewayHandle({ env, base, callLayer, appLayer, api, health, httpPort, 
       closed ??= (async () => {
         offHup();
         health.ready = false;
+        // No new campaign calls (their leases are given up at once); live ones drain with the rest.
+        const campaignsClosed = appLayer.campaigns.close();
         await callLayer.calls.shutdown(drainMs);
+        await campaignsClosed;
         await appLayer.recovered.notified;
         await api.close();
         await appLayer.webhooks.close();

@@ -1,4 +1,5 @@
 import type { Call } from '../call/call.js';
+import type { CallInfo } from '../call/control.js';
 import type { Clock } from '../kernel/clock.js';
 import { detach } from '../kernel/detached.js';
 import { newSid } from '../kernel/ids.js';
@@ -43,6 +44,22 @@ export interface AppAttachment {
   readonly startNow?: boolean;
   readonly sessionFields?: Readonly<Record<string, unknown>>;
   readonly amd?: Readonly<Record<string, unknown>>;
+  readonly observer?: CallObserver;
+}
+
+/** Issue 17: what an in-process client (the campaign dialer) may do to a call it observes. */
+export interface ObservedCallControl {
+  /** Replaces the running application with `verbs` (validated: throws VerbValidationError). */
+  replace(verbs: readonly unknown[]): void;
+  hangup(): Promise<void>;
+}
+
+/** Issue 17: an in-process client's view of a call it placed, next to the status hooks. */
+export interface CallObserver {
+  /** Every status change, with the info call_status_hook gets (the final one included). */
+  status?(info: CallInfo): void;
+  /** Every AMD event, as it goes to amd.actionHook (issue 6). */
+  amd?(event: Readonly<Record<string, unknown>>, control: ObservedCallControl): void;
 }
 
 interface StatusDestinations {
@@ -179,6 +196,7 @@ export class ApplicationRunner {
     call.on('statusNote', (info, fields) => notifier.statusNote(info, fields));
     call.on('status', (info) => {
       notifier.status(info);
+      a.observer?.status?.(info);
       if (info.call_status === 'in-progress' && !live.handle) {
         if (a.amd) this.startAmd(call, a.amd, live, notifier, webhooks, a);
         start();
@@ -232,6 +250,7 @@ export class ApplicationRunner {
     try {
       call.startAmd(amd, (event) => {
         notifier.notify('ANSWERING_MACHINE_DETECTION', event);
+        a.observer?.amd?.(event, { replace: (verbs) => live.handle?.replace(verbs), hangup: () => call.hangupWith('campaign voicemail: hang up') });
         chain = chain.then(() => send(event)).catch((e: unknown) => {
           call.alert(e instanceof VerbValidationError ? 'invalid-app-payload' : 'webhook-failure', `amd actionHook: ${e instanceof Error ? e.message : String(e)}`);
         });

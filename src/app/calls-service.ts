@@ -12,7 +12,7 @@ import {
   amdSchema, CallSequence, coreVerbs, HookSpecError, isWebSocketHook, parseVerbList, resolveHook, resolveWsHook, validate, VerbValidationError,
   type ApplicationDefaults, type HookSpec, type SocketOpener, type WebhookSender,
 } from '../verbs/index.js';
-import { ApplicationRunner } from './application-runner.js';
+import { ApplicationRunner, type CallObserver } from './application-runner.js';
 import { runAppCommand } from './live-control.js';
 
 /** `POST /Calls` body (contract §1.1 plus the seed's fields), already schema-checked by the API. */
@@ -38,6 +38,12 @@ export interface CreateCallBody {
   readonly speech_recognizer_vendor?: string;
   readonly speech_recognizer_language?: string;
   readonly speech_recognizer_label?: string;
+}
+
+/** What an in-process caller of `CallsService.create` may add (issue 17). */
+export interface CreateCallOptions {
+  readonly observer?: CallObserver;
+  readonly callSid?: string;
 }
 
 /** A request the service refuses; `field` is the body path at fault (→ 400 with that path). */
@@ -78,7 +84,12 @@ export class CallsService {
     });
   }
 
-  async create(accountSid: string, body: CreateCallBody): Promise<{ sid: string; callId: string }> {
+  /**
+   * Places a call as POST /Calls does. In-process clients (campaigns) may pass an `observer` that
+   * sees its statuses and AMD events, and the `callSid` to give it (one they stored beforehand).
+   */
+  async create(accountSid: string, body: CreateCallBody, opts: CreateCallOptions = {}): Promise<{ sid: string; callId: string }> {
+    const { observer, callSid } = opts;
     const received = this.o.clock.now();
     const account = await this.o.store.accounts.get(accountSid);
     if (!account) throw new CallError('CALL_NOT_FOUND', 'account not found');
@@ -102,9 +113,10 @@ export class CallsService {
     const sequence = new CallSequence();
     const { call, callId, invitedAt } = await this.o.calls.placeOutbound({
       accountSid,
+      sid: callSid,
       applicationSid: app?.application_sid,
       customerData: body.tag,
-      onCall: (c) => this.runner.attach(c, { statusHook, notifyUrl: body.notifyUrl, callHook, appJson, secret, defaults, envVars: app?.env_vars ?? undefined, sequence, amd: body.amd }),
+      onCall: (c) => this.runner.attach(c, { statusHook, notifyUrl: body.notifyUrl, callHook, appJson, secret, defaults, envVars: app?.env_vars ?? undefined, sequence, amd: body.amd, observer }),
     }, {
       from: body.from,
       callerName: body.callerName,

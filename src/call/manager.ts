@@ -45,6 +45,8 @@ export interface OutboundCallInit {
   readonly customerData?: Readonly<Record<string, unknown>>;
   readonly parentCallSid?: string;
   readonly parentSipCallId?: string;
+  /** The call's sid, when the caller recorded it before placing the call (campaigns, issue 17); default a new one. */
+  readonly sid?: string;
   /** Called with the call before its first status event, to subscribe to it. */
   readonly onCall?: (call: Call) => void;
 }
@@ -125,7 +127,7 @@ export class CallManager {
     }
     const leg = new OutboundLeg();
     const call = new Call({
-      sid: newSid(),
+      sid: init.sid ?? newSid(),
       accountSid: init.accountSid,
       applicationSid: init.applicationSid,
       direction: 'outbound',

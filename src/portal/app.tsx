@@ -4,6 +4,7 @@ import { ApiError, describeError, type Fetch } from './lib/api.js';
 import { clearSession, loadSession, saveAccount, saveKey } from './lib/session.js';
 import { AccountsPage } from './pages/accounts.js';
 import { AlertsPage } from './pages/alerts.js';
+import { CampaignsPage } from './pages/campaigns.js';
 import { ApiKeysPage } from './pages/api-keys.js';
 import { ApplicationsPage } from './pages/applications.js';
 import { CarriersPage } from './pages/carriers.js';
@@ -26,6 +27,7 @@ export const ROUTES: readonly { path: string; label: string; page: FunctionCompo
   { path: '/recent-calls', label: 'Recent calls', page: RecentCallsPage },
   { path: '/alerts', label: 'Alerts', page: AlertsPage },
   { path: '/place-call', label: 'Place a call', page: PlaceCallPage },
+  { path: '/campaigns', label: 'Campaigns', page: CampaignsPage },
 ];
 
 function usePath(): [string, (p: string) => void] {

@@ -17,10 +17,12 @@ export function fakeFetch(routes: Record<string, Handler>): { fetch: Fetch; seen
   const seen: Seen[] = [];
   const fetch: Fetch = async (input, init) => {
     const method = init?.method ?? 'GET';
-    const body = typeof init?.body === 'string' ? (JSON.parse(init.body) as unknown) : undefined;
+    const type = (init?.headers as Record<string, string> | undefined)?.['content-type'] ?? '';
+    const body = typeof init?.body === 'string' ? (type.includes('json') ? (JSON.parse(init.body) as unknown) : init.body) : undefined;
     seen.push({ method, path: input, body });
     const key = Object.keys(routes).find((k) => `${method} ${input}`.startsWith(k));
     const r = key ? routes[key](body) : { status: 404, body: { msg: 'not found' } };
+    if (typeof r.body === 'string') return new Response(r.body, { status: r.status, headers: { 'content-type': 'text/csv' } });
     return new Response(r.body === undefined ? null : JSON.stringify(r.body), { status: r.status, headers: { 'content-type': 'application/json' } });
   };
   return { fetch, seen };

@@ -7,3 +7,5 @@ export { normalizeHook } from './table.js';
 export { MAX_PAGE_SIZE } from './repos/cdrs.js';
 export type * from './repositories.js';
 export type * from './types.js';
+export type * from './campaign-types.js';
+export { CONTACT_OUTCOMES, CONTACT_STATES } from './campaign-types.js';

@@ -192,6 +192,65 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE UNIQUE INDEX "speech_credentials_label" ON "speech_credentials" ("account_sid", "vendor", (COALESCE("label", '')))`,
     ],
   },
+  {
+    version: 5,
+    name: 'campaigns, their contacts and attempts; the do-not-call list (issue 17)',
+    statements: [
+      `CREATE TABLE "campaigns" (
+  "campaign_sid" TEXT PRIMARY KEY,
+  "account_sid" TEXT NOT NULL REFERENCES "accounts" ("account_sid") ON DELETE CASCADE,
+  "name" TEXT NOT NULL,
+  "state" TEXT NOT NULL,
+  "config" TEXT NOT NULL,
+  "created_at" TEXT NOT NULL,
+  "updated_at" TEXT NOT NULL
+)`,
+      `CREATE INDEX "campaigns_account" ON "campaigns" ("account_sid")`,
+      `CREATE TABLE "campaign_contacts" (
+  "contact_sid" TEXT PRIMARY KEY,
+  "campaign_sid" TEXT NOT NULL REFERENCES "campaigns" ("campaign_sid") ON DELETE CASCADE,
+  "seq" INTEGER NOT NULL,
+  "number" TEXT NOT NULL,
+  "timezone" TEXT,
+  "tag" TEXT,
+  "state" TEXT NOT NULL,
+  "outcome" TEXT,
+  "attempts" INTEGER NOT NULL DEFAULT 0,
+  "call_sids" TEXT NOT NULL,
+  "amd" TEXT,
+  "next_attempt_at" TEXT,
+  "updated_at" TEXT NOT NULL
+)`,
+      // A number is unique per campaign (stored in E.164 form, so with or without its "+").
+      `CREATE UNIQUE INDEX "campaign_contacts_number" ON "campaign_contacts" ("campaign_sid", "number")`,
+      `CREATE INDEX "campaign_contacts_due" ON "campaign_contacts" ("campaign_sid", "state", "seq")`,
+      `CREATE TABLE "campaign_attempts" (
+  "call_sid" TEXT PRIMARY KEY,
+  "campaign_sid" TEXT NOT NULL REFERENCES "campaigns" ("campaign_sid") ON DELETE CASCADE,
+  "contact_sid" TEXT NOT NULL REFERENCES "campaign_contacts" ("contact_sid") ON DELETE CASCADE,
+  "started_at" TEXT NOT NULL,
+  "amd" TEXT,
+  "outcome" TEXT,
+  "ended_at" TEXT
+)`,
+      `CREATE INDEX "campaign_attempts_open" ON "campaign_attempts" ("campaign_sid", "outcome")`,
+      `CREATE INDEX "campaign_attempts_contact" ON "campaign_attempts" ("contact_sid")`,
+      `CREATE TABLE "dnc_numbers" (
+  "account_sid" TEXT NOT NULL REFERENCES "accounts" ("account_sid") ON DELETE CASCADE,
+  "number" TEXT NOT NULL,
+  "created_at" TEXT NOT NULL,
+  PRIMARY KEY ("account_sid", "number")
+)`,
+    ],
+  },
+  {
+    version: 6,
+    name: 'campaigns: the node dialling a running campaign and its lease (issue 17, clusters)',
+    statements: [
+      `ALTER TABLE "campaigns" ADD COLUMN "owner" TEXT`,
+      `ALTER TABLE "campaigns" ADD COLUMN "lease_until" TEXT`,
+    ],
+  },
 ];
 
 /** An arbitrary constant: the advisory lock that keeps two starting gateways from migrating at once. */

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { nullLogger } from '../kernel/logger.js';
 import { createTestDatabase, startTestPostgres, type TestPostgres } from '../testkit/postgres.js';
+import { campaignStoreContract } from '../testkit/campaign-store-contract.js';
 import { storeContract } from '../testkit/store-contract.js';
 import pg from 'pg';
 import { buildApi } from '../api/app.js';
@@ -24,6 +25,15 @@ after(async () => {
 storeContract('postgres', async () => {
   if (!pg_) throw new Error('test PostgreSQL did not start');
   const url = await createTestDatabase(pg_.url, `contract_${process.pid}_${++n}`);
+  return {
+    open: () => openStore({ dataDir: '/nonexistent', databaseUrl: url, logger: nullLogger }),
+    dispose: async () => undefined,
+  };
+});
+
+campaignStoreContract('postgres', async () => {
+  if (!pg_) throw new Error('test PostgreSQL did not start');
+  const url = await createTestDatabase(pg_.url, `campaigns_${process.pid}_${++n}`);
   return {
     open: () => openStore({ dataDir: '/nonexistent', databaseUrl: url, logger: nullLogger }),
     dispose: async () => undefined,

@@ -3,6 +3,9 @@ import type {
   CdrQuery, NumberRoute, Page, PhoneNumber, PhoneNumberInput, SipGateway, SipGatewayInput, SpeechCredentialInput, SpeechCredentialPatch,
   SpeechCredentialRecord, SpeechCredentialTestOutcome, VoipCarrier, VoipCarrierInput,
 } from './types.js';
+import type {
+  AttemptRecord, CampaignInput, CampaignRecord, CampaignState, ContactCounts, ContactInput, ContactNext, ContactOutcome, ContactQuery, ContactRecord, DncEntry, DueQuery,
+} from './campaign-types.js';
 
 /**
  * The repositories every engine implements. All methods are async so SQLite and PostgreSQL share
@@ -126,6 +129,70 @@ export interface AlertRepository {
   list(accountSid: string, query?: AlertQuery): Promise<Page<Alert>>;
 }
 
+/**
+ * Issue 17: campaigns with their contacts and call attempts. Contact state changes are
+ * compare-and-set on the stored state, so a contact is never claimed for two calls at once.
+ */
+export interface CampaignRepository {
+  /** A new campaign is `draft`. */
+  create(input: CampaignInput): Promise<CampaignRecord>;
+  get(sid: string): Promise<CampaignRecord | undefined>;
+  list(filter?: { account_sid?: string; state?: CampaignState }): Promise<CampaignRecord[]>;
+  /** With `fromStates`, only a campaign in one of them changes (false otherwise). */
+  update(sid: string, patch: { state?: CampaignState; config?: Readonly<Record<string, unknown>>; fromStates?: readonly CampaignState[] }): Promise<boolean>;
+  /** Its contacts and attempts go with it. */
+  delete(sid: string): Promise<boolean>;
+  /**
+   * Takes (or renews) the right to dial the campaign until `until` (ISO): granted when nobody
+   * holds it, `owner` already does, or the holder's lease ended before `now`.
+   */
+  acquireLease(sid: string, owner: string, now: string, until: string): Promise<boolean>;
+  /** Gives the lease up (only the owner's). */
+  releaseLease(sid: string, owner: string): Promise<void>;
+  /** Numbers already in the campaign are skipped and counted as duplicates. */
+  addContacts(campaignSid: string, contacts: readonly ContactInput[]): Promise<{ added: number; duplicates: number }>;
+  /** In upload order. */
+  listContacts(campaignSid: string, query?: ContactQuery): Promise<{ total: number; data: ContactRecord[] }>;
+  getContact(contactSid: string): Promise<ContactRecord | undefined>;
+  findContact(campaignSid: string, number: string): Promise<ContactRecord | undefined>;
+  countContacts(campaignSid: string): Promise<ContactCounts>;
+  /** The timezones (own, else the default) of the contacts still to dial. */
+  timezones(campaignSid: string, defaultTimezone: string): Promise<string[]>;
+  /** Pending contacts, and scheduled ones whose time has come, in upload order. */
+  dueContacts(campaignSid: string, query: DueQuery): Promise<ContactRecord[]>;
+  /** The earliest `next_attempt_at` of a scheduled contact. */
+  nextScheduled(campaignSid: string): Promise<string | undefined>;
+  /** pending | scheduled → dialing; false when the contact was not in either. */
+  claimContact(contactSid: string): Promise<boolean>;
+  /** dialing → pending (no attempt yet) or scheduled (due at once): the call could not be placed. */
+  releaseContact(contactSid: string): Promise<boolean>;
+  /** Any state but done → done with `outcome` (dnc, expired). */
+  finishContact(contactSid: string, outcome: ContactOutcome): Promise<boolean>;
+  /** A placed call: the attempt row, and the contact's attempts + 1 and call_sids, in one transaction. */
+  recordAttempt(a: Pick<AttemptRecord, 'call_sid' | 'campaign_sid' | 'contact_sid' | 'started_at'>): Promise<void>;
+  /** Takes back an open attempt whose call was never placed: the row, the count, the sid; the contact is due again. */
+  cancelAttempt(callSid: string): Promise<boolean>;
+  /** The first AMD verdict of an attempt (later ones are ignored). */
+  setAttemptAmd(callSid: string, verdict: 'human' | 'machine'): Promise<boolean>;
+  getAttempt(callSid: string): Promise<AttemptRecord | undefined>;
+  /** Closes an open attempt and moves its contact on, in one transaction; false when it was already closed. */
+  settleAttempt(callSid: string, outcome: ContactOutcome, next: ContactNext): Promise<boolean>;
+  openAttempts(campaignSid: string): Promise<AttemptRecord[]>;
+  /** Contacts `dialing` without an open attempt (a crash between claim and call) go back to be dialled; the count. */
+  releaseOrphans(campaignSid: string): Promise<number>;
+  /** pending | scheduled → done / expired (the campaign's end date passed); the count. */
+  expireContacts(campaignSid: string): Promise<number>;
+}
+
+/** The per-account do-not-call list (numbers in E.164 form). */
+export interface DncRepository {
+  /** False when the number was already listed. */
+  add(accountSid: string, number: string): Promise<boolean>;
+  list(accountSid: string): Promise<DncEntry[]>;
+  has(accountSid: string, number: string): Promise<boolean>;
+  delete(accountSid: string, number: string): Promise<boolean>;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   readonly accounts: AccountRepository;
@@ -139,6 +206,8 @@ export interface Store {
   readonly cdrs: CdrRepository;
   readonly callJournal: CallJournalRepository;
   readonly alerts: AlertRepository;
+  readonly campaigns: CampaignRepository;
+  readonly dnc: DncRepository;
   /** Idempotent. */
   close(): Promise<void>;
 }

@@ -140,7 +140,8 @@ export class SqliteDb implements Db {
   }
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    await this.idle();
+    // Checked and taken in one turn: two waiters woken by the same commit must not both begin.
+    while (this.txTail) await this.txTail;
     let release = (): void => undefined;
     this.txTail = new Promise<void>((r) => { release = r; });
     try {

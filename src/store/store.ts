@@ -11,6 +11,7 @@ import { applicationRepository, phoneNumberRepository } from './repos/applicatio
 import { sipGatewayRepository, voipCarrierRepository } from './repos/carriers.js';
 import { speechCredentialRepository } from './repos/speech-credentials.js';
 import { alertRepository, callJournalRepository, cdrRepository } from './repos/cdrs.js';
+import { campaignRepository, dncRepository } from './repos/campaigns.js';
 import { SqliteDb } from './sqlite.js';
 
 export interface StoreOptions {
@@ -41,6 +42,8 @@ export function storeOver(db: Db, clock: Clock = systemClock): Store {
     cdrs: cdrRepository(ctx),
     callJournal: callJournalRepository(ctx),
     alerts: alertRepository(ctx),
+    campaigns: campaignRepository(ctx),
+    dnc: dncRepository(ctx),
     close: () => db.close(),
   });
 }

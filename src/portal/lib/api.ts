@@ -24,6 +24,10 @@ export interface Api {
   post<T>(path: string, body: unknown): Promise<T>;
   put(path: string, body: unknown): Promise<void>;
   del(path: string): Promise<void>;
+  /** POSTs a text body (e.g. `text/csv`); resolves to the JSON answer. */
+  postText<T>(path: string, text: string, contentType: string): Promise<T>;
+  /** GETs a text answer (e.g. a CSV export). */
+  getText(path: string): Promise<string>;
 }
 
 async function parseError(res: Response): Promise<ApiError> {
@@ -42,12 +46,13 @@ async function parseError(res: Response): Promise<ApiError> {
 }
 
 export function createApi(key: string, fetchImpl: Fetch = (i, init) => fetch(i, init)): Api {
-  async function call(method: string, path: string, body?: unknown): Promise<Response> {
+  async function call(method: string, path: string, body?: unknown, raw?: { text: string; type: string }): Promise<Response> {
     const headers: Record<string, string> = { authorization: `Bearer ${key}`, accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
+    if (raw) headers['content-type'] = raw.type;
     let res: Response;
     try {
-      res = await fetchImpl(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
+      res = await fetchImpl(path, { method, headers, body: raw ? raw.text : body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
     } catch (e) {
       throw new ApiError(0, `the gateway could not be reached (${e instanceof Error ? e.message : String(e)})`);
     }
@@ -68,6 +73,14 @@ export function createApi(key: string, fetchImpl: Fetch = (i, init) => fetch(i, 
     },
     async del(path) {
       await call('DELETE', path);
+    },
+    async postText<T>(path: string, text: string, type: string) {
+      const res = await call('POST', path, undefined, { text, type });
+      const body = await res.text();
+      return (body ? JSON.parse(body) : undefined) as T;
+    },
+    async getText(path) {
+      return (await call('GET', path)).text();
     },
   };
 }
@@ -97,7 +110,7 @@ export function toFormErrors(e: unknown, known: readonly string[]): FormErrors {
   const fields: Record<string, string> = {};
   const stray: string[] = [];
   for (const fe of e.errors) {
-    const target = known.includes(fe.path) ? fe.path : known.find((k) => fe.path.startsWith(`${k}.`));
+    const target = known.includes(fe.path) ? fe.path : known.find((k) => fe.path.startsWith(`${k}.`) || fe.path.startsWith(`${k}[`));
     if (target) fields[target] = fields[target] ? `${fields[target]}; ${fe.message}` : fe.message;
     else stray.push(`${fe.path} ${fe.message}`);
   }
