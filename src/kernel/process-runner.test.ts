@@ -39,3 +39,16 @@ test('a command that cannot start rejects with PROCESS_START_FAILED; an abort ki
     await runner.close();
   }
 });
+
+test('an idle runner does not keep the process alive (a process that only created one exits by itself)', async () => {
+  const url = new URL('./process-runner.js', import.meta.url).href;
+  const runner = new ProcessRunner();
+  try {
+    // A child that never exits is killed after 20 s: the run then rejects with PROCESS_ABORTED.
+    const r = await runner.run(process.execPath, ['--input-type=module', '-e', `const { ProcessRunner } = await import(${JSON.stringify(url)}); new ProcessRunner(); console.log('created');`], '', AbortSignal.timeout(20_000));
+    assert.equal(r.stdout.toString().trim(), 'created');
+    assert.equal(r.code, 0);
+  } finally {
+    await runner.close();
+  }
+});

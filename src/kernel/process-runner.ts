@@ -46,9 +46,10 @@ export class ProcessRunner {
 
   constructor() {
     this.#worker = new Worker(new URL('./process-worker.js', import.meta.url));
-    this.#worker.unref();
     this.#worker.on('message', (m: RunnerReply) => this.#done(m));
     this.#worker.on('error', (e) => this.#failAll(e));
+    // After the listeners: adding a 'message' listener refs the worker's port again.
+    this.#worker.unref();
   }
 
   /**
