@@ -80,6 +80,8 @@ async function applyUpdate(service: CallsService, accountSid: string, callSid: s
         case 'whisper': service.whisper(accountSid, callSid, body.whisper); break;
         case 'mute_status': call.mute(body.mute_status === 'mute'); break;
         case 'transcribe_status': service.transcribeStatus(accountSid, callSid, body.transcribe_status as 'pause' | 'resume' | 'stop'); break;
+        case 'listen_status':
+        case 'stream_status': service.listenStatus(accountSid, callSid, body[key] as 'pause' | 'resume' | 'silence'); break;
         case 'dtmf': {
           const d = body.dtmf as { digit: string; duration?: number };
           await call.sendDtmf(d.digit, d.duration ?? 250);
