@@ -14,7 +14,7 @@ import type { Timeline } from '../timeline.js';
 import { fromL16le, l16le, metadataMessage, parseServerMessage } from './framing.js';
 import { StreamPlayer } from './player.js';
 import { FrameSender } from './sender.js';
-import { openStreamSocket } from './socket.js';
+import { openStreamSocket, type OpenStreamSocket } from './socket.js';
 import { StreamTap } from './tap.js';
 import { STREAM_TOTALS, type StreamTotals } from './totals.js';
 
@@ -25,6 +25,8 @@ export interface AudioStreamDeps {
   readonly totals?: StreamTotals;
   /** Socket bound (see FrameSender). */
   readonly maxBufferedBytes?: number;
+  /** Opens the socket; `openStreamSocket` when absent (tests stand a stuck consumer in). */
+  readonly openSocket?: (o: OpenStreamSocket) => Promise<WebSocket>;
 }
 
 export interface AudioStreamHost {
@@ -94,7 +96,7 @@ export class AudioStream implements AudioStreamHandle {
   }
 
   async #connect(): Promise<void> {
-    const ws = await openStreamSocket({ url: this.req.url, auth: this.req.auth, policy: this.deps.urlPolicy, timeoutMs: CONNECT_TIMEOUT_MS });
+    const ws = await (this.deps.openSocket ?? openStreamSocket)({ url: this.req.url, auth: this.req.auth, policy: this.deps.urlPolicy, timeoutMs: CONNECT_TIMEOUT_MS });
     this.#ws = ws;
     if (this.#done) {
       ws.terminate();
