@@ -185,8 +185,8 @@ export class CallsService {
   listenStatus(accountSid: string, callSid: string, status: 'pause' | 'resume' | 'silence'): void {
     const call = this.live(accountSid, callSid);
     if (!call.answered) throw new CallError('CALL_WRONG_STATE', 'the call is not answered yet');
-    const streams = call.listenStatus(status);
-    call.note('listen-status', { status, streams });
+    // Each stream notes the change on the call's timeline.
+    call.listenStatus(status);
   }
 
   /**

@@ -248,3 +248,14 @@ test('bidirectional audio: a playback stopped from outside (barge-in) counts as 
   playout.tick();
   assert.equal(playout.heard.filter((v) => v === 2).length, 0, 'the audio queued before the interruption is dropped');
 });
+
+test('bidirectional audio: a host that throws when asked to play (the call just ended) ends the playback like killAudio', async () => {
+  const marks: Array<[string, MarkEvent]> = [];
+  const p = new StreamPlayer({ play: () => { throw new Error('no media'); }, onMark: (n, e) => marks.push([n, e]), onPlayDone: () => undefined });
+  assert.doesNotThrow(() => p.enqueue(new Int16Array(160)));
+  p.mark('m');
+  await flush();
+  await flush();
+  assert.equal(p.playing, false);
+  assert.deepEqual(marks, [['m', 'cleared']]);
+});

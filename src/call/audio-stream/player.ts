@@ -109,7 +109,8 @@ export class StreamPlayer {
     this.#holdFrames = 0;
     const reader: FrameReader = { read: (out) => (this.#ctl === ctl ? this.#read(out, ctl) : 0) };
     const source: AudioSource = { description: 'listen:bidirectional', open: () => Promise.resolve(reader) };
-    this.host.play(source, ctl.signal).then(
+    // A host that cannot play (the call just ended) may throw at once: that ends it like a rejection.
+    new Promise<{ readonly interrupted: boolean }>((resolve) => resolve(this.host.play(source, ctl.signal))).then(
       (r) => this.#ended(ctl, r.interrupted),
       () => this.#ended(ctl, true),
     );
