@@ -8,6 +8,8 @@ import { FakeClock } from '../../testkit/fake-clock.js';
 import type { AudioStreamRequest, CallInfo } from '../control.js';
 import { Timeline } from '../timeline.js';
 import { fromL16le } from './framing.js';
+import { parseUrlPolicy, UrlForbiddenError } from '../../kernel/net-policy.js';
+import { openStreamSocket } from './socket.js';
 import { startAudioStream } from './stream.js';
 import { StreamTotals } from './totals.js';
 
@@ -47,7 +49,7 @@ async function setup(req: Partial<AudioStreamRequest> = {}) {
   const clock = new FakeClock();
   const socket = new FakeSocket();
   const listeners = new Set<AudioListener>();
-  const media = { onAudio: (l: AudioListener) => { listeners.add(l); return () => listeners.delete(l); }, bridgedTo: null } as unknown as MediaSession;
+  const media = { onAudio: (l: AudioListener) => { listeners.add(l); return () => listeners.delete(l); }, bridgedTo: null as MediaSession | null };
   const dtmf = new Set<(d: string) => void>();
   const played: AudioSource[] = [];
   const timeline = new Timeline(clock);
@@ -60,7 +62,7 @@ async function setup(req: Partial<AudioStreamRequest> = {}) {
       play: (s) => { played.push(s); return new Promise(() => undefined); },
       interrupt: () => { interrupts++; },
     },
-    media,
+    media as unknown as MediaSession,
     { url: 'wss://s/x', sampleRate: 8000, mixType: 'mono', bidirectional: { enabled: false, streaming: false }, ...req },
     new AbortController().signal,
   );
@@ -70,7 +72,10 @@ async function setup(req: Partial<AudioStreamRequest> = {}) {
     const pcm = new Int16Array(160).fill(v);
     for (const l of listeners) l(pcm, { sequenceNumber: 0, timestamp: 0, samples: 160 });
   };
-  return { clock, socket, stream, frame, dtmf, played, timeline, listeners, interrupts: () => interrupts };
+  const setBridge = (peer: MediaSession | null): void => {
+    media.bridgedTo = peer;
+  };
+  return { clock, socket, stream, frame, dtmf, played, timeline, listeners, setBridge, interrupts: () => interrupts };
 }
 
 test('listen stream: the metadata text goes first, then each caller frame as one binary L16 message', async () => {
@@ -144,4 +149,27 @@ test('bidirectional: playAudio plays only without streaming; binary audio plays 
   c.socket.serverSends(clip);
   c.socket.emit('message', Buffer.alloc(320), true);
   assert.equal(c.played.length, 0);
+});
+
+test('listen mixType stereo: a bridge that starts after the stream is picked up; caller left, bridged party right', async () => {
+  const t = await setup({ mixType: 'stereo' });
+  t.frame(100);
+  assert.deepEqual([...t.socket.frames[0].subarray(0, 4)], [100, 0, 100, 0], 'nothing bridged: the right channel is silence');
+  const peerListeners = new Set<AudioListener>();
+  const peer = { onAudio: (l: AudioListener) => { peerListeners.add(l); return () => peerListeners.delete(l); } };
+  t.setBridge(peer as unknown as MediaSession);
+  t.frame(100);
+  for (const l of peerListeners) l(new Int16Array(160).fill(-7), { sequenceNumber: 0, timestamp: 0, samples: 160 });
+  t.frame(200);
+  assert.deepEqual([...t.socket.frames[2].subarray(0, 4)], [200, -7, 200, -7]);
+  t.setBridge(null);
+  t.frame(300);
+  assert.equal(peerListeners.size, 0, 'the old party is no longer tapped');
+  t.stream.stop();
+  await t.stream.ended;
+});
+
+test('listen URL policy: a ws URL to a private address is refused under the public policy; only ws(s) URLs are opened', async () => {
+  await assert.rejects(openStreamSocket({ url: 'ws://127.0.0.1:9/x', policy: parseUrlPolicy('public'), timeoutMs: 100 }), (e: Error) => e instanceof UrlForbiddenError);
+  await assert.rejects(openStreamSocket({ url: 'https://a.example/x', timeoutMs: 100 }), /ws\(s\) URLs only/);
 });
