@@ -2,9 +2,9 @@
  * Bidirectional audio (jambonz "bidirectional audio"): what the stream's server sends back is
  * played to the caller in the order it arrived — whole `playAudio` clips and, with `streaming`,
  * raw L16 frames as they come — with `mark`s between them. A mark is reported (`playout`) when
- * every sample queued before it has been handed to the media tick; `clearMarks` and `killAudio`
- * report the marks still waiting as `cleared`. `killAudio` empties the queue and stops the
- * current playback at once (barge-in).
+ * every sample queued before it has been handed to the media tick. `killAudio` empties the queue,
+ * reports the marks still waiting as `cleared` and stops the current playback at once
+ * (barge-in); `clearMarks` forgets the waiting marks without an event (as mod_audio_fork).
  *
  * The media tick reads frames from here; reading never waits and never calls back into the
  * socket synchronously (mark events are sent from a microtask, after the tick).
@@ -28,6 +28,9 @@ export interface StreamPlayerOptions {
   readonly maxQueuedSamples?: number;
 }
 
+/** Marks waiting at once (mod_audio_fork's MAX_MARKS). */
+const MAX_MARKS = 30;
+
 type Item =
   | { readonly kind: 'audio'; readonly samples: Int16Array }
   | { readonly kind: 'mark'; readonly name: string }
@@ -44,6 +47,7 @@ export class StreamPlayer {
   readonly #maxHold: number;
   readonly #maxQueued: number;
   droppedSamples = 0;
+  droppedMarks = 0;
   #closed = false;
 
   constructor(private readonly host: StreamPlayerHost, o: StreamPlayerOptions = {}) {
@@ -72,19 +76,19 @@ export class StreamPlayer {
     if (this.#closed) return;
     // Nothing queued before it: it has been played out already.
     if (!this.#ctl && this.#items.length === 0) this.#later(() => this.host.onMark(name, 'playout'));
-    else this.#items.push({ kind: 'mark', name });
+    // mod_audio_fork holds at most 30 marks; later ones are discarded.
+    else if (this.#items.filter((i) => i.kind === 'mark').length < MAX_MARKS) this.#items.push({ kind: 'mark', name });
+    else this.droppedMarks++;
   }
 
-  /** Every waiting mark is reported `cleared`; the audio plays on. */
+  /** `clearMarks`: the waiting marks are forgotten without an event (as mod_audio_fork); the audio plays on. */
   clearMarks(): void {
-    const marks = this.#items.filter((i): i is Extract<Item, { kind: 'mark' }> => i.kind === 'mark');
-    this.#items.splice(0, this.#items.length, ...this.#items.filter((i) => i.kind !== 'mark'));
-    for (const m of marks) this.#later(() => this.host.onMark(m.name, 'cleared'));
+    this.#takeMarks();
   }
 
-  /** killAudio: the queue is emptied (marks `cleared`) and the current playback stops now. */
+  /** killAudio: the queue is emptied, each waiting mark is reported `cleared`, and the current playback stops now. */
   kill(): void {
-    this.clearMarks();
+    for (const m of this.#takeMarks()) this.#later(() => this.host.onMark(m.name, 'cleared'));
     this.#items.length = 0;
     this.#offset = 0;
     this.#queued = 0;
@@ -97,6 +101,12 @@ export class StreamPlayer {
   close(): void {
     this.kill();
     this.#closed = true;
+  }
+
+  #takeMarks(): Array<Extract<Item, { kind: 'mark' }>> {
+    const marks = this.#items.filter((i): i is Extract<Item, { kind: 'mark' }> => i.kind === 'mark');
+    if (marks.length > 0) this.#items.splice(0, this.#items.length, ...this.#items.filter((i) => i.kind !== 'mark'));
+    return marks;
   }
 
   #later(fn: () => void): void {
