@@ -47,9 +47,12 @@ function tone16k(hz: number, ms: number): Int16Array {
   return out;
 }
 
-async function runCall(listen: Record<string, unknown>, onConnection: (c: ListenConnection) => void): Promise<{ conn: ListenConnection; heard: Int16Array; hooks: HookRequest[]; sid: string }> {
+type Put = (body: Record<string, unknown>) => Promise<number>;
+
+async function runCall(listen: Record<string, unknown>, onConnection: (c: ListenConnection, put: Put) => void): Promise<{ conn: ListenConnection; heard: Int16Array; hooks: HookRequest[]; sid: string }> {
   const t = await startTestGateway();
-  const server = await startListenServer(onConnection);
+  let put: Put = () => Promise.resolve(0);
+  const server = await startListenServer((c) => onConnection(c, (body) => put(body)));
   const hooks = await startHookServer({
     '/app': () => [{ listen: { url: `${server.url}/audio`, actionHook: '/listen-done', ...listen } }, { pause: { length: 15 } }],
     '/listen-done': () => [],
@@ -60,6 +63,7 @@ async function runCall(listen: Record<string, unknown>, onConnection: (c: Listen
     const p = await provisionSippCarrier(t, hooks.url, [sipp.port]);
     const res = await t.api('POST', `/v1/Accounts/${p.accountSid}/Calls`, { application_sid: p.applicationSid, from: p.from, to: { type: 'phone', number: '15550030' } });
     assert.equal(res.status, 201, JSON.stringify(res.body));
+    put = async (body) => (await t.api('PUT', `/v1/Accounts/${p.accountSid}/Calls/${(res.body as { sid: string }).sid}`, body)).status;
     await eventually(() => hooks.seen.find((h) => h.path === '/listen-done'), 20_000, 'the listen actionHook');
     await sipp.done;
     const conn = server.connections[0];
@@ -145,4 +149,38 @@ test('issue 15 acceptance 2: bidirectional streaming — binary L16 from the ser
   const pcm = streamedPcm(r.conn);
   const window = pcm.subarray(8000, 16000);
   assert.ok(power(window, 1400, 8000) > 100 * power(window, 1000, 8000), 'the caller\'s tone arrives at 8 kHz');
+});
+
+test('issue 15: PUT /Calls listen_status — silence sends silent frames, pause sends none, resume sends the caller\'s audio again', async () => {
+  const at: Record<string, number> = {};
+  const statuses: number[] = [];
+  const r = await runCall({ sampleRate: 8000, bidirectionalAudio: { enabled: false } }, (c, put) => {
+    const step = (name: string, body: Record<string, unknown> | undefined, ms: number): void => {
+      setTimeout(() => {
+        at[name] = performance.now();
+        if (body) void put(body).then((s) => statuses.push(s));
+        else c.ws.send(JSON.stringify({ type: 'disconnect' }));
+      }, ms);
+    };
+    step('silence', { listen_status: 'silence' }, 600);
+    step('pause', { listen_status: 'pause' }, 1200);
+    step('resume', { listen_status: 'resume' }, 1800);
+    step('end', undefined, 2400);
+  });
+  assert.deepEqual(statuses, [202, 202, 202]);
+  const c = r.conn;
+  const frames = (from: number, to: number): Buffer[] => c.frames.filter((_f, i) => c.frameTimes[i] > from && c.frameTimes[i] < to);
+  const loud = (b: Buffer): boolean => {
+    let peak = 0;
+    for (let i = 0; i + 1 < b.length; i += 2) peak = Math.max(peak, Math.abs(b.readInt16LE(i)));
+    return peak > 1000;
+  };
+  // 100 ms margins: the PUT's own round trip.
+  const silent = frames(at.silence + 150, at.pause - 50);
+  assert.ok(silent.length >= 15, `${silent.length} frames while silenced`);
+  assert.ok(silent.every((b) => !loud(b)), 'silenced frames carry no audio');
+  assert.deepEqual(frames(at.pause + 150, at.resume - 50).length, 0, 'nothing is sent while paused');
+  const resumed = frames(at.resume + 150, at.end - 50);
+  assert.ok(resumed.length >= 15 && resumed.every(loud), `${resumed.length} frames after resume carry the tone`);
+  assert.ok(frames(0, at.silence - 50).some(loud), 'the tone streamed before');
 });

@@ -14,6 +14,8 @@ export interface ListenConnection {
   metadata?: Record<string, unknown>;
   /** Every binary message, in order. */
   readonly frames: Buffer[];
+  /** When each binary message arrived (performance.now()). */
+  readonly frameTimes: number[];
   /** Text messages after the metadata, parsed. */
   readonly events: Array<Record<string, unknown>>;
   readonly closed: Promise<void>;
@@ -30,11 +32,12 @@ export async function startListenServer(onConnection: (c: ListenConnection) => v
   await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
   const connections: ListenConnection[] = [];
   wss.on('connection', (ws, req) => {
-    const c: ListenConnection = { ws, headers: req.headers, path: req.url ?? '/', frames: [], events: [], closed: new Promise((r) => ws.once('close', () => r())) };
+    const c: ListenConnection = { ws, headers: req.headers, path: req.url ?? '/', frames: [], frameTimes: [], events: [], closed: new Promise((r) => ws.once('close', () => r())) };
     connections.push(c);
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (isBinary) {
         c.frames.push(Buffer.from(data));
+        c.frameTimes.push(performance.now());
         return;
       }
       const m = JSON.parse(data.toString('utf8')) as Record<string, unknown>;
