@@ -12,6 +12,7 @@ import { tones } from '../testkit/audio.js';
 import { eventually, provisionSippCarrier, startHookServer, startTestGateway, type HookRequest } from '../testkit/gateway.js';
 import { startListenServer, streamedPcm, type ListenConnection } from '../testkit/listen-server.js';
 import { decodeG711, startRtpCapture } from '../testkit/rtp-capture.js';
+import { freePort } from '../testkit/ports.js';
 import { startSipp } from '../testkit/sipp.js';
 
 function power(pcm: Int16Array, hz: number, rate: number): number {
@@ -183,4 +184,44 @@ test('issue 15: PUT /Calls listen_status — silence sends silent frames, pause 
   const resumed = frames(at.resume + 150, at.end - 50);
   assert.ok(resumed.length >= 15 && resumed.every(loud), `${resumed.length} frames after resume carry the tone`);
   assert.ok(frames(0, at.silence - 50).some(loud), 'the tone streamed before');
+});
+
+test('issue 15: dial.listen with mixType stereo — the caller (1 kHz) on the left channel, the dialled party (1.4 kHz) on the right, for the bridge\'s life', async () => {
+  const number = '4930777015';
+  const t = await startTestGateway();
+  const server = await startListenServer();
+  const calleePort = await freePort();
+  const hooks = await startHookServer({
+    '/app': () => [{ verb: 'dial', target: [{ type: 'sip', sipUri: `sip:agent@127.0.0.1:${calleePort}` }], actionHook: '/dialed', listen: { url: `${server.url}/bridge`, mixType: 'stereo', actionHook: '/listen-done' } }, { verb: 'hangup' }],
+    '/dialed': () => [{ verb: 'hangup' }],
+  });
+  const sipps: Array<{ kill(): void }> = [];
+  try {
+    const acc = await t.api('POST', '/v1/Accounts', { name: 'listen dial' });
+    const accountSid = (acc.body as { sid: string }).sid;
+    const app = await t.api('POST', '/v1/Applications', { name: 'agent', account_sid: accountSid, call_hook: `${hooks.url}/app`, call_status_hook: `${hooks.url}/status` });
+    const carrier = await t.api('POST', '/v1/VoipCarriers', { name: 'ingress', account_sid: accountSid });
+    await t.api('POST', '/v1/SipGateways', { voip_carrier_sid: (carrier.body as { sid: string }).sid, ipv4: '127.0.0.1', inbound: true, outbound: false });
+    await t.api('POST', '/v1/PhoneNumbers', { number, account_sid: accountSid, application_sid: (app.body as { sid: string }).sid, voip_carrier_sid: (carrier.body as { sid: string }).sid });
+    const callee = await startSipp({ scenario: 'uas_answer_tone_pcma.xml', port: calleePort, timeoutSeconds: 30 });
+    sipps.push(callee);
+    const caller = await startSipp({ scenario: 'uac_play_wait_bye.xml', target: `127.0.0.1:${t.gw.sipPort}`, extra: ['-s', number], timeoutSeconds: 30 });
+    sipps.push(caller);
+    await Promise.all([caller.done, callee.done]);
+    const done = await eventually(() => hooks.seen.find((h) => h.path === '/listen-done'), 5000, 'the dial.listen actionHook');
+    assert.equal(typeof done.json.dial_call_duration, 'number');
+    const conn = server.connections[0];
+    assert.equal(conn.metadata?.mixType, 'stereo');
+    const pcm = streamedPcm(conn);
+    const left = pcm.filter((_v, i) => i % 2 === 0);
+    const right = pcm.filter((_v, i) => i % 2 === 1);
+    assert.ok(left.length > 8000, `${left.length} stereo sample pairs`);
+    assert.ok(power(left, 1000, 8000) > 20 * power(left, 1400, 8000), 'the left channel is the caller\'s 1 kHz');
+    assert.ok(power(right, 1400, 8000) > 20 * power(right, 1000, 8000), 'the right channel is the dialled party\'s 1.4 kHz');
+  } finally {
+    for (const p of sipps) p.kill();
+    await hooks.close();
+    await server.close();
+    await t.close();
+  }
 });
