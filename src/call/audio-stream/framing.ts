@@ -6,17 +6,25 @@
  */
 import type { AudioStreamRequest, CallInfo } from '../control.js';
 
+/** True on little-endian hosts (x86, arm64): typed-array bytes are already L16 LE. */
+const HOST_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** Samples as L16 little-endian bytes (a new buffer). */
 export function l16le(samples: Int16Array): Buffer {
+  if (HOST_LE) return Buffer.from(new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength));
   const out = Buffer.allocUnsafe(samples.length * 2);
   for (let i = 0; i < samples.length; i++) out.writeInt16LE(samples[i], i * 2);
   return out;
 }
 
-/** L16 little-endian bytes as samples (an odd trailing byte is ignored). */
+/** L16 little-endian bytes as samples (a copy; an odd trailing byte is ignored). */
 export function fromL16le(bytes: Uint8Array): Int16Array {
   const n = bytes.length >> 1;
   const out = new Int16Array(n);
+  if (HOST_LE) {
+    new Uint8Array(out.buffer).set(bytes.subarray(0, n * 2));
+    return out;
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, n * 2);
   for (let i = 0; i < n; i++) out[i] = view.getInt16(i * 2, true);
   return out;

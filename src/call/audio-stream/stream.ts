@@ -53,6 +53,9 @@ export class AudioStream implements AudioStreamHandle {
   readonly #sender: FrameSender;
   readonly #tap: StreamTap;
   readonly #player: StreamPlayer | null;
+  /** bidirectionalAudio.streaming: binary frames from the server are played. */
+  readonly #streaming: boolean;
+  /** Their resampler to 8 kHz (none when they already are). */
   readonly #back: StreamingRateConverter | null;
   readonly #offs: Array<() => void> = [];
   #lastSound: number;
@@ -70,7 +73,8 @@ export class AudioStream implements AudioStreamHandle {
       onPlayDone: (id) => this.#sender.text(JSON.stringify({ type: 'playDone', data: { id } })),
     }) : null;
     const backRate = bi.sampleRate ?? 8000;
-    this.#back = bi.enabled && bi.streaming ? new StreamingRateConverter(backRate, 8000) : null;
+    this.#streaming = bi.enabled && bi.streaming;
+    this.#back = this.#streaming && backRate !== 8000 ? new StreamingRateConverter(backRate, 8000) : null;
     this.#lastSound = deps.clock.now();
     totals.opened();
     void this.ended.then(() => totals.closed());
@@ -157,14 +161,14 @@ export class AudioStream implements AudioStreamHandle {
     const player = this.#player;
     if (isBinary) {
       // Streamed audio is played only with bidirectionalAudio.streaming (as jambonz).
-      if (player && this.#back) player.enqueue(this.#back.push(fromL16le(data)));
+      if (player && this.#streaming) player.enqueue(this.#back ? this.#back.push(fromL16le(data)) : fromL16le(data));
       return;
     }
     const m = parseServerMessage(data.toString('utf8'), (b) => decodeWavNative(b));
     switch (m.type) {
       case 'playAudio':
         // jambonz plays playAudio clips only when not streaming.
-        if (player && !this.#back) player.enqueue(m.sampleRate === 8000 ? m.audio : resample(m.audio, m.sampleRate, 8000), m.id ?? null);
+        if (player && !this.#streaming) player.enqueue(m.sampleRate === 8000 ? m.audio : resample(m.audio, m.sampleRate, 8000), m.id ?? null);
         break;
       case 'killAudio':
         player?.kill();

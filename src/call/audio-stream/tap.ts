@@ -28,9 +28,12 @@ export class StreamTap {
     if (this.#party.length > MAX_PARTY_FRAMES) this.#party.shift();
   }
 
-  /** The caller's frame (8 kHz) → the samples to send, at the stream's rate (stereo: interleaved). */
+  /**
+   * The caller's frame (8 kHz) → the samples to send, at the stream's rate (stereo: interleaved).
+   * Mono at 8 kHz returns `frame` itself: use the result before the frame is reused.
+   */
   caller(frame: Int16Array): Int16Array {
-    if (this.mixType === 'mono') return this.#left ? this.#left.push(frame) : frame.slice();
+    if (this.mixType === 'mono') return this.#left ? this.#left.push(frame) : frame;
     const other = this.#party.shift() ?? new Int16Array(frame.length);
     if (this.mixType === 'mixed') {
       const m = mixDown(frame, other);
