@@ -141,7 +141,7 @@ export class AudioStream implements AudioStreamHandle {
   /** One caller frame, on the media tick: copy, resample, frame, hand over. Never waits. */
   #caller(frame: Int16Array): void {
     if (this.#done) return;
-    if (peak(frame) > SOUND_PEAK) this.#lastSound = this.deps.clock.now();
+    if (this.req.silenceTimeoutMs && peak(frame) > SOUND_PEAK) this.#lastSound = this.deps.clock.now();
     if (this.#status === 'pause') return;
     const out = this.#tap.caller(this.#status === 'silence' ? new Int16Array(frame.length) : frame);
     if (out.length > 0) this.#sender.push(l16le(out));
