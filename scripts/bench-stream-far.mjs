@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Far end of `npm run bench:stream` (a separate process): the callers and the listen server.
 // - UDP: takes every RTP stream the gateway sends and sends one PCMU stream back to each source
-//   (the caller's audio). Each packet's first 3 payload bytes carry a counter written in μ-law
+//   (the caller's audio), each caller on its own random phase of the 20 ms period (independent
+//   callers are not in step; a burst of N packets at once would measure the burst's queueing). Each packet's first 3 payload bytes carry a counter written in μ-law
 //   codes that decode to distinct L16 values, so the frame can be recognised when it comes out
 //   of the WebSocket; its send time is kept.
 // - WebSocket (subprotocol audio.jambonz.org): each stream's metadata names the session's RTP
@@ -34,36 +35,44 @@ await new Promise((r) => udp.bind(0, '127.0.0.1', r));
 const pkt = Buffer.alloc(172, 0xff);
 pkt[0] = 0x80;
 pkt[1] = 0;
+/** Each caller sends on its own phase of the 20 ms period (independent callers are not in step). */
+const phase = () => Math.random() * 20;
+function sendRtp(port, s, t) {
+  s.seq = (s.seq + 1) & 0xffff;
+  s.counter++;
+  pkt.writeUInt16BE(s.seq, 2);
+  pkt.writeUInt32BE((s.counter * 160) >>> 0, 4);
+  pkt.writeUInt32BE(s.ssrc, 8);
+  let c = s.counter;
+  for (let k = 0; k < 3; k++) {
+    pkt[12 + k] = c % 127;
+    c = Math.floor(c / 127);
+  }
+  if (measuring) s.sentAt.set(s.counter, t);
+  udp.send(pkt, port, s.addr);
+}
 setInterval(() => {
   const t = now();
   for (const [port, s] of sources) {
-    s.seq = (s.seq + 1) & 0xffff;
-    s.counter++;
-    pkt.writeUInt16BE(s.seq, 2);
-    pkt.writeUInt32BE((s.counter * 160) >>> 0, 4);
-    pkt.writeUInt32BE(s.ssrc, 8);
-    let c = s.counter;
-    for (let k = 0; k < 3; k++) {
-      pkt[12 + k] = c % 127;
-      c = Math.floor(c / 127);
-    }
-    if (measuring) s.sentAt.set(s.counter, t);
-    udp.send(pkt, port, s.addr);
+    s.due ??= t + phase();
+    // Catch up after a stall, but never more than 3 frames at once.
+    for (let k = 0; s.due <= t && k < 3; k++, s.due += 20) sendRtp(port, s, t);
+    if (s.due <= t) s.due = t + 20;
   }
-}, 20);
+}, 1);
 
 const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: (p) => (p.has('audio.jambonz.org') ? 'audio.jambonz.org' : false) });
 await new Promise((r) => wss.once('listening', r));
 const back = Buffer.alloc(320);
 for (let i = 0; i < 160; i++) back.writeInt16LE(Math.round(5000 * Math.sin((2 * Math.PI * 500 * i) / 8000)), i * 2);
-const backStreams = new Set();
+const backStreams = new Map(); // ws -> next due time
 wss.on('connection', (ws) => {
   let port = 0;
   ws.on('message', (data, isBinary) => {
     if (!isBinary) {
       const m = JSON.parse(data.toString());
       if (m.port) port = m.port;
-      if (m.back) backStreams.add(ws);
+      if (m.back) backStreams.set(ws, now() + phase());
       return;
     }
     framesReceived++;
@@ -83,8 +92,13 @@ wss.on('connection', (ws) => {
   ws.on('close', () => backStreams.delete(ws));
 });
 setInterval(() => {
-  for (const ws of backStreams) ws.send(back);
-}, 20);
+  const t = now();
+  for (const [ws, due] of backStreams) {
+    if (due > t) continue;
+    ws.send(back);
+    backStreams.set(ws, due + 20 <= t ? t + 20 : due + 20);
+  }
+}, 1);
 
 process.stdout.write(`${udp.address().port} ${wss.address().port}\n`);
 let buf = '';

@@ -4,7 +4,7 @@
 //
 // 1. N (default 200) concurrent calls (real RTP sessions on loopback), each with a `listen`
 //    stream to a local WebSocket server in another process (bench-stream-far.mjs, which is also
-//    every call's far end), both directions: the caller's audio to the socket (8 kHz mono), and
+//    every call's far end; each caller sends on its own phase of the 20 ms period), both directions: the caller's audio to the socket (8 kHz mono), and
 //    L16 streamed back in real time (bidirectionalAudio.streaming) played to the caller. Against
 //    the same N calls without streaming (playing a tone), in the same run, rounds interleaved
 //    (BENCH_ROUNDS, default 3). Per run: RTP departure jitter p99 (|Δt − 20 ms| per stream, kernel
