@@ -7,6 +7,7 @@ import type { Logger } from './kernel/logger.js';
 import { buildApi } from './api/app.js';
 import { liveCallRoutes } from './api/routes/live-calls.js';
 import { GatewayMetrics } from './api/metrics.js';
+import { STREAM_TOTALS } from './call/audio-stream/index.js';
 import { CallManager } from './call/manager.js';
 import { clientCertPolicy, InboundHandler } from './call/inbound.js';
 import { MediaEngine } from './media/index.js';
@@ -205,6 +206,7 @@ function buildCallLayer({ config, logger, clock }: Env, { store, sip, speech: sh
   const tts = createDefaultTtsRegistry({ clock, cache: ttsCache, logger: logger.child({ layer: 'tts' }) });
   let activeCalls = (): number => 0;
   const metrics = new GatewayMetrics(() => activeCalls());
+  metrics.watchStreams(STREAM_TOTALS);
   const calls = new CallManager({
     clock, logger: logger.child({ layer: 'call' }), ua: sip.ua, media, store, tts, ttsCache, speechVendors: speech.vendors ?? shipped.vendors, speechCredentials: speech.credentials ?? shipped.credentials, observer: metrics, mediaTimeoutMs: config.mediaTimeoutMs, urlPolicy: config.urlPolicy,
     publicAddress: config.publicAddress, sipAddress: `${config.publicAddress}:${sip.transport.port}`, searchPath: process.env.PATH,

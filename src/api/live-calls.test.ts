@@ -11,14 +11,18 @@ import { liveCallRoutes } from './routes/live-calls.js';
 interface Seen {
   created: unknown[];
   requests: string[];
+  listen: unknown[][];
 }
-const seen: Seen = { created: [], requests: [] };
+const seen: Seen = { created: [], requests: [], listen: [] };
 
 /** Only what the routes under test call; anything else would throw. */
 const service = {
   async create(_account: string, body: unknown) {
     seen.created.push(body);
     return { sid: 'call-1', callId: 'call-id-1' };
+  },
+  listenStatus(...args: unknown[]) {
+    seen.listen.push(args);
   },
   live() {
     return {
@@ -40,6 +44,7 @@ after(() => h.close());
 beforeEach(() => {
   seen.created.length = 0;
   seen.requests.length = 0;
+  seen.listen.length = 0;
 });
 
 type ErrBody = { msg: string; errors: { path: string; message: string }[] };
@@ -117,4 +122,13 @@ test('POST /Calls: referHook, sipRequestWithinDialogHook, to.proxy and dual_stre
   const defaults = await post({ ...CALL, referHook: null, sipRequestWithinDialogHook: null, dual_streams: false, to: { ...CALL.to, proxy: '' } });
   assert.equal(defaults.status, 201, defaults.raw);
   assert.equal((await post({ ...CALL, to: { ...CALL.to, proxy: null } })).status, 201);
+});
+
+test('issue 15: PUT /Calls listen_status (and jambonz\'s stream_status) pause / resume / silence go to CallsService.listenStatus; other values get 400', async () => {
+  assert.equal((await put({ listen_status: 'pause' })).status, 202);
+  assert.equal((await put({ stream_status: 'silence' })).status, 202);
+  assert.equal((await put({ listen_status: 'resume' })).status, 202);
+  assert.deepEqual(seen.listen, [[acct, 'call-1', 'pause'], [acct, 'call-1', 'silence'], [acct, 'call-1', 'resume']]);
+  await refused(put({ listen_status: 'stop' }), 'listen_status');
+  assert.equal(seen.listen.length, 3);
 });

@@ -63,6 +63,13 @@ export class GatewayMetrics implements CallObserver {
     this.hooks.observe({ result: ok ? 'ok' : 'error' }, latencyMs / 1000);
   }
 
+  /** Audio streams (issue 15, `listen`): open now, frames sent and frames dropped by back-pressure since start. */
+  watchStreams(totals: { readonly active: number; readonly framesSent: number; readonly framesDropped: number }): void {
+    new Gauge({ name: 'vgw_audio_streams_active', help: 'listen streams (WebSocket audio) open now', registers: [this.registry], collect() { this.set(totals.active); } });
+    new Gauge({ name: 'vgw_audio_stream_frames_sent', help: 'Audio frames sent on listen streams since start', registers: [this.registry], collect() { this.set(totals.framesSent); } });
+    new Gauge({ name: 'vgw_audio_stream_frames_dropped', help: 'Audio frames dropped since start because a listen socket did not drain (back-pressure)', registers: [this.registry], collect() { this.set(totals.framesDropped); } });
+  }
+
   register(app: FastifyInstance): void {
     app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => reply.header('content-type', this.registry.contentType).send(await this.registry.metrics()));
   }

@@ -202,6 +202,18 @@ export class CallsService {
   }
 
   /**
+   * PUT `listen_status` (issue 15; jambonz `_lccListenStatus`): `pause` stops sending the call's
+   * audio to its listen streams, `silence` sends silence frames in its place, `resume` sends it
+   * again. Like jambonz, a call with no stream running accepts it and nothing happens.
+   */
+  listenStatus(accountSid: string, callSid: string, status: 'pause' | 'resume' | 'silence'): void {
+    const call = this.live(accountSid, callSid);
+    if (!call.answered) throw new CallError('CALL_WRONG_STATE', 'the call is not answered yet');
+    // Each stream notes the change on the call's timeline.
+    call.listenStatus(status);
+  }
+
+  /**
    * PUT `whisper` (contract §5.1): one say/play verb or a list of them, played on the call (loop
    * forced to 1) without touching the running application; the audio queues behind what is playing.
    */

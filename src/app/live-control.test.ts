@@ -21,6 +21,7 @@ function stubs(): { did: string[]; service: CallsService; call: Call; handle: Ap
     setStatus: async (_a: string, _c: string, s: string) => { did.push(`status ${s}`); },
     whisper: (_a: string, _c: string, v: unknown) => did.push(`whisper ${JSON.stringify(v)}`),
     transcribeStatus: (_a: string, _c: string, s: string) => did.push(`transcribe ${s}`),
+    listenStatus: (_a: string, _c: string, s: string) => did.push(`listen ${s}`),
     create: async (_a: string, b: unknown) => { did.push(`create ${JSON.stringify(b)}`); return { sid: 'CA2', callId: 'x' }; },
   } as unknown as CallsService;
   const handle = {
@@ -41,6 +42,8 @@ describe('live control: PUT /Calls and WebSocket commands share one path (contra
       [cmd('mute:status', 'mute'), { mute_status: 'mute' }],
       [cmd('mute:status', { mute_status: 'unmute' }), { mute_status: 'unmute' }],
       [cmd('transcribe:status', { transcribe_status: 'pause' }), { transcribe_status: 'pause' }],
+      [cmd('listen:status', { listen_status: 'silence' }), { listen_status: 'silence' }],
+      [cmd('stream:status', { stream_status: 'resume' }), { listen_status: 'resume' }],
       [cmd('whisper', { verb: 'say', text: 'hi' }), { whisper: { verb: 'say', text: 'hi' } }],
       [cmd('dtmf', { digit: '12', duration: 100 }), { dtmf: { digit: '12', duration: 100 } }],
       [cmd('sip:request', { method: 'INFO' }), { sip_request: { method: 'INFO' } }],
@@ -70,7 +73,7 @@ describe('live control: PUT /Calls and WebSocket commands share one path (contra
 
   it('unknown, unsupported and malformed commands throw LiveControlError and touch nothing', async () => {
     const s = stubs();
-    for (const c of [cmd('nope', {}), cmd('record', { action: 'startCallRecording' }), cmd('listen:status', { listen_status: 'pause' }), cmd('stream:status', {}), cmd('mute:status', 'loud'), cmd('dtmf', { digit: 'x' }), cmd('dtmf', { digit: '1', duration: 10 }), cmd('sip:request', { method: 'BYE' }), cmd('sip:request', { method: 'INFO', headers: { 'Call-ID': 'x' } }), cmd('dial', {}), cmd('dial', { from: '+1', to: { type: 'phone', number: '+2', headers: { Via: 'x' } }, call_hook: 'ws://a/b' })]) {
+    for (const c of [cmd('nope', {}), cmd('record', { action: 'startCallRecording' }), cmd('listen:status', { listen_status: 'stop' }), cmd('stream:status', {}), cmd('mute:status', 'loud'), cmd('dtmf', { digit: 'x' }), cmd('dtmf', { digit: '1', duration: 10 }), cmd('sip:request', { method: 'BYE' }), cmd('sip:request', { method: 'INFO', headers: { 'Call-ID': 'x' } }), cmd('dial', {}), cmd('dial', { from: '+1', to: { type: 'phone', number: '+2', headers: { Via: 'x' } }, call_hook: 'ws://a/b' })]) {
       await assert.rejects(runAppCommand(s.service, s.call, s.handle, c), (e: unknown) => e instanceof LiveControlError, c.command);
     }
     await assert.rejects(runAppCommand(s.service, s.call, s.handle, { ...cmd('mute:status', 'mute'), callSid: 'CA-other' }), (e: unknown) => e instanceof LiveControlError);

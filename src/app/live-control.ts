@@ -13,6 +13,8 @@ export interface LiveUpdate {
   readonly call_status?: 'completed' | 'no-answer';
   readonly mute_status?: 'mute' | 'unmute';
   readonly transcribe_status?: 'pause' | 'resume' | 'stop';
+  /** jambonz also writes it `stream_status` (the route maps that name here). */
+  readonly listen_status?: 'pause' | 'resume' | 'silence';
   readonly tag?: Readonly<Record<string, unknown>>;
   readonly whisper?: unknown;
   readonly dtmf?: { readonly digit: string; readonly duration?: number };
@@ -48,6 +50,7 @@ export async function applyLiveUpdate(service: CallsService, accountSid: string,
       case 'whisper': service.whisper(accountSid, callSid, update.whisper); break;
       case 'mute_status': call.mute(update.mute_status === 'mute'); break;
       case 'transcribe_status': service.transcribeStatus(accountSid, callSid, update.transcribe_status as 'pause' | 'resume' | 'stop'); break;
+      case 'listen_status': service.listenStatus(accountSid, callSid, update.listen_status as 'pause' | 'resume' | 'silence'); break;
       case 'dtmf': {
         const d = update.dtmf as NonNullable<LiveUpdate['dtmf']>;
         await call.sendDtmf(d.digit, d.duration ?? 250);
@@ -112,6 +115,11 @@ function commandUpdate(cmd: AppCommand): LiveUpdate | undefined {
     case 'call:status': return { call_status: oneOf(record(d, cmd.command).call_status, ['completed', 'no-answer'] as const, 'call_status') };
     case 'mute:status': return { mute_status: oneOf(typeof d === 'string' ? d : record(d, cmd.command).mute_status, ['mute', 'unmute'] as const, 'mute_status') };
     case 'transcribe:status': return { transcribe_status: oneOf(record(d, cmd.command).transcribe_status, ['pause', 'resume', 'stop'] as const, 'transcribe_status') };
+    case 'listen:status':
+    case 'stream:status': {
+      const r = record(d, cmd.command);
+      return { listen_status: oneOf(r.listen_status ?? r.stream_status, ['pause', 'resume', 'silence'] as const, 'listen_status') };
+    }
     case 'whisper': return { whisper: d };
     case 'tag': return { tag: record(d, 'tag') };
     case 'dtmf': return { dtmf: dtmfUpdate(record(d, 'dtmf')) };
@@ -149,10 +157,6 @@ export async function runAppCommand(service: CallsService, call: Call, handle: A
       await service.create(call.accountSid, body as unknown as CreateCallBody);
       return;
     }
-    case 'listen:status':
-    case 'stream:status':
-      // MERGE(listen): call service.listenStatus(call.accountSid, call.sid, status) here once the listen branch lands.
-      throw new LiveControlError('LIVE_CONTROL_UNSUPPORTED', `${cmd.command} is not supported yet`);
     case 'record':
       throw new LiveControlError('LIVE_CONTROL_UNSUPPORTED', 'record is not supported (PUT /Calls has no record either)');
     default:

@@ -8,9 +8,10 @@ import type { MediaDirection } from '../sdp/index.js';
 import type { Dialog, IncomingReinvite } from '../sip/index.js';
 import type { SpeechService, TtsCache, TtsRegistry } from '../speech/index.js';
 import type {
-  CallControl, CallDirection, CallInfo, CallStatus, ChildLeg, ChildLegInit, PlayOutcome, RecognitionHandle, RecognitionUpdate, RecognizerRequest,
-  ReferOutcome, SipRequestInit, SynthesizerSpec, TerminationBy,
+  AudioStreamHandle, AudioStreamRequest, CallControl, CallDirection, CallInfo, CallStatus, ChildLeg, ChildLegInit, ListenStatus, PlayOutcome, RecognitionHandle,
+  RecognitionUpdate, RecognizerRequest, ReferOutcome, SipRequestInit, SynthesizerSpec, TerminationBy,
 } from './control.js';
+import { CallStreams } from './audio-stream/index.js';
 import { cloudSaySource, localSaySource, recognizeOnMedia } from './speech.js';
 import { CallPlayout } from './playout.js';
 import { CallError } from './errors.js';
@@ -118,6 +119,7 @@ export class Call extends Emitter<CallEvents> implements CallControl {
   private readonly dtmfListeners = new Set<(digit: string) => void>();
   private limitTimer: TimerHandle | undefined;
   private readonly playout: CallPlayout;
+  private readonly streams: CallStreams;
 
   constructor(init: CallInit, private readonly deps: CallDeps, private readonly collab: CallCollaborators) {
     super((e) => deps.logger.warn('call listener failed', { err: e instanceof Error ? e : String(e) }));
@@ -134,6 +136,7 @@ export class Call extends Emitter<CallEvents> implements CallControl {
     this.customerData = init.customerData;
     this.timeline = new Timeline(deps.clock);
     this.playout = new CallPlayout(this.timeline, this.ended.signal);
+    this.streams = new CallStreams(deps, { timeline: this.timeline, info: () => this.info(), onDtmf: (l) => this.onDtmf(l), play: (s, sig) => this.playout.play(this.requireMedia(), s, sig), interrupt: () => this.playout.interrupt() });
     this.attemptedAt = deps.clock.wallNow();
     this.traceId = init.sid.replace(/-/g, '').slice(0, 16);
   }
@@ -328,6 +331,16 @@ export class Call extends Emitter<CallEvents> implements CallControl {
 
   interruptPlayback(): void {
     this.playout.interrupt();
+  }
+
+  /** A `listen` stream of this call's audio to a WebSocket server (issue 15, src/call/audio-stream/). */
+  streamAudio(req: AudioStreamRequest, signal: AbortSignal): AudioStreamHandle {
+    return this.streams.start(this.requireMedia(), req, AbortSignal.any([signal, this.ended.signal]));
+  }
+
+  /** `listen_status` for every stream of the call; how many there were. */
+  listenStatus(status: ListenStatus): number {
+    return this.streams.setStatus(status);
   }
 
   private requireMedia(): MediaSession {

@@ -166,6 +166,50 @@ export interface ReferOutcome {
   readonly finalStatus?: number;
 }
 
+/** How `listen` / `stream` send the call's audio (issue 15); `mixType` as jambonz names it. */
+export type StreamMixType = 'mono' | 'stereo' | 'mixed';
+
+/** `PUT /Calls/{sid}` `listen_status`: stop sending, send on, or send silence instead of audio. */
+export type ListenStatus = 'pause' | 'resume' | 'silence';
+
+/** One audio stream to a WebSocket server (the `listen` verb, jambonz's audio fork). */
+export interface AudioStreamRequest {
+  /** ws:// or wss:// (the URL policy applies). */
+  readonly url: string;
+  /** HTTP basic auth in the handshake (`wsAuth`). */
+  readonly auth?: { readonly username: string; readonly password: string };
+  /** L16 rate on the socket. */
+  readonly sampleRate: 8000 | 16000 | 24000;
+  /** mono: the call's received audio; stereo: caller left, bridged party right; mixed: both summed. */
+  readonly mixType: StreamMixType;
+  /** Added to the first (text) message after the call info. */
+  readonly metadata?: Readonly<Record<string, unknown>>;
+  /** DTMF goes to the server as `{event:"dtmf", dtmf, duration}`. */
+  readonly passDtmf?: boolean;
+  /** Audio the server sends back is played to the caller. */
+  readonly bidirectional: { readonly enabled: boolean; readonly streaming: boolean; readonly sampleRate?: number };
+  /** Ends the stream after this long without caller audio above the silence floor. */
+  readonly silenceTimeoutMs?: number;
+}
+
+/** Why a stream ended and what it carried. */
+export interface AudioStreamEnd {
+  readonly reason: 'stopped' | 'call-ended' | 'disconnect' | 'closed' | 'connect-failed' | 'silence';
+  /** From the socket's open to the end (0 when it never opened). */
+  readonly durationMs: number;
+  readonly framesSent: number;
+  readonly framesDropped: number;
+  readonly error?: string;
+}
+
+/** A running stream. */
+export interface AudioStreamHandle {
+  /** Settles (never rejects) when the stream ended. */
+  readonly ended: Promise<AudioStreamEnd>;
+  /** Closes the socket; `ended` settles with `stopped`. */
+  stop(): void;
+}
+
 export interface CallControl {
   readonly sid: string;
   readonly accountSid: string;
@@ -195,6 +239,12 @@ export interface CallControl {
    * its signal had aborted (the say/play ends interrupted); later playbacks play normally.
    */
   interruptPlayback?(): void;
+  /**
+   * Streams the call's audio to a WebSocket server (issue 15, jambonz `listen`): binary L16
+   * frames after one JSON text message with the call's metadata; with `bidirectional` the
+   * server's audio is played back. Ends at `signal`, the call's end, or the server's close.
+   */
+  streamAudio?(req: AudioStreamRequest, signal: AbortSignal): AudioStreamHandle;
   /** DTMF from any source (RFC 4733, SIP INFO, in-band). Returns an unsubscribe function. */
   onDtmf(listener: (digit: string) => void): () => void;
   /** Sends RFC 4733 digits. */

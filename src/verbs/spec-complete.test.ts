@@ -23,6 +23,9 @@ const CONTEXT_SAMPLES: Readonly<Record<string, readonly unknown[]>> = {
   'config.reset': ['synthesizer', ['synthesizer', 'recognizer']],
   'gather.input': [['digits'], ['speech']],
   'listen.url': ['wss://media.example.com/stream'],
+  // Sample rates are bounded (8000 … 64000, docs/verbs.md "Stricter than the specification").
+  'listen.sampleRate': [8000, 16000],
+  'bidirectionalAudio.sampleRate': [8000, 24000],
   // Deliberately stricter (docs/verbs.md "Stricter than the specification"): a string loop or
   // timeout must be a number (or "forever").
   'say.loop': [2, '2', 'forever'],

@@ -54,6 +54,8 @@ export interface SessionSettings {
   transcription?: BackgroundTranscription;
   /** Stops the background gather `config.bargeIn` started (issue 14). */
   stopBargeIn?: () => void;
+  /** Stops the background stream `config.listen` started (issue 15; a later one replaces it). */
+  stopListen?: () => void;
 }
 
 /** Everything a verb may use while it runs (DESIGN.md §3: call interfaces only, never sip/media). */

@@ -71,8 +71,8 @@ test('issue 14: the memory of first uses is bounded', () => {
 });
 
 test('issue 14: what counts as a use: a value other than null/false/""/{enable:false}; nested say/play of gather; each dial target', () => {
-  assert.deepEqual(unsupportedUses('config', { referHook: null, notifyEvents: false, onHoldMusic: '', listen: { enable: false, url: 'wss://x' } }), []);
-  assert.deepEqual(unsupportedUses('config', { listen: { enable: true, url: 'wss://x' }, amd: { actionHook: '/a', recognizer: { vendor: 'google' } } }), ['config.listen', 'config.amd.recognizer']);
+  assert.deepEqual(unsupportedUses('config', { referHook: null, notifyEvents: false, onHoldMusic: '', record: { enable: false } }), []);
+  assert.deepEqual(unsupportedUses('config', { record: { action: 'startCallRecording' }, amd: { actionHook: '/a', recognizer: { vendor: 'google' } } }), ['config.record', 'config.amd.recognizer']);
   assert.deepEqual(unsupportedUses('gather', { say: { text: 'x', instructions: 'calm' }, play: { url: 'https://m/a.wav', seekOffset: 1 } }), ['gather.say.instructions', 'gather.play.seekOffset']);
   assert.deepEqual(unsupportedUses('dial', { target: [{ type: 'phone', number: '1' }, { type: 'teams', number: '2', tenant: 't' }] }), ['dial.target[].tenant', 'dial.target[].type']);
   assert.deepEqual(unsupportedUses('dial', { target: [{ type: 'sip', sipUri: 'sip:a@b.c' }] }), []);

@@ -19,7 +19,7 @@ export interface UnsupportedProperty {
   readonly when?: (value: unknown) => boolean;
 }
 
-const NOT_MEDIA = 'no audio fork / streaming to a websocket yet (issue 15)';
+const NO_BEEP = 'no beep is played before the stream starts';
 const NO_RECORDING = 'call recording (SIPREC, cloud) is not implemented';
 const NO_AUDIO_PROCESSING = 'the media engine has no such processing stage';
 
@@ -44,8 +44,6 @@ export const UNSUPPORTED: readonly UnsupportedProperty[] = [
   ...rows('config', [
     ['ttsStream', 'say streaming (tts:tokens over the WebSocket API) is not implemented'],
     ['record', NO_RECORDING],
-    ['listen', NOT_MEDIA],
-    ['stream', NOT_MEDIA],
     ['fillerNoise', 'no filler noise while an actionHook is pending'],
     ['actionHookDelayAction', 'no interim prompts while an actionHook is pending'],
     ['vad', NO_AUDIO_PROCESSING],
@@ -66,8 +64,6 @@ export const UNSUPPORTED: readonly UnsupportedProperty[] = [
     ['confirmHook', 'call screening is per target (target.confirmHook)'],
     ['referHook', 'an incoming REFER on a leg is not passed to the application'],
     ['boostAudioSignal', NO_AUDIO_PROCESSING],
-    ['listen', NOT_MEDIA],
-    ['stream', NOT_MEDIA],
     ['dub', 'no dubbing tracks'],
     ['proxy', 'legs are routed by the carrier choice, never through an outbound proxy'],
     ['srtpEncryption', 'dialed legs use plain RTP'],
@@ -85,6 +81,10 @@ export const UNSUPPORTED: readonly UnsupportedProperty[] = [
   ...rows('sip:refer', [['referredByDisplayName', 'Referred-By carries the URI only']]),
   { verb: 'transcribe', property: 'channel', why: 'a transcribe verb hears the call itself (channel 1); both legs of a bridge are transcribed with dial.transcribe', when: (v) => v !== 1 && v !== '1' },
   ...rows('transcribe', [['translationHook', 'no translation']]),
+  ...rows('listen', [['playBeep', NO_BEEP]]),
+  ...rows('stream', [['playBeep', NO_BEEP]]),
+  ...rows('config', [['listen.playBeep', NO_BEEP], ['stream.playBeep', NO_BEEP]]),
+  ...rows('dial', [['listen.playBeep', NO_BEEP], ['stream.playBeep', NO_BEEP]]),
   ...rows('dial', [['transcribe.translationHook', 'no translation']]),
 ];
 

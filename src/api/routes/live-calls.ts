@@ -72,7 +72,8 @@ async function applyUpdate(service: CallsService, accountSid: string, callSid: s
   if (s) refuse([...methodErrors(s.method, 'sip_request.method'), ...headerErrors(s.headers, 'sip_request.headers')]);
   let sip;
   try {
-    sip = await applyLiveUpdate(service, accountSid, callSid, Object.fromEntries(keys.map((k) => [k, body[k]])) as LiveUpdate);
+    // jambonz's `stream_status` is `listen_status` by another name.
+    sip = await applyLiveUpdate(service, accountSid, callSid, Object.fromEntries(keys.map((k) => [k === 'stream_status' ? 'listen_status' : k, body[k]])) as LiveUpdate);
   } catch (e) {
     return toHttp(e);
   }

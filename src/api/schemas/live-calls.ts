@@ -55,6 +55,8 @@ export const UpdateCallBody = Type.Object({
   call_status: Type.Optional(Type.Union([Type.Literal('completed'), Type.Literal('no-answer')])),
   mute_status: Type.Optional(Type.Union([Type.Literal('mute'), Type.Literal('unmute')])),
   transcribe_status: Type.Optional(Type.Union([Type.Literal('pause'), Type.Literal('resume'), Type.Literal('stop')], { description: 'the background transcription (transcribe verb, config.transcribe)' })),
+  listen_status: Type.Optional(Type.Union([Type.Literal('pause'), Type.Literal('resume'), Type.Literal('silence')], { description: 'the call\'s listen streams: stop sending, send on, or send silence (issue 15)' })),
+  stream_status: Type.Optional(Type.Union([Type.Literal('pause'), Type.Literal('resume'), Type.Literal('silence')], { description: 'jambonz\'s other name for listen_status' })),
   tag: Type.Optional(Type.Object({}, { additionalProperties: true })),
   whisper: Type.Optional(Type.Union([Type.Object({}, { additionalProperties: true }), Type.Array(Type.Object({}, { additionalProperties: true }))])),
   dtmf: Type.Optional(Type.Object({ digit: Type.String({ pattern: '^[0-9A-Da-d*#]+$' }), duration: Type.Optional(Type.Integer({ minimum: 40, maximum: 5000 })) }, { additionalProperties: false })),

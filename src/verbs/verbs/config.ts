@@ -8,6 +8,8 @@ import { recognizerSchema } from './recognizer.js';
 import { startBackgroundGather, type BargeInProps } from './gather.js';
 import { effectiveSynthesizer, synthesizerSchema, type SynthesizerProps } from './say.js';
 import { startTranscription, type TranscribeProps } from './transcribe.js';
+import { ensureMedia } from './media.js';
+import { startBackgroundStream, type ListenProps } from './listen.js';
 
 /**
  * `amd` (contract §3.2, the specification's `amd`), as createCall, `config` and `dial` accept it,
@@ -141,6 +143,8 @@ interface ConfigProps {
   readonly amd?: AmdProps;
   readonly bargeIn?: BargeInProps;
   readonly transcribe?: TranscribeProps & { readonly enable?: boolean };
+  readonly listen?: Partial<ListenProps> & { readonly enable?: boolean };
+  readonly stream?: Partial<ListenProps> & { readonly enable?: boolean };
   readonly [key: string]: unknown;
 }
 
@@ -160,6 +164,22 @@ function configTranscribe(ctx: VerbContext, t: TranscribeProps & { readonly enab
     return;
   }
   startTranscription(ctx, { transcriptionHook: t.transcriptionHook, recognizer: t.recognizer });
+}
+
+/**
+ * `config.listen` / `config.stream` (issue 15): `enable` starts a background stream (replacing
+ * one before), `enable: false` stops it. The URL must be ws(s), as for the listen verb.
+ */
+async function configListen(ctx: VerbContext, l: Partial<ListenProps> & { readonly enable?: boolean }): Promise<void> {
+  ctx.session.stopListen?.();
+  ctx.session.stopListen = undefined;
+  if (l.enable === false) return;
+  if (typeof l.url !== 'string' || !/^wss?:\/\/[^/\s]/i.test(l.url)) {
+    ctx.call.alert('verb-failure', 'config.listen: url must be a ws:// or wss:// URL');
+    return;
+  }
+  await ensureMedia(ctx, undefined);
+  ctx.session.stopListen = startBackgroundStream(ctx, ctx.call, { ...l, url: l.url });
 }
 
 /** Applies a config verb to the session settings (exported for tests and for live control). */
@@ -186,5 +206,7 @@ export const config = defineVerb<ConfigProps>({
     if (p.amd) startConfigAmd(ctx, p.amd);
     if (p.bargeIn) configBargeIn(ctx, p.bargeIn);
     if (p.transcribe) configTranscribe(ctx, p.transcribe);
+    const listenOpts = p.listen ?? p.stream;
+    if (listenOpts) await configListen(ctx, listenOpts);
   },
 });

@@ -8,6 +8,7 @@ import { defineVerb, type VerbContext, type VerbOutcome } from '../types.js';
 import type { HookSpec } from '../webhook/hook.js';
 import { amdEventSink, amdSchema, type AmdProps } from './config.js';
 import { dtmfCaptureSpec, DtmfPatternMatcher } from './dtmf-patterns.js';
+import { listenSchema, startBackgroundStream, type ListenProps } from './listen.js';
 import { transcribeBridge, transcribeSchema, type TranscribeProps } from './transcribe.js';
 import { describe } from './media.js';
 
@@ -29,6 +30,8 @@ interface DialProps {
   readonly dtmfCapture?: readonly string[] | { readonly parentCall?: readonly string[]; readonly childCall?: readonly string[] };
   readonly dtmfHook?: HookSpec;
   readonly transcribe?: TranscribeProps;
+  readonly listen?: ListenProps;
+  readonly stream?: ListenProps;
 }
 
 const patterns = (): ReturnType<typeof arr> => arr(str({ nonEmpty: true }));
@@ -58,6 +61,8 @@ export const dialSchema: ObjectSchema = fromSpec('dial', {
   dialMusic: opt(str({ nonEmpty: true, httpUrl: true })),
   amd: opt(amdSchema),
   transcribe: opt(transcribeSchema),
+  listen: opt(listenSchema),
+  stream: opt(listenSchema),
   dtmfCapture: opt(oneOf('an array of DTMF patterns, or {parentCall, childCall}', patterns(), obj({ parentCall: opt(patterns()), childCall: opt(patterns()) }))),
   dtmfHook: opt(hookSchema()),
 });
@@ -186,9 +191,13 @@ async function bridgeWinner(ctx: VerbContext, call: DialingCall, p: DialProps, s
   if (p.amd) startLegAmd(ctx, leg, p.amd);
   const stopCapture = startDtmfCapture(ctx, leg, p);
   const stopTranscribing = p.transcribe ? transcribeBridge(ctx, p.transcribe, leg.control) : () => undefined;
+  // dial.listen (issue 15): the bridge's audio streams for as long as the bridge lasts.
+  const listenOpts = p.listen ?? p.stream;
+  const stopListening = listenOpts ? startBackgroundStream(ctx, call, listenOpts) : () => undefined;
   await anyAborted(leg.endedSignal, signal);
   stopCapture();
   stopTranscribing();
+  stopListening();
   if (!leg.endedSignal.aborted) await leg.hangup();
   if (signal.aborted || call.endedSignal.aborted || !p.actionHook) return;
   return { replace: await ctx.actionHook(p.actionHook, { dial_call_status: 'completed', dial_sip_status: 200, dial_call_sid: leg.sid }) };

@@ -1,0 +1,249 @@
+#!/usr/bin/env node
+// `npm run bench:stream [N]`: the audio-streaming figures of issue 15. Prints numbers; asserts
+// nothing. Needs `npm run build` first.
+//
+// 1. N (default 200) concurrent calls (real RTP sessions on loopback), each with a `listen`
+//    stream to a local WebSocket server in another process (bench-stream-far.mjs, which is also
+//    every call's far end; each caller sends on its own phase of the 20 ms period), both directions: the caller's audio to the socket (8 kHz mono), and
+//    L16 streamed back in real time (bidirectionalAudio.streaming) played to the caller. Against
+//    the same N calls without streaming (playing a tone), in the same run, rounds interleaved
+//    (BENCH_ROUNDS, default 3). Per run: RTP departure jitter p99 (|Δt − 20 ms| per stream, kernel
+//    timestamps from dumpcap on lo when it may capture, else "-"), frame loss on the socket path
+//    (frames handed to the stream that never reached the server, dropped ones included), the
+//    caller frame → on the socket latency p50/p99 (each caller packet carries a counter that is
+//    read back out of the L16 frame), and CPU per stream (the streaming run's CPU minus the plain
+//    run's, over N, as % of one core).
+// 2. killAudio → playback stopped: one call plays 5 s of streamed audio; the server sends
+//    killAudio; latency = from the send to the end of the last loud frame arriving at the caller
+//    (its arrival + 20 ms; the session then sends nothing for a tick, then silence). p50/p99 over
+//    BENCH_KILL_TRIALS (default 40).
+import { spawn, spawnSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setMaxListeners } from 'node:events';
+import { WebSocketServer } from 'ws';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const dist = (p) => import(new URL(`../dist/${p}`, import.meta.url).href);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const MEASURE_MS = 5000;
+const pct = (xs, p) => {
+  const s = [...xs].filter(Number.isFinite).sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor(p * s.length))] : NaN;
+};
+const fmt = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '-');
+
+async function modules() {
+  const [media, streams, clock, logger, timeline] = await Promise.all([
+    dist('media/index.js'), dist('call/audio-stream/index.js'), dist('kernel/clock.js'), dist('kernel/logger.js'), dist('call/timeline.js'),
+  ]);
+  return { media, streams, clock: clock.systemClock, logger: logger.nullLogger, Timeline: timeline.Timeline };
+}
+
+function lineReader(stream) {
+  let buf = '';
+  const lines = [];
+  const waiters = [];
+  stream.on('data', (d) => {
+    buf += d;
+    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      const w = waiters.shift();
+      if (w) w(line); else lines.push(line);
+    }
+  });
+  return () => new Promise((r) => (lines.length ? r(lines.shift()) : waiters.push(r)));
+}
+
+function spawnNode(args) {
+  const p = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  return { p, next: lineReader(p.stdout) };
+}
+
+async function startDumpcap(port, file) {
+  const ok = spawnSync('dumpcap', ['-D'], { encoding: 'utf8' });
+  if (ok.status !== 0 || !/\blo\b/.test(ok.stdout)) return null;
+  const p = spawn('dumpcap', ['-P', '-i', 'lo', '-s', '64', '-B', '64', '-f', `udp dst port ${port}`, '-w', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const next = lineReader(p.stderr);
+  const closed = new Promise((r) => p.on('close', r));
+  for (;;) {
+    const line = await Promise.race([next(), closed.then(() => null)]);
+    if (line === null) return null;
+    if (/^Capturing on/.test(line)) break;
+  }
+  return { stop: () => { p.kill('SIGINT'); return closed; } };
+}
+
+/** |Δt − 20 ms| between consecutive packets of each SSRC, from a classic pcap (dumpcap -P): p99. */
+function departureJitterP99(file) {
+  const b = readFileSync(file);
+  const nano = b.readUInt32LE(0) === 0xa1b23c4d;
+  const l2 = { 1: 14, 113: 16, 276: 20 }[b.readUInt32LE(20)];
+  const last = new Map();
+  const deltas = [];
+  for (let off = 24; off + 16 <= b.length;) {
+    const t = b.readUInt32LE(off) * 1000 + b.readUInt32LE(off + 4) / (nano ? 1e6 : 1e3);
+    const incl = b.readUInt32LE(off + 8);
+    const ip = off + 16 + l2;
+    off += 16 + incl;
+    const rtp = ip + (b[ip] & 15) * 4 + 8;
+    if (b[ip + 9] !== 17 || rtp + 12 > off) continue;
+    const seq = b.readUInt16BE(rtp + 2);
+    const ssrc = b.readUInt32BE(rtp + 8);
+    const prev = last.get(ssrc);
+    if (prev && ((prev[1] + 1) & 0xffff) === seq) deltas.push(Math.abs(t - prev[0] - 20));
+    last.set(ssrc, [t, seq]);
+  }
+  return pct(deltas, 0.99);
+}
+
+/** One run: a far end, a child gateway process with N calls (streaming or plain), a 5 s window. */
+async function run(mode, n) {
+  const far = spawnNode([`${here}bench-stream-far.mjs`]);
+  const [udpPort, wsPort] = (await far.next()).split(' ').map(Number);
+  const child = spawnNode([fileURLToPath(import.meta.url), '--child', mode, String(n), String(udpPort), String(wsPort)]);
+  if ((await child.next()) !== 'ready') throw new Error(`${mode} child failed`);
+  const dir = mkdtempSync(join(tmpdir(), 'bench-stream-'));
+  const cap = await startDumpcap(udpPort, join(dir, 'tx.pcap'));
+  far.p.stdin.write('measure\n');
+  child.p.stdin.write('measure\n');
+  await sleep(MEASURE_MS);
+  child.p.stdin.write('stop\n');
+  const sent = JSON.parse(await child.next());
+  await sleep(300);
+  far.p.stdin.write('stop\n');
+  const got = JSON.parse(await far.next());
+  await cap?.stop();
+  const p99 = cap ? departureJitterP99(join(dir, 'tx.pcap')) : NaN;
+  rmSync(dir, { recursive: true, force: true });
+  const handed = sent.framesSent + sent.framesDropped;
+  return { p99, cpuMs: sent.cpuMs, lossPct: handed ? (100 * (handed - got.framesReceived)) / handed : NaN, dropped: sent.framesDropped, handed, latP50: got.p50, latP99: got.p99, matched: got.matched };
+}
+
+async function child(mode, n, udpPort, wsPort) {
+  const m = await modules();
+  const engine = new m.media.MediaEngine({ clock: m.clock, logger: m.logger, portRange: { min: 20000, max: 29999 }, bindAddress: '127.0.0.1', rtcpIntervalMs: 5000 });
+  const totals = new m.streams.StreamTotals();
+  const tone = Int16Array.from({ length: 8000 }, (_, i) => Math.round(6000 * Math.sin((2 * Math.PI * 440 * i) / 8000)));
+  const looping = { description: 'tone', open: async () => { let i = 0; return { read(out) { for (let k = 0; k < out.length; k++) out[k] = tone[(i + k) % tone.length]; i += out.length; return out.length; } }; } };
+  const stop = new AbortController();
+  setMaxListeners(n + 10, stop.signal);
+  for (let i = 0; i < n; i++) {
+    const s = await engine.createSession();
+    s.setRemote({ address: '127.0.0.1', port: udpPort, codec: 'PCMU', payloadType: 0, dtmfPayloadType: 101 });
+    if (mode === 'plain') {
+      s.play(looping).catch(() => undefined);
+      continue;
+    }
+    const timeline = new m.Timeline(m.clock, 50);
+    const info = () => ({ call_sid: `bench-${i}`, direction: 'inbound', from: 'a', to: 'b', call_id: `c${i}`, sip_status: 200, call_status: 'in-progress', account_sid: 'acc', trace_id: 't', fs_sip_address: 'h' });
+    const host = { timeline, info, onDtmf: () => () => undefined, play: (src, sig) => s.play(src, sig).then((r) => ({ interrupted: r.reason !== 'finished' })), interrupt: () => undefined };
+    m.streams.startAudioStream({ clock: m.clock, logger: m.logger, totals }, host, s, {
+      url: `ws://127.0.0.1:${wsPort}/`, sampleRate: 8000, mixType: 'mono', metadata: { port: s.localPort, back: true },
+      bidirectional: { enabled: true, streaming: true, sampleRate: 8000 },
+    }, stop.signal);
+  }
+  await sleep(2000);
+  process.stdout.write('ready\n');
+  const next = lineReader(process.stdin);
+  while ((await next()) !== 'measure');
+  const cpu0 = process.cpuUsage();
+  const base = { sent: totals.framesSent, dropped: totals.framesDropped };
+  while ((await next()) !== 'stop');
+  const cpu = process.cpuUsage(cpu0);
+  // Frame totals over the whole run (the far end counts every frame it ever received).
+  const out = { framesSent: totals.framesSent, framesDropped: totals.framesDropped, droppedInWindow: totals.framesDropped - base.dropped, cpuMs: (cpu.user + cpu.system) / 1000 };
+  // Streams end first (no frame is handed over after this count); the far end's tally, taken
+  // 300 ms later, covers every frame still in flight.
+  stop.abort();
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+  await engine.close();
+  process.exit(0);
+}
+
+async function benchStreams(n) {
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+  const rs = { plain: [], stream: [] };
+  for (let r = 0; r < rounds; r++) {
+    for (const mode of ['stream', 'plain']) {
+      const x = await run(mode, n);
+      rs[mode].push(x);
+      const extra = mode === 'stream'
+        ? `  socket loss ${fmt(x.lossPct, 3)} % (${x.dropped} dropped of ${x.handed})  caller frame → socket p50 ${fmt(x.latP50)} ms p99 ${fmt(x.latP99)} ms (${x.matched} frames)`
+        : '';
+      console.log(`  ${n} calls ${mode === 'stream' ? 'streaming both ways' : 'without streaming  '} #${r + 1}: departure jitter p99 ${fmt(x.p99)} ms  CPU ${fmt(x.cpuMs / MEASURE_MS * 100, 1)} % of a core${extra}`);
+    }
+  }
+  const med = (mode, k) => pct(rs[mode].map((x) => x[k]), 0.5);
+  const cpuPerStream = ((med('stream', 'cpuMs') - med('plain', 'cpuMs')) / MEASURE_MS / n) * 100;
+  console.log(`${n} calls streaming both ways (medians of ${rounds}): departure jitter p99 ${fmt(med('stream', 'p99'))} ms vs ${fmt(med('plain', 'p99'))} ms without (ratio ${fmt(med('stream', 'p99') / med('plain', 'p99'))}×; goal ≤ 5 ms)`);
+  console.log(`  socket frame loss ${fmt(med('stream', 'lossPct'), 3)} %;  caller frame → on the socket p99 ${fmt(med('stream', 'latP99'))} ms (goal ≤ 5 ms);  CPU per stream ${fmt(cpuPerStream, 3)} % of a core (streaming run ${fmt(med('stream', 'cpuMs') / MEASURE_MS * 100, 1)} % vs plain ${fmt(med('plain', 'cpuMs') / MEASURE_MS * 100, 1)} %)`);
+}
+
+/** killAudio → the first silent packet at the caller, in-process: one call, its stream, its far end. */
+async function benchKill(m) {
+  const trials = Number(process.env.BENCH_KILL_TRIALS ?? 40);
+  const engine = new m.media.MediaEngine({ clock: m.clock, logger: m.logger, portRange: { min: 30000, max: 30999 }, bindAddress: '127.0.0.1' });
+  const { ULAW_DECODE } = await dist('media/codec/g711.js');
+  const caller = createSocket('udp4');
+  await new Promise((r) => caller.bind(0, '127.0.0.1', r));
+  let onPacket = () => undefined;
+  caller.on('message', (msg) => onPacket(msg));
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: () => 'audio.jambonz.org' });
+  await new Promise((r) => wss.once('listening', r));
+  const clip = Buffer.alloc(5 * 16000);
+  for (let i = 0; i < clip.length / 2; i++) clip.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 600 * i) / 8000)), i * 2);
+  const loud = (msg) => {
+    let s = 0;
+    for (let i = 12; i < msg.length; i++) s += Math.abs(ULAW_DECODE[msg[i]]);
+    return s / (msg.length - 12) > 500;
+  };
+  const results = [];
+  for (let t = 0; t < trials; t++) {
+    const s = await engine.createSession();
+    s.setRemote({ address: '127.0.0.1', port: caller.address().port, codec: 'PCMU', payloadType: 0, dtmfPayloadType: 101 });
+    const conn = new Promise((r) => wss.once('connection', r));
+    const host = { timeline: new m.Timeline(m.clock, 50), info: () => ({ call_sid: 'k' }), onDtmf: () => () => undefined, play: (src, sig) => s.play(src, sig).then((r) => ({ interrupted: r.reason !== 'finished' })), interrupt: () => undefined };
+    const ctl = new AbortController();
+    const stream = m.streams.startAudioStream({ clock: m.clock, logger: m.logger }, host, s, { url: `ws://127.0.0.1:${wss.address().port}/`, sampleRate: 8000, mixType: 'mono', bidirectional: { enabled: true, streaming: true, sampleRate: 8000 } }, ctl.signal);
+    const ws = await conn;
+    for (let i = 0; i < clip.length; i += 320) ws.send(clip.subarray(i, i + 320));
+    // Wait until the caller hears the clip, then kill it 300–500 ms in.
+    let lastLoud = NaN;
+    await new Promise((r) => { onPacket = (msg) => { if (loud(msg)) { lastLoud = performance.now(); r(); } }; });
+    await sleep(300 + Math.random() * 200);
+    onPacket = (msg) => { if (loud(msg)) lastLoud = performance.now(); };
+    const t0 = performance.now();
+    ws.send(JSON.stringify({ type: 'killAudio' }));
+    // Playback stopped = the end of the last loud frame heard (its arrival + 20 ms of audio).
+    await sleep(200);
+    results.push(Math.max(0, lastLoud + 20 - t0));
+    onPacket = () => undefined;
+    stream.stop();
+    await stream.ended;
+    await s.close();
+  }
+  wss.close();
+  caller.close();
+  await engine.close();
+  console.log(`killAudio → playback stopped (end of the last loud frame at the caller): p50 ${fmt(pct(results, 0.5))} ms  p99 ${fmt(pct(results, 0.99))} ms  (${trials} trials; goal ≤ 25 ms)`);
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  if (args[0] === '--child') return child(args[1], Number(args[2]), Number(args[3]), Number(args[4]));
+  const n = Number(args[0] ?? 200);
+  const m = await modules();
+  await benchKill(m);
+  await benchStreams(n);
+  process.exit(0);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

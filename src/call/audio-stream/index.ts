@@ -1,0 +1,3 @@
+export { AudioStream, startAudioStream, type AudioStreamDeps, type AudioStreamHost } from './stream.js';
+export { CallStreams } from './streams.js';
+export { STREAM_TOTALS, StreamTotals } from './totals.js';
