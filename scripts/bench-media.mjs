@@ -28,6 +28,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { lineReader, spawnNode } from './bench-lib.mjs';
 
 const WARMUP_MS = 2000;
 const MEASURE_MS = 5000;
@@ -36,27 +37,6 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const { parseRounds, interleaved, spread, formatSpread, medianRatio } = await import('../dist/testkit/bench-rounds.js');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Reads newline-delimited lines from a stream; `next()` resolves with the next one. */
-function lineReader(stream) {
-  let buf = '';
-  const lines = [];
-  const waiters = [];
-  stream.on('data', (d) => {
-    buf += d;
-    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      const w = waiters.shift();
-      if (w) w(line); else lines.push(line);
-    }
-  });
-  return () => new Promise((r) => (lines.length ? r(lines.shift()) : waiters.push(r)));
-}
-
-function spawnScript(args) {
-  const p = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
-  return { p, next: lineReader(p.stdout) };
-}
 
 /** True when dumpcap is installed and may capture on lo (root, or the wireshark group). */
 function dumpcapUsable() {
@@ -106,9 +86,9 @@ function pcapJitter(file) {
 }
 
 async function measure(mode, n) {
-  const rx = spawnScript([`${here}bench-media-receiver.mjs`]);
+  const rx = spawnNode([`${here}bench-media-receiver.mjs`]);
   const port = Number(await rx.next());
-  const child = spawnScript([fileURLToPath(import.meta.url), '--child', mode, String(n), String(port)]);
+  const child = spawnNode([fileURLToPath(import.meta.url), '--child', mode, String(n), String(port)]);
   if ((await child.next()) !== 'ready') throw new Error(`${mode} child failed to start`);
   const dir = mkdtempSync(join(tmpdir(), 'bench-media-'));
   const cap = canCapture ? await startCapture(port, join(dir, 'tx.pcap')) : null;

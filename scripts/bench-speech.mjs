@@ -18,12 +18,12 @@
 //    calls without recognition in the same run. Departure times come from dumpcap on lo when it
 //    may capture (kernel timestamps), else from the receiver process. Rounds interleaved
 //    (BENCH_ROUNDS, default 3).
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setMaxListeners } from 'node:events';
+import { departureJitterP99, lineReader, pct, spawnNode, startDumpcap } from './bench-lib.mjs';
 
 /** The rate the recognizers get in part 4: BENCH_STT_RATE (default 8000, what gather asks for; 16000 adds resampling). */
 const RATE = Number(process.env.BENCH_STT_RATE ?? 8000);
@@ -31,10 +31,6 @@ const RATE = Number(process.env.BENCH_STT_RATE ?? 8000);
 const here = fileURLToPath(new URL('.', import.meta.url));
 const dist = (p) => import(new URL(`../dist/${p}`, import.meta.url).href);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const pct = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.floor(p * s.length))] : NaN;
-};
 const fmt = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '-');
 const rms = (pcm, n = pcm.length) => {
   let s = 0;
@@ -200,64 +196,6 @@ async function benchTts(m) {
 }
 
 // ---- 4. jitter with N calls streaming to a recognizer -------------------------------------------
-function lineReader(stream) {
-  let buf = '';
-  const lines = [];
-  const waiters = [];
-  stream.on('data', (d) => {
-    buf += d;
-    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      const w = waiters.shift();
-      if (w) w(line); else lines.push(line);
-    }
-  });
-  return () => new Promise((r) => (lines.length ? r(lines.shift()) : waiters.push(r)));
-}
-
-function spawnNode(args) {
-  const p = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
-  return { p, next: lineReader(p.stdout) };
-}
-
-async function startDumpcap(port, file) {
-  const ok = spawnSync('dumpcap', ['-D'], { encoding: 'utf8' });
-  if (ok.status !== 0 || !/\blo\b/.test(ok.stdout)) return null;
-  const p = spawn('dumpcap', ['-P', '-i', 'lo', '-s', '64', '-B', '64', '-f', `udp dst port ${port}`, '-w', file], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const next = lineReader(p.stderr);
-  const closed = new Promise((r) => p.on('close', r));
-  for (;;) {
-    const line = await Promise.race([next(), closed.then(() => null)]);
-    if (line === null) return null;
-    if (/^Capturing on/.test(line)) break;
-  }
-  return { stop: () => { p.kill('SIGINT'); return closed; } };
-}
-
-/** |Δt − 20 ms| between consecutive packets of each SSRC, from a classic pcap (dumpcap -P). */
-function departureJitterP99(file) {
-  const b = readFileSync(file);
-  const nano = b.readUInt32LE(0) === 0xa1b23c4d;
-  const l2 = { 1: 14, 113: 16, 276: 20 }[b.readUInt32LE(20)];
-  const last = new Map();
-  const deltas = [];
-  for (let off = 24; off + 16 <= b.length;) {
-    const t = b.readUInt32LE(off) * 1000 + b.readUInt32LE(off + 4) / (nano ? 1e6 : 1e3);
-    const incl = b.readUInt32LE(off + 8);
-    const ip = off + 16 + l2;
-    off += 16 + incl;
-    const rtp = ip + (b[ip] & 15) * 4 + 8;
-    if (b[ip + 9] !== 17 || rtp + 12 > off) continue;
-    const seq = b.readUInt16BE(rtp + 2);
-    const ssrc = b.readUInt32BE(rtp + 8);
-    const prev = last.get(ssrc);
-    if (prev && ((prev[1] + 1) & 0xffff) === seq) deltas.push(Math.abs(t - prev[0] - 20));
-    last.set(ssrc, [t, seq]);
-  }
-  return pct(deltas, 0.99);
-}
-
 async function jitterRun(mode, n) {
   const rx = spawnNode([`${here}bench-media-receiver.mjs`]);
   const port = Number(await rx.next());
