@@ -118,11 +118,11 @@ export class ApplicationRunner {
    * One call's socket to a WebSocket application (contract §6): its messages on the Timeline like
    * webhooks, its commands to `onCommand`, its loss ending the call.
    */
-  private newSocket(call: Call, live: LiveApp, hook: Hook): WsAppSession {
+  private newSocket(call: Call, live: LiveApp, hook: Hook, secret: string | undefined): WsAppSession {
     return new WsAppSession({
       clock: this.o.clock, logger: this.o.logger, callSid: call.sid, ackTimeoutMs: this.o.wsAckTimeoutMs,
       open: this.o.openSocket ?? socketOpener({ clock: this.o.clock }),
-      target: { url: hook.url, username: hook.username, password: hook.password }, maxReconnects: hook.retries,
+      target: { url: hook.url, username: hook.username, password: hook.password, secret }, maxReconnects: hook.retries,
       onCommand: (cmd) => {
         if (!live.handle) return Promise.reject(new Error('the application is not running'));
         if (!this.o.onCommand) return Promise.reject(new Error(`${cmd.command} is not supported`));
@@ -174,7 +174,7 @@ export class ApplicationRunner {
     live.notifier = notifier;
     this.apps.set(call.sid, live);
     try {
-      if (isWebSocketHook(a.callHook) && a.appJson === undefined) live.socket = this.newSocket(call, live, resolveWsHook(a.callHook as HookSpec));
+      if (isWebSocketHook(a.callHook) && a.appJson === undefined) live.socket = this.newSocket(call, live, resolveWsHook(a.callHook as HookSpec), a.secret);
     } catch (e) {
       this.o.logger.warn('invalid ws call_hook', { call_sid: call.sid, err: e instanceof Error ? e : String(e) });
     }
@@ -184,7 +184,7 @@ export class ApplicationRunner {
         call, clock: this.o.clock, logger: this.o.logger, webhooks,
         callHook: a.callHook, appJson: a.appJson, secret: a.secret, defaults: a.defaults, envVars: a.envVars,
         sequence: a.sequence, sessionFields: a.sessionFields, unsupportedAlerts: this.unsupportedAlerts,
-        socket: live.socket, openSocket: (hook) => this.newSocket(call, live, hook),
+        socket: live.socket, openSocket: (hook) => this.newSocket(call, live, hook, a.secret),
         onStatusHook: (spec) => {
           notifier.setStatusHook(spec);
           journal.update({ statusHook: spec, notifyUrl: a.notifyUrl });

@@ -2,13 +2,15 @@
  * One WebSocket to a jambonz WebSocket application (contract §6.1): subprotocol `ws.jambonz.org`,
  * basic auth from the hook's credentials, a 1.5 s opening handshake (RFC 6455 §4.1) timed by the
  * gateway's clock, a cap on incoming messages, and the URL policy on the address connected to.
- * Like jambonz, the handshake is not signed: basic auth is what authenticates the gateway.
+ * Beyond jambonz (which sends none), the handshake carries a `Jambonz-Signature` over an empty body
+ * when the account has a webhook secret, so an app can check it as it checks webhooks.
  */
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import type { Clock } from '../../kernel/clock.js';
 import { checkUrlAllowed, OPEN_URL_POLICY, policyLookup, UrlForbiddenError, UrlPolicyError, type UrlPolicy } from '../../kernel/net-policy.js';
 import { WebhookError } from '../webhook/client.js';
+import { signatureHeader } from '../webhook/signature.js';
 import { WS_SUBPROTOCOL } from './messages.js';
 
 export interface WsConnectOptions {
@@ -39,6 +41,8 @@ export interface SocketTarget {
   readonly url: string;
   readonly username?: string;
   readonly password?: string;
+  /** The account's webhook secret: the handshake is signed with it (over an empty body). */
+  readonly secret?: string;
 }
 
 /** Opens one socket; rejects with a WebhookError (WEBHOOK_CONNECT, WEBHOOK_TIMEOUT, WEBHOOK_STATUS, URL_FORBIDDEN). */
@@ -89,7 +93,10 @@ export function socketOpener(o: WsConnectOptions): SocketOpener {
       maxPayload: o.maxPayload ?? DEFAULT_MAX_PAYLOAD,
       perMessageDeflate: false,
       followRedirects: false,
-      headers: { 'user-agent': o.userAgent ?? 'vgw' },
+      headers: {
+        'user-agent': o.userAgent ?? 'vgw',
+        ...(target.secret ? { 'jambonz-signature': signatureHeader(target.secret, '', Math.floor(o.clock.wallNow() / 1000)) } : {}),
+      },
       ...(target.username !== undefined ? { auth: `${target.username}:${target.password ?? ''}` } : {}),
       ...(policy.mode === 'open' ? {} : { lookup: policyLookup(policy) }),
     });

@@ -6,6 +6,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { nullLogger } from '../../kernel/logger.js';
 import { FakeClock } from '../../testkit/fake-clock.js';
 import { WebhookError } from '../webhook/client.js';
+import { verifySignature } from '../webhook/signature.js';
 import { parseUrlPolicy } from '../../kernel/net-policy.js';
 import { socketOpener } from './connection.js';
 import type { AppCommand } from './messages.js';
@@ -25,12 +26,14 @@ class AppServer {
   readonly sockets: WebSocket[] = [];
   readonly messages: Received[] = [];
   readonly handshakes: { protocol: string | undefined; authorization: string | undefined }[] = [];
+  readonly signatures: (string | undefined)[] = [];
 
   constructor() {
     this.wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
     this.wss.on('connection', (ws, req) => {
       this.sockets.push(ws);
       this.handshakes.push({ protocol: req.headers['sec-websocket-protocol'], authorization: req.headers.authorization });
+      this.signatures.push(req.headers['jambonz-signature'] as string | undefined);
       ws.on('message', (d) => this.messages.push(JSON.parse(String(d)) as Received));
     });
   }
@@ -104,6 +107,21 @@ describe('ws.jambonz.org session (contract §6)', () => {
     assert.deepEqual(m.data, { call_sid: 'CA1', from: '+1555' });
     app.last().send(JSON.stringify({ type: 'ack', msgid: m.msgid, data: [{ verb: 'hangup' }] }));
     assert.deepEqual(await reply, [{ verb: 'hangup' }]);
+  });
+
+  it('the handshake is signed like a webhook (Jambonz-Signature over an empty body) when the account has a secret; unsigned without one', async () => {
+    const app = await server();
+    const signed = setup({ url: app.url, target: { url: app.url, secret: 'whsec' } });
+    void signed.session.request('session:new', { call_sid: 'CA1' }).catch(() => undefined);
+    await until(() => app.signatures.length === 1, 'the signed handshake');
+    const header = app.signatures[0] ?? '';
+    assert.match(header, /^t=\d+,v1=[0-9a-f]{64}$/);
+    assert.ok(verifySignature(header, 'whsec', '', signed.clock.wallNow() / 1000), header);
+    assert.ok(!verifySignature(header, 'other', '', signed.clock.wallNow() / 1000));
+    const plain = setup({ url: app.url });
+    void plain.session.request('session:new', { call_sid: 'CA2' }).catch(() => undefined);
+    await until(() => app.signatures.length === 2, 'the unsigned handshake');
+    assert.equal(app.signatures[1], undefined);
   });
 
   it('§6.2 call:status before session:new goes right after it; verb:hook carries its hook string', async () => {
