@@ -8,17 +8,21 @@
 //      not done, or attempts that differ from the calls placed), the process CPU per 1,000
 //      contacts (scheduler + store: nothing else runs) and the heap every 2,000 calls (it stays
 //      flat: the list is read in batches, never whole).
-//   2. simulator: BENCH_SIM_CONTACTS (default 1,000; 0 skips it) through a real gateway with the
-//      simulator carrier at BENCH_SIM_CPS (default 50): achieved cps per 10 s window of wall time
-//      (from the simulator's call starts), double dials and lost outcomes.
+//   2. simulator: BENCH_SIM_CONTACTS (default 20,000; 0 skips it) through a real gateway (this
+//      process) to the simulator carrier running in a process of its own (bench-sim-process.mjs),
+//      at BENCH_SIM_CPS (default 100; BENCH_SIM_MAX_CONCURRENT, default 400): achieved cps per 10 s
+//      window of wall time (from the simulator's call starts), double dials, lost outcomes,
+//      outcomes other than the number implies, both processes' CPU per 1,000 contacts and event
+//      loop delay, and the gateway's memory every 10 s.
 // Build first (npm run build). Run node with --expose-gc for steadier heap figures.
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const CONTACTS = Number(process.env.BENCH_CONTACTS ?? 20_000);
 const CPS = Number(process.env.BENCH_CPS ?? 100);
-const SIM_CONTACTS = Number(process.env.BENCH_SIM_CONTACTS ?? 1000);
-const SIM_CPS = Number(process.env.BENCH_SIM_CPS ?? 50);
+const SIM_CONTACTS = Number(process.env.BENCH_SIM_CONTACTS ?? 20_000);
+const SIM_CPS = Number(process.env.BENCH_SIM_CPS ?? 100);
+const SIM_MAX_CONCURRENT = Number(process.env.BENCH_SIM_MAX_CONCURRENT ?? 400);
 const SUFFIXES = ['0100', '0101', '0486', '0487'];
 const AREAS = ['212', '213', '310', '312', '415', '617', '646', '718', '202', '305', '404', '503', '602', '713', '206', '303'];
 
@@ -108,34 +112,81 @@ async function schedulerPart() {
   await h.close();
 }
 
+/** The simulator in its own process (scripts/bench-sim-process.mjs): its call starts and ends, its figures. */
+async function startSimProcess(rtpMin) {
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { spawnNode } = await import('./bench-lib.mjs');
+  const { p, next } = spawnNode([join(root, 'scripts/bench-sim-process.mjs'), String(rtpMin), String(rtpMin + 3999), mkdtempSync(join(tmpdir(), 'vgw-bench-sim-'))]);
+  const port = JSON.parse(await next()).ready;
+  const starts = [];
+  const ends = [];
+  const final = (async () => {
+    for (;;) {
+      const o = JSON.parse(await next());
+      if (o.ev === 'start') starts.push({ number: o.number, at: o.at });
+      else if (o.ev === 'end') ends.push(o);
+      else return o;
+    }
+  })();
+  return { port, starts, ends, async stop() { p.stdin.write('stop\n'); const f = await final; await new Promise((r) => p.on('close', r)); return f; } };
+}
+
+/** What each number's ending implies when AMD is off (docs/simulator.md). */
+const EXPECTED = { '0100': 'answered', '0101': 'answered', '0486': 'busy', '0487': 'no-answer' };
+
 async function simulatorPart() {
   const { startTestGateway, startHookServer, eventually, TEST_ADMIN_KEY } = await import(join(root, 'dist/testkit/gateway.js'));
   const { freePort } = await import(join(root, 'dist/testkit/ports.js'));
   const { DEMO_FROM } = await import(join(root, 'dist/cli/demo.js'));
-  const base = 40000 + (process.pid % 10) * 2000;
+  const { monitorEventLoopDelay } = await import('node:perf_hooks');
+  const base = 40000 + (process.pid % 4) * 6000;
+  const sim = await startSimProcess(base + 2000);
+  // The gateway's own simulator stays idle (it provisions the demo account); calls go to the child.
   const t = await startTestGateway({ VGW_SIMULATOR: 'on', VGW_SIMULATOR_PORT: String(await freePort()), VGW_RTP_PORTS: `${base}-${base + 1999}` });
   const hooks = await startHookServer({ '/app': () => [{ verb: 'pause', length: 1 }, { verb: 'hangup' }] });
-  const starts = [];
-  t.gw.simulator.on('call-started', (r) => starts.push({ number: r.number, at: r.startedAt }));
+  const loop = monitorEventLoopDelay({ resolution: 10 });
   try {
     const account = t.gw.demo.accountSid;
+    const carrier = await t.api('POST', '/v1/VoipCarriers', { name: 'bench-sim', account_sid: account });
+    await t.api('POST', '/v1/SipGateways', { voip_carrier_sid: carrier.body.sid, ipv4: '127.0.0.1', port: sim.port, inbound: true, outbound: true });
     const created = await t.api('POST', `/v1/Accounts/${account}/Campaigns`, {
-      name: 'bench', call_hook: `${hooks.url}/app`, from: DEMO_FROM, trunk: 'simulator', timeout: 2, pacing: { cps: SIM_CPS, max_concurrent: 90 },
+      name: 'bench', call_hook: `${hooks.url}/app`, from: DEMO_FROM, trunk: 'bench-sim', timeout: 2, pacing: { cps: SIM_CPS, max_concurrent: SIM_MAX_CONCURRENT },
       retry: { busy: { delay: 5, max_attempts: 2 }, 'no-answer': { delay: 5, max_attempts: 2 } },
     });
     const sid = created.body.sid;
-    const csv = `number\n${Array.from({ length: SIM_CONTACTS }, (_, i) => numberOf(i)).join('\n')}\n`;
+    const numbers = Array.from({ length: SIM_CONTACTS }, (_, i) => numberOf(i));
+    const csv = `number\n${numbers.join('\n')}\n`;
     const up = await fetch(`${t.base}/v1/Accounts/${account}/Campaigns/${sid}/Contacts`, { method: 'POST', headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'text/csv' }, body: csv });
-    console.log(`simulator: upload ${JSON.stringify(await up.json())}`);
+    console.log(`simulator (own process, port ${sim.port}): upload ${JSON.stringify(await up.json())}`);
+    globalThis.gc?.();
+    const mem = [];
+    const sample = setInterval(() => mem.push(`${sim.starts.length}: heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)}`), 10_000);
+    const cpu0 = process.cpuUsage();
+    loop.enable();
     await t.api('PUT', `/v1/Accounts/${account}/Campaigns/${sid}`, { state: 'running' });
-    await eventually(async () => (await t.api('GET', `/v1/Accounts/${account}/Campaigns/${sid}`)).body.state === 'completed', 30 * 60_000, 'completed');
+    await eventually(async () => (await t.api('GET', `/v1/Accounts/${account}/Campaigns/${sid}`)).body.state === 'completed', 60 * 60_000, 'completed');
+    const cpu = process.cpuUsage(cpu0);
+    loop.disable();
+    clearInterval(sample);
     const view = (await t.api('GET', `/v1/Accounts/${account}/Campaigns/${sid}`)).body;
     const attempts = await attemptsOf(t.gw.store, sid);
-    const lost = view.counts.pending + view.counts.dialing + view.counts.scheduled + Math.abs(attempts - starts.length);
-    const dd = doubles(starts, 2000);
-    console.log(`simulator: ${SIM_CONTACTS} contacts, ${starts.length} calls, counts ${JSON.stringify(view.counts)}`);
-    report('simulator', windows(starts.map((s) => s.at)), SIM_CPS);
-    console.log(`simulator: double dials ${dd}, lost outcomes ${lost} ${dd === 0 && lost === 0 ? 'PASS' : 'FAIL'}`);
+    const lost = view.counts.pending + view.counts.dialing + view.counts.scheduled + Math.abs(attempts - sim.starts.length);
+    const dd = doubles(sim.starts, 2000);
+    let wrong = 0;
+    for (let offset = 0; ; offset += 1000) {
+      const page = await t.gw.store.campaigns.listContacts(sid, { limit: 1000, offset });
+      for (const c of page.data) if (c.outcome !== EXPECTED[c.number.slice(-4)]) wrong++;
+      if (page.data.length < 1000) break;
+    }
+    const s = await sim.stop();
+    console.log(`simulator: ${SIM_CONTACTS} contacts, ${sim.starts.length} calls, counts ${JSON.stringify(view.counts)}`);
+    report('simulator', windows(sim.starts.map((x) => x.at)), SIM_CPS);
+    console.log(`simulator: cps per 10 s window: ${windows(sim.starts.map((x) => x.at)).map((r) => r.toFixed(1)).join(' ')}`);
+    console.log(`simulator: double dials ${dd}, lost outcomes ${lost}, outcomes other than the number implies ${wrong} ${dd === 0 && lost === 0 && wrong === 0 ? 'PASS' : 'FAIL'}`);
+    console.log(`simulator: gateway process (dialer, API, SIP, media, hook server) CPU ${((cpu.user + cpu.system) / 1000 / (SIM_CONTACTS / 1000)).toFixed(0)} ms per 1,000 contacts; event loop delay p99 ${(loop.percentile(99) / 1e6).toFixed(0)} ms, max ${(loop.max / 1e6).toFixed(0)} ms`);
+    console.log(`simulator: simulator process CPU ${(s.cpu_ms / (SIM_CONTACTS / 1000)).toFixed(0)} ms per 1,000 contacts, rss ${s.rss_mib} MiB, event loop delay p99 ${s.loop_p99_ms} ms, max ${s.loop_max_ms} ms`);
+    console.log(`simulator: gateway memory (MiB) by calls started — ${mem.join(', ')}`);
   } finally {
     await hooks.close();
     await t.close();

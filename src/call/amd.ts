@@ -1,6 +1,7 @@
 import type { Clock, TimerHandle } from '../kernel/clock.js';
 import { AMD_FRAME_SAMPLES, AmdParamsError, AmdSession, resolveAmdParams, type AmdEvent, type AmdParams } from '../media/detect/amd/index.js';
 import type { MediaSession } from '../media/index.js';
+import { AmdTimeline } from './amd-timeline.js';
 import { CallError } from './errors.js';
 
 /** Checks an `amd` object's tuning fields (preset, timers, overrides); a CallError names the field. */
@@ -15,11 +16,12 @@ export function checkAmd(amd: Readonly<Record<string, unknown>>): AmdParams {
 
 /**
  * Runs answering-machine detection on what the callee sends (issue 6): started at the 200 OK,
- * fed every decoded 20 ms frame, ticked every 100 ms so its timers fire during silence or lost
- * RTP; ends at `amd_stopped` or when the call ends.
+ * fed every decoded 20 ms frame at its media time (see amd-timeline.ts), ticked every 100 ms so
+ * its timers fire during silence or lost RTP; ends at `amd_stopped` or when the call ends.
  */
-export function runAmd(media: MediaSession, params: AmdParams, clock: Clock, ended: AbortSignal, onEvent: (e: AmdEvent) => void): () => void {
+export function runAmd(media: Pick<MediaSession, 'onAudio'>, params: AmdParams, clock: Clock, ended: AbortSignal, onEvent: (e: AmdEvent) => void): () => void {
   const session = new AmdSession(params, clock.now());
+  const timeline = new AmdTimeline();
   let timer: TimerHandle | undefined;
   let done = false;
   const emit = (events: readonly AmdEvent[]): void => {
@@ -31,18 +33,23 @@ export function runAmd(media: MediaSession, params: AmdParams, clock: Clock, end
   // RTP frames may be any ptime; the detector takes 20 ms (160-sample) frames.
   const frame = new Int16Array(AMD_FRAME_SAMPLES);
   let fill = 0;
+  let frameAt = 0;
   const offAudio = media.onAudio((pcm, info) => {
+    const at = timeline.packet(clock.now(), info.timestamp, info.samples);
+    // A timestamp gap before this packet (lost packets, silence suppression) is silence.
+    if (fill === 0) emit(session.tick(at));
     for (let i = 0; i < info.samples && !done; i++) {
+      if (fill === 0) frameAt = at + i / 8;
       frame[fill++] = pcm[i];
       if (fill === AMD_FRAME_SAMPLES) {
         fill = 0;
-        emit(session.push(frame, clock.now()));
+        emit(session.push(frame, frameAt));
       }
     }
   });
   const tick = (): void => {
     if (done) return;
-    emit(session.tick(clock.now()));
+    emit(session.tick(timeline.tick(clock.now())));
     if (!done) timer = clock.setTimer(100, tick);
   };
   timer = clock.setTimer(100, tick);

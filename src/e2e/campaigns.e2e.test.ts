@@ -23,7 +23,7 @@ function loudness(path: string): number[] {
   return out;
 }
 
-test('issue 17 acceptance 1: 500 contacts against the simulator — every contact ends with the outcome its number implies (AMD misjudgements under load, ≤ 2 of 250, are named); busy / no-answer retried after their delay up to the maximum; voicemails get the message after the beep', async () => {
+test('issue 17 acceptance 1: 500 contacts against the simulator — every contact ends with the outcome its number implies, with the event loop stalling; busy / no-answer retried after their delay up to the maximum; voicemails get the message after the beep', async () => {
   const simPort = await freePort();
   const base = 40000 + (process.pid % 10) * 2000;
   const t = await startTestGateway({ VGW_SIMULATOR: 'on', VGW_SIMULATOR_PORT: String(simPort), VGW_RTP_PORTS: `${base}-${base + 1999}` });
@@ -37,6 +37,12 @@ test('issue 17 acceptance 1: 500 contacts against the simulator — every contac
   const simCalls: SimulatorCallRecord[] = [];
   sim.on('call-ended', (r) => simCalls.push(r));
   const account = t.gw.demo.accountSid;
+  // A loaded machine, made sure: the event loop that gateway, simulator and both media sides
+  // share stalls for 0.7 s every 4 s (RTP arrives late, then in a burst). AMD runs on media time.
+  const stall = setInterval(() => {
+    const until = performance.now() + 700;
+    while (performance.now() < until);
+  }, 4000);
   try {
     const numbers: [string, keyof typeof SUFFIX][] = [];
     for (let i = 0; i < 125; i++) for (const k of Object.keys(SUFFIX) as (keyof typeof SUFFIX)[]) numbers.push([`+1212${200 + i}${SUFFIX[k]}`, k]);
@@ -56,13 +62,12 @@ test('issue 17 acceptance 1: 500 contacts against the simulator — every contac
     const view = async (): Promise<{ state: string; counts: Counts }> => (await t.api('GET', `/v1/Accounts/${account}/Campaigns/${sid}`)).body as { state: string; counts: Counts };
     await eventually(async () => (await view()).state === 'completed', 240_000, 'the campaign completes by itself');
     const v = await view();
+    clearInterval(stall);
     const contacts = ((await t.api('GET', `/v1/Accounts/${account}/Campaigns/${sid}/Contacts?count=1000`)).body as { data: ContactOut[] }).data;
     const want = new Map(numbers);
     const amdOf = (callSid: string | undefined): string[] => hooks.seen.filter((h) => h.path === '/amd' && h.json.call_sid === callSid).map((h) => String(h.json.type));
-    // The campaign's rule holds exactly: an answered contact's outcome is the first AMD verdict the
-    // actionHook got, else `answered`. AMD itself, on this shared 2-core machine under load, misjudges
-    // one call in a few hundred (a "Hello?" not heard, a greeting called short): at most 1 % of the
-    // answered numbers may differ from what the number implies, and the message names them.
+    // The campaign's rule: an answered contact's outcome is the first AMD verdict the actionHook
+    // got, else `answered`; and that verdict is what the number implies, for every one of the 250.
     const misjudged: string[] = [];
     for (const c of contacts) {
       const kind = want.get(c.number);
@@ -72,9 +77,9 @@ test('issue 17 acceptance 1: 500 contacts against the simulator — every contac
       }
       const verdict = amdOf(c.call_sids[0]).find((t) => t === 'amd_human_detected' || t === 'amd_machine_detected');
       assert.equal(c.outcome, verdict === undefined ? 'answered' : verdict === 'amd_human_detected' ? 'human' : 'machine', `${c.number}: the first verdict decides`);
-      if (c.outcome !== kind) misjudged.push(`${c.number} (${kind}): ${JSON.stringify(amdOf(c.call_sids[0]))}`);
+      if (c.outcome !== kind) misjudged.push(`${c.number} (${kind}): ${JSON.stringify(hooks.seen.filter((h) => h.path === '/amd' && h.json.call_sid === c.call_sids[0]).map((h) => ({ type: h.json.type, reason: h.json.reason, decision_ms: h.json.decision_ms, segments: (h.json.evidence as { segments?: unknown } | undefined)?.segments })))}`);
     }
-    assert.ok(misjudged.length <= 2, `AMD misjudged ${misjudged.length} of 250: ${misjudged.join('; ')}`);
+    assert.deepEqual(misjudged, [], `AMD misjudged ${misjudged.length} of 250`);
     assert.deepEqual([v.counts.busy, v.counts['no-answer'], v.counts.done, v.counts.human + v.counts.machine + v.counts.answered], [125, 125, 500, 250], JSON.stringify(v.counts));
     for (const c of contacts) {
       const kind = want.get(c.number);
@@ -105,6 +110,7 @@ test('issue 17 acceptance 1: 500 contacts against the simulator — every contac
     assert.equal(events.filter((e) => e === 'campaign:started').length, 1);
     await eventually(() => hooks.seen.some((h) => h.path === '/campaign' && h.json.event === 'campaign:completed'), 5000, 'campaign:completed');
   } finally {
+    clearInterval(stall);
     await hooks.close();
     await t.close();
   }

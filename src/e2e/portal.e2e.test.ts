@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { DEMO_FROM } from '../cli/demo.js';
 import { TEST_ADMIN_KEY } from '../testkit/gateway.js';
 import { startSimGateway, type SimGateway } from '../testkit/sim-gateway.js';
 import { startDeepgramServer } from '../testkit/speech/deepgram-server.js';
@@ -232,5 +233,86 @@ test('issue 8: the portal provisions, places a call, follows it live and in rece
     await browser.close();
     await sim?.close();
     await deepgram.close();
+  }
+});
+
+test('issue 17: the Campaigns page in chromium — create from the form with a CSV upload (a bad row reported by line), start against the simulator, live progress and contacts, pause, export CSV', async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  const browser = await openBrowser();
+  let sim: SimGateway | undefined;
+  try {
+    sim = await startSimGateway({ '/app': () => [{ verb: 'pause', length: 1 }, { verb: 'hangup' }] });
+    const { t, hooks, accountSid } = sim;
+    const app = await t.api('POST', '/v1/Applications', { name: 'campaign app', account_sid: accountSid, call_hook: `${hooks.url}/app` });
+    assert.equal(app.status, 201, JSON.stringify(app.body));
+    const page = await browser.context.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.goto(`${t.base}/`);
+    await page.getByLabel('API key', { exact: true }).fill(TEST_ADMIN_KEY);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'API keys' }).waitFor();
+    await page.getByLabel('Account', { exact: true }).selectOption({ label: 'demo' });
+    await go(page, 'Campaigns', 'Campaigns');
+    await page.getByRole('cell', { name: 'No campaigns yet.' }).waitFor();
+
+    // 20 contacts: humans and busy numbers of the simulator; line 4 of the file is not a number.
+    const numbers = Array.from({ length: 20 }, (_, i) => `+1212${400 + i}${i % 4 === 3 ? '0486' : '0100'}`);
+    const csv = ['number,name', ...numbers.slice(0, 2).map((n, i) => `${n},c${i}`), 'not-a-number,bad', ...numbers.slice(2).map((n, i) => `${n},c${i + 2}`)].join('\n');
+    await page.getByLabel('Name', { exact: true }).fill('portal campaign');
+    await page.getByLabel('Application', { exact: true }).selectOption({ label: 'campaign app' });
+    await page.getByLabel("From (one or more of the account's numbers, comma separated)", { exact: true }).fill(DEMO_FROM);
+    await page.getByLabel("Trunk (carrier name; default: the account's default)", { exact: true }).fill('simulator');
+    await page.getByLabel('Calls per second', { exact: true }).fill('1');
+    await page.getByLabel('Contacts (CSV with a "number" column)', { exact: true }).setInputFiles({ name: 'contacts.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: /Campaign portal campaign created \(draft\)\. Contacts: 20 added, 0 duplicates; line 4: / }).waitFor();
+    const detail = page.getByRole('region', { name: 'Campaign portal campaign' });
+    await detail.getByText('0 of 20 done · 20 pending').waitFor();
+    const csvInput = page.getByLabel('Contacts (CSV with a "number" column)', { exact: true });
+    assert.equal(await csvInput.inputValue(), '', 'the form is emptied, its file too');
+    const listed = page.locator('tr[data-campaign-sid]').filter({ hasText: 'portal campaign' });
+    await shot(page, '12-campaign-created');
+
+    // Start: progress and the contact table follow without a reload.
+    await detail.getByRole('button', { name: 'Start', exact: true }).click();
+    await detail.getByText('running', { exact: true }).waitFor();
+    await listed.getByText('running', { exact: true }).waitFor();
+    await detail.getByRole('status').filter({ hasText: /^[1-9]\d* of 20 done/ }).waitFor({ timeout: 20_000 });
+    await detail.locator(`tr[data-number="${numbers[0]}"]`).getByRole('cell', { name: 'answered', exact: true }).waitFor({ timeout: 20_000 });
+    await detail.locator(`tr[data-number="${numbers[3]}"]`).getByRole('cell', { name: 'busy', exact: true }).waitFor({ timeout: 20_000 });
+    await shot(page, '13-campaign-running');
+
+    // Pause: no call starts once the campaign reads paused; the rest stay pending.
+    await detail.getByRole('button', { name: 'Pause', exact: true }).click();
+    await detail.getByText('paused', { exact: true }).waitFor();
+    await listed.getByText('paused', { exact: true }).waitFor();
+    const list = (await t.api('GET', `/v1/Accounts/${accountSid}/Campaigns`)).body as { sid: string; state: string; counts: Record<string, number> }[];
+    assert.equal(list.length, 1);
+    const sid = list[0]?.sid ?? '';
+    const started = (): number => (t.gw.simulator?.calls ?? []).filter((c) => numbers.includes(`+${c.number}`)).length;
+    const before = started();
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(started(), before, 'no call starts while paused');
+    const paused = (await t.api('GET', `/v1/Accounts/${accountSid}/Campaigns/${sid}`)).body as { state: string; counts: Record<string, number> };
+    assert.equal(paused.state, 'paused');
+    assert.ok((paused.counts.pending ?? 0) > 0, `contacts left pending: ${JSON.stringify(paused.counts)}`);
+    await detail.getByRole('status').filter({ hasText: ` ${paused.counts.pending ?? 0} pending` }).waitFor();
+    await shot(page, '14-campaign-paused');
+
+    // Export: the browser downloads the API's CSV of every contact.
+    const download = page.waitForEvent('download');
+    await detail.getByRole('button', { name: 'Export CSV' }).click();
+    const file = await (await download).path();
+    const rows = readFileSync(file, 'utf8').trim().split(/\r?\n/);
+    assert.match(rows[0] ?? '', /^number,/);
+    assert.equal(rows.length, 21, 'a header and the 20 contacts');
+    const api = String((await t.api('GET', `/v1/Accounts/${accountSid}/Campaigns/${sid}/Contacts?format=csv`)).body).trim().split(/\r?\n/);
+    assert.deepEqual(rows, api, 'the file is the export of the API');
+    assert.ok(rows.some((r) => r.startsWith(`${numbers[0]},`) && r.includes('answered')), rows.join('\n'));
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+    await sim?.close();
   }
 });

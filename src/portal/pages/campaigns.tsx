@@ -108,19 +108,21 @@ function Chart({ samples }: { samples: readonly Sample[] }) {
 function CampaignForm({ onCreated }: { onCreated: (sid: string, note: string) => void }) {
   const { api, base } = usePortal();
   const apps = useLoad(() => api.get<Application[]>(`${base}/Applications`), [base]);
-  const csv = useRef<string | undefined>(undefined);
+  // The file is read when the form is sent (reading it on change raced a quick submit).
+  const csvInput = useRef<HTMLInputElement>(null);
   const form = useForm({
     id: 'campaign', initial: EMPTY_CAMPAIGN, fields: CAMPAIGN_FIELDS,
     rules: { name: [required], application_sid: [required], from: [required], 'pacing.cps': [required] },
     submit: async (v) => {
       const { sid } = await api.post<{ sid: string }>(`${base}/Campaigns`, campaignBody(v));
       let note = `Campaign ${String(v.name)} created (draft).`;
-      if (csv.current) {
-        const r = await api.postText<{ added: number; duplicates: number; errors: { line: number; msg: string }[] }>(`${base}/Campaigns/${sid}/Contacts`, csv.current, 'text/csv');
+      const file = csvInput.current?.files?.[0];
+      if (file) {
+        const r = await api.postText<{ added: number; duplicates: number; errors: { line: number; msg: string }[] }>(`${base}/Campaigns/${sid}/Contacts`, await file.text(), 'text/csv');
         note += ` Contacts: ${r.added} added, ${r.duplicates} duplicates${r.errors.length ? `; ${r.errors.map((e) => `line ${e.line}: ${e.msg}`).join('; ')}` : ''}.`;
       }
       form.reset();
-      csv.current = undefined;
+      if (csvInput.current) csvInput.current.value = '';
       onCreated(sid, note);
     },
   });
@@ -141,10 +143,7 @@ function CampaignForm({ onCreated }: { onCreated: (sid: string, note: string) =>
         <SelectField form={form} name="voicemail" label="On a voicemail" options={[{ value: 'hangup', label: 'hang up' }, { value: 'drop', label: 'drop a message (set its verbs through the API)' }]} />
         <div class="field">
           <label for="campaign-csv">Contacts (CSV with a "number" column)</label>
-          <input id="campaign-csv" type="file" accept=".csv,text/csv" onChange={(e) => {
-            const f = (e.currentTarget as HTMLInputElement).files?.[0];
-            if (f) void f.text().then((t) => { csv.current = t; });
-          }} />
+          <input id="campaign-csv" ref={csvInput} type="file" accept=".csv,text/csv" />
         </div>
       </div>
       <button type="submit" disabled={form.busy}>Create</button>
@@ -153,7 +152,7 @@ function CampaignForm({ onCreated }: { onCreated: (sid: string, note: string) =>
 }
 
 /** One campaign: state buttons, live progress and chart, the contact table with filters and the export. */
-function CampaignDetail({ sid }: { sid: string }) {
+function CampaignDetail({ sid, onState }: { sid: string; onState: (state: string) => void }) {
   const { api, base } = usePortal();
   const [view, setView] = useState<CampaignView | undefined>(undefined);
   const [samples, setSamples] = useState<Sample[]>([]);
@@ -161,10 +160,20 @@ function CampaignDetail({ sid }: { sid: string }) {
   const [page, setPage] = useState(1);
   const [state, setState] = useState('');
   const [outcome, setOutcome] = useState('');
+  // The campaigns list above shows the state too: it reloads when the state changes.
+  const lastState = useRef<string | undefined>(undefined);
+  const seen = (s: string): void => {
+    if (lastState.current === undefined) lastState.current = s;
+    else if (lastState.current !== s) {
+      lastState.current = s;
+      onState(s);
+    }
+  };
   usePoll(async () => {
     try {
       const v = await api.get<CampaignView>(`${base}/Campaigns/${sid}`);
       setView(v);
+      seen(v.state);
       setSamples((s) => [...s.slice(-600), { at: Date.now(), counts: v.counts }]);
       setError(undefined);
     } catch (e) {
@@ -173,7 +182,11 @@ function CampaignDetail({ sid }: { sid: string }) {
   }, 2000, true, [sid]);
   const contacts = useLoad(() => api.get<{ total: number; data: ContactRow[] }>(`${base}/Campaigns/${sid}/Contacts?${contactsQuery(page, state, outcome)}`), [sid, page, state, outcome, view?.counts.done]);
   const act = (to: string): void => {
-    api.put(`${base}/Campaigns/${sid}`, { state: to }).then(() => setError(undefined), (e: unknown) => setError(describeError(e)));
+    api.put(`${base}/Campaigns/${sid}`, { state: to }).then(() => {
+      setError(undefined);
+      setView((old) => (old ? { ...old, state: to as CampaignView['state'] } : old));
+      seen(to);
+    }, (e: unknown) => setError(describeError(e)));
   };
   const exportCsv = (): void => {
     const q = new URLSearchParams({ format: 'csv', ...(state ? { state } : {}), ...(outcome ? { outcome } : {}) });
@@ -262,7 +275,7 @@ export function CampaignsPage() {
           {list.data?.length === 0 && <tr><td colSpan={5}>No campaigns yet.</td></tr>}
         </tbody>
       </table>
-      {selected && <CampaignDetail sid={selected} />}
+      {selected && <CampaignDetail sid={selected} onState={() => list.reload()} />}
       <CampaignForm onCreated={(sid, n) => { setNote(n); setSelected(sid); list.reload(); }} />
     </Page>
   );
