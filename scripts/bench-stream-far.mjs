@@ -11,6 +11,7 @@
 // Prints "<udpPort> <wsPort>" on stdout; then "measure\n" starts the window, "stop\n" prints a
 // JSON summary and exits.
 import { createSocket } from 'node:dgram';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { WebSocketServer } from 'ws';
 
 const { ULAW_DECODE: ULAW } = await import(new URL('../dist/media/codec/g711.js', import.meta.url).href);
@@ -102,17 +103,26 @@ setInterval(() => {
 
 process.stdout.write(`${udp.address().port} ${wss.address().port}\n`);
 let buf = '';
+let cpu0 = process.cpuUsage();
+const eld = monitorEventLoopDelay({ resolution: 1 });
 process.stdin.on('data', (d) => {
   buf += d;
   for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
     const cmd = buf.slice(0, i);
     buf = buf.slice(i + 1);
-    if (cmd === 'measure') measuring = true;
+    if (cmd === 'measure') {
+      measuring = true;
+      cpu0 = process.cpuUsage();
+      eld.enable();
+    }
     if (cmd === 'stop') {
       measuring = false;
       latencies.sort((a, b) => a - b);
       const p = (q) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] : NaN);
-      process.stdout.write(`${JSON.stringify({ framesReceived, framesMeasured, matched: latencies.length, p50: p(0.5), p99: p(0.99) })}\n`);
+      const cpu = process.cpuUsage(cpu0);
+      // The far end's own load: its CPU and how late its event loop ran (both inflate the latency it measures).
+      const far = { cpuMs: (cpu.user + cpu.system) / 1000, eldP99: eld.percentile(99) / 1e6 };
+      process.stdout.write(`${JSON.stringify({ framesReceived, framesMeasured, matched: latencies.length, p50: p(0.5), p99: p(0.99), far })}\n`);
       process.exit(0);
     }
   }

@@ -23,6 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setMaxListeners } from 'node:events';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { WebSocketServer } from 'ws';
 import { departureJitterP99, lineReader, pct, spawnNode, startDumpcap } from './bench-lib.mjs';
 
@@ -59,13 +60,15 @@ async function run(mode, n) {
   const p99 = cap ? departureJitterP99(join(dir, 'tx.pcap')) : NaN;
   rmSync(dir, { recursive: true, force: true });
   const handed = sent.framesSent + sent.framesDropped;
-  return { p99, cpuMs: sent.cpuMs, lossPct: handed ? (100 * (handed - got.framesReceived)) / handed : NaN, dropped: sent.framesDropped, handed, latP50: got.p50, latP99: got.p99, matched: got.matched };
+  return { p99, cpuMs: sent.cpuMs, lossPct: handed ? (100 * (handed - got.framesReceived)) / handed : NaN, dropped: sent.framesDropped, handed, latP50: got.p50, latP99: got.p99, matched: got.matched, eldP99: sent.eldP99, farCpuMs: got.far.cpuMs, farEldP99: got.far.eldP99 };
 }
 
 async function child(mode, n, udpPort, wsPort) {
   const m = await modules();
   const engine = new m.media.MediaEngine({ clock: m.clock, logger: m.logger, portRange: { min: 20000, max: 29999 }, bindAddress: '127.0.0.1', rtcpIntervalMs: 5000 });
   const totals = new m.streams.StreamTotals();
+  // The gateway's stream worker when this build has one (BENCH_STREAM_DIRECT=1: sockets on the media thread).
+  const pool = m.streams.StreamSocketPool && process.env.BENCH_STREAM_DIRECT !== '1' ? new m.streams.StreamSocketPool({ logger: m.logger, totals }) : undefined;
   const tone = Int16Array.from({ length: 8000 }, (_, i) => Math.round(6000 * Math.sin((2 * Math.PI * 440 * i) / 8000)));
   const looping = { description: 'tone', open: async () => { let i = 0; return { read(out) { for (let k = 0; k < out.length; k++) out[k] = tone[(i + k) % tone.length]; i += out.length; return out.length; } }; } };
   const stop = new AbortController();
@@ -80,7 +83,7 @@ async function child(mode, n, udpPort, wsPort) {
     const timeline = new m.Timeline(m.clock, 50);
     const info = () => ({ call_sid: `bench-${i}`, direction: 'inbound', from: 'a', to: 'b', call_id: `c${i}`, sip_status: 200, call_status: 'in-progress', account_sid: 'acc', trace_id: 't', fs_sip_address: 'h' });
     const host = { timeline, info, onDtmf: () => () => undefined, play: (src, sig) => s.play(src, sig).then((r) => ({ interrupted: r.reason !== 'finished' })), interrupt: () => undefined };
-    m.streams.startAudioStream({ clock: m.clock, logger: m.logger, totals }, host, s, {
+    m.streams.startAudioStream({ clock: m.clock, logger: m.logger, totals, streamSockets: pool }, host, s, {
       url: `ws://127.0.0.1:${wsPort}/`, sampleRate: 8000, mixType: 'mono', metadata: { port: s.localPort, back: true },
       bidirectional: { enabled: true, streaming: true, sampleRate: 8000 },
     }, stop.signal);
@@ -90,14 +93,18 @@ async function child(mode, n, udpPort, wsPort) {
   const next = lineReader(process.stdin);
   while ((await next()) !== 'measure');
   const cpu0 = process.cpuUsage();
+  const eld = monitorEventLoopDelay({ resolution: 1 });
+  eld.enable();
   const base = { sent: totals.framesSent, dropped: totals.framesDropped };
   while ((await next()) !== 'stop');
   const cpu = process.cpuUsage(cpu0);
-  // Frame totals over the whole run (the far end counts every frame it ever received).
-  const out = { framesSent: totals.framesSent, framesDropped: totals.framesDropped, droppedInWindow: totals.framesDropped - base.dropped, cpuMs: (cpu.user + cpu.system) / 1000 };
-  // Streams end first (no frame is handed over after this count); the far end's tally, taken
-  // 300 ms later, covers every frame still in flight.
+  const eldP99 = eld.percentile(99) / 1e6;
+  // Streams end first; the worker's last counts come back within a turn or two. The far end's
+  // tally, taken 300 ms after this report, covers every frame still in flight.
   stop.abort();
+  await sleep(100);
+  // Frame totals over the whole run (the far end counts every frame it ever received).
+  const out = { framesSent: totals.framesSent, framesDropped: totals.framesDropped, droppedInWindow: totals.framesDropped - base.dropped, cpuMs: (cpu.user + cpu.system) / 1000, eldP99 };
   process.stdout.write(`${JSON.stringify(out)}\n`);
   await engine.close();
   process.exit(0);
@@ -114,6 +121,7 @@ async function benchStreams(n) {
         ? `  socket loss ${fmt(x.lossPct, 3)} % (${x.dropped} dropped of ${x.handed})  caller frame → socket p50 ${fmt(x.latP50)} ms p99 ${fmt(x.latP99)} ms (${x.matched} frames)`
         : '';
       console.log(`  ${n} calls ${mode === 'stream' ? 'streaming both ways' : 'without streaming  '} #${r + 1}: departure jitter p99 ${fmt(x.p99)} ms  CPU ${fmt(x.cpuMs / MEASURE_MS * 100, 1)} % of a core${extra}`);
+      console.log(`      gateway event-loop delay p99 ${fmt(x.eldP99)} ms;  far end: CPU ${fmt(x.farCpuMs / MEASURE_MS * 100, 1)} % of a core, event-loop delay p99 ${fmt(x.farEldP99)} ms`);
     }
   }
   const med = (mode, k) => pct(rs[mode].map((x) => x[k]), 0.5);
@@ -141,13 +149,14 @@ async function benchKill(m) {
     return s / (msg.length - 12) > 500;
   };
   const results = [];
+  const pool = m.streams.StreamSocketPool && process.env.BENCH_STREAM_DIRECT !== '1' ? new m.streams.StreamSocketPool({ logger: m.logger }) : undefined;
   for (let t = 0; t < trials; t++) {
     const s = await engine.createSession();
     s.setRemote({ address: '127.0.0.1', port: caller.address().port, codec: 'PCMU', payloadType: 0, dtmfPayloadType: 101 });
     const conn = new Promise((r) => wss.once('connection', r));
     const host = { timeline: new m.Timeline(m.clock, 50), info: () => ({ call_sid: 'k' }), onDtmf: () => () => undefined, play: (src, sig) => s.play(src, sig).then((r) => ({ interrupted: r.reason !== 'finished' })), interrupt: () => undefined };
     const ctl = new AbortController();
-    const stream = m.streams.startAudioStream({ clock: m.clock, logger: m.logger }, host, s, { url: `ws://127.0.0.1:${wss.address().port}/`, sampleRate: 8000, mixType: 'mono', bidirectional: { enabled: true, streaming: true, sampleRate: 8000 } }, ctl.signal);
+    const stream = m.streams.startAudioStream({ clock: m.clock, logger: m.logger, streamSockets: pool }, host, s, { url: `ws://127.0.0.1:${wss.address().port}/`, sampleRate: 8000, mixType: 'mono', bidirectional: { enabled: true, streaming: true, sampleRate: 8000 } }, ctl.signal);
     const ws = await conn;
     for (let i = 0; i < clip.length; i += 320) ws.send(clip.subarray(i, i + 320));
     // Wait until the caller hears the clip, then kill it 300–500 ms in.
@@ -165,6 +174,7 @@ async function benchKill(m) {
     await stream.ended;
     await s.close();
   }
+  await pool?.close();
   wss.close();
   caller.close();
   await engine.close();
