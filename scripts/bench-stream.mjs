@@ -60,7 +60,7 @@ async function run(mode, n) {
   const p99 = cap ? departureJitterP99(join(dir, 'tx.pcap')) : NaN;
   rmSync(dir, { recursive: true, force: true });
   const handed = sent.framesSent + sent.framesDropped;
-  return { p99, cpuMs: sent.cpuMs, lossPct: handed ? (100 * (handed - got.framesReceived)) / handed : NaN, dropped: sent.framesDropped, handed, latP50: got.p50, latP99: got.p99, matched: got.matched, eldP99: sent.eldP99, farCpuMs: got.far.cpuMs, farEldP99: got.far.eldP99 };
+  return { p99, cpuMs: sent.cpuMs, lossPct: handed ? (100 * (handed - got.framesReceived)) / handed : NaN, dropped: sent.framesDropped, droppedInWindow: sent.droppedInWindow, handed, latP50: got.p50, latP99: got.p99, matched: got.matched, eldP99: sent.eldP99, farCpuMs: got.far.cpuMs, farEldP99: got.far.eldP99, batches: sent.batches };
 }
 
 async function child(mode, n, udpPort, wsPort) {
@@ -95,16 +95,17 @@ async function child(mode, n, udpPort, wsPort) {
   const cpu0 = process.cpuUsage();
   const eld = monitorEventLoopDelay({ resolution: 1 });
   eld.enable();
-  const base = { sent: totals.framesSent, dropped: totals.framesDropped };
+  const base = { sent: totals.framesSent, dropped: totals.framesDropped, batches: pool?.batchesSent ?? 0 };
   while ((await next()) !== 'stop');
   const cpu = process.cpuUsage(cpu0);
   const eldP99 = eld.percentile(99) / 1e6;
+  const batches = (pool?.batchesSent ?? 0) - base.batches;
   // Streams end first; the worker's last counts come back within a turn or two. The far end's
   // tally, taken 300 ms after this report, covers every frame still in flight.
   stop.abort();
   await sleep(100);
   // Frame totals over the whole run (the far end counts every frame it ever received).
-  const out = { framesSent: totals.framesSent, framesDropped: totals.framesDropped, droppedInWindow: totals.framesDropped - base.dropped, cpuMs: (cpu.user + cpu.system) / 1000, eldP99 };
+  const out = { framesSent: totals.framesSent, framesDropped: totals.framesDropped, droppedInWindow: totals.framesDropped - base.dropped, cpuMs: (cpu.user + cpu.system) / 1000, eldP99, batches };
   process.stdout.write(`${JSON.stringify(out)}\n`);
   await engine.close();
   process.exit(0);
@@ -118,10 +119,10 @@ async function benchStreams(n) {
       const x = await run(mode, n);
       rs[mode].push(x);
       const extra = mode === 'stream'
-        ? `  socket loss ${fmt(x.lossPct, 3)} % (${x.dropped} dropped of ${x.handed})  caller frame → socket p50 ${fmt(x.latP50)} ms p99 ${fmt(x.latP99)} ms (${x.matched} frames)`
+        ? `  socket loss ${fmt(x.lossPct, 3)} % (${x.dropped} dropped of ${x.handed}, ${x.droppedInWindow} in the window)  caller frame → socket p50 ${fmt(x.latP50)} ms p99 ${fmt(x.latP99)} ms (${x.matched} frames)`
         : '';
       console.log(`  ${n} calls ${mode === 'stream' ? 'streaming both ways' : 'without streaming  '} #${r + 1}: departure jitter p99 ${fmt(x.p99)} ms  CPU ${fmt(x.cpuMs / MEASURE_MS * 100, 1)} % of a core${extra}`);
-      console.log(`      gateway event-loop delay p99 ${fmt(x.eldP99)} ms;  far end: CPU ${fmt(x.farCpuMs / MEASURE_MS * 100, 1)} % of a core, event-loop delay p99 ${fmt(x.farEldP99)} ms`);
+      console.log(`      gateway event-loop delay p99 ${fmt(x.eldP99)} ms${x.batches ? ` (${fmt(x.batches / MEASURE_MS * 1000, 0)} batches/s to the stream worker)` : ''};  far end: CPU ${fmt(x.farCpuMs / MEASURE_MS * 100, 1)} % of a core, event-loop delay p99 ${fmt(x.farEldP99)} ms`);
     }
   }
   const med = (mode, k) => pct(rs[mode].map((x) => x[k]), 0.5);
