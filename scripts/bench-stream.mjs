@@ -3,16 +3,20 @@
 // nothing. Needs `npm run build` first.
 //
 // 1. N (default 200) concurrent calls (real RTP sessions on loopback), each with a `listen`
-//    stream to a local WebSocket server in another process (bench-stream-far.mjs, which is also
-//    every call's far end; each caller sends on its own phase of the 20 ms period), both directions: the caller's audio to the socket (8 kHz mono), and
+//    stream to a local WebSocket server in other processes (bench-stream-far.mjs, which is also
+//    every call's far end; each caller sends on its own phase of the 20 ms period), both
+//    directions: the caller's audio to the socket (8 kHz mono), and
 //    L16 streamed back in real time (bidirectionalAudio.streaming) played to the caller. Against
 //    the same N calls without streaming (playing a tone), in the same run, rounds interleaved
 //    (BENCH_ROUNDS, default 3). Per run: RTP departure jitter p99 (|Δt − 20 ms| per stream, kernel
 //    timestamps from dumpcap on lo when it may capture, else "-"), frame loss on the socket path
 //    (frames handed to the stream that never reached the server, dropped ones included), the
-//    caller frame → on the socket latency p50/p99 (each caller packet carries a counter that is
-//    read back out of the L16 frame), and CPU per stream (the streaming run's CPU minus the plain
-//    run's, over N, as % of one core).
+//    caller frame → on the socket latency p50/p99 (each caller packet carries its send time, read
+//    back out of the L16 frame), CPU per stream (the streaming run's CPU minus the plain run's,
+//    over N, as % of one core), and the gateway's and the far end's event-loop delay p99 and the
+//    far end's CPU (is the far end the bottleneck?). The streams use the gateway's stream worker
+//    when the build has one (BENCH_STREAM_DIRECT=1: sockets on the media thread, as before it).
+//    BENCH_NODE_ARGS go to the child processes' node (e.g. --cpu-prof).
 // 2. killAudio → playback stopped: one call plays 5 s of streamed audio; the server sends
 //    killAudio; latency = from the send to the end of the last loud frame arriving at the caller
 //    (its arrival + 20 ms; the session then sends nothing for a tick, then silence). p50/p99 over
