@@ -82,7 +82,9 @@ export function directLink(req: LinkRequest, ev: LinkEvents, o: { readonly total
     ws?.terminate();
     ev.ended(reason, error);
   };
-  (o.openSocket ?? openStreamSocket)({ url: req.url, auth: req.auth, policy: req.policy, timeoutMs: req.timeoutMs }).then((s) => {
+  const open = o.openSocket ?? openStreamSocket;
+  // An opener that throws at once fails like one that rejects.
+  new Promise<WebSocket>((resolve) => resolve(open({ url: req.url, auth: req.auth, policy: req.policy, timeoutMs: req.timeoutMs }))).then((s) => {
     ws = s;
     if (closed) {
       s.terminate();
