@@ -26,8 +26,10 @@ export function lineReader(stream) {
   return () => new Promise((r) => (lines.length ? r(lines.shift()) : waiters.push(r)));
 }
 
+/** A child node process; BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") go to its node. */
 export function spawnNode(args) {
-  const p = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const p = spawn(process.execPath, [...extra, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   return { p, next: lineReader(p.stdout) };
 }
 

@@ -3,16 +3,20 @@
 // nothing. Needs `npm run build` first.
 //
 // 1. N (default 200) concurrent calls (real RTP sessions on loopback), each with a `listen`
-//    stream to a local WebSocket server in another process (bench-stream-far.mjs, which is also
-//    every call's far end; each caller sends on its own phase of the 20 ms period), both directions: the caller's audio to the socket (8 kHz mono), and
+//    stream to a local WebSocket server in other processes (bench-stream-far.mjs, which is also
+//    every call's far end; each caller sends on its own phase of the 20 ms period), both
+//    directions: the caller's audio to the socket (8 kHz mono), and
 //    L16 streamed back in real time (bidirectionalAudio.streaming) played to the caller. Against
 //    the same N calls without streaming (playing a tone), in the same run, rounds interleaved
 //    (BENCH_ROUNDS, default 3). Per run: RTP departure jitter p99 (|Δt − 20 ms| per stream, kernel
 //    timestamps from dumpcap on lo when it may capture, else "-"), frame loss on the socket path
 //    (frames handed to the stream that never reached the server, dropped ones included), the
-//    caller frame → on the socket latency p50/p99 (each caller packet carries a counter that is
-//    read back out of the L16 frame), and CPU per stream (the streaming run's CPU minus the plain
-//    run's, over N, as % of one core).
+//    caller frame → on the socket latency p50/p99 (each caller packet carries its send time, read
+//    back out of the L16 frame), CPU per stream (the streaming run's CPU minus the plain run's,
+//    over N, as % of one core), and the gateway's and the far end's event-loop delay p99 and the
+//    far end's CPU (is the far end the bottleneck?). The streams use the gateway's stream worker
+//    when the build has one (BENCH_STREAM_DIRECT=1: sockets on the media thread, as before it).
+//    BENCH_NODE_ARGS go to the child processes' node (e.g. --cpu-prof).
 // 2. killAudio → playback stopped: one call plays 5 s of streamed audio; the server sends
 //    killAudio; latency = from the send to the end of the last loud frame arriving at the caller
 //    (its arrival + 20 ms; the session then sends nothing for a tick, then silence). p50/p99 over
@@ -23,6 +27,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setMaxListeners } from 'node:events';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { WebSocketServer } from 'ws';
 import { departureJitterP99, lineReader, pct, spawnNode, startDumpcap } from './bench-lib.mjs';
 
@@ -59,13 +64,15 @@ async function run(mode, n) {
   const p99 = cap ? departureJitterP99(join(dir, 'tx.pcap')) : NaN;
   rmSync(dir, { recursive: true, force: true });
   const handed = sent.framesSent + sent.framesDropped;
-  return { p99, cpuMs: sent.cpuMs, lossPct: handed ? (100 * (handed - got.framesReceived)) / handed : NaN, dropped: sent.framesDropped, handed, latP50: got.p50, latP99: got.p99, matched: got.matched };
+  return { p99, cpuMs: sent.cpuMs, lossPct: handed ? (100 * (handed - got.framesReceived)) / handed : NaN, dropped: sent.framesDropped, droppedInWindow: sent.droppedInWindow, handed, latP50: got.p50, latP99: got.p99, matched: got.matched, eldP99: sent.eldP99, farCpuMs: got.far.cpuMs, farEldP99: got.far.eldP99, batches: sent.batches };
 }
 
 async function child(mode, n, udpPort, wsPort) {
   const m = await modules();
   const engine = new m.media.MediaEngine({ clock: m.clock, logger: m.logger, portRange: { min: 20000, max: 29999 }, bindAddress: '127.0.0.1', rtcpIntervalMs: 5000 });
   const totals = new m.streams.StreamTotals();
+  // The gateway's stream worker when this build has one (BENCH_STREAM_DIRECT=1: sockets on the media thread).
+  const pool = m.streams.StreamSocketPool && process.env.BENCH_STREAM_DIRECT !== '1' ? new m.streams.StreamSocketPool({ logger: m.logger, totals }) : undefined;
   const tone = Int16Array.from({ length: 8000 }, (_, i) => Math.round(6000 * Math.sin((2 * Math.PI * 440 * i) / 8000)));
   const looping = { description: 'tone', open: async () => { let i = 0; return { read(out) { for (let k = 0; k < out.length; k++) out[k] = tone[(i + k) % tone.length]; i += out.length; return out.length; } }; } };
   const stop = new AbortController();
@@ -80,7 +87,7 @@ async function child(mode, n, udpPort, wsPort) {
     const timeline = new m.Timeline(m.clock, 50);
     const info = () => ({ call_sid: `bench-${i}`, direction: 'inbound', from: 'a', to: 'b', call_id: `c${i}`, sip_status: 200, call_status: 'in-progress', account_sid: 'acc', trace_id: 't', fs_sip_address: 'h' });
     const host = { timeline, info, onDtmf: () => () => undefined, play: (src, sig) => s.play(src, sig).then((r) => ({ interrupted: r.reason !== 'finished' })), interrupt: () => undefined };
-    m.streams.startAudioStream({ clock: m.clock, logger: m.logger, totals }, host, s, {
+    m.streams.startAudioStream({ clock: m.clock, logger: m.logger, totals, streamSockets: pool }, host, s, {
       url: `ws://127.0.0.1:${wsPort}/`, sampleRate: 8000, mixType: 'mono', metadata: { port: s.localPort, back: true },
       bidirectional: { enabled: true, streaming: true, sampleRate: 8000 },
     }, stop.signal);
@@ -90,14 +97,19 @@ async function child(mode, n, udpPort, wsPort) {
   const next = lineReader(process.stdin);
   while ((await next()) !== 'measure');
   const cpu0 = process.cpuUsage();
-  const base = { sent: totals.framesSent, dropped: totals.framesDropped };
+  const eld = monitorEventLoopDelay({ resolution: 1 });
+  eld.enable();
+  const base = { sent: totals.framesSent, dropped: totals.framesDropped, batches: pool?.batchesSent ?? 0 };
   while ((await next()) !== 'stop');
   const cpu = process.cpuUsage(cpu0);
-  // Frame totals over the whole run (the far end counts every frame it ever received).
-  const out = { framesSent: totals.framesSent, framesDropped: totals.framesDropped, droppedInWindow: totals.framesDropped - base.dropped, cpuMs: (cpu.user + cpu.system) / 1000 };
-  // Streams end first (no frame is handed over after this count); the far end's tally, taken
-  // 300 ms later, covers every frame still in flight.
+  const eldP99 = eld.percentile(99) / 1e6;
+  const batches = (pool?.batchesSent ?? 0) - base.batches;
+  // Streams end first; the worker's last counts come back within a turn or two. The far end's
+  // tally, taken 300 ms after this report, covers every frame still in flight.
   stop.abort();
+  await sleep(100);
+  // Frame totals over the whole run (the far end counts every frame it ever received).
+  const out = { framesSent: totals.framesSent, framesDropped: totals.framesDropped, droppedInWindow: totals.framesDropped - base.dropped, cpuMs: (cpu.user + cpu.system) / 1000, eldP99, batches };
   process.stdout.write(`${JSON.stringify(out)}\n`);
   await engine.close();
   process.exit(0);
@@ -111,9 +123,10 @@ async function benchStreams(n) {
       const x = await run(mode, n);
       rs[mode].push(x);
       const extra = mode === 'stream'
-        ? `  socket loss ${fmt(x.lossPct, 3)} % (${x.dropped} dropped of ${x.handed})  caller frame → socket p50 ${fmt(x.latP50)} ms p99 ${fmt(x.latP99)} ms (${x.matched} frames)`
+        ? `  socket loss ${fmt(x.lossPct, 3)} % (${x.dropped} dropped of ${x.handed}, ${x.droppedInWindow} in the window)  caller frame → socket p50 ${fmt(x.latP50)} ms p99 ${fmt(x.latP99)} ms (${x.matched} frames)`
         : '';
       console.log(`  ${n} calls ${mode === 'stream' ? 'streaming both ways' : 'without streaming  '} #${r + 1}: departure jitter p99 ${fmt(x.p99)} ms  CPU ${fmt(x.cpuMs / MEASURE_MS * 100, 1)} % of a core${extra}`);
+      console.log(`      gateway event-loop delay p99 ${fmt(x.eldP99)} ms${x.batches ? ` (${fmt(x.batches / MEASURE_MS * 1000, 0)} batches/s to the stream worker)` : ''};  far end: CPU ${fmt(x.farCpuMs / MEASURE_MS * 100, 1)} % of a core, event-loop delay p99 ${fmt(x.farEldP99)} ms`);
     }
   }
   const med = (mode, k) => pct(rs[mode].map((x) => x[k]), 0.5);
@@ -141,13 +154,14 @@ async function benchKill(m) {
     return s / (msg.length - 12) > 500;
   };
   const results = [];
+  const pool = m.streams.StreamSocketPool && process.env.BENCH_STREAM_DIRECT !== '1' ? new m.streams.StreamSocketPool({ logger: m.logger }) : undefined;
   for (let t = 0; t < trials; t++) {
     const s = await engine.createSession();
     s.setRemote({ address: '127.0.0.1', port: caller.address().port, codec: 'PCMU', payloadType: 0, dtmfPayloadType: 101 });
     const conn = new Promise((r) => wss.once('connection', r));
     const host = { timeline: new m.Timeline(m.clock, 50), info: () => ({ call_sid: 'k' }), onDtmf: () => () => undefined, play: (src, sig) => s.play(src, sig).then((r) => ({ interrupted: r.reason !== 'finished' })), interrupt: () => undefined };
     const ctl = new AbortController();
-    const stream = m.streams.startAudioStream({ clock: m.clock, logger: m.logger }, host, s, { url: `ws://127.0.0.1:${wss.address().port}/`, sampleRate: 8000, mixType: 'mono', bidirectional: { enabled: true, streaming: true, sampleRate: 8000 } }, ctl.signal);
+    const stream = m.streams.startAudioStream({ clock: m.clock, logger: m.logger, streamSockets: pool }, host, s, { url: `ws://127.0.0.1:${wss.address().port}/`, sampleRate: 8000, mixType: 'mono', bidirectional: { enabled: true, streaming: true, sampleRate: 8000 } }, ctl.signal);
     const ws = await conn;
     for (let i = 0; i < clip.length; i += 320) ws.send(clip.subarray(i, i + 320));
     // Wait until the caller hears the clip, then kill it 300–500 ms in.
@@ -165,6 +179,7 @@ async function benchKill(m) {
     await stream.ended;
     await s.close();
   }
+  await pool?.close();
   wss.close();
   caller.close();
   await engine.close();

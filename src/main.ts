@@ -7,7 +7,7 @@ import type { Logger } from './kernel/logger.js';
 import { buildApi } from './api/app.js';
 import { liveCallRoutes } from './api/routes/live-calls.js';
 import { GatewayMetrics } from './api/metrics.js';
-import { STREAM_TOTALS } from './call/audio-stream/index.js';
+import { STREAM_TOTALS, StreamSocketPool } from './call/audio-stream/index.js';
 import { CallManager } from './call/manager.js';
 import { clientCertPolicy, InboundHandler } from './call/inbound.js';
 import { MediaEngine } from './media/index.js';
@@ -136,6 +136,8 @@ interface CallLayer {
   readonly metrics: GatewayMetrics;
   readonly tts: TtsRegistry;
   readonly calls: CallManager;
+  /** The listen sockets' worker thread (started with the first stream). */
+  readonly streamSockets: StreamSocketPool;
 }
 
 /** Webhooks, the calls a previous process left, the REST-facing service, and inbound routing. */
@@ -207,12 +209,13 @@ function buildCallLayer({ config, logger, clock }: Env, { store, sip, speech: sh
   let activeCalls = (): number => 0;
   const metrics = new GatewayMetrics(() => activeCalls());
   metrics.watchStreams(STREAM_TOTALS);
+  const streamSockets = new StreamSocketPool({ logger: logger.child({ layer: 'call' }), totals: STREAM_TOTALS });
   const calls = new CallManager({
-    clock, logger: logger.child({ layer: 'call' }), ua: sip.ua, media, store, tts, ttsCache, speechVendors: speech.vendors ?? shipped.vendors, speechCredentials: speech.credentials ?? shipped.credentials, observer: metrics, mediaTimeoutMs: config.mediaTimeoutMs, urlPolicy: config.urlPolicy,
+    clock, logger: logger.child({ layer: 'call' }), ua: sip.ua, media, store, tts, ttsCache, speechVendors: speech.vendors ?? shipped.vendors, speechCredentials: speech.credentials ?? shipped.credentials, observer: metrics, mediaTimeoutMs: config.mediaTimeoutMs, urlPolicy: config.urlPolicy, streamSockets,
     publicAddress: config.publicAddress, sipAddress: `${config.publicAddress}:${sip.transport.port}`, searchPath: process.env.PATH,
   });
   activeCalls = () => calls.activeCount;
-  return { registrations, media, metrics, tts, calls };
+  return { registrations, media, metrics, tts, calls, streamSockets };
 }
 
 /** Settles the calls a previous process left open, then routes new INVITEs to their applications. */
@@ -296,6 +299,7 @@ function gatewayHandle({ env, base, callLayer, appLayer, api, health, httpPort, 
         // No new campaign calls (their leases are given up at once); live ones drain with the rest.
         const campaignsClosed = appLayer.campaigns.close();
         await callLayer.calls.shutdown(drainMs);
+        await callLayer.streamSockets.close();
         await campaignsClosed;
         await appLayer.recovered.notified;
         await api.close();

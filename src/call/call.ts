@@ -11,7 +11,7 @@ import type {
   AudioStreamHandle, AudioStreamRequest, CallControl, CallDirection, CallInfo, CallStatus, ChildLeg, ChildLegInit, ListenStatus, PlayOutcome, RecognitionHandle,
   RecognitionUpdate, RecognizerRequest, ReferOutcome, SipRequestInit, SynthesizerSpec, TerminationBy,
 } from './control.js';
-import { CallStreams } from './audio-stream/index.js';
+import { CallStreams, type StreamSocketPool } from './audio-stream/index.js';
 import { cloudSaySource, localSaySource, recognizeOnMedia } from './speech.js';
 import { CallPlayout } from './playout.js';
 import { CallError } from './errors.js';
@@ -39,6 +39,8 @@ export interface CallDeps {
   /** The address in our SDP (VGW_PUBLIC_ADDRESS), for answers to re-INVITEs. */
   readonly publicAddress: string;
   readonly alert: (accountSid: string, callSid: string, alertType: string, message: string, detail?: string) => void;
+  /** The stream worker that owns every listen socket (issue 15); the sockets live on the media thread without it. */
+  readonly streamSockets?: StreamSocketPool;
 }
 
 export interface CallInit {
@@ -136,7 +138,7 @@ export class Call extends Emitter<CallEvents> implements CallControl {
     this.customerData = init.customerData;
     this.timeline = new Timeline(deps.clock);
     this.playout = new CallPlayout(this.timeline, this.ended.signal);
-    this.streams = new CallStreams(deps, { timeline: this.timeline, info: () => this.info(), onDtmf: (l) => this.onDtmf(l), play: (s, sig) => this.playout.play(this.requireMedia(), s, sig), interrupt: () => this.playout.interrupt() });
+    this.streams = new CallStreams(deps, { timeline: this.timeline, info: () => this.info(), onDtmf: (l) => this.onDtmf(l), play: (s, sig) => this.playout.play(this.requireMedia(), s, sig), interrupt: () => this.playout.interrupt(), alert: (t, m) => this.alert(t, m) });
     this.attemptedAt = deps.clock.wallNow();
     this.traceId = init.sid.replace(/-/g, '').slice(0, 16);
   }

@@ -9,6 +9,7 @@ import { OPEN_URL_POLICY } from '../kernel/net-policy.js';
 import { SpeechService, type SpeechCredentialLookup, type SpeechVendors, type TtsCache, type TtsRegistry } from '../speech/index.js';
 import type { Store } from '../store/index.js';
 import { Call, type CallDeps } from './call.js';
+import type { StreamSocketPool } from './audio-stream/index.js';
 import type { CallStatus, ChildLegInit } from './control.js';
 import { CallError } from './errors.js';
 import { CallRecords } from './records.js';
@@ -27,6 +28,8 @@ export interface CallManagerOptions {
   readonly searchPath?: string;
   /** Which addresses `play` downloads may reach (docs/security.md). */
   readonly urlPolicy?: UrlPolicy;
+  /** The stream worker for listen sockets (issue 15). */
+  readonly streamSockets?: StreamSocketPool;
   /** Cloud speech adapters (issue 14); without them only the local voices of `tts` speak and nothing listens. */
   readonly speechVendors?: SpeechVendors;
   /** Finds an account's speech credential for a vendor (the SpeechCredentials store). */
@@ -189,6 +192,7 @@ export class CallManager {
       sipAddress: this.o.sipAddress,
       publicAddress: this.o.publicAddress,
       alert: (accountSid, callSid, alertType, message, detail) => this.alert(accountSid, callSid, alertType, message, detail),
+      streamSockets: this.o.streamSockets,
     };
   }
 

@@ -1,7 +1,8 @@
 /**
  * One `listen` stream of a call (issue 15; jambonz's audio fork): the call's audio to a WebSocket
  * server, and with bidirectional audio the server's audio back to the caller. The media tick only
- * copies a frame and hands it to the FrameSender, which never waits on the socket.
+ * copies a frame and hands it to the stream's link (link.ts): the stream worker's batch by
+ * default, which never waits on the socket.
  */
 import type WebSocket from 'ws';
 import type { Clock, TimerHandle } from '../../kernel/clock.js';
@@ -11,12 +12,13 @@ import { decodeWavNative, resample, type AudioSource, type MediaSession } from '
 import { StreamingRateConverter } from '../../speech/index.js';
 import type { AudioStreamEnd, AudioStreamHandle, AudioStreamRequest, CallInfo, ListenStatus } from '../control.js';
 import type { Timeline } from '../timeline.js';
-import { fromL16le, l16le, metadataMessage, parseServerMessage } from './framing.js';
+import { fromL16le, metadataMessage, parseServerMessage } from './framing.js';
+import { directLink, pooledLink, type LinkEvents, type StreamLink } from './link.js';
 import { StreamPlayer } from './player.js';
-import { FrameSender } from './sender.js';
-import { openStreamSocket, type OpenStreamSocket } from './socket.js';
+import type { OpenStreamSocket } from './socket.js';
 import { StreamTap } from './tap.js';
 import { STREAM_TOTALS, type StreamTotals } from './totals.js';
+import { STREAM_WORKER_FAILED, type StreamSocketPool } from './socket-pool.js';
 
 export interface AudioStreamDeps {
   readonly clock: Clock;
@@ -25,8 +27,10 @@ export interface AudioStreamDeps {
   readonly totals?: StreamTotals;
   /** Socket bound (see FrameSender). */
   readonly maxBufferedBytes?: number;
-  /** Opens the socket; `openStreamSocket` when absent (tests stand a stuck consumer in). */
+  /** Opens the socket on this thread; `openStreamSocket` when absent (tests stand a stuck consumer in). Not used with `streamSockets`. */
   readonly openSocket?: (o: OpenStreamSocket) => Promise<WebSocket>;
+  /** The stream worker that owns the sockets (the gateway's); without it the socket lives on this thread. */
+  readonly streamSockets?: StreamSocketPool;
 }
 
 export interface AudioStreamHost {
@@ -37,6 +41,8 @@ export interface AudioStreamHost {
   play(source: AudioSource, signal: AbortSignal): Promise<{ readonly interrupted: boolean }>;
   /** Stops whatever the call plays (killAudio, as jambonz's uuid_break). */
   interrupt(): void;
+  /** Records an alert for the call (the stream worker died). */
+  alert?(alertType: string, message: string): void;
 }
 
 /** Caller audio louder than this (peak, 16-bit) counts as sound for `silenceTimeoutMs` (≈ −40 dBFS). */
@@ -47,10 +53,9 @@ export class AudioStream implements AudioStreamHandle {
   readonly ended: Promise<AudioStreamEnd>;
   #resolve!: (e: AudioStreamEnd) => void;
   #status: ListenStatus = 'resume';
-  #ws: WebSocket | null = null;
+  #link: StreamLink | null = null;
   #openedAt: number | null = null;
   #done = false;
-  readonly #sender: FrameSender;
   readonly #tap: StreamTap;
   readonly #player: StreamPlayer | null;
   /** bidirectionalAudio.streaming: binary frames from the server are played. */
@@ -64,13 +69,12 @@ export class AudioStream implements AudioStreamHandle {
   constructor(private readonly deps: AudioStreamDeps, private readonly host: AudioStreamHost, private readonly media: MediaSession, private readonly req: AudioStreamRequest) {
     this.ended = new Promise((r) => (this.#resolve = r));
     const totals = deps.totals ?? STREAM_TOTALS;
-    this.#sender = new FrameSender({ maxBufferedBytes: deps.maxBufferedBytes, onFrame: (sent) => totals.frame(sent) });
     this.#tap = new StreamTap(req.mixType, req.sampleRate);
     const bi = req.bidirectional;
     this.#player = bi.enabled ? new StreamPlayer({
       play: (s, sig) => host.play(s, sig),
-      onMark: (name, event) => this.#sender.text(JSON.stringify({ type: 'mark', data: { name, event } })),
-      onPlayDone: (id) => this.#sender.text(JSON.stringify({ type: 'playDone', data: { id } })),
+      onMark: (name, event) => this.#link?.text(JSON.stringify({ type: 'mark', data: { name, event } })),
+      onPlayDone: (id) => this.#link?.text(JSON.stringify({ type: 'playDone', data: { id } })),
     }) : null;
     const backRate = bi.sampleRate ?? 8000;
     this.#streaming = bi.enabled && bi.streaming;
@@ -85,7 +89,7 @@ export class AudioStream implements AudioStreamHandle {
     this.#tapMedia();
     if (signal.aborted) this.#finish('call-ended');
     else signal.addEventListener('abort', () => this.#finish('call-ended'), { once: true });
-    this.#connect().catch((e: unknown) => this.#finish('connect-failed', e instanceof Error ? e.message : String(e)));
+    if (!this.#done) this.#connect();
     return this;
   }
 
@@ -99,22 +103,25 @@ export class AudioStream implements AudioStreamHandle {
     this.host.timeline.add('listen-status', { status });
   }
 
-  async #connect(): Promise<void> {
-    const ws = await (this.deps.openSocket ?? openStreamSocket)({ url: this.req.url, auth: this.req.auth, policy: this.deps.urlPolicy, timeoutMs: CONNECT_TIMEOUT_MS });
-    this.#ws = ws;
-    if (this.#done) {
-      ws.terminate();
-      return;
-    }
-    ws.once('open', () => {
-      this.#openedAt = this.deps.clock.now();
-      this.host.timeline.add('listen-connected', { url: redact(this.req.url), sample_rate: this.req.sampleRate, mix_type: this.req.mixType });
-      this.#sender.open(ws, metadataMessage(this.host.info(), this.req));
-    });
-    ws.once('unexpected-response', (_q, res) => this.#finish('connect-failed', `HTTP ${res.statusCode ?? 0}`));
-    ws.on('error', (e: Error) => this.#finish(this.#openedAt === null ? 'connect-failed' : 'closed', e.message));
-    ws.on('close', () => this.#finish('closed'));
-    ws.on('message', (data: Buffer, isBinary: boolean) => this.#message(data, isBinary));
+  #connect(): void {
+    const events: LinkEvents = {
+      opened: () => {
+        this.#openedAt = this.deps.clock.now();
+        this.host.timeline.add('listen-connected', { url: redact(this.req.url), sample_rate: this.req.sampleRate, mix_type: this.req.mixType });
+        return metadataMessage(this.host.info(), this.req);
+      },
+      text: (t) => this.#text(t),
+      binary: (b) => this.#binary(b),
+      ended: (reason, error) => this.#ended(reason, error),
+    };
+    const req = { url: this.req.url, auth: this.req.auth, policy: this.deps.urlPolicy, timeoutMs: CONNECT_TIMEOUT_MS, maxBufferedBytes: this.deps.maxBufferedBytes };
+    const pool = this.deps.streamSockets;
+    this.#link = pool ? pooledLink(pool, req, events) : directLink(req, events, { totals: this.deps.totals ?? STREAM_TOTALS, openSocket: this.deps.openSocket });
+  }
+
+  #ended(reason: 'connect-failed' | 'closed', error?: string): void {
+    if (!this.#done && error?.startsWith(STREAM_WORKER_FAILED)) this.host.alert?.('listen-failed', `listen stream ended: ${error}`);
+    this.#finish(reason, error);
   }
 
   #tapMedia(): void {
@@ -132,7 +139,7 @@ export class AudioStream implements AudioStreamHandle {
     }));
     this.#offs.push(() => offPeer());
     if (this.req.passDtmf) {
-      this.#offs.push(this.host.onDtmf((digit) => this.#sender.text(JSON.stringify({ event: 'dtmf', dtmf: digit, duration: 0 }))));
+      this.#offs.push(this.host.onDtmf((digit) => this.#link?.text(JSON.stringify({ event: 'dtmf', dtmf: digit, duration: 0 }))));
     }
     const limit = this.req.silenceTimeoutMs;
     if (limit !== undefined && limit > 0) this.#watchSilence(limit);
@@ -144,7 +151,7 @@ export class AudioStream implements AudioStreamHandle {
     if (this.req.silenceTimeoutMs && peak(frame) > SOUND_PEAK) this.#lastSound = this.deps.clock.now();
     if (this.#status === 'pause') return;
     const out = this.#tap.caller(this.#status === 'silence' ? new Int16Array(frame.length) : frame);
-    if (out.length > 0) this.#sender.push(l16le(out));
+    if (out.length > 0) this.#link?.push(out);
   }
 
   #watchSilence(limitMs: number): void {
@@ -157,14 +164,15 @@ export class AudioStream implements AudioStreamHandle {
     this.#silenceTimer = this.deps.clock.setTimer(limitMs, check);
   }
 
-  #message(data: Buffer, isBinary: boolean): void {
+  #binary(data: Uint8Array): void {
     const player = this.#player;
-    if (isBinary) {
-      // Streamed audio is played only with bidirectionalAudio.streaming (as jambonz).
-      if (player && this.#streaming) player.enqueue(this.#back ? this.#back.push(fromL16le(data)) : fromL16le(data));
-      return;
-    }
-    const m = parseServerMessage(data.toString('utf8'), (b) => decodeWavNative(b));
+    // Streamed audio is played only with bidirectionalAudio.streaming (as jambonz).
+    if (player && this.#streaming) player.enqueue(this.#back ? this.#back.push(fromL16le(data)) : fromL16le(data));
+  }
+
+  #text(text: string): void {
+    const player = this.#player;
+    const m = parseServerMessage(text, (b) => decodeWavNative(b));
     switch (m.type) {
       case 'playAudio':
         // jambonz plays playAudio clips only when not streaming.
@@ -195,11 +203,9 @@ export class AudioStream implements AudioStreamHandle {
     for (const off of this.#offs.splice(0)) off();
     this.#silenceTimer?.cancel();
     this.#player?.close();
-    const ws = this.#ws;
-    if (ws && ws.readyState === ws.OPEN) ws.close(1000);
-    else ws?.terminate();
+    this.#link?.close();
     const durationMs = this.#openedAt === null ? 0 : this.deps.clock.now() - this.#openedAt;
-    const end: AudioStreamEnd = { reason, durationMs, framesSent: this.#sender.sent, framesDropped: this.#sender.dropped, ...(error ? { error } : {}) };
+    const end: AudioStreamEnd = { reason, durationMs, framesSent: this.#link?.sent ?? 0, framesDropped: this.#link?.dropped ?? 0, ...(error ? { error } : {}) };
     this.host.timeline.add('listen-ended', { reason, duration_ms: durationMs, frames_sent: end.framesSent, frames_dropped: end.framesDropped, ...(error ? { error } : {}) });
     this.#resolve(end);
   }

@@ -16,6 +16,12 @@ export class StreamTotals {
     if (sent) this.framesSent++;
     else this.framesDropped++;
   }
+
+  /** Counts reported in bulk (the stream worker's). */
+  frames(sent: number, dropped: number): void {
+    this.framesSent += sent;
+    this.framesDropped += dropped;
+  }
 }
 
 /** The gateway's totals (one process, one set); the composition root hands them to the metrics. */
