@@ -1,17 +1,15 @@
-import type { Clock, TimerHandle } from '../kernel/clock.js';
+import type { TimerHandle } from '../kernel/clock.js';
 import { detach } from '../kernel/detached.js';
 import { Emitter } from '../kernel/emitter.js';
-import type { Logger } from '../kernel/logger.js';
 import { parseDtmfInfo, urlSource, type MediaSession } from '../media/index.js';
-import type { UrlPolicy } from '../kernel/net-policy.js';
 import type { MediaDirection } from '../sdp/index.js';
 import type { Dialog, IncomingReinvite } from '../sip/index.js';
-import type { SpeechService, TtsCache, TtsRegistry } from '../speech/index.js';
 import type {
   AudioStreamHandle, AudioStreamRequest, CallControl, CallDirection, CallInfo, CallStatus, ChildLeg, ChildLegInit, ListenStatus, PlayOutcome, RecognitionHandle,
   RecognitionUpdate, RecognizerRequest, ReferOutcome, SipRequestInit, SynthesizerSpec, TerminationBy,
 } from './control.js';
-import { CallStreams, type StreamSocketPool } from './audio-stream/index.js';
+import { CallStreams } from './audio-stream/index.js';
+import type { CallDeps, CallEvents, CallInit } from './call-types.js';
 import { cloudSaySource, localSaySource, recognizeOnMedia } from './speech.js';
 import { CallPlayout } from './playout.js';
 import { CallError } from './errors.js';
@@ -22,54 +20,7 @@ import { answerReinvite, remoteOf, withoutSending } from './negotiation.js';
 import { checkAmd, runAmd, whenAnswered } from './amd.js';
 import type { CallCollaborators, CancelReason } from './collaborators.js';
 
-export interface CallDeps {
-  readonly clock: Clock;
-  readonly logger: Logger;
-  readonly tts: TtsRegistry;
-  /** Cloud speech (issue 14): vendors other than the local voices of `tts`, and recognition. */
-  readonly speech?: SpeechService;
-  /** The TTS cache cloud prompts are written to after playback. */
-  readonly ttsCache?: TtsCache;
-  /** Where `ffmpeg` is looked up for MP3 prompts (PATH). */
-  readonly searchPath?: string;
-  /** Which addresses `play` downloads may reach (docs/security.md); open when absent. */
-  readonly urlPolicy?: UrlPolicy;
-  /** `host:port` of our SIP listener, for `fs_sip_address`. */
-  readonly sipAddress: string;
-  /** The address in our SDP (VGW_PUBLIC_ADDRESS), for answers to re-INVITEs. */
-  readonly publicAddress: string;
-  readonly alert: (accountSid: string, callSid: string, alertType: string, message: string, detail?: string) => void;
-  /** The stream worker that owns every listen socket (issue 15); the sockets live on the media thread without it. */
-  readonly streamSockets?: StreamSocketPool;
-}
-
-export interface CallInit {
-  readonly sid: string;
-  readonly accountSid: string;
-  readonly applicationSid?: string;
-  readonly direction: CallDirection;
-  readonly from: string;
-  readonly to: string;
-  readonly callerName?: string;
-  readonly trunk?: string;
-  readonly customerData?: Readonly<Record<string, unknown>>;
-  readonly parentCallSid?: string;
-  /** A child leg's parent's SIP Call-ID (the CDR's sip_parent_callid). */
-  readonly parentSipCallId?: string;
-}
-
-export type CallEvents = {
-  /** A status change (the info already carries the new status). */
-  status: [info: CallInfo];
-  /** The call is over; its resources are released. */
-  ended: [call: Call];
-  /** A `dial` placed a child leg (its status events go to this call's status hook). */
-  child: [child: Call];
-  /** An event for notifyUrl (transfer results, AMD). */
-  notify: [event: string, fields: Readonly<Record<string, unknown>>];
-  /** An extra call:status for call_status_hook, not a status change (contract §2.3). */
-  statusNote: [info: CallInfo, fields: Readonly<Record<string, unknown>>];
-};
+export type { CallDeps, CallEvents, CallInit } from './call-types.js';
 
 const FINAL: ReadonlySet<CallStatus> = new Set(['completed', 'failed', 'busy', 'no-answer']);
 
