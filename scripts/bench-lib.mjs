@@ -48,11 +48,13 @@ export async function startDumpcap(port, file) {
 }
 
 /** |Δt − 20 ms| between consecutive packets of each SSRC, from a classic pcap (dumpcap -P). */
-export function departureJitterP99(file) {
+export function departureDeltas(file) {
   const b = readFileSync(file);
   const nano = b.readUInt32LE(0) === 0xa1b23c4d;
-  const l2 = { 1: 14, 113: 16, 276: 20 }[b.readUInt32LE(20)];
-  const last = new Map();
+  const link = b.readUInt32LE(20);
+  const l2 = { 1: 14, 113: 16, 276: 20 }[link];
+  if (l2 === undefined) throw new Error(`unexpected pcap link type ${link}`);
+  const last = new Map(); // ssrc -> [ms, seq]
   const deltas = [];
   for (let off = 24; off + 16 <= b.length;) {
     const t = b.readUInt32LE(off) * 1000 + b.readUInt32LE(off + 4) / (nano ? 1e6 : 1e3);
@@ -67,6 +69,10 @@ export function departureJitterP99(file) {
     if (prev && ((prev[1] + 1) & 0xffff) === seq) deltas.push(Math.abs(t - prev[0] - 20));
     last.set(ssrc, [t, seq]);
   }
-  return pct(deltas, 0.99);
+  return deltas;
 }
 
+/** The p99 of `departureDeltas`. */
+export function departureJitterP99(file) {
+  return pct(departureDeltas(file), 0.99);
+}

@@ -22,13 +22,13 @@
 // and the verdict at 1,000 calls uses the medians (CPU and p99 as ratios of the medians to
 // bare). Needs `npm run build` first. 9–14 s per run (set-up, 2 s warm-up, 5 s window): about
 // 6 min for the default N and rounds.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { lineReader, spawnNode } from './bench-lib.mjs';
+import { departureDeltas, lineReader, spawnNode, startDumpcap } from './bench-lib.mjs';
 
 const WARMUP_MS = 2000;
 const MEASURE_MS = 5000;
@@ -45,41 +45,9 @@ function dumpcapUsable() {
 }
 let canCapture = false;
 
-/** Starts dumpcap on lo for UDP to `port` (headers only); resolves once it is capturing. */
-async function startCapture(port, file) {
-  const p = spawn('dumpcap', ['-P', '-i', 'lo', '-s', '64', '-B', '64', '-f', `udp dst port ${port}`, '-w', file], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const next = lineReader(p.stderr);
-  const closed = new Promise((r) => p.on('close', r));
-  for (;;) {
-    const line = await Promise.race([next(), closed.then(() => null)]);
-    if (line === null) return null;
-    if (/^Capturing on/.test(line)) break;
-  }
-  return { stop: () => { p.kill('SIGINT'); return closed; } };
-}
-
 /** Departure jitter from a pcap file (classic format, as `dumpcap -P` writes). */
 function pcapJitter(file) {
-  const b = readFileSync(file);
-  const nano = b.readUInt32LE(0) === 0xa1b23c4d;
-  const link = b.readUInt32LE(20);
-  const l2 = { 1: 14, 113: 16, 276: 20 }[link];
-  if (l2 === undefined) throw new Error(`unexpected pcap link type ${link}`);
-  const last = new Map(); // ssrc -> [ms, seq]
-  const deltas = [];
-  for (let off = 24; off + 16 <= b.length;) {
-    const t = b.readUInt32LE(off) * 1000 + b.readUInt32LE(off + 4) / (nano ? 1e6 : 1e3);
-    const incl = b.readUInt32LE(off + 8);
-    const ip = off + 16 + l2;
-    off += 16 + incl;
-    const rtp = ip + (b[ip] & 15) * 4 + 8;
-    if (b[ip + 9] !== 17 || rtp + 12 > off) continue;
-    const seq = b.readUInt16BE(rtp + 2);
-    const ssrc = b.readUInt32BE(rtp + 8);
-    const prev = last.get(ssrc);
-    if (prev && ((prev[1] + 1) & 0xffff) === seq) deltas.push(Math.abs(t - prev[0] - 20));
-    last.set(ssrc, [t, seq]);
-  }
+  const deltas = departureDeltas(file);
   deltas.sort((x, y) => x - y);
   const q = (p) => (deltas.length ? deltas[Math.min(deltas.length - 1, Math.floor(p * deltas.length))] : NaN);
   return { jitterP50: q(0.5), jitterP99: q(0.99), jitterMax: q(1), intervals: deltas.length };
@@ -91,7 +59,7 @@ async function measure(mode, n) {
   const child = spawnNode([fileURLToPath(import.meta.url), '--child', mode, String(n), String(port)]);
   if ((await child.next()) !== 'ready') throw new Error(`${mode} child failed to start`);
   const dir = mkdtempSync(join(tmpdir(), 'bench-media-'));
-  const cap = canCapture ? await startCapture(port, join(dir, 'tx.pcap')) : null;
+  const cap = canCapture ? await startDumpcap(port, join(dir, 'tx.pcap')) : null;
   child.p.stdin.write('measure\n');
   rx.p.stdin.write('measure\n');
   await sleep(MEASURE_MS);
