@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
-const layers = ['kernel', 'config', 'sip', 'sdp', 'media', 'speech', 'store', 'call', 'verbs', 'app', 'api', 'portal', 'simulator', 'cli', 'testkit'];
+const layers = ['kernel', 'config', 'sip', 'sdp', 'media', 'speech', 'store', 'call', 'verbs', 'app', 'api', 'cluster', 'portal', 'simulator', 'cli', 'testkit'];
 /** What each layer may import (besides itself and node_modules). */
 const allowed = {
   kernel: [],
@@ -18,9 +18,10 @@ const allowed = {
   verbs: ['kernel', 'call', 'speech', 'store'],
   app: ['kernel', 'call', 'speech', 'store', 'verbs'],
   api: ['kernel', 'store', 'speech', 'verbs', 'call', 'app'],
+  cluster: ['kernel'],
   portal: [],
   simulator: ['kernel', 'sip', 'sdp', 'media', 'speech'],
-  cli: ['kernel', 'config', 'sip', 'sdp', 'media', 'speech', 'store', 'call', 'verbs', 'app', 'api', 'simulator'],
+  cli: ['kernel', 'config', 'sip', 'sdp', 'media', 'speech', 'store', 'call', 'verbs', 'app', 'api', 'cluster', 'simulator'],
 };
 
 /** testkit/ is for tests only: no product file (src/simulator included) may import it. */
