@@ -3,5 +3,5 @@ export { ApplicationRunner, type AppAttachment, type ApplicationRunnerOptions } 
 export { CallsService, CallRequestError, type CallsServiceOptions, type CreateCallBody, type CreateCallOptions } from './calls-service.js';
 export type { CallObserver, ObservedCallControl } from './application-runner.js';
 export { COGNIGY_EVENTS, StatusNotifier, type StatusNotifierOptions } from './status-notifier.js';
-export { RESTART_REASON, settleAfterRestart, type RecoveryOptions, type RecoveryResult } from './recovery.js';
+export { NODE_LOST_REASON, RESTART_REASON, settleAfterRestart, settleLostNode, type RecoveryOptions, type RecoveryResult } from './recovery.js';
 export { applyLiveUpdate, runAppCommand, LiveControlError, type LiveUpdate, type SipRequestOutcome } from './live-control.js';

@@ -15,6 +15,7 @@ import { CallError } from './errors.js';
 import { CallRecords } from './records.js';
 import { attemptsFor, OutboundLeg, placeOutbound, type OutboundRequest } from './outbound.js';
 import type { ChildLegs, InboundSignalling } from './collaborators.js';
+import type { LiveCallRegistry } from './registry.js';
 
 export interface CallManagerOptions {
   readonly clock: Clock;
@@ -38,6 +39,8 @@ export interface CallManagerOptions {
   readonly ttsCache?: TtsCache;
   /** Hang up answered calls that receive no RTP for this long (0 = never, the default: peers on hold may send none). */
   readonly mediaTimeoutMs?: number;
+  /** Issue 16: a cluster's shared registry; the per-account limits are then counted there, cluster-wide. */
+  readonly registry?: LiveCallRegistry;
   /** Metrics hooks (Prometheus in the composition root). */
   readonly observer?: { status(direction: string, status: string): void; postDialDelay(ms: number): void };
 }
@@ -59,6 +62,14 @@ export interface CallFilter {
   readonly from?: string;
   readonly to?: string;
   readonly callStatus?: CallStatus;
+}
+
+function concurrentLimit(max: number | null): CallError {
+  return new CallError('CALL_LIMIT', `the account allows ${max ?? 0} concurrent calls`, undefined, 1);
+}
+
+function rateLimit(max: number | null): CallError {
+  return new CallError('CALL_LIMIT', `the account allows ${max ?? 0} new calls per second`, undefined, 1);
 }
 
 /**
@@ -121,16 +132,19 @@ export class CallManager {
   /** Places the call; `invitedAt` is when its INVITE was handed to the transport (before the record is stored). */
   async placeOutbound(init: OutboundCallInit, req: OutboundRequest): Promise<{ call: Call; callId: string; invitedAt: number }> {
     if (!this.accepting) throw new CallError('CALL_SHUTTING_DOWN', 'the gateway is shutting down', undefined, 5);
-    const release = await this.takeSlot(init.accountSid);
+    const sid = init.sid ?? newSid();
+    const release = await this.takeSlot(init.accountSid, sid);
     let attempts: Awaited<ReturnType<typeof attemptsFor>>;
     try {
       attempts = await this.attempts(init.accountSid, req);
-    } finally {
-      release();
+    } catch (e) {
+      release(true);
+      throw e;
     }
+    release(false);
     const leg = new OutboundLeg();
     const call = new Call({
-      sid: init.sid ?? newSid(),
+      sid,
       accountSid: init.accountSid,
       applicationSid: init.applicationSid,
       direction: 'outbound',
@@ -165,6 +179,8 @@ export class CallManager {
       from: init.from, to: init.to, callerName: init.callerName, trunk: init.trunk,
     }, this.callDeps(), { signalling, legs: this.legs });
     call.sipCallId = init.sipCallId;
+    // Inbound calls are not refused by the account's limits (as on one node) but count towards them.
+    if (this.o.registry) detach(this.o.logger, 'registering an inbound call', this.o.registry.admitCall(call.accountSid, call.sid, { maxConcurrent: null, maxPerSecond: null }));
     this.track(call);
     return call;
   }
@@ -202,20 +218,29 @@ export class CallManager {
 
   /**
    * Checks the account's limits and takes a concurrency slot in the same synchronous step (no
-   * `await` between the check and the take), so parallel requests cannot pass together. The slot
-   * is held until the call is tracked; the returned function gives it back.
+   * `await` between the check and the take), so parallel requests cannot pass together; with a
+   * cluster registry the registry does both in one atomic step for every node. The returned
+   * function ends the reservation: `true` gives the slot back (the call was not placed), `false`
+   * hands it to the tracked call.
    */
-  private async takeSlot(accountSid: string): Promise<() => void> {
+  private async takeSlot(accountSid: string, sid: string): Promise<(failed: boolean) => void> {
     const account = await this.o.store.accounts.get(accountSid);
     if (!account) throw new CallError('CALL_NOT_FOUND', 'account not found');
-    const reserved = this.reserved.get(accountSid) ?? 0;
-    if (account.max_concurrent_calls !== null && this.list(accountSid).length + reserved >= account.max_concurrent_calls) {
-      throw new CallError('CALL_LIMIT', `the account allows ${account.max_concurrent_calls} concurrent calls`, undefined, 1);
+    const registry = this.o.registry;
+    if (registry) {
+      const verdict = await registry.admitCall(accountSid, sid, { maxConcurrent: account.max_concurrent_calls, maxPerSecond: account.max_calls_per_second });
+      if (verdict === 'concurrent') throw concurrentLimit(account.max_concurrent_calls);
+      if (verdict === 'rate') throw rateLimit(account.max_calls_per_second);
+      return (failed) => {
+        if (failed) detach(this.o.logger, 'giving back a cluster call slot', registry.removeCall(accountSid, sid));
+      };
     }
+    const reserved = this.reserved.get(accountSid) ?? 0;
+    if (account.max_concurrent_calls !== null && this.list(accountSid).length + reserved >= account.max_concurrent_calls) throw concurrentLimit(account.max_concurrent_calls);
     if (account.max_calls_per_second !== null) {
       const now = this.o.clock.now();
       const starts = (this.recentStarts.get(accountSid) ?? []).filter((t) => now - t < 1000);
-      if (starts.length >= account.max_calls_per_second) throw new CallError('CALL_LIMIT', `the account allows ${account.max_calls_per_second} new calls per second`, undefined, 1);
+      if (starts.length >= account.max_calls_per_second) throw rateLimit(account.max_calls_per_second);
       starts.push(now);
       this.recentStarts.set(accountSid, starts);
     }
@@ -271,10 +296,19 @@ export class CallManager {
       });
     }
     this.records.track(call);
+    this.register(call);
     call.on('ended', () => {
       this.calls.delete(call.sid);
       this.rtpSeen.delete(call.sid);
     });
+  }
+
+  /** Issue 16: the cluster registry lists the call as its statuses change and frees its slot when it ends. */
+  private register(call: Call): void {
+    const registry = this.o.registry;
+    if (!registry) return;
+    call.on('status', (info) => detach(this.o.logger, 'updating the cluster call registry', registry.updateCall(call.accountSid, call.sid, info as unknown as Readonly<Record<string, unknown>>)));
+    call.on('ended', () => detach(this.o.logger, 'removing a call from the cluster registry', registry.removeCall(call.accountSid, call.sid)));
   }
 
   alert(accountSid: string, callSid: string | undefined, alertType: string, message: string, detail?: string): void {

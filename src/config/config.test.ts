@@ -80,3 +80,16 @@ test('VGW_CREDENTIALS_KEY: 64 hex characters or base64 of 32 bytes; a bad value 
     assert.throws(() => loadConfig([], { VGW_CREDENTIALS_KEY: bad }), (e: unknown) => e instanceof ConfigError && /VGW_CREDENTIALS_KEY must be 64 hex characters or the base64 of 32 bytes/.test(e.message) && !e.message.includes(bad));
   }
 });
+
+test('issue 16: VGW_REDIS_URL makes a cluster node, which needs a PostgreSQL store; VGW_NODE_ID defaults to the hostname', async () => {
+  const { hostname } = await import('node:os');
+  const single = loadConfig([], {});
+  assert.equal(single.cluster, undefined);
+  assert.equal(single.nodeId, hostname());
+  const node = loadConfig([], { VGW_REDIS_URL: 'redis://127.0.0.1:6390', VGW_DATABASE_URL: 'postgres://vgw@127.0.0.1/vgw', VGW_NODE_ID: 'node-a' });
+  assert.deepEqual(node.cluster, { redisUrl: 'redis://127.0.0.1:6390' });
+  assert.equal(node.nodeId, 'node-a');
+  assert.throws(() => loadConfig([], { VGW_REDIS_URL: 'redis://127.0.0.1:6390' }), /VGW_REDIS_URL \(a cluster node\) needs VGW_DATABASE_URL/);
+  assert.throws(() => loadConfig([], { VGW_REDIS_URL: 'http://x', VGW_DATABASE_URL: 'postgres://x/y' }), /redis:\/\/ or rediss:\/\//);
+  assert.throws(() => loadConfig([], { VGW_NODE_ID: 'a b' }), /VGW_NODE_ID must be/);
+});

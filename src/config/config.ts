@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { GatewayError } from '../kernel/errors.js';
 import { isLogLevel, type LogLevel } from '../kernel/logger.js';
 import { parseUrlPolicy, UrlPolicyError, type UrlPolicy } from '../kernel/net-policy.js';
@@ -39,6 +40,15 @@ export interface Config {
   readonly credentialsKey?: Buffer;
   /** VGW_WS_MAX_PAYLOAD: the largest message a WebSocket application may send (bytes; jambonz: 24 KB). */
   readonly wsMaxPayload: number;
+  /** Issue 16: a cluster node when VGW_REDIS_URL is set (it then needs a PostgreSQL store); single otherwise. */
+  readonly cluster?: ClusterSettings;
+  /** VGW_NODE_ID: this node's name in a cluster and in its logs (default the hostname). */
+  readonly nodeId: string;
+}
+
+export interface ClusterSettings {
+  /** `redis://[user:pass@]host:port[/db]` or `rediss://…`. */
+  readonly redisUrl: string;
 }
 
 export interface TlsSettings {
@@ -85,6 +95,8 @@ const KEYS = {
   'tls-ca': 'VGW_TLS_CA',
   'credentials-key': 'VGW_CREDENTIALS_KEY',
   'ws-max-payload': 'VGW_WS_MAX_PAYLOAD',
+  'redis-url': 'VGW_REDIS_URL',
+  'node-id': 'VGW_NODE_ID',
 } as const;
 type Key = keyof typeof KEYS;
 
@@ -157,7 +169,26 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     ...tlsSettings(get),
     ...credentialsKey(get('credentials-key')),
     wsMaxPayload: wsMaxPayload(get('ws-max-payload')),
+    ...clusterSettings(get),
   });
+}
+
+/** VGW_REDIS_URL makes a cluster node, which shares its store: a SQLite file cannot be shared. */
+function clusterSettings(get: Get): Pick<Config, 'cluster' | 'nodeId'> {
+  const nodeId = get('node-id') ?? hostname();
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(nodeId)) throw new ConfigError(`VGW_NODE_ID must be 1-63 letters, digits, '.', '_' or '-', got "${nodeId}"`);
+  const redisUrl = get('redis-url');
+  if (redisUrl === undefined || redisUrl === '') return { nodeId };
+  let u: URL;
+  try {
+    u = new URL(redisUrl);
+  } catch {
+    throw new ConfigError('VGW_REDIS_URL must be a redis:// or rediss:// URL');
+  }
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new ConfigError(`VGW_REDIS_URL must be a redis:// or rediss:// URL, got ${u.protocol}`);
+  const db = get('database-url');
+  if (!db || !/^postgres(ql)?:/.test(db)) throw new ConfigError('VGW_REDIS_URL (a cluster node) needs VGW_DATABASE_URL to name the PostgreSQL store the nodes share');
+  return { nodeId, cluster: { redisUrl } };
 }
 
 /** Bytes, 1 KB to 16 MB; 24 KB (jambonz's JAMBONES_WS_MAX_PAYLOAD default) when unset. */

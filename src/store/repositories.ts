@@ -112,6 +112,21 @@ export interface CdrRepository {
   list(accountSid: string, query?: CdrQuery): Promise<Page<Cdr>>;
   /** Records never settled (of `host`, or of every host): calls that were live in a process that is gone. */
   listOpen(host?: string): Promise<Cdr[]>;
+  /**
+   * Ends an open record (no `terminated_at` yet) as `end` says, appending `event` to its timeline,
+   * in one conditional update: true for the one writer that settled it, false when it was already
+   * ended or is unknown (a cluster's nodes may race to settle a lost node's calls, issue 16).
+   */
+  settleOpen(callSid: string, end: CdrSettlement): Promise<boolean>;
+}
+
+/** How `settleOpen` ends a record. */
+export interface CdrSettlement {
+  readonly terminated_at: string;
+  readonly termination_reason: string;
+  readonly termination_cause: string;
+  /** The timeline event recorded with it (e.g. `node-lost`). */
+  readonly event: string;
 }
 
 export interface CallJournalRepository {

@@ -276,6 +276,24 @@ export function storeContract(engine: string, newLocation: () => Promise<StoreLo
       assert.deepEqual((await s.cdrs.listOpen()).map((c) => c.call_sid), ['call-live']);
     });
 
+    withStore('cdrs.settleOpen ends an open record exactly once, whoever races for it (issue 16)', async (s) => {
+      const a = await s.accounts.create({ name: 'a' });
+      const at = '2026-12-01T10:00:00.000Z';
+      await s.cdrs.write({ call_sid: 'open-1', account_sid: a.account_sid, direction: 'inbound', from: '1', to: '2', attempted_at: at, answered_at: null, terminated_at: null, host: 'node-a', timeline: [{ at, t: 0, event: 'invite' }] });
+      const end = { terminated_at: '2026-12-01T10:00:30.000Z', termination_reason: 'node lost', termination_cause: 'failed', event: 'node-lost' };
+      const results = await Promise.all([s.cdrs.settleOpen('open-1', end), s.cdrs.settleOpen('open-1', end), s.cdrs.settleOpen('open-1', end)]);
+      assert.deepEqual(results.filter(Boolean).length, 1);
+      const cdr = await s.cdrs.get('open-1');
+      assert.equal(cdr?.terminated_at, end.terminated_at);
+      assert.equal(cdr?.termination_reason, 'node lost');
+      assert.equal(cdr?.termination_cause, 'failed');
+      assert.deepEqual(cdr?.timeline.map((e) => e.event), ['invite', 'node-lost']);
+      assert.equal(cdr?.timeline[1]?.t, 30_000);
+      assert.equal(await s.cdrs.settleOpen('open-1', end), false);
+      assert.equal(await s.cdrs.settleOpen('unknown', end), false);
+      assert.deepEqual(await s.cdrs.listOpen('node-a'), []);
+    });
+
     withStore('call journal: put, replace, list by host, delete', async (s) => {
       const a = await s.accounts.create({ name: 'a' });
       await s.callJournal.put({ call_sid: 'c1', account_sid: a.account_sid, host: 'node-a', hooks: { statusHook: { url: 'http://x/status' } } });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { flush, loopbackUa, RemoteUac } from '../../testkit/sip-loopback.js';
 import { TEST_SDP } from '../../testkit/sip-stack.js';
-import { getHeader } from '../message/index.js';
+import { createRequest, getHeader } from '../message/index.js';
 import type { SipRequest } from '../message/types.js';
 import type { IncomingInvite } from './incoming-invite.js';
 
@@ -70,4 +70,41 @@ test('RFC 3261 §8.2.2.3: a Require option tag we do not support → 420 with Un
   env.transport.inject(second.inDialog('INFO', ok, [{ name: 'Supported', value: 'x-special' }]));
   await flush();
   assert.deepEqual(env.transport.responses(undefined, 'INFO').map((r) => [r.status, getHeader(r, 'Unsupported')]), [[420, 'x-special'], [200, undefined]]);
+});
+
+test('RFC 3261 §11.2 / §21.5.4: OPTIONS is answered 200 with Allow; once the node drains, 503 with Retry-After, while its dialogs go on', async () => {
+  const env = loopbackUa();
+  let incoming: IncomingInvite | undefined;
+  env.ua.on('invite', (inv) => { incoming = inv; });
+  const options = (): SipRequest => {
+    const probe = new RemoteUac().invite();
+    return createRequest({ method: 'OPTIONS', uri: probe.uri, via: probe.via, from: probe.from, to: probe.to, callId: probe.callId, cseq: { seq: 1, method: 'OPTIONS' } });
+  };
+  env.transport.inject(options());
+  await flush();
+  const ok = env.transport.responses(200, 'OPTIONS');
+  assert.equal(ok.length, 1);
+  assert.match(getHeader(ok[0], 'Allow') ?? '', /INVITE/);
+
+  const uac = new RemoteUac();
+  const invite = uac.invite({ body: TEST_SDP });
+  env.transport.inject(invite);
+  await flush();
+  assert.ok(incoming);
+  incoming.accept({ body: TEST_SDP, contentType: 'application/sdp' });
+  await flush();
+  const answer = env.transport.responses(200, 'INVITE')[0];
+  env.transport.inject(uac.ack2xx(invite, answer));
+  await flush();
+
+  env.ua.drain(30);
+  env.transport.inject(options());
+  await flush();
+  const refused = env.transport.responses(503, 'OPTIONS');
+  assert.equal(refused.length, 1);
+  assert.equal(getHeader(refused[0], 'Retry-After'), '30');
+  // The dialog set up before the drain still takes in-dialog requests.
+  env.transport.inject(uac.inDialog('INFO', answer));
+  await flush();
+  assert.equal(env.transport.responses(200, 'INFO').length, 1);
 });

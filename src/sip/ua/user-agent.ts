@@ -47,6 +47,8 @@ export class UserAgent extends Emitter<UserAgentEvents> {
   /** §9.2: CANCEL matching needs the INVITE for as long as its server transaction lives. */
   private readonly invitesByTxn = new Map<InviteServerTransaction, IncomingInvite>();
   private readonly ctx: UaContext;
+  /** Set while the node drains: out-of-dialog OPTIONS get 503 with this Retry-After (seconds). */
+  private drainingRetryAfter: number | undefined;
 
   constructor(private readonly opts: UserAgentOptions) {
     super((e) => opts.logger.error('user agent listener failed', { err: e instanceof Error ? e : String(e) }));
@@ -133,7 +135,7 @@ export class UserAgent extends Emitter<UserAgentEvents> {
         this.receiveCancel(incoming);
         return;
       case 'OPTIONS':
-        incoming.transaction.respond(createResponse(req, 200, { headers: [...this.ctx.commonHeaders, { name: 'Allow', value: ALLOW }, { name: 'Accept', value: 'application/sdp' }] }));
+        incoming.transaction.respond(this.optionsResponse(req));
         return;
       default:
         if (this.listenerCount('request') > 0) this.emit('request', incoming);
@@ -206,6 +208,23 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     void fork.ack2xx(res).then(() => fork.bye()).then((r) => {
       if (r instanceof SipRequestError) this.ctx.report('ending stray 2xx dialog', r);
     });
+  }
+
+  /**
+   * Draining (issue 16): from now on an out-of-dialog OPTIONS — a load balancer's health probe —
+   * is answered 503 with Retry-After (RFC 3261 §21.5.4), so the node leaves the dispatcher set
+   * while its live dialogs go on. Refusing new INVITEs is the application's decision.
+   */
+  drain(retryAfterSeconds: number): void {
+    this.drainingRetryAfter = retryAfterSeconds;
+  }
+
+  /** §11.2: 200 with what we allow and accept; 503 while draining. */
+  private optionsResponse(req: SipRequest): SipResponse {
+    if (this.drainingRetryAfter !== undefined) {
+      return createResponse(req, 503, { reason: 'Draining', headers: [...this.ctx.commonHeaders, { name: 'Retry-After', value: String(this.drainingRetryAfter) }] });
+    }
+    return createResponse(req, 200, { headers: [...this.ctx.commonHeaders, { name: 'Allow', value: ALLOW }, { name: 'Accept', value: 'application/sdp' }] });
   }
 
   /** Ends every dialog with BYE (used on shutdown) and waits for the answers (bounded by Timer F). */

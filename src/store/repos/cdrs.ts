@@ -128,6 +128,18 @@ export function cdrRepository(ctx: RepoContext): CdrRepository {
     listOpen: (host) => (host === undefined
       ? selectRows<Cdr>(db, cdrsTable, '"terminated_at" IS NULL', [], '"attempted_at"')
       : selectRows<Cdr>(db, cdrsTable, '"host" = ? AND "terminated_at" IS NULL', [host], '"attempted_at"')),
+    async settleOpen(callSid, end) {
+      const cdr = await getRow<Cdr>(db, cdrsTable, callSid);
+      if (!cdr || cdr.terminated_at !== null) return false;
+      const at = isoTime(end.terminated_at, 'terminated_at');
+      const timeline = [...cdr.timeline, { at, t: Date.parse(at) - Date.parse(cdr.attempted_at), event: end.event }];
+      // The condition makes it exactly once: a writer that read the open record a moment too late updates nothing.
+      const n = await db.run(
+        'UPDATE "cdrs" SET "terminated_at" = ?, "termination_reason" = ?, "termination_cause" = ?, "timeline" = ? WHERE "call_sid" = ? AND "terminated_at" IS NULL',
+        [at, end.termination_reason, end.termination_cause, JSON.stringify(timeline), callSid],
+      );
+      return n > 0;
+    },
   };
 }
 
