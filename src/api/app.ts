@@ -9,6 +9,7 @@ import type { Store } from '../store/index.js';
 import { createAuthenticator } from './auth.js';
 import { errorHandler } from './errors.js';
 import type { RateLimitOptions } from './rate-limit.js';
+import { ClusterForwarder, type ClusterPeers } from './cluster-peers.js';
 import { accountRoutes } from './routes/accounts.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { applicationRoutes } from './routes/applications.js';
@@ -33,6 +34,8 @@ export interface ApiDeps {
   readonly registrations?: RegistrationStatusProvider;
   /** Called after every carrier or SIP gateway write (the inbound gateway index re-reads at once). */
   readonly trunksChanged?: () => void;
+  /** Issue 16: the other nodes of a cluster (requests for their calls are forwarded; limits are shared). */
+  readonly cluster?: ClusterPeers;
 }
 
 const RESOURCES: readonly ApiPlugin[] = [accountRoutes, apiKeyRoutes, applicationRoutes, phoneNumberRoutes, carrierRoutes, gatewayRoutes];
@@ -66,6 +69,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => (body === '' ? done(null, undefined) : json(req, String(body), done)));
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ msg: 'not found' }));
   app.decorateRequest('auth', undefined);
+  app.decorateRequest('forwardedBy', undefined);
   if (log.level === 'debug' || log.level === 'trace') {
     app.addHook('onResponse', async (req, reply) => {
       log.debug('request', { method: req.method, url: req.routeOptions.url ?? req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) });
@@ -76,14 +80,17 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     const ok = deps.isReady();
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'starting' });
   });
+  const forwarder = deps.cluster ? new ClusterForwarder(deps.cluster, () => clock.wallNow()) : undefined;
+  if (forwarder) app.addHook('onClose', async () => forwarder.close());
   const routeDeps: RouteDeps = {
     store: deps.store, clock, logger: log,
     ...(deps.registrations ? { registrations: deps.registrations } : {}),
     ...(deps.trunksChanged ? { trunksChanged: deps.trunksChanged } : {}),
+    ...(deps.cluster && forwarder ? { cluster: { peers: deps.cluster, forwarder } } : {}),
   };
   app.register(
     async (scope) => {
-      scope.addHook('onRequest', createAuthenticator({ store: deps.store, clock, logger: log, rateLimit: deps.rateLimit }));
+      scope.addHook('onRequest', createAuthenticator({ store: deps.store, clock, logger: log, rateLimit: deps.rateLimit, cluster: deps.cluster }));
       for (const plugin of [...RESOURCES, ...(deps.plugins ?? [])]) {
         scope.register(async (child) => plugin(child.withTypeProvider<TypeBoxTypeProvider>(), routeDeps));
       }

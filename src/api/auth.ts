@@ -5,6 +5,7 @@ import type { Logger } from '../kernel/logger.js';
 import { hashToken, type Account, type ApiKeyScope, type Store } from '../store/index.js';
 import { ApiError, forbidden, notFound } from './errors.js';
 import { createRateLimiter, type RateLimitOptions } from './rate-limit.js';
+import { forwardedBy, type ClusterPeers } from './cluster-peers.js';
 
 /** Who is calling: what `Authorization: Bearer <key>` resolved to. */
 export interface AuthContext {
@@ -27,6 +28,8 @@ export interface AuthOptions {
   readonly logger: Logger;
   /** Off unless given (issue 4, acceptance 6). */
   readonly rateLimit?: RateLimitOptions;
+  /** Issue 16: a cluster node checks forwarded requests' signatures and shares the rate limit with the other nodes. */
+  readonly cluster?: ClusterPeers;
 }
 
 /** `last_used` is written at most once a minute per key so that authenticated reads stay reads. */
@@ -42,15 +45,20 @@ const unauthorized = (): ApiError => new ApiError(401, 'unauthorized');
 export function createAuthenticator(opts: AuthOptions): onRequestHookHandler {
   const { store, clock, logger } = opts;
   const touched = new Map<string, number>();
-  const limiter = opts.rateLimit ? createRateLimiter(opts.rateLimit, clock) : undefined;
+  const { rateLimit, cluster } = opts;
+  const limiter = rateLimit ? createRateLimiter(rateLimit, clock) : undefined;
+  // One bucket per key for the whole cluster; a node's own bucket otherwise.
+  const wait = (keySid: string): number | Promise<number> => (cluster && rateLimit ? cluster.takeToken(`api:${keySid}`, rateLimit.perSecond, rateLimit.burst) : limiter?.take(keySid) ?? 0);
   return async (req) => {
     const m = BEARER.exec(req.headers.authorization ?? '');
     if (!m) throw unauthorized();
-    const key = await store.apiKeys.findByTokenHash(hashToken(m[1]));
     const now = clock.wallNow();
+    // A request another node forwarded was charged to the key's rate limit there.
+    req.forwardedBy = cluster ? await forwardedBy(req, cluster, now) : undefined;
+    const key = await store.apiKeys.findByTokenHash(hashToken(m[1]));
     if (!key || (key.expires_at !== null && Date.parse(key.expires_at) <= now)) throw unauthorized();
-    if (limiter) {
-      const waitSeconds = Math.ceil(limiter.take(key.api_key_sid) / 1000);
+    if (req.forwardedBy === undefined) {
+      const waitSeconds = Math.ceil((await wait(key.api_key_sid)) / 1000);
       if (waitSeconds > 0) throw new ApiError(429, `rate limit exceeded; retry in ${waitSeconds} s`, undefined, waitSeconds);
     }
     const last = touched.get(key.api_key_sid) ?? (key.last_used ? Date.parse(key.last_used) : -Infinity);

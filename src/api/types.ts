@@ -4,6 +4,7 @@ import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/logger.js';
 import type { RegistrationStatusProvider } from '../call/registrations.js';
 import type { Store } from '../store/index.js';
+import type { ClusterForwarder, ClusterPeers } from './cluster-peers.js';
 
 /** The Fastify instance every resource plugin receives: TypeBox schemas type the handlers. */
 export type Api = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
@@ -17,6 +18,8 @@ export interface RouteDeps {
   readonly registrations?: RegistrationStatusProvider;
   /** Called after every carrier or SIP gateway write. */
   readonly trunksChanged?: () => void;
+  /** Issue 16: a cluster's other nodes, and the forwarder that relays requests to them. */
+  readonly cluster?: { readonly peers: ClusterPeers; readonly forwarder: ClusterForwarder };
 }
 
 /**

@@ -5,3 +5,4 @@ export type { CallObserver, ObservedCallControl } from './application-runner.js'
 export { COGNIGY_EVENTS, StatusNotifier, type StatusNotifierOptions } from './status-notifier.js';
 export { NODE_LOST_REASON, RESTART_REASON, settleAfterRestart, settleLostNode, type RecoveryOptions, type RecoveryResult } from './recovery.js';
 export { applyLiveUpdate, runAppCommand, LiveControlError, type LiveUpdate, type SipRequestOutcome } from './live-control.js';
+export { LostNodeSweeper, type LostNodeSource, type LostNodeSweeperOptions } from './lost-nodes.js';

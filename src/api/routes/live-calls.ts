@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyReply } from 'fastify';
-import type { CallStatus } from '../../call/control.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { CallInfo, CallStatus } from '../../call/control.js';
 import { CallError } from '../../call/errors.js';
 import { GatewayError } from '../../kernel/errors.js';
 import { applyLiveUpdate, CallRequestError, type CallsService, type CreateCallBody as CreateCallInput, type LiveUpdate } from '../../app/index.js';
@@ -32,6 +32,18 @@ function toHttp(e: unknown): never {
   }
   if (e instanceof GatewayError && e.code === 'MEDIA_NO_PORTS') throw new ApiError(503, 'no free RTP ports', undefined, 1);
   throw e;
+}
+
+/** Issue 16: the node that owns a call not on this one (the request is then relayed there). */
+function remoteOwner(deps: RouteDeps, service: CallsService, req: FastifyRequest & { params: Static<typeof CallParams> }): Promise<{ nodeId: string; httpUrl: string } | undefined> {
+  const cluster = deps.cluster;
+  if (!cluster) return Promise.resolve(undefined);
+  return cluster.forwarder.remoteOwner(req, req.params.call_sid, service.find(req.params.account_sid, req.params.call_sid) !== undefined);
+}
+
+/** GET /Calls filters over a call's listed `CallInfo`. */
+function matches(info: Readonly<Record<string, unknown>>, f: { direction?: string; from?: string; to?: string; callStatus?: CallStatus }): boolean {
+  return (!f.direction || info.direction === f.direction) && (!f.from || info.from === f.from) && (!f.to || info.to === f.to) && (!f.callStatus || info.call_status === f.callStatus);
 }
 
 /** What the schema cannot say about POST /Calls: SIP headers, and fields we cannot act on yet. */
@@ -110,13 +122,19 @@ function createAndReadRoutes(app: Api, deps: RouteDeps, service: CallsService, s
     schema: { tags: ['Calls'], summary: 'Live calls of the account', params: AccountParams, querystring: CallsQuery, response: { 200: Type.Array(CallRecord), ...errors } },
   }, async (req) => {
     const account = await accountForRequest(req, deps.store, req.params.account_sid);
-    return service.list(account.account_sid, { ...req.query, callStatus: req.query.callStatus as CallStatus | undefined }).map((i) => ({ ...i, service_url: serviceUrl, customerData: undefined }));
+    const filter = { ...req.query, callStatus: req.query.callStatus as CallStatus | undefined };
+    const local = service.list(account.account_sid, filter);
+    // Issue 16: the calls of the account's other nodes, as they listed themselves (their CallInfo) in the registry.
+    const remote = deps.cluster && req.forwardedBy === undefined ? (await deps.cluster.peers.remoteCalls(account.account_sid)).filter((i) => matches(i, filter)) as unknown as CallInfo[] : [];
+    return [...local, ...remote].map((i) => ({ ...i, service_url: serviceUrl, customerData: undefined }));
   });
 
   app.get('/Accounts/:account_sid/Calls/:call_sid', {
     schema: { tags: ['Calls'], summary: 'One live call', params: CallParams, response: { 200: CallRecord, ...errors } },
-  }, async (req) => {
+  }, async (req, reply) => {
     await accountForRequest(req, deps.store, req.params.account_sid);
+    const owner = await remoteOwner(deps, service, req);
+    if (owner) return deps.cluster?.forwarder.relay(owner, req, reply);
     try {
       return { ...service.live(req.params.account_sid, req.params.call_sid).info(), service_url: serviceUrl, customerData: undefined };
     } catch (e) {
@@ -126,8 +144,10 @@ function createAndReadRoutes(app: Api, deps: RouteDeps, service: CallsService, s
 
   app.get('/Accounts/:account_sid/Calls/:call_sid/Timeline', {
     schema: { tags: ['Calls'], summary: 'What happened to a call, live or finished', params: CallParams },
-  }, async (req) => {
+  }, async (req, reply) => {
     await accountForRequest(req, deps.store, req.params.account_sid);
+    const owner = await remoteOwner(deps, service, req);
+    if (owner) return deps.cluster?.forwarder.relay(owner, req, reply);
     const live = service.find(req.params.account_sid, req.params.call_sid);
     if (live) return { call_sid: live.sid, call_status: live.status, live: true, timeline: live.timeline.list() };
     const cdr = await deps.store.cdrs.get(req.params.call_sid);
@@ -145,6 +165,8 @@ function controlRoutes(app: Api, deps: RouteDeps, service: CallsService): void {
       schema: { tags: ['Calls'], summary: method === 'PUT' ? 'Live call control' : 'Live call control (old clients)', params: CallParams, body: UpdateCallBody, ...(method === 'POST' ? { hide: true } : {}) },
       handler: async (req, reply) => {
         await accountForRequest(req, deps.store, req.params.account_sid);
+        const owner = await remoteOwner(deps, service, req);
+        if (owner) return deps.cluster?.forwarder.relay(owner, req, reply);
         return applyUpdate(service, req.params.account_sid, req.params.call_sid, req.body as Record<string, unknown>, reply);
       },
     });
@@ -154,6 +176,8 @@ function controlRoutes(app: Api, deps: RouteDeps, service: CallsService): void {
     schema: { tags: ['Calls'], summary: 'Hang up a call (BYE, or CANCEL while it rings)', params: CallParams },
   }, async (req, reply) => {
     await accountForRequest(req, deps.store, req.params.account_sid);
+    const owner = await remoteOwner(deps, service, req);
+    if (owner) return deps.cluster?.forwarder.relay(owner, req, reply);
     try {
       await service.hangup(req.params.account_sid, req.params.call_sid);
     } catch (e) {
