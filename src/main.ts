@@ -27,6 +27,9 @@ import { CampaignService } from './app/campaigns/index.js';
 import { createCredentialCipher, loadOrCreateKeyFile, type CredentialCipher } from './speech/credentials-cipher.js';
 import { createSpeechCredentialLookup, type SpeechCredentialStore } from './speech/credentials-lookup.js';
 import { socketOpener, WebhookClient } from './verbs/index.js';
+import { createSingleNode, RedisClusterState, type ClusterState } from './cluster/index.js';
+import { LostNodeSweeper } from './app/index.js';
+import type { ClusterPeers } from './api/cluster-peers.js';
 
 export interface Gateway {
   readonly httpPort: number;
@@ -68,7 +71,7 @@ export async function startGateway(config: Config, logger: Logger, clock: Clock 
   const ranges = splitRtpPorts(config.rtpPorts, config.simulator);
   const callLayer = buildCallLayer(env, base, ranges.gateway, speech);
   const appLayer = await buildAppLayer(env, base, callLayer).catch(async (e: unknown) => {
-    await Promise.all([base.sip.close(), callLayer.media.close(), base.store.close()]);
+    await Promise.all([base.sip.close(), callLayer.media.close(), base.store.close(), base.cluster.close()]);
     throw e;
   });
   const api = buildHttpApi(env, base, callLayer, appLayer, () => health.ready);
@@ -79,19 +82,26 @@ export async function startGateway(config: Config, logger: Logger, clock: Clock 
       simulator = await startSimulator({ clock, logger: logger.child({ layer: 'simulator' }), port: config.simulatorPort, rtpPorts: ranges.simulator, dataDir: config.dataDir });
     }
   } catch (e) {
-    await Promise.all([api.close(), base.sip.close(), callLayer.media.close(), base.store.close()]);
+    await Promise.all([api.close(), base.sip.close(), callLayer.media.close(), base.store.close(), base.cluster.close()]);
     throw e;
   }
   const addr = api.server.address();
   const httpPort = typeof addr === 'object' && addr ? addr.port : config.httpPort;
   const demo = simulator ? await provisionDemo(base.store, httpPort, simulator.port, logger) : undefined;
+  let sweeper: LostNodeSweeper | undefined;
+  try {
+    sweeper = await joinCluster(env, base, appLayer, httpPort);
+  } catch (e) {
+    await gatewayHandle({ env, base, callLayer, appLayer, api, health, httpPort, simulator, demo }).close();
+    throw e;
+  }
   await callLayer.registrations.start();
   await warmUp(env, httpPort, callLayer.tts);
   health.ready = true;
   // Issue 17: campaigns that were running go on (their calls of a previous process settled from the CDRs).
   await appLayer.campaigns.resume().catch((e: unknown) => logger.error('resuming campaigns failed; they stay as stored (PUT running to retry)', { err: e instanceof Error ? e : String(e) }));
   logger.info('gateway listening', { http: httpPort, sip: base.sip.transport.port, sipTls: base.sip.transport.tlsPort, publicAddress: config.publicAddress, store: base.store.kind });
-  return gatewayHandle({ env, base, callLayer, appLayer, api, health, httpPort, simulator, demo });
+  return gatewayHandle({ env, base, callLayer, appLayer, api, health, httpPort, simulator, demo, sweeper });
 }
 
 /** The Fastify instance of the REST API. */
@@ -106,6 +116,8 @@ interface Env {
 
 /** Storage and signalling: the store (with the admin key of a first start), speech credentials and the SIP stack. */
 interface Base {
+  /** Issue 16: the state shared with the other nodes (Redis), or this node's own. */
+  readonly cluster: ClusterState;
   readonly store: Store;
   readonly firstAdminKey?: string;
   readonly speech: Speech;
@@ -151,13 +163,20 @@ interface AppLayer {
 
 /** Opens the store, makes sure an admin key exists, and binds SIP (closing the store if SIP cannot bind). */
 async function buildBase({ config, logger, clock }: Env): Promise<Base> {
-  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, logger, clock });
+  // A cluster node that cannot reach Redis does not start: half a cluster would break its limits.
+  const cluster = config.cluster
+    ? await RedisClusterState.connect({ url: config.cluster.redisUrl, nodeId: config.nodeId, clock, logger: logger.child({ layer: 'cluster' }) })
+    : createSingleNode(config.nodeId, clock);
+  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, logger, clock }).catch(async (e: unknown) => {
+    await cluster.close();
+    throw e;
+  });
   const admin = await bootstrapAdminKey(store, config.adminApiKey, logger);
   let speech: Speech;
   try {
     speech = buildSpeech({ config, logger, clock }, store);
   } catch (e) {
-    await store.close();
+    await Promise.all([store.close(), cluster.close()]);
     throw e;
   }
   const sip = await sipTls(config, store)
@@ -172,10 +191,10 @@ async function buildBase({ config, logger, clock }: Env): Promise<Base> {
       tls,
     }))
     .catch(async (e: unknown) => {
-      await store.close();
+      await Promise.all([store.close(), cluster.close()]);
       throw e;
     });
-  return { store, firstAdminKey: admin.token, speech, sip };
+  return { cluster, store, firstAdminKey: admin.token, speech, sip };
 }
 
 /** SIP over TLS when VGW_TLS_CERT and VGW_TLS_KEY name usable PEM files (read now, and on SIGHUP). */
@@ -201,7 +220,7 @@ function reloadTlsOnSighup(reload: () => Promise<void>, logger: Logger): () => v
   return () => process.off('SIGHUP', onHup);
 }
 
-function buildCallLayer({ config, logger, clock }: Env, { store, sip, speech: shipped }: Base, rtpPorts: { min: number; max: number }, speech: GatewaySpeech): CallLayer {
+function buildCallLayer({ config, logger, clock }: Env, { store, sip, speech: shipped, cluster }: Base, rtpPorts: { min: number; max: number }, speech: GatewaySpeech): CallLayer {
   const registrations = new RegistrationManager({ clock, logger: logger.child({ layer: 'registration' }), store, context: registrarContext(sip.ua.context), privateAddress: config.sipAddress });
   const media = new MediaEngine({ clock, logger: logger.child({ layer: 'media' }), portRange: rtpPorts, bindAddress: config.sipAddress, latch: config.rtpLatch });
   const ttsCache = new TtsCache({ dir: join(config.dataDir, 'tts-cache'), clock, logger: logger.child({ layer: 'tts' }) });
@@ -213,6 +232,7 @@ function buildCallLayer({ config, logger, clock }: Env, { store, sip, speech: sh
   const calls = new CallManager({
     clock, logger: logger.child({ layer: 'call' }), ua: sip.ua, media, store, tts, ttsCache, speechVendors: speech.vendors ?? shipped.vendors, speechCredentials: speech.credentials ?? shipped.credentials, observer: metrics, mediaTimeoutMs: config.mediaTimeoutMs, urlPolicy: config.urlPolicy, streamSockets,
     publicAddress: config.publicAddress, sipAddress: `${config.publicAddress}:${sip.transport.port}`, searchPath: process.env.PATH,
+    ...(cluster.shared ? { registry: cluster } : {}),
   });
   activeCalls = () => calls.activeCount;
   return { registrations, media, metrics, tts, calls, streamSockets };
@@ -245,16 +265,45 @@ async function buildAppLayer({ config, logger, clock }: Env, { store, sip }: Bas
 }
 
 /** The REST API with the live-call routes, the demo app, the portal and the metrics (not listening yet). */
-function buildHttpApi({ config, logger, clock }: Env, { store, speech }: Base, { registrations, metrics }: CallLayer, { service, campaigns, inbound }: AppLayer, isReady: () => boolean): HttpApi {
+function buildHttpApi({ config, logger, clock }: Env, { store, speech, cluster }: Base, { registrations, metrics }: CallLayer, { service, campaigns, inbound }: AppLayer, isReady: () => boolean): HttpApi {
   const serviceUrl = `http://${config.publicAddress}:${config.httpPort}`;
   const api = buildApi({
     logger, isReady, store, clock, registrations, rateLimit: config.apiRateLimit, plugins: [liveCallRoutes(service, serviceUrl), speechCredentialRoutes({ cipher: speech.cipher, vendors: speech.vendors, urlPolicy: config.urlPolicy }), campaignRoutes(campaigns)],
     trunksChanged: () => inbound.trunksChanged(),
+    ...(cluster.shared ? { cluster: clusterPeers(cluster) } : {}),
   });
   registerDemoApp(api);
   registerPortal(api);
   metrics.register(api);
   return api;
+}
+
+/** Issue 16: what the REST API needs of the other nodes. */
+function clusterPeers(cluster: ClusterState): ClusterPeers {
+  return {
+    nodeId: cluster.nodeId,
+    ownerOf: async (sid) => {
+      const n = await cluster.ownerOf(sid);
+      return n ? { nodeId: n.nodeId, httpUrl: n.httpUrl } : undefined;
+    },
+    remoteCalls: async (accountSid) => (await cluster.listCalls(accountSid)).filter((e) => e.nodeId !== cluster.nodeId).map((e) => e.info),
+    takeToken: (key, perSecond, burst) => cluster.takeToken(key, perSecond, burst),
+    secret: () => cluster.sharedSecret(),
+  };
+}
+
+/** Issue 16: joins the cluster (after the listeners are up) and starts settling lost nodes. */
+async function joinCluster({ config, logger, clock }: Env, base: Base, appLayer: AppLayer, httpPort: number): Promise<LostNodeSweeper | undefined> {
+  const { cluster, sip, store } = base;
+  if (!cluster.shared) return undefined;
+  const wildcard = config.httpAddress === '0.0.0.0' || config.httpAddress === '::';
+  const httpHost = wildcard ? config.publicAddress : config.httpAddress;
+  const sipHost = `${config.publicAddress}:${sip.transport.port}`;
+  await cluster.join({ nodeId: cluster.nodeId, httpUrl: `http://${httpHost.includes(':') ? `[${httpHost}]` : httpHost}:${httpPort}`, sipHost, startedAt: new Date(clock.wallNow()).toISOString() });
+  const sweeper = new LostNodeSweeper({ source: cluster, clock, logger: logger.child({ layer: 'cluster' }), recovery: { store, clock, logger: logger.child({ layer: 'app' }), webhooks: appLayer.webhooks, host: sipHost } });
+  sweeper.start();
+  logger.info('joined the cluster', { node: cluster.nodeId, sipHost });
+  return sweeper;
 }
 
 /** The started gateway. */
@@ -268,10 +317,11 @@ interface Running {
   readonly httpPort: number;
   readonly simulator?: Simulator;
   readonly demo?: DemoIds;
+  readonly sweeper?: LostNodeSweeper;
 }
 
 /** The handle of a started gateway; close() runs once and takes the parts down outside in. */
-function gatewayHandle({ env, base, callLayer, appLayer, api, health, httpPort, simulator, demo }: Running): Gateway {
+function gatewayHandle({ env, base, callLayer, appLayer, api, health, httpPort, simulator, demo, sweeper }: Running): Gateway {
   let closed: Promise<void> | undefined;
   const tls = env.config.tls;
   const reloadTls = async (): Promise<void> => {
@@ -296,6 +346,9 @@ function gatewayHandle({ env, base, callLayer, appLayer, api, health, httpPort, 
       closed ??= (async () => {
         offHup();
         health.ready = false;
+        // Load balancers' OPTIONS probes get 503 from now on: the node leaves the dispatcher set.
+        base.sip.ua.drain(Math.max(1, Math.ceil(drainMs / 1000)));
+        await sweeper?.close();
         // No new campaign calls (their leases are given up at once); live ones drain with the rest.
         const campaignsClosed = appLayer.campaigns.close();
         await callLayer.calls.shutdown(drainMs);
@@ -309,6 +362,9 @@ function gatewayHandle({ env, base, callLayer, appLayer, api, health, httpPort, 
         await callLayer.media.close();
         await base.sip.close();
         await base.speech.credentials.close();
+        // Every call has ended: the node leaves the cluster's registry and heartbeats.
+        await base.cluster.leave().catch((e: unknown) => env.logger.error('leaving the cluster failed (its heartbeat expires)', { err: e instanceof Error ? e : String(e) }));
+        await base.cluster.close();
         await base.store.close();
       })();
       return closed;

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from '../kernel/logger.js';
 import type { Store } from './repositories.js';
+import { isStoreError } from './errors.js';
 
 /**
  * API key secrets. A token is 32 random bytes (256 bits) behind a `vgw_` prefix. It is stored only
@@ -35,8 +36,14 @@ export async function bootstrapAdminKey(store: Store, adminKeyFromEnv: string | 
       if (existing.scope !== 'admin') logger.warn('VGW_ADMIN_API_KEY matches an account key, not an admin key', { api_key_sid: existing.api_key_sid });
       return { created: false };
     }
-    const key = await store.apiKeys.create({ account_sid: null, token_hash: hash, token_hint: tokenHint(adminKeyFromEnv) });
-    logger.info('admin api key from VGW_ADMIN_API_KEY registered', { api_key_sid: key.api_key_sid });
+    try {
+      const key = await store.apiKeys.create({ account_sid: null, token_hash: hash, token_hint: tokenHint(adminKeyFromEnv) });
+      logger.info('admin api key from VGW_ADMIN_API_KEY registered', { api_key_sid: key.api_key_sid });
+    } catch (e) {
+      // Cluster nodes starting together on one store (issue 16): another node registered it first.
+      if (isStoreError(e, 'STORE_CONFLICT') && await store.apiKeys.findByTokenHash(hash)) return { created: false };
+      throw e;
+    }
     return { created: true };
   }
   if ((await store.apiKeys.countAdmin()) > 0) return { created: false };
