@@ -123,6 +123,7 @@ test('listCalls sees both nodes\' calls with their last info; updateCall does no
   await a.admitCall('acc', 'a1', noLimits);
   await b.admitCall('acc', 'b1', noLimits);
   await b.admitCall('other', 'o1', noLimits);
+  await raw.script('FLUSH'); // as after a Redis restart: the scripts are loaded again on NOSCRIPT
   await a.updateCall('acc', 'a1', { call_status: 'in-progress', sip_status: 200 });
   const seen = (await b.listCalls('acc')).sort((x, y) => x.callSid.localeCompare(y.callSid));
   assert.deepEqual(seen, [
@@ -271,7 +272,7 @@ test('a node id with ":" and a heartbeat TTL not above its period are refused (C
   assert.throws(() => new RedisClusterState({ ...base, nodeId: 'a', heartbeatMs: 100, heartbeatTtlMs: 100 }), (e) => isClusterError(e, 'CLUSTER_INVALID'));
 });
 
-test('a Redis outage is logged by the heartbeat, never thrown; the node closes cleanly', async () => {
+test('a Redis outage: the heartbeat logs it and never throws, commands reject with CLUSTER_UNAVAILABLE, close() is clean', async () => {
   const own = await startTestRedis();
   const lines: { level: string; msg: string }[] = [];
   const logger = createLogger('debug', { write: (l: string) => lines.push(JSON.parse(l) as { level: string; msg: string }) });
@@ -281,7 +282,10 @@ test('a Redis outage is logged by the heartbeat, never thrown; the node closes c
     await own.stop();
     await waitFor('heartbeat failure logged', () => Promise.resolve(lines.filter((l) => l.msg === 'cluster heartbeat failed')), (l) => l.length > 0, 10_000);
     assert.equal(lines.find((l) => l.msg === 'cluster heartbeat failed')?.level, 'warn');
+    await assert.rejects(a.admitCall('acc', 'c1', noLimits), (e) => isClusterError(e, 'CLUSTER_UNAVAILABLE'));
+    await assert.rejects(a.listCalls('acc'), (e) => isClusterError(e, 'CLUSTER_UNAVAILABLE'));
     await a.close();
+    await assert.rejects(a.ownerOf('c1'), (e) => isClusterError(e, 'CLUSTER_UNAVAILABLE'), 'after close');
   } finally {
     await own.stop();
   }

@@ -29,7 +29,8 @@ import type { Admission, AdmissionLimits, ClusterState, LiveCallEntry, NodeInfo 
  * (`node:a:calls` must never be the info hash of a node named `a:calls`).
  *
  * Outages: ioredis reconnects by itself; a command waits through at most `MAX_RETRIES`
- * reconnection attempts and then rejects. A failed heartbeat is logged, never thrown.
+ * reconnection attempts and then rejects with CLUSTER_UNAVAILABLE (as does every Redis failure,
+ * and any call after `close()`). A failed heartbeat is logged, never thrown.
  */
 export interface RedisClusterOptions {
   readonly url: string;
@@ -161,7 +162,7 @@ export class RedisClusterState implements ClusterState {
     this.self = undefined;
     await this.beating; // a late heartbeat must not announce the node again
     const id = this.nodeId;
-    await this.redis.multi().del(this.k.hb(id), this.k.node(id)).srem(this.k.nodes, id).exec();
+    await this.io('leave', () => this.redis.multi().del(this.k.hb(id), this.k.node(id)).srem(this.k.nodes, id).exec());
   }
 
   async admitCall(accountSid: string, callSid: string, limits: AdmissionLimits): Promise<Admission> {
@@ -183,11 +184,11 @@ export class RedisClusterState implements ClusterState {
   }
 
   async listCalls(accountSid: string): Promise<LiveCallEntry[]> {
-    const sids = await this.redis.smembers(this.k.acctCalls(accountSid));
+    const sids = await this.io('listCalls', () => this.redis.smembers(this.k.acctCalls(accountSid)));
     if (sids.length === 0) return [];
     const p = this.redis.pipeline();
     for (const sid of sids) p.hgetall(this.k.call(sid));
-    const replies = (await p.exec()) ?? [];
+    const replies = (await this.io('listCalls', () => p.exec())) ?? [];
     const out: LiveCallEntry[] = [];
     sids.forEach((callSid, i) => {
       const [err, h] = replies[i] ?? [null, {}];
@@ -200,9 +201,9 @@ export class RedisClusterState implements ClusterState {
   }
 
   async ownerOf(callSid: string): Promise<NodeInfo | undefined> {
-    const node = await this.redis.hget(this.k.call(callSid), 'node');
+    const node = await this.io('ownerOf', () => this.redis.hget(this.k.call(callSid), 'node'));
     if (node === null) return undefined;
-    const replies = (await this.redis.pipeline().exists(this.k.hb(node)).hgetall(this.k.node(node)).exec()) ?? [];
+    const replies = (await this.io('ownerOf', () => this.redis.pipeline().exists(this.k.hb(node)).hgetall(this.k.node(node)).exec())) ?? [];
     for (const [err] of replies) if (err) throw err;
     const alive = replies[0]?.[1] === 1;
     const info = (replies[1]?.[1] ?? {}) as Fields;
@@ -224,7 +225,7 @@ export class RedisClusterState implements ClusterState {
 
   async claimLostNodes(claimMs: number): Promise<NodeInfo[]> {
     if (!(Number.isFinite(claimMs) && claimMs > 0)) throw new ClusterError('CLUSTER_INVALID', `a claim must last > 0 ms, not ${claimMs}`);
-    const others = (await this.redis.smembers(this.k.nodes)).filter((id) => id !== this.nodeId);
+    const others = (await this.io('claimLostNodes', () => this.redis.smembers(this.k.nodes))).filter((id) => id !== this.nodeId);
     const claims = await Promise.all(
       others.map(async (id) => {
         const r = await this.run(CLAIM, [this.k.hb(id), this.k.settle(id), this.k.node(id)], [this.nodeId, Math.ceil(claimMs)]);
@@ -262,8 +263,8 @@ export class RedisClusterState implements ClusterState {
   }
 
   private async loadSecret(): Promise<string> {
-    await this.redis.set(this.k.secret, randomBytes(32).toString('hex'), 'NX');
-    const secret = await this.redis.get(this.k.secret);
+    await this.io('sharedSecret', () => this.redis.set(this.k.secret, randomBytes(32).toString('hex'), 'NX'));
+    const secret = await this.io('sharedSecret', () => this.redis.get(this.k.secret));
     if (secret === null) throw new ClusterError('CLUSTER_UNAVAILABLE', 'the shared secret vanished from redis right after it was set');
     return secret;
   }
@@ -278,13 +279,26 @@ export class RedisClusterState implements ClusterState {
     return {};
   }
 
+  /**
+   * Any failure of a Redis command (outage, server error) as CLUSTER_UNAVAILABLE; after `close()`
+   * nothing is sent (ioredis would queue it for a reconnection that never comes).
+   */
+  private async io<T>(what: string, send: () => Promise<T>): Promise<T> {
+    if (this.closed) throw new ClusterError('CLUSTER_UNAVAILABLE', `redis ${what}: the cluster state is closed`);
+    try {
+      return await send();
+    } catch (e) {
+      throw new ClusterError('CLUSTER_UNAVAILABLE', `redis ${what}: ${errorMessage(e)}`, { cause: e });
+    }
+  }
+
   /** EVALSHA, and EVAL once when the server does not have the script (first use, or after a restart). */
   private async run(s: LuaScript, keys: string[], args: (string | number)[]): Promise<unknown> {
     try {
-      return await this.redis.evalsha(s.sha, keys.length, ...keys, ...args);
+      return await this.io(s.name, () => this.redis.evalsha(s.sha, keys.length, ...keys, ...args));
     } catch (e) {
-      if (!errorMessage(e).startsWith('NOSCRIPT')) throw e;
-      return this.redis.eval(s.lua, keys.length, ...keys, ...args);
+      if (!errorMessage(e).includes('NOSCRIPT')) throw e;
+      return this.io(s.name, () => this.redis.eval(s.lua, keys.length, ...keys, ...args));
     }
   }
 
