@@ -124,7 +124,10 @@ export class RedisClusterState implements ClusterState {
     });
   }
 
-  /** A state connected to Redis, or CLUSTER_UNAVAILABLE if Redis does not answer PING within `connectTimeoutMs`. */
+  /**
+   * A state connected to Redis, or CLUSTER_UNAVAILABLE if Redis does not answer PING within
+   * `connectTimeoutMs`. That wait is real time (a socket's), not the injected clock's.
+   */
   static async connect(opts: RedisClusterOptions): Promise<RedisClusterState> {
     const state = new RedisClusterState(opts);
     const ms = opts.connectTimeoutMs ?? 3000;
