@@ -7,6 +7,7 @@ import { freePort } from './ports.js';
 
 /** Where Debian's `redis-server` package puts the server. */
 export const REDIS_SERVER = '/usr/bin/redis-server';
+const SETPRIV = '/usr/bin/setpriv';
 
 /** A throwaway Redis for tests and scripts: loopback only, no persistence, its own temp dir. */
 export interface TestRedis {
@@ -68,7 +69,11 @@ export async function startTestRedis(opts: { readonly bin?: string; readonly tim
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'vgw-redis-'));
   const args = ['--save', '', '--appendonly', 'no', '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--logfile', ''];
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // setpriv (util-linux) makes the kernel kill the server when this process dies, even by SIGKILL
+  // (a test runner's timeout), where the 'exit' hook below cannot run.
+  const child = existsSync(SETPRIV)
+    ? spawn(SETPRIV, ['--pdeathsig', 'KILL', bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (d: Buffer): void => {
     output = (output + d.toString('utf8')).slice(-4000);
