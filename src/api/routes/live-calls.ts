@@ -31,6 +31,8 @@ function toHttp(e: unknown): never {
     }
   }
   if (e instanceof GatewayError && e.code === 'MEDIA_NO_PORTS') throw new ApiError(503, 'no free RTP ports', undefined, 1);
+  // Issue 16: a cluster node that cannot reach the shared registry cannot keep the account's limits.
+  if (e instanceof GatewayError && e.code === 'CLUSTER_UNAVAILABLE') throw new ApiError(503, 'the cluster registry (Redis) is unavailable', undefined, 1);
   throw e;
 }
 
