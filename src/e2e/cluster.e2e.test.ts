@@ -30,7 +30,7 @@ interface Node {
 }
 
 interface CallInfo { call_sid: string; call_status: string; fs_sip_address: string; direction: string }
-interface Cdr { call_sid: string; host: string | null; termination_reason: string | null; termination_cause: string | null }
+interface Cdr { call_sid: string; host: string | null; answered: boolean; termination_reason: string | null; termination_cause: string | null }
 
 let pg: TestPostgres;
 let redis: TestRedis;
@@ -82,7 +82,7 @@ before(async () => {
   const [sipA, sipB, kamPort] = [await freePort(), await freePort(), await freePort()];
   kam = await startKamailio({ port: kamPort, nodes: [{ address: '127.0.0.1', port: sipA }, { address: '127.0.0.1', port: sipB }], pingIntervalSec: 1 });
   hooks = await startHookServer({
-    '/app': () => [{ verb: 'pause', length: appPause }, { verb: 'hangup' }],
+    '/app': () => [{ verb: 'answer' }, { verb: 'pause', length: appPause }, { verb: 'hangup' }],
     '/outbound-app': () => [{ verb: 'pause', length: 60 }],
     '/redirected': () => [{ verb: 'pause', length: 60 }],
     '/status': () => undefined,
@@ -174,7 +174,7 @@ test('acceptance 2: an outbound call placed through node A is listed, redirected
 test('acceptance 3: an account limited to N concurrent calls gets 429 on its N+1th call, whichever node it asks', async () => {
   const N = 2;
   assert.equal((await a.cli.api('PUT', `/v1/Accounts/${accountSid}`, { max_concurrent_calls: N })).status, 204);
-  const uas = await startSipp({ scenario: 'uas_rr_hold.xml', calls: N, timeoutSeconds: 60 });
+  const uas = await startSipp({ scenario: 'uas_rr_hold.xml', calls: N + 1, timeoutSeconds: 60 });
   const hold = await a.cli.api('POST', '/v1/VoipCarriers', { name: 'hold', account_sid: accountSid });
   const holdSid = (hold.body as { sid: string }).sid;
   await a.cli.api('POST', '/v1/SipGateways', { voip_carrier_sid: holdSid, ipv4: '127.0.0.1', port: uas.port, inbound: false, outbound: true });
@@ -226,7 +226,9 @@ test('acceptance 5: node B drained with SIGTERM leaves the dispatcher set, new c
   const cdrs = await recentCalls(a);
   for (const c of onB) {
     const cdr = cdrs.find((x) => x.call_sid === c.call_sid);
-    assert.equal(cdr?.termination_cause, 'completed', `B's call ${c.call_sid} completed: ${JSON.stringify(cdr)}`);
+    // Ended by its app's hangup after the pause, not cut by the shutdown.
+    assert.equal(cdr?.termination_reason, 'hangup', `B's call ${c.call_sid}: ${JSON.stringify(cdr)}`);
+    assert.equal(cdr?.answered, true);
   }
   // B comes back for the next test (same node id, same ports).
   b.cli = await startCli(nodeEnv(b));
