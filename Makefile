@@ -4,9 +4,10 @@
 SHELL := /bin/bash
 # Running needs espeak-ng (the offline TTS) only; the tests also need their peers and tools:
 # sipp, tshark (RTP captures), sox (AMD recordings), PostgreSQL, Chromium (the portal test),
-# baresip (the SRTP peer) and openssl (test certificates for SIP over TLS).
+# baresip (the SRTP peer), openssl (test certificates for SIP over TLS), and for the cluster
+# test (issue 16) redis-server and kamailio.
 RUN_PACKAGES := espeak-ng
-TEST_PACKAGES := $(RUN_PACKAGES) sip-tester sox tshark postgresql chromium baresip openssl
+TEST_PACKAGES := $(RUN_PACKAGES) sip-tester sox tshark postgresql chromium baresip openssl redis-server kamailio
 .PHONY: run test npm-deps run-deps test-deps build lint clean
 
 run: run-deps npm-deps build

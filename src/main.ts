@@ -286,7 +286,8 @@ function clusterPeers(cluster: ClusterState): ClusterPeers {
       const n = await cluster.ownerOf(sid);
       return n ? { nodeId: n.nodeId, httpUrl: n.httpUrl } : undefined;
     },
-    remoteCalls: async (accountSid) => (await cluster.listCalls(accountSid)).filter((e) => e.nodeId !== cluster.nodeId).map((e) => e.info),
+    // A call admitted a moment ago has no status yet: it is listed from its first status on.
+    remoteCalls: async (accountSid) => (await cluster.listCalls(accountSid)).filter((e) => e.nodeId !== cluster.nodeId && typeof e.info.call_sid === 'string').map((e) => e.info),
     takeToken: (key, perSecond, burst) => cluster.takeToken(key, perSecond, burst),
     secret: () => cluster.sharedSecret(),
   };
