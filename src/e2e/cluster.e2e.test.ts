@@ -164,6 +164,10 @@ test('acceptance 2: an outbound call placed through node A is listed, redirected
     assert.equal(r.successful, 1, r.errors);
     assert.equal(sippReceivedCount(r.messages, 'BYE'), 1);
     assert.match(r.messages, /^Record-Route:/im, 'the INVITE came through Kamailio');
+    // RFC 3261 §12.2.1.1: the node's BYE follows the route set, through Kamailio (its Via on top).
+    const at = r.messages.search(/^BYE sip:/m);
+    const bye = at < 0 ? '' : r.messages.slice(at).split(/\r?\n\r?\n/)[0];
+    assert.match(bye, new RegExp(`^Via: SIP/2.0/UDP 127\\.0\\.0\\.1:${kam.port};`, 'm'), bye);
     await eventually(async () => !(await liveCalls(b)).some((c) => c.call_sid === sid), 10_000, 'the call gone from the cluster list');
     assert.equal((await b.cli.api('DELETE', `/v1/Accounts/${accountSid}/Calls/${sid}`)).status, 404);
   } finally {
