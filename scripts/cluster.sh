@@ -123,7 +123,7 @@ start_node() {
   setsid env VGW_DATABASE_URL="$DB_URL" VGW_REDIS_URL="$REDIS_URL" VGW_NODE_ID="$n" \
     VGW_HTTP_ADDRESS=127.0.0.1 VGW_HTTP_PORT="${HTTP_PORT[$n]}" \
     VGW_SIP_ADDRESS=127.0.0.1 VGW_SIP_PORT="${NODE_SIP_PORT[$n]}" VGW_RTP_PORTS="${RTP_PORTS[$n]}" \
-    VGW_DATA_DIR="$dir/data" VGW_SIMULATOR=0 VGW_ADMIN_API_KEY="$(cat "$STATE/admin-api-key")" \
+    VGW_DATA_DIR="$dir/data" VGW_SIMULATOR=0 VGW_SIP_TRUSTED_PROXIES=127.0.0.1 VGW_ADMIN_API_KEY="$(cat "$STATE/admin-api-key")" \
     node "$ROOT/bin/vgw.js" start </dev/null >"$dir/vgw.log" 2>&1 &
   echo $! >"$dir/vgw.pid"
   if ! wait_for "curl -sf http://127.0.0.1:${HTTP_PORT[$n]}/health" 30; then

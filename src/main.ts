@@ -10,6 +10,7 @@ import { GatewayMetrics } from './api/metrics.js';
 import { STREAM_TOTALS, StreamSocketPool } from './call/audio-stream/index.js';
 import { CallManager } from './call/manager.js';
 import { clientCertPolicy, InboundHandler } from './call/inbound.js';
+import { inSubnet } from './call/inbound-auth.js';
 import { MediaEngine } from './media/index.js';
 import { createSipStack, loadTlsCredentials, registrarContext, type SipStack, type SipStackOptions } from './sip/index.js';
 import { RegistrationManager } from './call/registrations.js';
@@ -249,6 +250,7 @@ async function buildAppLayer({ config, logger, clock }: Env, { store, sip }: Bas
   const campaigns = new CampaignService({ clock, logger: logger.child({ layer: 'campaigns' }), store, calls: service, webhooks, owner: host });
   const inbound = new InboundHandler({
     clock, logger: logger.child({ layer: 'inbound' }), store, media, calls, publicAddress: config.publicAddress,
+    ...(config.sipTrustedProxies.length > 0 ? { trustedProxy: (address: string) => config.sipTrustedProxies.some((p) => inSubnet(address, p.network, p.bits)) } : {}),
     onCall: (call, route, sipInfo) => {
       service.inbound(call, route.applicationSid, { ...sipInfo }).catch((e: unknown) => {
         logger.error('starting the inbound application failed', { call_sid: call.sid, err: e instanceof Error ? e : String(e) });

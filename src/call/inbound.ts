@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { Clock } from '../kernel/clock.js';
 import { detach } from '../kernel/detached.js';
 import type { Logger } from '../kernel/logger.js';
@@ -40,6 +41,12 @@ export interface InboundOptions {
   readonly media: MediaService;
   readonly calls: CallManager;
   readonly publicAddress: string;
+  /**
+   * Issue 16: SIP proxies in front of the node (the Kamailio edge). From them, the carrier is
+   * the address in `X-Forwarded-For`, which only they may set; from anyone else the header is
+   * ignored. Default: none.
+   */
+  readonly trustedProxy?: (address: string) => boolean;
   /** Runs the application of a new inbound call (before it is answered). */
   readonly onCall: (call: Call, route: InboundRoute, sip: InboundSip) => void;
 }
@@ -78,7 +85,7 @@ export class InboundHandler {
 
   private async decide(inv: IncomingInvite): Promise<Decision> {
     const req = inv.request;
-    const carriers = await this.gateways.carriersFor(inv.source.address);
+    const carriers = await this.gateways.carriersFor(this.carrierAddress(inv));
     let carrier: VoipCarrier | undefined;
     let dialled = userOf(req.uri);
     let num = dialled ? await this.o.store.phoneNumbers.findByNumber(dialled) : undefined;
@@ -106,6 +113,15 @@ export class InboundHandler {
     // An INVITE without a body is a late offer (RFC 3261 §13.2.1): our offer goes in the 200.
     if (req.body.length > 0 && !this.offerAcceptable(req.body.toString())) return { reject: 488, reason: 'Not Acceptable Here' };
     return { route: { accountSid: num.account_sid, applicationSid, carrier, number: dialled } };
+  }
+
+  /** Where the INVITE came from: the packet's source, or the `X-Forwarded-For` of a trusted proxy. */
+  private carrierAddress(inv: IncomingInvite): string {
+    if (!this.o.trustedProxy?.(inv.source.address)) return inv.source.address;
+    const xff = getHeader(inv.request, 'X-Forwarded-For');
+    // The first address is the one the proxy saw; anything not an address is ignored.
+    const first = xff?.split(',')[0]?.trim() ?? '';
+    return isIP(first) ? first : inv.source.address;
   }
 
   /**
@@ -163,8 +179,9 @@ export class InboundHandler {
     call.remoteHost = `${inv.source.address}:${inv.source.port}`;
     inv.on('cancelled', () => call.failed('no-answer', 487, 'Request Terminated', 'caller'));
     inv.progress(180);
-    call.timeline.add('invite-received', { from: `${inv.source.address}:${inv.source.port}`, carrier: route.carrier.name });
-    this.o.onCall(call, route, sipObject(inv, route.number, from));
+    const origin = this.carrierAddress(inv);
+    call.timeline.add('invite-received', { from: `${inv.source.address}:${inv.source.port}`, carrier: route.carrier.name, ...(origin !== inv.source.address ? { carrier_address: origin } : {}) });
+    this.o.onCall(call, route, sipObject(inv, route.number, from, origin));
   }
 
   /**
@@ -265,7 +282,7 @@ function userOf(u: Uri): string {
   return 'number' in u ? u.number : '';
 }
 
-function sipObject(inv: IncomingInvite, calledNumber: string, callingNumber: string): InboundSip {
+function sipObject(inv: IncomingInvite, calledNumber: string, callingNumber: string, origin: string): InboundSip {
   const req = inv.request;
   const headers: Record<string, string> = {};
   for (const h of req.headers) {
@@ -274,7 +291,7 @@ function sipObject(inv: IncomingInvite, calledNumber: string, callingNumber: str
   }
   return {
     headers, body: req.body.toString(), method: req.method, uri: inviteUri(inv), calledNumber, callingNumber,
-    source_address: inv.source.address, source_port: inv.source.port, protocol: inv.source.transport,
+    source_address: origin, source_port: inv.source.port, protocol: inv.source.transport,
   };
 }
 

@@ -93,3 +93,9 @@ test('issue 16: VGW_REDIS_URL makes a cluster node, which needs a PostgreSQL sto
   assert.throws(() => loadConfig([], { VGW_REDIS_URL: 'http://x', VGW_DATABASE_URL: 'postgres://x/y' }), /redis:\/\/ or rediss:\/\//);
   assert.throws(() => loadConfig([], { VGW_NODE_ID: 'a b' }), /VGW_NODE_ID must be/);
 });
+
+test('issue 16: VGW_SIP_TRUSTED_PROXIES lists the proxies whose X-Forwarded-For names the carrier', () => {
+  assert.deepEqual(loadConfig([], {}).sipTrustedProxies, []);
+  assert.deepEqual(loadConfig([], { VGW_SIP_TRUSTED_PROXIES: '10.0.0.5, 10.1.0.0/16' }).sipTrustedProxies, [{ network: '10.0.0.5', bits: 32 }, { network: '10.1.0.0', bits: 16 }]);
+  for (const bad of ['10.0.0', '10.0.0.256', '10.0.0.0/33', 'kamailio']) assert.throws(() => loadConfig([], { VGW_SIP_TRUSTED_PROXIES: bad }), /VGW_SIP_TRUSTED_PROXIES must list/);
+});

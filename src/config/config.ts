@@ -44,6 +44,11 @@ export interface Config {
   readonly cluster?: ClusterSettings;
   /** VGW_NODE_ID: this node's name in a cluster and in its logs (default the hostname). */
   readonly nodeId: string;
+  /**
+   * VGW_SIP_TRUSTED_PROXIES: SIP proxies in front of the node (a cluster's Kamailio), as IPv4
+   * addresses or CIDR blocks; their `X-Forwarded-For` names the carrier. None by default.
+   */
+  readonly sipTrustedProxies: readonly { readonly network: string; readonly bits: number }[];
 }
 
 export interface ClusterSettings {
@@ -96,6 +101,7 @@ const KEYS = {
   'credentials-key': 'VGW_CREDENTIALS_KEY',
   'ws-max-payload': 'VGW_WS_MAX_PAYLOAD',
   'redis-url': 'VGW_REDIS_URL',
+  'sip-trusted-proxies': 'VGW_SIP_TRUSTED_PROXIES',
   'node-id': 'VGW_NODE_ID',
 } as const;
 type Key = keyof typeof KEYS;
@@ -170,6 +176,18 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     ...credentialsKey(get('credentials-key')),
     wsMaxPayload: wsMaxPayload(get('ws-max-payload')),
     ...clusterSettings(get),
+    sipTrustedProxies: trustedProxies(get('sip-trusted-proxies')),
+  });
+}
+
+/** `10.0.0.5, 10.1.0.0/16`: IPv4 addresses or CIDR blocks. */
+function trustedProxies(v: string | undefined): Config['sipTrustedProxies'] {
+  if (v === undefined || v.trim() === '') return [];
+  return v.split(',').map((item) => {
+    const m = /^(\d{1,3}(?:\.\d{1,3}){3})(?:\/(\d{1,2}))?$/.exec(item.trim());
+    const bits = m ? Number(m[2] ?? 32) : NaN;
+    if (!m || m[1].split('.').some((o) => Number(o) > 255) || bits > 32) throw new ConfigError(`VGW_SIP_TRUSTED_PROXIES must list IPv4 addresses or CIDR blocks (10.0.0.5,10.1.0.0/16), got "${item.trim()}"`);
+    return { network: m[1], bits };
   });
 }
 

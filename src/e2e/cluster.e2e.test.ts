@@ -47,6 +47,8 @@ function nodeEnv(n: Pick<Node, 'id' | 'sipPort' | 'rtpBase' | 'dir'>): Record<st
     VGW_DATABASE_URL: pg.url, VGW_REDIS_URL: redis.url, VGW_NODE_ID: n.id,
     VGW_SIP_ADDRESS: '127.0.0.1', VGW_SIP_PORT: String(n.sipPort), VGW_RTP_PORTS: `${n.rtpBase}-${n.rtpBase + 999}`,
     VGW_DATA_DIR: n.dir, VGW_SIMULATOR: 'off', VGW_DRAIN_TIMEOUT_MS: '60000',
+    // Kamailio (127.0.0.1) names the carrier (127.0.0.2) in X-Forwarded-For.
+    VGW_SIP_TRUSTED_PROXIES: '127.0.0.1',
   };
 }
 
@@ -56,13 +58,16 @@ async function startNode(id: string, sipPort: number, rtpBase: number): Promise<
   return { id, sipPort, sipHost: `127.0.0.1:${sipPort}`, rtpBase, cli, dir };
 }
 
+/** The carrier's address: only Kamailio sees it; the nodes learn it from X-Forwarded-For. */
+const CARRIER_IP = '127.0.0.2';
+
 /** Inbound calls from a sipp carrier through Kamailio (the app answers and keeps them `appPause` s). */
 function callIn(calls: number, rate: number): Promise<SippRun> {
-  return startSipp({ scenario: 'uac_wait_bye.xml', target: `127.0.0.1:${kam.port}`, calls, extra: ['-s', DIALED, '-r', String(rate)], timeoutSeconds: 90 });
+  return startSipp({ scenario: 'uac_wait_bye.xml', target: `127.0.0.1:${kam.port}`, address: CARRIER_IP, calls, extra: ['-s', DIALED, '-r', String(rate)], timeoutSeconds: 90 });
 }
 
-function sessionsSince(mark: number): { call_sid: string; fs_sip_address: string }[] {
-  return hooks.seen.slice(mark).filter((h) => h.path === '/app').map((h) => ({ call_sid: String(h.json.call_sid), fs_sip_address: String(h.json.fs_sip_address) }));
+function sessionsSince(mark: number): { call_sid: string; fs_sip_address: string; source: string }[] {
+  return hooks.seen.slice(mark).filter((h) => h.path === '/app').map((h) => ({ call_sid: String(h.json.call_sid), fs_sip_address: String(h.json.fs_sip_address), source: String((h.json.sip as { source_address?: string } | undefined)?.source_address) }));
 }
 
 async function liveCalls(via: Node): Promise<CallInfo[]> {
@@ -95,7 +100,7 @@ before(async () => {
   const app = await a.cli.api('POST', '/v1/Applications', { name: 'ivr', account_sid: accountSid, call_hook: `${hooks.url}/app`, call_status_hook: `${hooks.url}/status` });
   const carrier = await a.cli.api('POST', '/v1/VoipCarriers', { name: 'edge', account_sid: accountSid, outbound_sip_proxy: `sip:127.0.0.1:${kamPort}` });
   const carrierSid = (carrier.body as { sid: string }).sid;
-  assert.equal((await a.cli.api('POST', '/v1/SipGateways', { voip_carrier_sid: carrierSid, ipv4: '127.0.0.0', netmask: 8, inbound: true, outbound: false })).status, 201);
+  assert.equal((await a.cli.api('POST', '/v1/SipGateways', { voip_carrier_sid: carrierSid, ipv4: CARRIER_IP, netmask: 32, inbound: true, outbound: false })).status, 201);
   const num = await a.cli.api('POST', '/v1/PhoneNumbers', { number: NUMBER, account_sid: accountSid, application_sid: (app.body as { sid: string }).sid, voip_carrier_sid: carrierSid });
   assert.equal(num.status, 201, JSON.stringify(num.body));
   // Both nodes answer Kamailio's probes before the first call.
@@ -122,6 +127,7 @@ test('acceptance 1: 40 inbound calls through Kamailio are answered by both nodes
   console.log(`# 40 inbound calls through Kamailio: ${onA} on node-a, ${onB} on node-b`);
   assert.equal(onA + onB, 40);
   assert.ok(onA > 0 && onB > 0, `both nodes take calls (${onA}/${onB})`);
+  assert.ok(sessions.every((s) => s.source === CARRIER_IP), 'the app sees the carrier, not Kamailio');
   // The CDR of each call names the node whose app ran it (and, through either node, the same records).
   const cdrs = await eventually(async () => {
     const list = await recentCalls(b);

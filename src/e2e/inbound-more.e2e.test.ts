@@ -81,3 +81,23 @@ test('re-INVITEs in a live call: hold (sendonly → recvonly), inactive, resume 
     await t.close();
   }
 });
+
+test('issue 16: X-Forwarded-For names the carrier only from a trusted proxy (VGW_SIP_TRUSTED_PROXIES); from anyone else it is ignored', async () => {
+  const t = await startTestGateway({ VGW_SIP_TRUSTED_PROXIES: '127.0.0.3' });
+  const hooks = await startHookServer({ '/app': () => [{ verb: 'answer' }, { verb: 'pause', length: 1 }, { verb: 'hangup' }] });
+  try {
+    // The carrier's only inbound gateway is 10.20.30.40, an address no packet here comes from.
+    await provision(t, hooks.url, {}, '10.20.30.40');
+    const target = `127.0.0.1:${t.gw.sipPort}`;
+    const forged = await (await startSipp({ scenario: 'uac_xff_expect_403.xml', target, extra: ['-s', NUMBER], timeoutSeconds: 20 })).done;
+    assert.equal(forged.successful, 1, `403 for a forwarded-for claim from an untrusted address: ${forged.errors}`);
+    assert.equal(hooks.seen.length, 0);
+    const relayed = await (await startSipp({ scenario: 'uac_xff_wait_bye.xml', target, address: '127.0.0.3', extra: ['-s', NUMBER], timeoutSeconds: 20 })).done;
+    assert.equal(relayed.successful, 1, relayed.errors);
+    const session = hooks.seen.find((h) => h.path === '/app');
+    assert.equal((session?.json.sip as { source_address?: string } | undefined)?.source_address, '10.20.30.40');
+  } finally {
+    await hooks.close();
+    await t.close();
+  }
+});
