@@ -7,10 +7,14 @@
 //    stops at its first step with a failed call and reports the highest step with none:
 //      cluster  sipp UAC → Kamailio → node A + node B (round robin)
 //      direct   sipp UAC → node A alone (same processes, same app)
-//    The app answers and hangs up at once (BENCH_APP_PAUSE s of `pause` between, default 0): the
-//    calls carry signalling and one webhook each, not media, so the figure is about the SIP path
-//    and the dispatcher rather than about RTP on a 2-core machine. In the cluster ramps, each
-//    call's node is counted from its webhook's `fs_sip_address`: each node's share.
+//    The calls are short: the app answers (`answer`, then a long `pause`) and the caller hangs up
+//    right after its ACK (test/sipp/uac_bench_ring.xml, the same caller as the baselines). They carry
+//    signalling and one webhook each and almost no media, so the figure is about the SIP path and
+//    the dispatcher rather than about RTP on a 2-core machine. BENCH_APP_PAUSE=N (s) instead lets
+//    the app hang up after N s of `pause` (sipp uac_wait_bye.xml): N × rate calls up at once, with
+//    media. (Not [answer, hangup]: the node's BYE can overtake its own 200 inside Kamailio, see
+//    docs/cluster.md.) In the cluster ramps, each call's node is counted from its webhook's
+//    `fs_sip_address`: each node's share.
 //    Baselines in the same run (BENCH_KAMAILIO_BASELINE=0 to skip): sipp UAC → sipp UAS, directly
 //    and through a second Kamailio — what the SIP edge itself costs.
 // 2. Cross-node live control. BENCH_HOLD_CALLS outbound calls placed through node A to a sipp UAS
@@ -42,8 +46,11 @@ const { pct } = await import('./bench-lib.mjs');
 
 const ROUNDS = parseRounds(process.env.BENCH_ROUNDS, 2);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
-const RATES = (process.env.BENCH_RATES ?? '50,100,150,200,300,400,500').split(',').map(Number);
+const RATES = (process.env.BENCH_RATES ?? '100,200,300,400,500,600,800,1000').split(',').map(Number);
 const APP_PAUSE = Number(process.env.BENCH_APP_PAUSE ?? 0);
+if (!(APP_PAUSE >= 0)) throw new Error(`BENCH_APP_PAUSE must be a number of seconds, got "${process.env.BENCH_APP_PAUSE}"`);
+/** The caller: hangs up itself right after its ACK (default), or waits for the app's BYE. */
+const UAC = APP_PAUSE > 0 ? 'uac_wait_bye.xml' : 'uac_bench_ring.xml';
 const PUTS = Number(process.env.BENCH_PUTS ?? 2000);
 const HOLD_CALLS = Number(process.env.BENCH_HOLD_CALLS ?? 4);
 const KAM_BASELINE = process.env.BENCH_KAMAILIO_BASELINE !== '0';
@@ -85,6 +92,7 @@ for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
 
 /** sipp with a screen file only (no message trace: it would cost more than the calls). */
 function sipp(args) {
+  if (tearingDown) throw new Error('stopping: no new sipp');
   const dir = mkdtempSync(join(tmpdir(), 'bench-cluster-sipp-'));
   const child = spawn('sipp', [...args, '-nostdin', '-trace_screen', '-screen_file', join(dir, 'screen.log')], { stdio: ['ignore', 'ignore', 'pipe'], cwd: SIPP_DIR });
   sipps.add(child);
@@ -134,7 +142,7 @@ const hookServer = createServer((req, res) => {
     if (path === '/app') {
       const host = JSON.parse(body).fs_sip_address;
       perNode.set(host, (perNode.get(host) ?? 0) + 1);
-      const verbs = [{ verb: 'answer' }, ...(APP_PAUSE > 0 ? [{ verb: 'pause', length: APP_PAUSE }] : []), { verb: 'hangup' }];
+      const verbs = APP_PAUSE > 0 ? [{ verb: 'answer' }, { verb: 'pause', length: APP_PAUSE }, { verb: 'hangup' }] : [{ verb: 'answer' }, { verb: 'pause', length: 10 }];
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(verbs));
       return;
@@ -223,7 +231,8 @@ async function idle({ a, accountSid }) {
   try {
     await until(async () => (await a.cli.api('GET', `/v1/Accounts/${accountSid}/Calls`)).body.length === 0, 20_000, 'no live calls');
   } catch (e) {
-    console.log(`  (${e.message}; going on)`);
+    const left = (await a.cli.api('GET', `/v1/Accounts/${accountSid}/Calls`)).body;
+    console.log(`  (${e.message}: ${left.length} left, e.g. ${JSON.stringify(left[0])}; going on)`);
   }
 }
 
@@ -236,8 +245,10 @@ async function ramp(stepAt) {
   const split = new Map();
   for (const rate of RATES) {
     perNode = new Map();
+    const t = performance.now();
     const r = await stepAt(rate);
-    steps.push(r.failed > 0 ? `${rate} failed=${r.failed}/${r.ok + r.failed}` : `${rate} ok`);
+    const took = ` ${((performance.now() - t) / 1000).toFixed(0)}s`;
+    steps.push(r.failed > 0 ? `${rate} failed=${r.failed}/${r.ok + r.failed}${took}` : `${rate} ok${took}`);
     if (r.failed > 0) break;
     best = rate;
     for (const [host, n] of perNode) split.set(host, (split.get(host) ?? 0) + n);
@@ -249,12 +260,12 @@ function gatewaySide(cluster, target, needBoth) {
   return () => ramp(async (rate) => {
     await idle(cluster);
     if (needBoth) await bothActive(cluster);
-    return uacStep(target, 'uac_wait_bye.xml', rate);
+    return uacStep(target, UAC, rate);
   });
 }
 
 function sippSide(target) {
-  return () => ramp((rate) => uacStep(target, 'uac_bench.xml', rate));
+  return () => ramp((rate) => uacStep(target, 'uac_bench_ring.xml', rate));
 }
 
 async function inboundRates(cluster) {
@@ -392,7 +403,7 @@ function reportPuts(rounds) {
 const t0 = performance.now();
 let exitCode = 0;
 try {
-  console.log(`bench:cluster — ${ROUNDS} rounds interleaved; ${SECONDS} s per step at ${RATES.join(', ')} calls/s; app [answer, ${APP_PAUSE > 0 ? `pause ${APP_PAUSE}, ` : ''}hangup]; ${PUTS} PUTs per node per round`);
+  console.log(`bench:cluster — ${ROUNDS} rounds interleaved; ${SECONDS} s per step at ${RATES.join(', ')} calls/s; ${APP_PAUSE > 0 ? `app [answer, pause ${APP_PAUSE}, hangup]` : 'app [answer, pause], the caller hangs up after its ACK'}; ${PUTS} PUTs per node per round`);
   const cluster = await startCluster();
   console.log(`started PostgreSQL, Redis, Kamailio :${cluster.kam.port}, node-a ${cluster.a.sipHost}, node-b ${cluster.b.sipHost} in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   const runs = await inboundRates(cluster);
