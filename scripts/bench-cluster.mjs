@@ -28,7 +28,8 @@
 // machine hits all of them; medians with min–max; ratios of medians. Nothing is asserted on time:
 // goals are printed as met / NOT met. About 6–8 min with the defaults. Build first (npx tsc -p
 // tsconfig.json). Knobs: BENCH_ROUNDS, BENCH_SECONDS, BENCH_RATES, BENCH_APP_PAUSE, BENCH_PUTS,
-// BENCH_HOLD_CALLS, BENCH_KAMAILIO_BASELINE, BENCH_SLACK.
+// BENCH_HOLD_CALLS, BENCH_KAMAILIO_BASELINE, BENCH_KAMAILIO_SHM_MB (default 256: the
+// testkit's 64 runs out of transactions at ~500 calls/s), BENCH_SLACK.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -58,6 +59,8 @@ const PUTS = Number(process.env.BENCH_PUTS ?? 2000);
 const SLACK = Number(process.env.BENCH_SLACK ?? 1.5);
 const HOLD_CALLS = Number(process.env.BENCH_HOLD_CALLS ?? 4);
 const KAM_BASELINE = process.env.BENCH_KAMAILIO_BASELINE !== '0';
+/** Kamailio's shared memory (MB): transactions stay there ~5 s after they end (tm wait timer). */
+const KAM_SHM_MB = Number(process.env.BENCH_KAMAILIO_SHM_MB ?? 256);
 const SIPP_DIR = join(root, 'test/sipp');
 const NUMBER = '+4930555000';
 const DIALED = NUMBER.slice(1);
@@ -97,15 +100,24 @@ for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
 
 // ---------------------------------------------------------------- sipp
 
-/** sipp with a screen file only (no message trace: it would cost more than the calls). */
-function sipp(args) {
+/**
+ * sipp with a screen file only (no message trace: it would cost more than the calls). sipp does
+ * not always honour its own -timeout under overload: past `deadlineS` it gets SIGINT (it writes
+ * its screen and quits), 3 s later SIGKILL.
+ */
+function sipp(args, deadlineS) {
   if (tearingDown) throw new Error('stopping: no new sipp');
   const dir = mkdtempSync(join(tmpdir(), 'bench-cluster-sipp-'));
   const child = spawn('sipp', [...args, '-nostdin', '-trace_screen', '-screen_file', join(dir, 'screen.log')], { stdio: ['ignore', 'ignore', 'pipe'], cwd: SIPP_DIR });
   sipps.add(child);
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
+  const timers = deadlineS === undefined ? [] : [
+    setTimeout(() => child.kill('SIGINT'), deadlineS * 1000),
+    setTimeout(() => child.kill('SIGKILL'), (deadlineS + 3) * 1000),
+  ];
   const done = new Promise((resolve) => child.on('exit', (code) => {
+    for (const t of timers) clearTimeout(t);
     sipps.delete(child);
     let screen = '';
     try { screen = readFileSync(join(dir, 'screen.log'), 'utf8'); } catch { /* sipp died before writing it: counted as failures below */ }
@@ -127,7 +139,7 @@ async function ports() {
 async function uacStep(target, scenario, rate, total = rate * SECONDS) {
   const t0 = performance.now();
   const r = await sipp([target, '-sf', scenario, '-s', DIALED, '-i', '127.0.0.1', '-p', String(await freePort()), ...(await ports()),
-    '-r', String(rate), '-m', String(total), '-l', String(total), '-timeout', `${SECONDS + 10}s`]).done;
+    '-r', String(rate), '-m', String(total), '-l', String(total), '-timeout', `${total / rate + 10}s`], total / rate + 12).done;
   const took = (performance.now() - t0) / 1000;
   return { ok: r.ok, failed: total - r.ok, retrans: r.retrans, took, late: took > total / rate + SLACK };
 }
@@ -191,7 +203,7 @@ async function startNode(id, pg, redis, rtpBase) {
 }
 
 async function kamailio(nodes) {
-  const kam = await startKamailio({ port: await freePort(), nodes: nodes.map((port) => ({ address: '127.0.0.1', port })), pingIntervalSec: 1 });
+  const kam = await startKamailio({ port: await freePort(), nodes: nodes.map((port) => ({ address: '127.0.0.1', port })), pingIntervalSec: 1, shmMb: KAM_SHM_MB });
   cleanups.push({ what: 'Kamailio', stop: () => kam.stop() });
   return kam;
 }
