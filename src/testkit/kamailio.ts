@@ -38,6 +38,11 @@ export interface KamailioOptions {
   readonly pingIntervalSec?: number;
   /** tm fr_timer, ms (a node's first response); default the config's 2000. */
   readonly frTimerMs?: number;
+  /**
+   * Shared memory pool, MB (`-m`); default 64. Every transaction lives there until its wait timer
+   * ends, so benches above ~400 calls/s need more (tm: "could not allocate shared memory").
+   */
+  readonly shmMb?: number;
 }
 
 /** One dispatcher destination as `kamcmd dispatcher.list` shows it. */
@@ -79,7 +84,7 @@ export function kamailioArgs(o: KamailioOptions, dir: string): string[] {
   ];
   // -DD: stay in the foreground; -E: log to stderr; -Y/-w: runtime and working dir in our temp dir,
   // no pid file, small memory pools (root or not, nothing under /run is needed).
-  return ['-DD', '-E', '-f', KAMAILIO_CFG, '-Y', dir, '-w', dir, '-m', '64', '-M', '8', ...defines.flatMap((d) => ['-A', d])];
+  return ['-DD', '-E', '-f', KAMAILIO_CFG, '-Y', dir, '-w', dir, '-m', String(o.shmMb ?? 64), '-M', '8', ...defines.flatMap((d) => ['-A', d])];
 }
 
 /** Starts Kamailio in front of `nodes`; resolves once it answers an OPTIONS on its UDP port. */
