@@ -105,7 +105,7 @@ start_kamailio() {
   mkdir -p "$dir"
   : >"$dir/dispatcher.list"
   for n in "${NODES[@]}"; do echo "1 sip:127.0.0.1:${NODE_SIP_PORT[$n]} 0 0" >>"$dir/dispatcher.list"; done
-  setsid kamailio -DD -E -f "$ROOT/deploy/kamailio/kamailio.cfg" -Y "$dir" -w "$dir" -m 64 -M 8 \
+  setsid kamailio -DD -E -f "$ROOT/deploy/kamailio/kamailio.cfg" -Y "$dir" -w "$dir" -m 256 -M 8 \
     -A LISTEN_IP=127.0.0.1 -A "LISTEN_PORT=$SIP_PORT" -A "DS_LIST_FILE=\"$dir/dispatcher.list\"" \
     -A "DS_PING_INTERVAL=$PING_INTERVAL" -A "CTL_SOCKET=\"$KAM_CTL\"" \
     </dev/null >"$dir/kamailio.log" 2>&1 &

@@ -66,6 +66,9 @@ test('RFC 3261 §15.1.1: bye() to a target we cannot route to (tel: Contact) res
   env.transport.inject({ ...invite, headers: invite.headers.map((h) => (h.name === 'Contact' ? { name: 'Contact', value: '<tel:+4930123>' } : h)) });
   await flush();
   assert.ok(dialog);
+  // §15: the BYE may only go once our 2xx is ACKed.
+  env.transport.inject(uac.ack2xx(invite, env.transport.responses(200, 'INVITE')[0]));
+  await flush();
   const r = await dialog.bye();
   assert.ok(r instanceof SipRequestError, `bye() resolved with ${String(r)}`);
   assert.ok(r.cause instanceof GatewayError);
@@ -114,4 +117,57 @@ test('RFC 3261 §7.3.1: an in-dialog request with a line break in a header value
   assert.ok(bye instanceof SipRequestError, 'a BYE that cannot be built resolves to an error');
   assert.equal(bye.status, 500);
   assert.equal(env.transport.sent.length, before, 'nothing was sent');
+});
+
+test('RFC 3261 §15: the callee sends no BYE before the ACK for its 2xx — hanging up at once waits for the ACK (the dialog ends for the app right away)', async () => {
+  const env = loopbackUa();
+  const { dialog, invite, ok, uac } = await answeredCall(env);
+  const ended: DialogEndReason[] = [];
+  dialog.on('terminated', (reason) => ended.push(reason));
+  const bye = dialog.bye();
+  await flush();
+  assert.deepEqual(ended, ['bye-sent'], 'the app learns at once that the call is over');
+  assert.equal(env.transport.requests('BYE').length, 0, 'no BYE while the ACK is outstanding');
+  env.clock.advance(500);
+  await flush();
+  assert.equal(env.transport.responses(200, 'INVITE').length, 2, 'the 2xx is still retransmitted until the ACK (§13.3.1.4)');
+  env.transport.inject(uac.ack2xx(invite, ok));
+  await flush();
+  const byes = env.transport.requests('BYE');
+  assert.equal(byes.length, 1, 'the BYE follows the ACK');
+  env.transport.inject(RemoteUac.answer(byes[0], 200));
+  const r = await bye;
+  assert.ok(!(r instanceof SipRequestError));
+  assert.equal(r.status, 200);
+});
+
+test('RFC 3261 §15: a hang-up waiting for an ACK that never comes sends its BYE when the 2xx transaction gives up (64·T1), once', async () => {
+  const env = loopbackUa();
+  const { dialog } = await answeredCall(env);
+  const ended: DialogEndReason[] = [];
+  dialog.on('terminated', (reason) => ended.push(reason));
+  void dialog.bye();
+  await flush();
+  env.clock.advance(64 * 500 - 1);
+  await flush();
+  assert.equal(env.transport.requests('BYE').length, 0);
+  env.clock.advance(1);
+  await flush();
+  assert.equal(env.transport.requests('BYE').length, 1);
+  assert.deepEqual(ended, ['bye-sent']);
+});
+
+test('RFC 3261 §15: a BYE from the caller while our hang-up waits for the ACK ends the dialog; we send none', async () => {
+  const env = loopbackUa();
+  const { dialog, ok, uac } = await answeredCall(env);
+  const bye = dialog.bye();
+  await flush();
+  env.transport.inject(uac.inDialog('BYE', ok));
+  await flush();
+  assert.equal(env.transport.responses(200, 'BYE').length, 1, 'their BYE is answered');
+  const r = await bye;
+  assert.ok(r instanceof SipRequestError);
+  env.clock.advance(64 * 500);
+  await flush();
+  assert.equal(env.transport.requests('BYE').length, 0, 'never a BYE of ours');
 });

@@ -47,6 +47,8 @@ export class Dialog extends Emitter<DialogEvents> {
   private retransmit: { timer?: TimerHandle; cancel(): void } | undefined;
   private lastAck: { ack: SipRequest; dest: Peer } | undefined;
   private reinviting = false;
+  /** §15: our hang-up waits for the ACK of our 2xx; called with true to send the BYE, false when none may go. */
+  private byeAfterAck: ((send: boolean) => void) | undefined;
 
   constructor(
     public state: DialogState,
@@ -99,6 +101,8 @@ export class Dialog extends Emitter<DialogEvents> {
     const giveUp = this.ctx.clock.setTimer(64 * T1, () => {
       if (stopped) return;
       stop();
+      // §15: the server transaction timed out: a hang-up that waited for the ACK goes out now.
+      if (this.releaseBye(true)) return;
       this.ctx.logger.warn('no ACK for 2xx; ending the dialog with BYE', { callId: this.callId });
       // The dialog ends as ack-timeout first, so listeners learn why; the BYE follows (§13.3.1.4).
       this.end('ack-timeout');
@@ -131,7 +135,17 @@ export class Dialog extends Emitter<DialogEvents> {
     if (!this.retransmit) return;
     this.retransmit.cancel();
     this.retransmit = undefined;
+    if (this.releaseBye(true)) return;
     this.emit('confirmed', ack);
+  }
+
+  /** Lets a hang-up that waits for the ACK go on (`send`) or drop its BYE; false when none waits. */
+  private releaseBye(send: boolean): boolean {
+    const release = this.byeAfterAck;
+    if (!release) return false;
+    this.byeAfterAck = undefined;
+    release(send);
+    return true;
   }
 
   /** A request within this dialog, already matched by the UA core. */
@@ -268,8 +282,26 @@ export class Dialog extends Emitter<DialogEvents> {
    */
   async bye(headers: readonly SipHeader[] = []): Promise<SipResponse | SipRequestError> {
     if (this.ended) return new SipRequestError(481, 'dialog already ended');
+    if (this.role === 'uas' && this.retransmit) return this.byeWhenAcked(headers);
     this.end('bye-sent');
     return this.sendBye(headers);
+  }
+
+  /**
+   * §15: "the callee's UA MUST NOT send a BYE on a confirmed dialog until it has received an ACK
+   * for its 2xx response or until the server transaction times out". The dialog ends for its
+   * users now; it stays known to the UA (the ACK must still match it, the 2xx is still
+   * retransmitted) and the BYE goes out on the ACK, or when the 2xx gives up at 64·T1. A BYE from
+   * the peer meanwhile ends it without ours.
+   */
+  private async byeWhenAcked(headers: readonly SipHeader[]): Promise<SipResponse | SipRequestError> {
+    this.ended = true;
+    this.emit('terminated', 'bye-sent');
+    const send = await new Promise<boolean>((resolve) => { this.byeAfterAck = resolve; });
+    this.retransmit?.cancel();
+    this.retransmit = undefined;
+    this.onForget(this);
+    return send ? this.sendBye(headers) : new SipRequestError(481, 'dialog ended before our BYE could go');
   }
 
   private async sendBye(headers: readonly SipHeader[]): Promise<SipResponse | SipRequestError> {
@@ -296,7 +328,11 @@ export class Dialog extends Emitter<DialogEvents> {
 
   /** Marks the dialog ended without sending anything (idempotent). */
   end(reason: DialogEndReason, req?: SipRequest): void {
-    if (this.ended) return;
+    // Ended already, its BYE waiting for the ACK: the peer's BYE, or closing, means none goes.
+    if (this.ended) {
+      this.releaseBye(false);
+      return;
+    }
     this.ended = true;
     this.retransmit?.cancel();
     this.retransmit = undefined;
