@@ -53,8 +53,13 @@ export function createAuthenticator(opts: AuthOptions): onRequestHookHandler {
     const m = BEARER.exec(req.headers.authorization ?? '');
     if (!m) throw unauthorized();
     const now = clock.wallNow();
-    // A request another node forwarded was charged to the key's rate limit there.
-    req.forwardedBy = cluster ? await forwardedBy(req, cluster, now) : undefined;
+    // Issue 16: a request another node forwarded was authenticated and charged to the key's rate limit there.
+    const forwarded = cluster ? await forwardedBy(req, cluster, now) : undefined;
+    req.forwardedBy = forwarded?.node;
+    if (forwarded?.auth) {
+      req.auth = forwarded.auth;
+      return;
+    }
     const key = await store.apiKeys.findByTokenHash(hashToken(m[1]));
     if (!key || (key.expires_at !== null && Date.parse(key.expires_at) <= now)) throw unauthorized();
     if (req.forwardedBy === undefined) {

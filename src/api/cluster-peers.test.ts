@@ -34,9 +34,12 @@ test('issue 16: a relayed request reaches the owner signed (node, time, method, 
   const front = Fastify();
   const forwarder = new ClusterForwarder(peers('node-b', 's3cret', { nodeId: 'node-a', httpUrl: owner.url }), () => now);
   front.decorateRequest('forwardedBy', undefined);
+  front.decorateRequest('auth', undefined);
   front.route({
     method: ['GET', 'PUT', 'DELETE'], url: '/v1/Accounts/:a/Calls/:c',
     handler: async (req, reply) => {
+      // What this node's authenticator found for the key.
+      req.auth = { scope: 'account', accountSid: 'acc', keySid: 'key-1' };
       const target = await forwarder.remoteOwner(req, 'c1', false);
       assert.ok(target);
       return forwarder.relay(target, req, reply);
@@ -46,7 +49,7 @@ test('issue 16: a relayed request reaches the owner signed (node, time, method, 
     const put = await front.inject({ method: 'PUT', url: '/v1/Accounts/acc/Calls/c1', headers: { authorization: 'Bearer k1' }, payload: { call_hook: 'http://x/y' } });
     assert.equal(put.statusCode, 200);
     assert.equal(put.headers['retry-after'], '7');
-    assert.deepEqual(put.json(), { by: 'node-b', auth: 'Bearer k1', body: { call_hook: 'http://x/y' } });
+    assert.deepEqual(put.json(), { by: { node: 'node-b', auth: { scope: 'account', accountSid: 'acc', keySid: 'key-1' } }, auth: 'Bearer k1', body: { call_hook: 'http://x/y' } });
     const del = await front.inject({ method: 'DELETE', url: '/v1/Accounts/acc/Calls/c1', headers: { authorization: 'Bearer k1' } });
     assert.equal(del.statusCode, 204);
   } finally {
@@ -69,17 +72,24 @@ test('issue 16: a forged, altered or stale forward signature is refused (401), a
   const forwarder = new ClusterForwarder(peers('node-b'), () => now);
   const front = Fastify();
   front.decorateRequest('forwardedBy', undefined);
-  front.put('/v1/Accounts/acc/Calls/c1', async (r, reply) => forwarder.relay({ nodeId: 'node-a', httpUrl: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}` }, r, reply));
+  front.decorateRequest('auth', undefined);
+  front.put('/v1/Accounts/acc/Calls/c1', async (r, reply) => {
+    r.auth = { scope: 'admin', keySid: 'admin-key' };
+    return forwarder.relay({ nodeId: 'node-a', httpUrl: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}` }, r, reply);
+  });
   try {
     await front.inject({ method: 'PUT', url: '/v1/Accounts/acc/Calls/c1', payload: {} });
-    const genuine = { 'x-vgw-node': captured['x-vgw-node'], 'x-vgw-forward': captured['x-vgw-forward'] };
-    assert.equal(await forwardedBy(req(genuine), p, now), 'node-b');
+    const genuine = { 'x-vgw-node': captured['x-vgw-node'], 'x-vgw-forward': captured['x-vgw-forward'], 'x-vgw-auth': captured['x-vgw-auth'] };
+    assert.deepEqual(await forwardedBy(req(genuine), p, now), { node: 'node-b', auth: { scope: 'admin', keySid: 'admin-key' } });
     const refused = async (r: FastifyRequest, at = now): Promise<void> => {
       await assert.rejects(forwardedBy(r, p, at), (e: unknown) => e instanceof ApiError && e.status === 401);
     };
     await refused(req(genuine, 'DELETE'));
     await refused(req(genuine, 'PUT', '/v1/Accounts/other/Calls/c1'));
     await refused(req({ ...genuine, 'x-vgw-node': 'node-c' }));
+    // The caller is under the signature: another account cannot be put in its place.
+    await refused(req({ ...genuine, 'x-vgw-auth': 'account:other-account:admin-key' }));
+    await refused(req({ 'x-vgw-node': genuine['x-vgw-node'], 'x-vgw-forward': genuine['x-vgw-forward'] }));
     await refused(req(genuine), now + 31_000);
     await refused(req({ 'x-vgw-node': 'node-b' }));
     await assert.rejects(forwardedBy(req(genuine), peers('node-a', 'another secret'), now), (e: unknown) => e instanceof ApiError && e.status === 401);

@@ -1,14 +1,17 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Agent, request } from 'undici';
+import type { AuthContext } from './auth.js';
 import { ApiError } from './errors.js';
 
 /**
  * Issue 16: the other nodes of a cluster, as the REST API needs them. Any node answers for any
  * call: a request for a live call another node owns is forwarded to that node's own REST API
- * (with the client's key, which the owner checks again) and its answer relayed as it is. The hop
- * is signed with the cluster's shared secret, so the owner knows it came from a node: it is
- * not charged to the key's rate limit twice and never forwarded again.
+ * and its answer relayed as it is. The hop is signed with the cluster's shared secret (time,
+ * node, method, URL and the caller this node authenticated), so the owner knows it came from a
+ * node: it takes the caller from it instead of looking the key up again, does not charge the
+ * key's rate limit twice, and never forwards it again. The client's key travels along for a
+ * request that carries no caller (it is checked again then).
  */
 export interface ClusterPeers {
   readonly nodeId: string;
@@ -24,6 +27,8 @@ export interface ClusterPeers {
 
 const NODE_HEADER = 'x-vgw-node';
 const SIGNATURE_HEADER = 'x-vgw-forward';
+/** Who the forwarding node authenticated (`admin:<key sid>` or `account:<account sid>:<key sid>`), under the signature. */
+const AUTH_HEADER = 'x-vgw-auth';
 /** How old a forwarded request may be: nodes share a clock only as far as NTP keeps them together. */
 const MAX_SKEW_MS = 30_000;
 
@@ -34,25 +39,44 @@ declare module 'fastify' {
   }
 }
 
-function mac(secret: string, t: number, node: string, method: string, url: string): string {
-  return createHmac('sha256', secret).update(`${t}.${node}.${method}.${url}`).digest('hex');
+function mac(secret: string, t: number, node: string, method: string, url: string, auth: string): string {
+  return createHmac('sha256', secret).update(`${t}.${node}.${method}.${url}.${auth}`).digest('hex');
+}
+
+function authString(a: AuthContext | undefined): string {
+  if (!a) return '';
+  return a.scope === 'admin' ? `admin:${a.keySid}` : `account:${a.accountSid ?? ''}:${a.keySid}`;
+}
+
+function parseAuth(v: string): AuthContext | undefined {
+  const admin = /^admin:([^:]+)$/.exec(v);
+  if (admin) return { scope: 'admin', keySid: admin[1] };
+  const account = /^account:([^:]+):([^:]+)$/.exec(v);
+  return account ? { scope: 'account', accountSid: account[1], keySid: account[2] } : undefined;
+}
+
+/** A request another node forwarded: that node, and the caller it authenticated (when it says). */
+export interface Forwarded {
+  readonly node: string;
+  readonly auth: AuthContext | undefined;
 }
 
 /**
  * The forwarding node of a signed request, undefined for a request that carries no signature,
  * and a 401 for one whose signature is wrong or too old (never forwarded, never trusted).
  */
-export async function forwardedBy(req: FastifyRequest, peers: ClusterPeers, wallNow: number): Promise<string | undefined> {
+export async function forwardedBy(req: FastifyRequest, peers: ClusterPeers, wallNow: number): Promise<Forwarded | undefined> {
   const sig = req.headers[SIGNATURE_HEADER];
   const node = req.headers[NODE_HEADER];
+  const auth = req.headers[AUTH_HEADER] ?? '';
   if (sig === undefined && node === undefined) return undefined;
   const m = typeof sig === 'string' ? /^t=(\d{1,15}),v1=([0-9a-f]{64})$/.exec(sig) : null;
-  if (!m || typeof node !== 'string' || node.length === 0) throw new ApiError(401, 'unauthorized');
+  if (!m || typeof node !== 'string' || node.length === 0 || typeof auth !== 'string') throw new ApiError(401, 'unauthorized');
   const t = Number(m[1]);
   if (Math.abs(wallNow - t) > MAX_SKEW_MS) throw new ApiError(401, 'unauthorized');
-  const want = Buffer.from(mac(await peers.secret(), t, node, req.method, req.url), 'hex');
+  const want = Buffer.from(mac(await peers.secret(), t, node, req.method, req.url, auth), 'hex');
   if (!timingSafeEqual(want, Buffer.from(m[2], 'hex'))) throw new ApiError(401, 'unauthorized');
-  return node;
+  return { node, auth: auth === '' ? undefined : parseAuth(auth) };
 }
 
 /** Relays requests to the node that owns a call, over kept-alive connections. */
@@ -71,9 +95,12 @@ export class ClusterForwarder {
   /** Sends `req` (method, path, client key, JSON body) to `owner` and answers with its status and body. */
   async relay(owner: { readonly nodeId: string; readonly httpUrl: string }, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const t = this.wallNow();
+    // The owner takes the caller this node authenticated from the signed header: no second key lookup.
+    const auth = authString(req.auth);
     const headers: Record<string, string> = {
       [NODE_HEADER]: this.peers.nodeId,
-      [SIGNATURE_HEADER]: `t=${t},v1=${mac(await this.peers.secret(), t, this.peers.nodeId, req.method, req.url)}`,
+      [SIGNATURE_HEADER]: `t=${t},v1=${mac(await this.peers.secret(), t, this.peers.nodeId, req.method, req.url, auth)}`,
+      ...(auth ? { [AUTH_HEADER]: auth } : {}),
     };
     if (req.headers.authorization) headers.authorization = req.headers.authorization;
     const body = req.body === undefined ? undefined : JSON.stringify(req.body);

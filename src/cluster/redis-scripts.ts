@@ -126,3 +126,14 @@ for _, sid in ipairs(sids) do dropCall(ARGV[1], sid) end
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[4])
 redis.call('SREM', KEYS[3], ARGV[2])
 return sids`);
+
+/**
+ * KEYS: call:{sid}. ARGV: prefix. The owning node of a call and its info, in one round trip
+ * (every request for a call another node owns asks this): nil unless the node's heartbeat lives.
+ */
+export const OWNER = script('owner', `local node = redis.call('HGET', KEYS[1], 'node')
+if not node then return false end
+if redis.call('EXISTS', ARGV[1] .. 'hb:' .. node) == 0 then return false end
+local info = redis.call('HGETALL', ARGV[1] .. 'node:' .. node)
+table.insert(info, 1, node)
+return info`);

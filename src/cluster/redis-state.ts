@@ -4,7 +4,7 @@ import type { Clock, TimerHandle } from '../kernel/clock.js';
 import { errorMessage } from '../kernel/errors.js';
 import type { Logger } from '../kernel/logger.js';
 import { ClusterError, checkBucket } from './errors.js';
-import { ADMIT, CLAIM, FORGET, HEARTBEAT, JOIN, REMOVE, TAKE_TOKEN, UPDATE, type LuaScript } from './redis-scripts.js';
+import { ADMIT, CLAIM, FORGET, HEARTBEAT, JOIN, OWNER, REMOVE, TAKE_TOKEN, UPDATE, type LuaScript } from './redis-scripts.js';
 import type { Admission, AdmissionLimits, ClusterState, LiveCallEntry, NodeInfo } from './types.js';
 
 /**
@@ -204,13 +204,12 @@ export class RedisClusterState implements ClusterState {
   }
 
   async ownerOf(callSid: string): Promise<NodeInfo | undefined> {
-    const node = await this.io('ownerOf', () => this.redis.hget(this.k.call(callSid), 'node'));
-    if (node === null) return undefined;
-    const replies = (await this.io('ownerOf', () => this.redis.pipeline().exists(this.k.hb(node)).hgetall(this.k.node(node)).exec())) ?? [];
-    for (const [err] of replies) if (err) throw err;
-    const alive = replies[0]?.[1] === 1;
-    const info = (replies[1]?.[1] ?? {}) as Fields;
-    return alive && info.httpUrl !== undefined ? toNodeInfo(node, info) : undefined;
+    const reply = await this.run(OWNER, [this.k.call(callSid)], [this.prefix]);
+    if (!Array.isArray(reply) || reply.length === 0) return undefined;
+    const [node, ...flat] = reply.map(String);
+    const info: Fields = {};
+    for (let i = 0; i + 1 < flat.length; i += 2) info[flat[i]] = flat[i + 1];
+    return info.httpUrl !== undefined ? toNodeInfo(node, info) : undefined;
   }
 
   async takeToken(key: string, perSecond: number, burst: number): Promise<number> {
