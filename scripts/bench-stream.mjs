@@ -11,8 +11,13 @@
 //    (BENCH_ROUNDS, default 3). Per run: RTP departure jitter p99 (|Δt − 20 ms| per stream, kernel
 //    timestamps from dumpcap on lo when it may capture, else "-"), frame loss on the socket path
 //    (frames handed to the stream that never reached the server, dropped ones included), the
-//    caller frame → on the socket latency p50/p99 (each caller packet carries its send time, read
-//    back out of the L16 frame), CPU per stream (the streaming run's CPU minus the plain run's,
+//    caller frame → on the socket latency p50/p99, two ways: on the wire (the kernel timestamps
+//    of the caller's RTP packet and of the TCP segment that completes its WebSocket frame, one
+//    dumpcap on lo, bench-stream-wire.mjs: the gateway's own share, the figure the goal is read
+//    against), and at the far end (each caller packet carries its send time, read back out of the
+//    L16 frame in another process: that adds the far end's scheduling, and the two processes'
+//    clocks, `timeOrigin + now()`, can differ by milliseconds), CPU per stream (the streaming
+//    run's CPU minus the plain run's,
 //    over N, as % of one core), and the gateway's and the far end's event-loop delay p99 and the
 //    far end's CPU (is the far end the bottleneck?). The streams use the gateway's stream worker
 //    when the build has one (BENCH_STREAM_DIRECT=1: sockets on the media thread, as before it).
@@ -30,6 +35,7 @@ import { setMaxListeners } from 'node:events';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { WebSocketServer } from 'ws';
 import { departureJitterP99, lineReader, pct, spawnNode, startDumpcap } from './bench-lib.mjs';
+import { startWireCapture, wireLatencies } from './bench-stream-wire.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const dist = (p) => import(new URL(`../dist/${p}`, import.meta.url).href);
@@ -52,6 +58,7 @@ async function run(mode, n) {
   if ((await child.next()) !== 'ready') throw new Error(`${mode} child failed`);
   const dir = mkdtempSync(join(tmpdir(), 'bench-stream-'));
   const cap = await startDumpcap(udpPort, join(dir, 'tx.pcap'));
+  const wire = mode === 'stream' ? await startWireCapture(udpPort, wsPort, join(dir, 'wire.pcap')) : null;
   far.p.stdin.write('measure\n');
   child.p.stdin.write('measure\n');
   await sleep(MEASURE_MS);
@@ -61,10 +68,20 @@ async function run(mode, n) {
   far.p.stdin.write('stop\n');
   const got = JSON.parse(await far.next());
   await cap?.stop();
+  await wire?.stop();
   const p99 = cap ? departureJitterP99(join(dir, 'tx.pcap')) : NaN;
+  const onWire = wire ? wireLatencies(join(dir, 'wire.pcap'), await ulawCodes()) : [];
   rmSync(dir, { recursive: true, force: true });
   const handed = sent.framesSent + sent.framesDropped;
-  return { p99, cpuMs: sent.cpuMs, lossPct: handed ? (100 * (handed - got.framesReceived)) / handed : NaN, dropped: sent.framesDropped, droppedInWindow: sent.droppedInWindow, handed, latP50: got.p50, latP99: got.p99, matched: got.matched, eldP99: sent.eldP99, farCpuMs: got.far.cpuMs, farEldP99: got.far.eldP99, batches: sent.batches };
+  return { p99, cpuMs: sent.cpuMs, lossPct: handed ? (100 * (handed - got.framesReceived)) / handed : NaN, dropped: sent.framesDropped, droppedInWindow: sent.droppedInWindow, handed, latP50: got.p50, latP99: got.p99, matched: got.matched, wireP50: onWire.length ? pct(onWire, 0.5) : NaN, wireP99: onWire.length ? pct(onWire, 0.99) : NaN, wireMatched: onWire.length, eldP99: sent.eldP99, farCpuMs: got.far.cpuMs, farEldP99: got.far.eldP99, batches: sent.batches };
+}
+
+/** L16 value → the μ-law code (0..126) that decodes to it (the far end's codes, read back). */
+async function ulawCodes() {
+  const { ULAW_DECODE } = await dist('media/codec/g711.js');
+  const m = new Map();
+  for (let i = 0; i < 127; i++) m.set(ULAW_DECODE[i], i);
+  return m;
 }
 
 async function child(mode, n, udpPort, wsPort) {
@@ -123,7 +140,7 @@ async function benchStreams(n) {
       const x = await run(mode, n);
       rs[mode].push(x);
       const extra = mode === 'stream'
-        ? `  socket loss ${fmt(x.lossPct, 3)} % (${x.dropped} dropped of ${x.handed}, ${x.droppedInWindow} in the window)  caller frame → socket p50 ${fmt(x.latP50)} ms p99 ${fmt(x.latP99)} ms (${x.matched} frames)`
+        ? `  socket loss ${fmt(x.lossPct, 3)} % (${x.dropped} dropped of ${x.handed}, ${x.droppedInWindow} in the window)  caller frame → socket p50 ${fmt(x.latP50)} ms p99 ${fmt(x.latP99)} ms (${x.matched} frames; on the wire p50 ${fmt(x.wireP50)} ms p99 ${fmt(x.wireP99)} ms, ${x.wireMatched} frames)`
         : '';
       console.log(`  ${n} calls ${mode === 'stream' ? 'streaming both ways' : 'without streaming  '} #${r + 1}: departure jitter p99 ${fmt(x.p99)} ms  CPU ${fmt(x.cpuMs / MEASURE_MS * 100, 1)} % of a core${extra}`);
       console.log(`      gateway event-loop delay p99 ${fmt(x.eldP99)} ms${x.batches ? ` (${fmt(x.batches / MEASURE_MS * 1000, 0)} batches/s to the stream worker)` : ''};  far end: CPU ${fmt(x.farCpuMs / MEASURE_MS * 100, 1)} % of a core, event-loop delay p99 ${fmt(x.farEldP99)} ms`);
@@ -132,7 +149,7 @@ async function benchStreams(n) {
   const med = (mode, k) => pct(rs[mode].map((x) => x[k]), 0.5);
   const cpuPerStream = ((med('stream', 'cpuMs') - med('plain', 'cpuMs')) / MEASURE_MS / n) * 100;
   console.log(`${n} calls streaming both ways (medians of ${rounds}): departure jitter p99 ${fmt(med('stream', 'p99'))} ms vs ${fmt(med('plain', 'p99'))} ms without (ratio ${fmt(med('stream', 'p99') / med('plain', 'p99'))}×; goal ≤ 5 ms)`);
-  console.log(`  socket frame loss ${fmt(med('stream', 'lossPct'), 3)} %;  caller frame → on the socket p99 ${fmt(med('stream', 'latP99'))} ms (goal ≤ 5 ms);  CPU per stream ${fmt(cpuPerStream, 3)} % of a core (streaming run ${fmt(med('stream', 'cpuMs') / MEASURE_MS * 100, 1)} % vs plain ${fmt(med('plain', 'cpuMs') / MEASURE_MS * 100, 1)} %)`);
+  console.log(`  socket frame loss ${fmt(med('stream', 'lossPct'), 3)} %;  caller frame → on the socket p99 ${fmt(med('stream', 'latP99'))} ms at the far end, ${fmt(med('stream', 'wireP99'))} ms on the wire (p50 ${fmt(med('stream', 'wireP50'))} ms; goal ≤ 5 ms);  CPU per stream ${fmt(cpuPerStream, 3)} % of a core (streaming run ${fmt(med('stream', 'cpuMs') / MEASURE_MS * 100, 1)} % vs plain ${fmt(med('plain', 'cpuMs') / MEASURE_MS * 100, 1)} %)`);
 }
 
 /** killAudio → the first silent packet at the caller, in-process: one call, its stream, its far end. */
