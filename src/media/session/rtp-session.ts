@@ -25,7 +25,9 @@ import { LATCHED, RtpLatch, STRAY } from './latch.js';
 import { checkRemote, linkBridge, unlinkBridge, type BridgePort, type MediaSession } from './media-session.js';
 import { PacketRing } from './packet-ring.js';
 import { PlaybackQueue } from './playback.js';
-import { Recorder, type RecordingResult, type RecordingTarget } from './recorder.js';
+import type { RecordingResult, RecordingTarget } from './recorder.js';
+import { SessionRecording } from './session-recording.js';
+import { BridgeLink } from './bridge-link.js';
 import { ReorderBuffer, type ReorderSink } from './reorder.js';
 import { RtcpReporter, type RtcpSource } from './rtcp-reporter.js';
 import { SessionCrypto } from './session-crypto.js';
@@ -76,11 +78,8 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
   /** A playback's first frame went out ahead of the tick grid: the first idle tick repays it. */
   #ahead = false;
   readonly #dtmfOut = new DtmfSendQueue();
-  #recorder: Recorder | null = null;
-  #recPos = 0;
-  #peer: MediaSession | null = null;
-  #peerPort: BridgePort | null = null;
-  #bridgeOffset: number | null = null;
+  readonly #recording = new SessionRecording(FRAME);
+  readonly #bridge = new BridgeLink();
   #closed: Promise<void> | null = null;
   packetsSent = 0;
   octetsSent = 0;
@@ -90,7 +89,10 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
   readonly bridgePort: BridgePort = {
     forwardAudio: (payloadType, buf, offset, length, timestamp) => this.#forwardAudio(payloadType, buf, offset, length, timestamp),
     forwardEvent: (buf, offset, length, marker, timestamp) => this.#forwardEvent(buf, offset, length, marker, timestamp),
-    link: (peer) => this.#linkPeer(peer),
+    link: (peer) => {
+      this.#bridge.link(peer);
+      this.#marker = true;
+    },
   };
 
   constructor(opts: RtpSessionOptions) {
@@ -165,7 +167,7 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
     this.#reorder.reset();
     this.receiveStats.reset();
     this.#dtmfRx.reset();
-    this.#recorder?.restartInbound();
+    this.#recording.restartInbound();
     this.remoteSsrc = null;
   }
 
@@ -211,20 +213,11 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
   /** Starts recording what each side hears. */
   async startRecording(target: RecordingTarget): Promise<void> {
     if (this.closed) throw new MediaSessionError('MEDIA_SESSION_CLOSED', 'session is closed');
-    await this.stopRecording();
-    const rec = await Recorder.create(target);
-    if (this.closed) {
-      await rec.stop();
-      throw new MediaSessionError('MEDIA_SESSION_CLOSED', 'session closed while the recording was being opened');
-    }
-    this.#recorder = rec;
-    this.#recPos = 0;
+    await this.#recording.start(target, () => this.closed);
   }
 
-  async stopRecording(): Promise<RecordingResult | null> {
-    const r = this.#recorder;
-    this.#recorder = null;
-    return r ? r.stop() : null;
+  stopRecording(): Promise<RecordingResult | null> {
+    return this.#recording.stop();
   }
 
   /**
@@ -240,14 +233,7 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
   }
 
   get bridgedTo(): MediaSession | null {
-    return this.#peer;
-  }
-
-  #linkPeer(peer: MediaSession | null): void {
-    this.#peer = peer;
-    this.#peerPort = peer ? peer.bridgePort : null;
-    this.#bridgeOffset = null;
-    this.#marker = true;
+    return this.#bridge.peer;
   }
 
   get stats(): SessionStats {
@@ -279,12 +265,12 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
    * the tick grid: the first tick with nothing to play repays it, so prompts never add up to drift.
    */
   #sendFirstFrame(): void {
-    if (this.closed || this.#ahead || this.#dtmfOut.active || this.#peer || !this.#remote || !this.#canSend()) return;
+    if (this.closed || this.#ahead || this.#dtmfOut.active || this.#bridge.peer || !this.#remote || !this.#canSend()) return;
     try {
       if (this.#playback.read(this.#pcmOut) === 0) return;
       this.#ahead = true;
       // Recorded in the slot of the tick period it is heard in (the ticks write the next ones).
-      this.#recorder?.write(this.#recorder.outbound, this.#recPos - FRAME, this.#pcmOut, FRAME);
+      this.#recording.outbound(this.#pcmOut, FRAME, 1);
       this.#sendAudio();
       this.#seq.advanceTimestamp(FRAME);
     } catch (e) {
@@ -294,7 +280,7 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
 
   /** Scheduler tick: one packet (or none) per session. */
   onTick(_tick: number, nowMs: number): void {
-    if (this.#recorder) this.#recPos += FRAME;
+    this.#recording.tick();
     // RFC 7362 §5: the latched source went quiet; let the socket hear a source that moved.
     if (this.#link.connected && this.#latch.idleIfQuiet(nowMs)) this.#syncLink();
     const canSend = this.#canSend();
@@ -307,14 +293,14 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
         this.#marker = true;
         return;
       }
-      if (this.#peer) {
+      if (this.#bridge.peer) {
         // Bridged and idle: the peer's forwarded audio is what goes out.
         this.#seq.advanceTimestamp(FRAME);
         return;
       }
       this.#pcmOut.fill(0);
     }
-    if (this.#recorder) this.#recorder.write(this.#recorder.outbound, this.#recPos - FRAME, this.#pcmOut, FRAME);
+    this.#recording.outbound(this.#pcmOut, FRAME, 1);
     if (canSend) this.#sendAudio();
     this.#seq.advanceTimestamp(FRAME);
   }
@@ -406,21 +392,21 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
     const h = this.#hdr;
     const d = this.#dtmfRx.receive(h.sequenceNumber, h.timestamp, msg, h.payloadOffset, h.payloadLength, this.#o.clock.now());
     if (d) this.#emitDtmf({ digit: d.digit, source: 'rfc4733', atMs: d.at });
-    this.#peerPort?.forwardEvent(msg, h.payloadOffset, h.payloadLength, h.marker, h.timestamp);
+    this.#bridge.port?.forwardEvent(msg, h.payloadOffset, h.payloadLength, h.marker, h.timestamp);
   }
 
   /** Reorder-buffer output: one in-order G.711 payload. */
   deliver(seq: number, timestamp: number, payloadType: number, buf: Uint8Array, offset: number, length: number): void {
     const n = Math.min(length, MAX_FRAME);
-    const port = this.#peerPort;
-    const rec = this.#recorder;
-    if (this.#audioListeners.size === 0 && !rec && !this.#inband) {
+    const port = this.#bridge.port;
+    const rec = this.#recording;
+    if (this.#audioListeners.size === 0 && !rec.active && !this.#inband) {
       // Nobody taps the decoded audio: a bridge forwards the G.711 bytes as they are.
       if (port) port.forwardAudio(payloadType, buf, offset, n, timestamp);
       return;
     }
     decodeG711(decodeTable(lawOf(payloadType)), buf, offset, n, this.#pcmIn);
-    if (rec) rec.writeInbound(timestamp, this.#recPos, this.#pcmIn, n);
+    rec.inbound(timestamp, this.#pcmIn, n);
     if (this.#inband && n >= FRAME) {
       const d = this.#inband.push(this.#pcmIn, this.#o.clock.now(), FRAME);
       if (d) this.#emitDtmf({ digit: d.digit, source: 'inband', atMs: d.startMs });
@@ -432,27 +418,22 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
     if (port) port.forwardAudio(payloadType, buf, offset, n, timestamp);
   }
 
-  #bridgeTs(ts: number): number {
-    if (this.#bridgeOffset === null) this.#bridgeOffset = (this.#seq.timestamp - ts) | 0;
-    return (ts + this.#bridgeOffset) >>> 0;
-  }
-
   /** Sends audio the bridged peer received, in our codec, unless we are playing something. */
   #forwardAudio(payloadType: number, buf: Uint8Array, offset: number, length: number, ts: number): void {
     const r = this.#remote;
     if (!r || this.closed || this.#playback.active || this.#dtmfOut.active || !sends(this.#direction) || this.#latch.address === '0.0.0.0') return;
     const n = Math.min(length, MAX_FRAME);
     const out = this.#nextBuffer();
-    writeRtpHeader(out, 0, this.#marker, r.payloadType, this.#seq.nextSequence(), this.#bridgeTs(ts), this.ssrc);
+    writeRtpHeader(out, 0, this.#marker, r.payloadType, this.#seq.nextSequence(), this.#bridge.timestamp(ts, this.#seq.timestamp), this.ssrc);
     this.#marker = false;
     out.set(buf.subarray(offset, offset + n), RTP_HEADER_SIZE);
     const inLaw = lawOf(payloadType);
     if (inLaw !== r.codec) {
       transcodeG711(inLaw === 'PCMU' ? ULAW_TO_ALAW : ALAW_TO_ULAW, out, RTP_HEADER_SIZE, n);
     }
-    if (this.#recorder) {
+    if (this.#recording.active) {
       decodeG711(decodeTable(r.codec), out, RTP_HEADER_SIZE, Math.min(n, FRAME), this.#pcmOut);
-      this.#recorder.write(this.#recorder.outbound, this.#recPos, this.#pcmOut, Math.min(n, FRAME));
+      this.#recording.outbound(this.#pcmOut, Math.min(n, FRAME), 0);
     }
     this.#send(RTP_HEADER_SIZE + n);
   }
@@ -461,7 +442,7 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
     const pt = this.#remote?.dtmfPayloadType;
     if (pt === null || pt === undefined || this.closed || !sends(this.#direction) || length < 4) return;
     const out = this.#nextBuffer();
-    writeRtpHeader(out, 0, marker, pt, this.#seq.nextSequence(), this.#bridgeTs(ts), this.ssrc);
+    writeRtpHeader(out, 0, marker, pt, this.#seq.nextSequence(), this.#bridge.timestamp(ts, this.#seq.timestamp), this.ssrc);
     out.set(buf.subarray(offset, offset + 4), RTP_HEADER_SIZE);
     this.#send(RTP_HEADER_SIZE + 4);
   }
