@@ -33,10 +33,15 @@ export function spawnNode(args) {
   return { p, next: lineReader(p.stdout) };
 }
 
-export async function startDumpcap(port, file) {
+export function startDumpcap(port, file) {
+  return captureLo(`udp dst port ${port}`, file, { snaplen: 64, bufferMb: 64 });
+}
+
+/** dumpcap on lo with a capture filter; null when this machine may not capture there. */
+export async function captureLo(filter, file, { snaplen, bufferMb }) {
   const ok = spawnSync('dumpcap', ['-D'], { encoding: 'utf8' });
   if (ok.status !== 0 || !/\blo\b/.test(ok.stdout)) return null;
-  const p = spawn('dumpcap', ['-P', '-i', 'lo', '-s', '64', '-B', '64', '-f', `udp dst port ${port}`, '-w', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const p = spawn('dumpcap', ['-P', '-i', 'lo', '-s', String(snaplen), '-B', String(bufferMb), '-f', filter, '-w', file], { stdio: ['ignore', 'ignore', 'pipe'] });
   const next = lineReader(p.stderr);
   const closed = new Promise((r) => p.on('close', r));
   for (;;) {

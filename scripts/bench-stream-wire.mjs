@@ -5,23 +5,12 @@
 // it starts with the same 7 values. Latency = kernel timestamp of the TCP segment that completes
 // the WebSocket frame − kernel timestamp of the RTP packet: the gateway's own share, without the
 // far end's scheduling on either side.
-import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { lineReader } from './bench-lib.mjs';
+import { captureLo } from './bench-lib.mjs';
 
 /** Starts dumpcap for both directions (full packets); null when it may not capture on lo. */
-export async function startWireCapture(udpPort, wsPort, file) {
-  const ok = spawnSync('dumpcap', ['-D'], { encoding: 'utf8' });
-  if (ok.status !== 0 || !/\blo\b/.test(ok.stdout)) return null;
-  const p = spawn('dumpcap', ['-P', '-i', 'lo', '-s', '0', '-B', '128', '-f', `(udp src port ${udpPort}) or (tcp dst port ${wsPort})`, '-w', file], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const next = lineReader(p.stderr);
-  const closed = new Promise((r) => p.on('close', r));
-  for (;;) {
-    const line = await Promise.race([next(), closed.then(() => null)]);
-    if (line === null) return null;
-    if (/^Capturing on/.test(line)) break;
-  }
-  return { stop: () => { p.kill('SIGINT'); return closed; } };
+export function startWireCapture(udpPort, wsPort, file) {
+  return captureLo(`(udp src port ${udpPort}) or (tcp dst port ${wsPort})`, file, { snaplen: 0, bufferMb: 128 });
 }
 
 /** The packets of a classic pcap: [ms, protocol, src port, dst port, tcp seq, payload]. */
