@@ -120,7 +120,7 @@ export class ApplicationRunner {
    */
   private newSocket(call: Call, live: LiveApp, hook: Hook, secret: string | undefined): WsAppSession {
     return new WsAppSession({
-      clock: this.o.clock, logger: this.o.logger, callSid: call.sid, ackTimeoutMs: this.o.wsAckTimeoutMs,
+      clock: this.o.clock, logger: this.o.logger, callSid: call.sid, traceId: call.traceId, ackTimeoutMs: this.o.wsAckTimeoutMs,
       open: this.o.openSocket ?? socketOpener({ clock: this.o.clock }),
       target: { url: hook.url, username: hook.username, password: hook.password, secret }, maxReconnects: hook.retries,
       onCommand: (cmd) => {

@@ -26,8 +26,18 @@ export interface OutgoingMessage {
   readonly b3?: string;
 }
 
-export function envelope(type: OutgoingType, msgid: string, callSid: string, data: Readonly<Record<string, unknown>>, hook?: string): OutgoingMessage {
-  return { type, msgid, call_sid: callSid, ...(hook !== undefined && WITH_HOOK.has(type) ? { hook } : {}), data };
+/**
+ * The envelope of one message. `b3` is the B3 single-header trace context
+ * (`{traceId}-{spanId}-1`, as jambonz sends it when tracing is on): the call's trace id (its
+ * CDR `trace_id`) and a span id of this message.
+ */
+export function envelope(type: OutgoingType, msgid: string, callSid: string, data: Readonly<Record<string, unknown>>, hook?: string, b3?: string): OutgoingMessage {
+  return { type, msgid, call_sid: callSid, ...(hook !== undefined && WITH_HOOK.has(type) ? { hook } : {}), data, ...(b3 !== undefined ? { b3 } : {}) };
+}
+
+/** A B3 single header (sampled) for a message of the trace `traceId` (16 or 32 hex digits). */
+export function b3Header(traceId: string, spanId: string): string {
+  return `${traceId}-${spanId}-1`;
 }
 
 /** An `ack` to one of the gateway's messages; `data` (a verb list) replaces the application. */

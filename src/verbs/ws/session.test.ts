@@ -18,6 +18,7 @@ interface Received {
   readonly call_sid: string;
   readonly hook?: string;
   readonly data: Record<string, unknown>;
+  readonly b3?: string;
 }
 
 /** A local jambonz-style app server: records each connection's handshake and messages. */
@@ -107,6 +108,23 @@ describe('ws.jambonz.org session (contract §6)', () => {
     assert.deepEqual(m.data, { call_sid: 'CA1', from: '+1555' });
     app.last().send(JSON.stringify({ type: 'ack', msgid: m.msgid, data: [{ verb: 'hangup' }] }));
     assert.deepEqual(await reply, [{ verb: 'hangup' }]);
+  });
+
+  it('§6.2 every message carries b3: the call\'s trace id and a new span id per message; none without a trace id', async () => {
+    const app = await server();
+    const { session } = setup({ url: app.url, traceId: '0af7651916cd43dd' });
+    session.notify('call:status', { call_status: 'trying' });
+    const reply = session.request('session:new', { call_sid: 'CA1' });
+    await until(() => app.messages.length === 2, 'session:new and call:status');
+    app.last().send(JSON.stringify({ type: 'ack', msgid: app.messages[0].msgid }));
+    await reply;
+    const b3 = app.messages.map((m) => m.b3 ?? '');
+    for (const h of b3) assert.match(h, /^0af7651916cd43dd-[0-9a-f]{16}-1$/);
+    assert.notEqual(b3[0], b3[1], 'each message is its own span');
+    const plain = setup({ url: app.url });
+    void plain.session.request('session:new', { call_sid: 'CA2' }).catch(() => undefined);
+    await until(() => app.messages.length === 3, 'the untraced session:new');
+    assert.equal(app.messages[2].b3, undefined);
   });
 
   it('the handshake is signed like a webhook (Jambonz-Signature over an empty body) when the account has a secret; unsigned without one', async () => {

@@ -5,13 +5,14 @@
  * (up to 5 tries, 500 ms back-off doubling up to 2 s then +2 s; then `session:reconnect` with the
  * original `session:new` data, whose ack must come before anything else is sent).
  */
+import { randomBytes } from 'node:crypto';
 import type { Clock, TimerHandle } from '../../kernel/clock.js';
 import { GatewayError, errorMessage } from '../../kernel/errors.js';
 import { newSid } from '../../kernel/ids.js';
 import type { Logger } from '../../kernel/logger.js';
 import { WebhookError } from '../webhook/client.js';
 import type { AppSocket, SocketOpener, SocketTarget } from './connection.js';
-import { AppMessageError, envelope, errorNotice, parseAppMessage, type AckedType, type AppCommand, type NoticeType, type OutgoingMessage } from './messages.js';
+import { AppMessageError, b3Header, envelope, errorNotice, parseAppMessage, type AckedType, type AppCommand, type NoticeType, type OutgoingMessage } from './messages.js';
 
 export const DEFAULT_ACK_TIMEOUT_MS = 5000;
 export const DEFAULT_MAX_RECONNECTS = 5;
@@ -47,6 +48,8 @@ export interface WsAppSessionOptions {
   readonly open: SocketOpener;
   readonly target: SocketTarget;
   readonly callSid: string;
+  /** The call's trace id (16 or 32 hex digits): every message carries it in `b3`. */
+  readonly traceId?: string;
   readonly ackTimeoutMs?: number;
   /** Connection attempts after the first (the URL's `#rc`, at most 5). */
   readonly maxReconnects?: number;
@@ -107,7 +110,7 @@ export class WsAppSession {
   /** Sends a message that waits for an `ack`; resolves with the ack's `data`. */
   request(type: AckedType, data: Readonly<Record<string, unknown>>, hook?: string): Promise<unknown> {
     if (this.#state === 'closed') return Promise.reject(new WsSessionError('WS_CLOSED', `the socket to ${this.url} is closed`));
-    const msg = envelope(type, this.#msgId(), this.o.callSid, data, hook);
+    const msg = envelope(type, this.#msgId(), this.o.callSid, data, hook, this.#b3());
     if (type === 'session:new') {
       this.#sessionData = data;
       this.#sessionNewId = msg.msgid;
@@ -125,7 +128,7 @@ export class WsAppSession {
       this.#log.debug('socket closed: message dropped', { type });
       return;
     }
-    const msg = envelope(type, this.#msgId(), this.o.callSid, data);
+    const msg = envelope(type, this.#msgId(), this.o.callSid, data, undefined, this.#b3());
     if (this.#sessionData === undefined) this.#held.push(msg);
     else {
       this.#queue.push(msg);
@@ -145,6 +148,11 @@ export class WsAppSession {
 
   #msgId(): string {
     return (this.o.newMsgId ?? newSid)();
+  }
+
+  /** The B3 trace context of one message: the call's trace, a new span. */
+  #b3(): string | undefined {
+    return this.o.traceId === undefined ? undefined : b3Header(this.o.traceId, randomBytes(8).toString('hex'));
   }
 
   #pump(): void {
@@ -236,7 +244,7 @@ export class WsAppSession {
       return;
     }
     // Contract §6.1: session:reconnect carries the original session:new data; nothing else goes before its ack.
-    const msg = envelope('session:reconnect', this.#msgId(), this.o.callSid, this.#sessionData ?? {});
+    const msg = envelope('session:reconnect', this.#msgId(), this.o.callSid, this.#sessionData ?? {}, undefined, this.#b3());
     this.#reconnectId = msg.msgid;
     this.#pending.set(msg.msgid, { msg, resolve: (data) => this.#reconnected(data), reject: () => undefined, started: this.o.clock.now() });
     this.#write(msg);
