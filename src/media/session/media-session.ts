@@ -8,7 +8,7 @@ import type { SchedulerStats } from '../playout/scheduler.js';
 import type { AudioSource } from '../playout/source.js';
 import { MediaSessionError } from './errors.js';
 import type { RecordingResult, RecordingTarget } from './recorder.js';
-import type { AudioListener, Direction, DtmfListener, PlayResult, RemoteMedia, SessionStats } from './types.js';
+import type { AudioListener, Direction, DtmfListener, PlayResult, RemoteMedia, SentAudioListener, SessionStats } from './types.js';
 
 /**
  * The half of a bridge every session exposes to its peer, whatever engine made either: the peer
@@ -39,6 +39,8 @@ export interface MediaSession {
   /** Taps decoded received audio; the frame array is reused, copy it to keep it. */
   onAudio(l: AudioListener): () => void;
   onDtmf(l: DtmfListener): () => void;
+  /** Taps the audio we send the peer (playback, bridged audio, silence when idle), decoded. */
+  onSentAudio(l: SentAudioListener): () => void;
   /** Plays after any playback already queued; `signal` stops it at once (barge-in). */
   play(source: AudioSource, signal?: AbortSignal): Promise<PlayResult>;
   sendDtmf(digits: string, opts?: Rfc4733SenderOptions): Promise<void>;

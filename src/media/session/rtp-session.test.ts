@@ -8,6 +8,7 @@ import { FakeClock } from '../../testkit/fake-clock.js';
 import { encodeG711, encodeTable } from '../codec/g711.js';
 import { writeRfc4733Payload } from '../dtmf/rfc4733.js';
 import { PlayoutScheduler } from '../playout/scheduler.js';
+import { pcmSource } from '../playout/source.js';
 import { parseRtpHeader, RtpHeader, writeRtpHeader } from '../rtp/rtp-header.js';
 import { linkBridge, unlinkBridge, type BridgePort, type MediaSession } from './media-session.js';
 import { RtpSession } from './rtp-session.js';
@@ -327,6 +328,9 @@ class PortOnlySession implements MediaSession {
   }
   setRemote(): void {}
   setDirection(): void {}
+  onSentAudio(): () => void {
+    return () => undefined;
+  }
   onAudio(): () => void {
     return () => undefined;
   }
@@ -387,4 +391,32 @@ test('bridge through the MediaSession interface: a session of another engine exc
   assert.equal(h.s.bridgedTo, other);
   await h.s.close();
   assert.equal(other.bridgedTo, null);
+});
+
+test('onSentAudio taps what the session sends: silence while idle, each playback frame, and audio a bridge forwards (decoded)', async () => {
+  const h = harness();
+  h.s.setRemote(remote(PHONE, 4000));
+  await flush();
+  const sent: number[] = [];
+  const off = h.s.onSentAudio((pcm, n) => sent.push(n === 160 ? pcm[0] : -n));
+  h.clock.advance(20);
+  assert.ok(sent.length > 0 && !sent.some((v) => v !== 0), `idle ticks send (and tap) silence: ${sent.join(',')}`);
+  const played = h.s.play(pcmSource(new Int16Array(320).fill(1200)));
+  await flush();
+  for (let i = 0; i < 4; i++) h.clock.advance(20);
+  await played;
+  assert.deepEqual(sent.filter((v) => v === 1200).length, 2, `both playback frames are tapped: ${sent.join(',')}`);
+  const other = new PortOnlySession();
+  h.s.bridge(other);
+  const alaw = Buffer.alloc(160);
+  encodeG711(encodeTable('PCMA'), new Int16Array(160).fill(2000), 160, alaw, 0);
+  sent.length = 0;
+  h.s.bridgePort.forwardAudio(8, alaw, 0, 160, 12_345);
+  assert.equal(sent.length, 1);
+  assert.ok(Math.abs(sent[0] - 2000) < 2000 / 16, `forwarded audio tapped as sent: ${sent[0]}`);
+  off();
+  h.s.bridgePort.forwardAudio(8, alaw, 0, 160, 12_505);
+  h.clock.advance(20);
+  assert.equal(sent.length, 1, 'nothing after unsubscribing');
+  await h.s.close();
 });

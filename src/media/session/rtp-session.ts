@@ -33,7 +33,7 @@ import { RtcpReporter, type RtcpSource } from './rtcp-reporter.js';
 import { SessionCrypto } from './session-crypto.js';
 import { SRTP_MAX_OVERHEAD } from '../srtp/index.js';
 import { SocketLink } from './socket-link.js';
-import { receives, sends, type AudioFrameInfo, type AudioListener, type Direction, type DtmfEvent, type DtmfListener, type PlayResult, type RemoteMedia, type RtpSessionOptions, type SessionStats } from './types.js';
+import { receives, sends, type AudioFrameInfo, type AudioListener, type Direction, type DtmfEvent, type DtmfListener, type PlayResult, type RemoteMedia, type RtpSessionOptions, type SentAudioListener, type SessionStats } from './types.js';
 
 export type { AudioListener, DtmfListener, RtpSessionOptions } from './types.js';
 
@@ -78,7 +78,7 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
   /** A playback's first frame went out ahead of the tick grid: the first idle tick repays it. */
   #ahead = false;
   readonly #dtmfOut = new DtmfSendQueue();
-  readonly #recording = new SessionRecording(FRAME);
+  readonly #recording = new SessionRecording(FRAME, (e) => this.#o.logger.error('sent-audio listener failed', { err: e instanceof Error ? e : String(e) }));
   readonly #bridge = new BridgeLink();
   #closed: Promise<void> | null = null;
   packetsSent = 0;
@@ -182,13 +182,9 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
     this.#direction = d;
   }
 
-  onAudio(l: AudioListener): () => void {
-    return this.#audioListeners.add(l);
-  }
-
-  onDtmf(l: DtmfListener): () => void {
-    return this.#dtmfListeners.add(l);
-  }
+  onAudio(l: AudioListener): () => void { return this.#audioListeners.add(l); }
+  onDtmf(l: DtmfListener): () => void { return this.#dtmfListeners.add(l); }
+  onSentAudio(l: SentAudioListener): () => void { return this.#recording.onSent(l); }
 
   /**
    * Plays a source to the peer, after any playback already queued. Resolves when it ends, is

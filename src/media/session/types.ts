@@ -94,3 +94,5 @@ export interface RtpSessionOptions {
 
 export type AudioListener = (frame: Int16Array, info: AudioFrameInfo) => void;
 export type DtmfListener = (e: DtmfEvent) => void;
+/** Audio a session sends, decoded: `n` samples of `pcm` (reused after the call). */
+export type SentAudioListener = (pcm: Int16Array, n: number) => void;
