@@ -4,6 +4,7 @@ import { CallError } from '../call/errors.js';
 import { checkAmd } from '../call/amd.js';
 import type { CallManager } from '../call/manager.js';
 import type { OutboundRequest } from '../call/outbound.js';
+import { parseRecordRequest } from '../call/siprec/index.js';
 import type { Clock } from '../kernel/clock.js';
 import { GatewayError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/logger.js';
@@ -211,6 +212,18 @@ export class CallsService {
     if (!call.answered) throw new CallError('CALL_WRONG_STATE', 'the call is not answered yet');
     // Each stream notes the change on the call's timeline.
     call.listenStatus(status);
+  }
+
+  /**
+   * PUT `record` (contract §5.1) and the ws `record` command: SIPREC recording of an answered
+   * call (docs/recording.md). Checked now (RecordError); the recording server's answer comes
+   * later, and a failure then is a `record-failure` alert.
+   */
+  record(accountSid: string, callSid: string, data: unknown): void {
+    const req = parseRecordRequest(data);
+    const call = this.live(accountSid, callSid);
+    if (!call.answered) throw new CallError('CALL_WRONG_STATE', 'the call is not answered yet');
+    this.o.calls.recorder.apply(call, req);
   }
 
   /**

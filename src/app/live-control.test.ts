@@ -22,6 +22,7 @@ function stubs(): { did: string[]; service: CallsService; call: Call; handle: Ap
     whisper: (_a: string, _c: string, v: unknown) => did.push(`whisper ${JSON.stringify(v)}`),
     transcribeStatus: (_a: string, _c: string, s: string) => did.push(`transcribe ${s}`),
     listenStatus: (_a: string, _c: string, s: string) => did.push(`listen ${s}`),
+    record: (_a: string, _c: string, r: unknown) => did.push(`record ${JSON.stringify(r)}`),
     create: async (_a: string, b: unknown) => { did.push(`create ${JSON.stringify(b)}`); return { sid: 'CA2', callId: 'x' }; },
   } as unknown as CallsService;
   const handle = {
@@ -48,6 +49,7 @@ describe('live control: PUT /Calls and WebSocket commands share one path (contra
       [cmd('dtmf', { digit: '12', duration: 100 }), { dtmf: { digit: '12', duration: 100 } }],
       [cmd('sip:request', { method: 'INFO' }), { sip_request: { method: 'INFO' } }],
       [cmd('tag', { crm: 'A' }), { tag: { crm: 'A' } }],
+      [cmd('record', { action: 'startCallRecording', siprecServerURL: 'sip:srs@rec.example' }), { record: { action: 'startCallRecording', siprecServerURL: 'sip:srs@rec.example' } }],
     ];
     for (const [c, put] of pairs) {
       const viaWs = stubs();
@@ -73,7 +75,7 @@ describe('live control: PUT /Calls and WebSocket commands share one path (contra
 
   it('unknown, unsupported and malformed commands throw LiveControlError and touch nothing', async () => {
     const s = stubs();
-    for (const c of [cmd('nope', {}), cmd('record', { action: 'startCallRecording' }), cmd('listen:status', { listen_status: 'stop' }), cmd('stream:status', {}), cmd('mute:status', 'loud'), cmd('dtmf', { digit: 'x' }), cmd('dtmf', { digit: '1', duration: 10 }), cmd('sip:request', { method: 'BYE' }), cmd('sip:request', { method: 'INFO', headers: { 'Call-ID': 'x' } }), cmd('dial', {}), cmd('dial', { from: '+1', to: { type: 'phone', number: '+2', headers: { Via: 'x' } }, call_hook: 'ws://a/b' })]) {
+    for (const c of [cmd('nope', {}), cmd('listen:status', { listen_status: 'stop' }), cmd('stream:status', {}), cmd('mute:status', 'loud'), cmd('dtmf', { digit: 'x' }), cmd('dtmf', { digit: '1', duration: 10 }), cmd('sip:request', { method: 'BYE' }), cmd('sip:request', { method: 'INFO', headers: { 'Call-ID': 'x' } }), cmd('dial', {}), cmd('dial', { from: '+1', to: { type: 'phone', number: '+2', headers: { Via: 'x' } }, call_hook: 'ws://a/b' })]) {
       await assert.rejects(runAppCommand(s.service, s.call, s.handle, c), (e: unknown) => e instanceof LiveControlError, c.command);
     }
     await assert.rejects(runAppCommand(s.service, s.call, s.handle, { ...cmd('mute:status', 'mute'), callSid: 'CA-other' }), (e: unknown) => e instanceof LiveControlError);

@@ -19,6 +19,8 @@ export interface LiveUpdate {
   readonly whisper?: unknown;
   readonly dtmf?: { readonly digit: string; readonly duration?: number };
   readonly sip_request?: { readonly method: string; readonly content_type?: string; readonly content?: string; readonly headers?: Record<string, string> };
+  /** SIPREC recording (checked by `parseRecordRequest`, the same for PUT and the ws command). */
+  readonly record?: unknown;
 }
 
 /** A command the gateway cannot run: unknown, not supported, or with bad data (answered with `jambonz:error`). */
@@ -51,6 +53,7 @@ export async function applyLiveUpdate(service: CallsService, accountSid: string,
       case 'mute_status': call.mute(update.mute_status === 'mute'); break;
       case 'transcribe_status': service.transcribeStatus(accountSid, callSid, update.transcribe_status as 'pause' | 'resume' | 'stop'); break;
       case 'listen_status': service.listenStatus(accountSid, callSid, update.listen_status as 'pause' | 'resume' | 'silence'); break;
+      case 'record': service.record(accountSid, callSid, update.record); break;
       case 'dtmf': {
         const d = update.dtmf as NonNullable<LiveUpdate['dtmf']>;
         await call.sendDtmf(d.digit, d.duration ?? 250);
@@ -124,6 +127,7 @@ function commandUpdate(cmd: AppCommand): LiveUpdate | undefined {
     case 'tag': return { tag: record(d, 'tag') };
     case 'dtmf': return { dtmf: dtmfUpdate(record(d, 'dtmf')) };
     case 'sip:request': return { sip_request: sipRequestUpdate(record(d, 'sip:request')) };
+    case 'record': return { record: d };
     default: return undefined;
   }
 }
@@ -157,8 +161,6 @@ export async function runAppCommand(service: CallsService, call: Call, handle: A
       await service.create(call.accountSid, body as unknown as CreateCallBody);
       return;
     }
-    case 'record':
-      throw new LiveControlError('LIVE_CONTROL_UNSUPPORTED', 'record is not supported (PUT /Calls has no record either)');
     default:
       throw new LiveControlError('LIVE_CONTROL_UNSUPPORTED', `unknown command ${cmd.command}`);
   }

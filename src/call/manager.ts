@@ -13,6 +13,7 @@ import type { StreamSocketPool } from './audio-stream/index.js';
 import type { CallStatus, ChildLegInit } from './control.js';
 import { CallError } from './errors.js';
 import { CallRecords } from './records.js';
+import { CallRecorder } from './siprec/index.js';
 import { attemptsFor, OutboundLeg, placeOutbound, type OutboundRequest } from './outbound.js';
 import type { ChildLegs, InboundSignalling } from './collaborators.js';
 import type { LiveCallRegistry } from './registry.js';
@@ -87,8 +88,12 @@ export class CallManager {
   private readonly rtpSeen = new Map<string, { count: number; since: number }>();
   private watchdog: TimerHandle | undefined;
 
+  /** SIPREC recordings of live calls (PUT /Calls `record`). */
+  readonly recorder: CallRecorder;
+
   constructor(private readonly o: CallManagerOptions) {
     this.records = new CallRecords(o.store, o.logger, o.sipAddress);
+    this.recorder = new CallRecorder({ clock: o.clock, logger: o.logger, ua: o.ua, media: o.media, publicAddress: o.publicAddress, ...(o.urlPolicy ? { urlPolicy: o.urlPolicy } : {}) });
   }
 
   /** One timer for all calls: answered calls whose RTP stopped for `mediaTimeoutMs` are hung up. */

@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CallInfo, CallStatus } from '../../call/control.js';
 import { CallError } from '../../call/errors.js';
+import { RecordError } from '../../call/siprec/index.js';
 import { GatewayError } from '../../kernel/errors.js';
 import { applyLiveUpdate, CallRequestError, type CallsService, type CreateCallBody as CreateCallInput, type LiveUpdate } from '../../app/index.js';
 import { VerbValidationError } from '../../verbs/index.js';
@@ -21,6 +22,7 @@ const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody,
 function toHttp(e: unknown): never {
   if (e instanceof CallRequestError) throw new ApiError(400, e.message, [{ path: e.field, message: e.message }]);
   if (e instanceof VerbValidationError) throw new ApiError(400, e.message, [{ path: e.path, message: e.message }]);
+  if (e instanceof RecordError) throw new ApiError(e.code === 'RECORD_WRONG_STATE' ? 422 : 400, e.message, [{ path: e.path, message: e.message }]);
   if (e instanceof CallError) {
     switch (e.code) {
       case 'CALL_NOT_FOUND': throw notFound('call');

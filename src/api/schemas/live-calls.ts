@@ -60,6 +60,13 @@ export const UpdateCallBody = Type.Object({
   tag: Type.Optional(Type.Object({}, { additionalProperties: true })),
   whisper: Type.Optional(Type.Union([Type.Object({}, { additionalProperties: true }), Type.Array(Type.Object({}, { additionalProperties: true }))])),
   dtmf: Type.Optional(Type.Object({ digit: Type.String({ pattern: '^[0-9A-Da-d*#]+$' }), duration: Type.Optional(Type.Integer({ minimum: 40, maximum: 5000 })) }, { additionalProperties: false })),
+  record: Type.Optional(Type.Object({
+    action: Type.Union(['startCallRecording', 'stopCallRecording', 'pauseCallRecording', 'resumeCallRecording'].map((a) => Type.Literal(a))),
+    type: Type.Optional(Type.Union([Type.Literal('siprec'), Type.Literal('cloud')], { description: 'siprec (default); cloud is not supported' })),
+    siprecServerURL: Type.Optional(Type.String({ description: 'the SIPREC recording server (a sip: or sips: URI); required to start' })),
+    recordingID: Type.Optional(Type.String()),
+    headers: Type.Optional(Headers),
+  }, { additionalProperties: false, description: 'SIPREC call recording (RFC 7866): start, pause, resume, stop (docs/recording.md)' })),
   sip_request: Type.Optional(Type.Object({
     method: Type.String({ pattern: '^[A-Za-z]+$', description: 'INFO, MESSAGE, NOTIFY or OPTIONS (any case)' }),
     content_type: Type.Optional(Type.String()),

@@ -1,7 +1,7 @@
 import type { TimerHandle } from '../../kernel/clock.js';
 import { Emitter } from '../../kernel/emitter.js';
 import { checkExtraHeaders, createResponse, formatUri } from '../message/index.js';
-import type { SipHeader, SipRequest, SipResponse } from '../message/types.js';
+import type { NameAddr, Params, SipHeader, SipRequest, SipResponse } from '../message/types.js';
 import {
   acceptRemoteSeq, buildInDialogRequest, dialogKey, nextHop, nextLocalSeq, refreshTarget, type DialogState,
 } from '../dialog/dialog-state.js';
@@ -22,6 +22,11 @@ export interface BodyInit {
 export interface IncomingReinvite {
   readonly request: SipRequest;
   respond(status: number, init?: BodyInit & { reason?: string }): void;
+}
+
+/** `contact` with extra parameters (feature tags, RFC 3840). */
+export function withContactParams(contact: NameAddr, params: Params | undefined): NameAddr {
+  return params ? { ...contact, params: { ...contact.params, ...params } } : contact;
 }
 
 export type DialogEvents = {
@@ -49,6 +54,8 @@ export class Dialog extends Emitter<DialogEvents> {
   private reinviting = false;
   /** §15: our hang-up waits for the ACK of our 2xx; called with true to send the BYE, false when none may go. */
   private byeAfterAck: ((send: boolean) => void) | undefined;
+  /** Parameters our Contact carries in this dialog's target-refresh requests (feature tags). */
+  contactParams: Params | undefined;
 
   constructor(
     public state: DialogState,
@@ -244,7 +251,7 @@ export class Dialog extends Emitter<DialogEvents> {
         body: init.body,
         contentType: init.contentType,
         // §12.2.1.1 / RFC 3515 §2.4.1: a target-refresh request (re-INVITE) and REFER, NOTIFY carry our Contact.
-        contact: method === 'INVITE' || method === 'REFER' || method === 'NOTIFY' ? this.ctx.contact(this.transport, undefined, this.state.secure) : undefined,
+        contact: method === 'INVITE' || method === 'REFER' || method === 'NOTIFY' ? withContactParams(this.ctx.contact(this.transport, undefined, this.state.secure), this.contactParams) : undefined,
       });
       dest = await this.nextHopPeer();
     } catch (e) {

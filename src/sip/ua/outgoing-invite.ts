@@ -5,12 +5,12 @@ import { newBranch, newTag, randomHex } from '../../kernel/ids.js';
 import { buildAuthorization, parseChallenge } from '../auth/digest.js';
 import { uacDialogState } from '../dialog/dialog-state.js';
 import { checkExtraHeaders, createRequest, formatUri, getHeader, isSipUri } from '../message/index.js';
-import type { NameAddr, SipHeader, SipRequest, SipResponse, Uri } from '../message/types.js';
+import type { NameAddr, Params, SipHeader, SipRequest, SipResponse, Uri } from '../message/types.js';
 import type { ClientTransaction } from '../transaction/layer.js';
 import { SipTlsRequiredError } from '../transport/errors.js';
 import type { Peer, TlsVerification } from '../transport/types.js';
 import { SipRequestError, type UaContext } from './context.js';
-import { Dialog } from './dialog.js';
+import { Dialog, withContactParams } from './dialog.js';
 
 export interface Credentials {
   readonly username: string;
@@ -41,6 +41,8 @@ export interface InviteOptions {
   readonly callId?: string;
   /** User part of our Contact. */
   readonly contactUser?: string;
+  /** Parameters of our Contact, here and in the dialog's requests (RFC 3840 feature tags such as `+sip.src`). */
+  readonly contactParams?: Params;
   /** Over TLS: verify the next hop's certificate for this name (mutual TLS with a gateway). */
   readonly tlsVerify?: TlsVerification;
 }
@@ -188,7 +190,7 @@ export class OutgoingInvite extends Emitter<OutgoingInviteEvents> {
       to,
       callId: this.callId,
       cseq: { seq: this.cseq, method: 'INVITE' },
-      contact: [this.ctx.contact(dest.transport, this.opts.contactUser, this.opts.uri.scheme === 'sips')],
+      contact: [withContactParams(this.ctx.contact(dest.transport, this.opts.contactUser, this.opts.uri.scheme === 'sips'), this.opts.contactParams)],
       route: this.preloadedRoute(),
       headers: [...this.ctx.commonHeaders, ...authHeaders, ...(this.opts.headers ?? [])],
       body: this.opts.body,
@@ -214,6 +216,7 @@ export class OutgoingInvite extends Emitter<OutgoingInviteEvents> {
 
   private receive2xx(req: SipRequest, res: SipResponse): void {
     const dialog = new Dialog(uacDialogState(req, res), 'uac', this.dest?.transport ?? 'udp', this.ctx, this.forgetDialog);
+    dialog.contactParams = this.opts.contactParams;
     if (this.dialog) {
       if (this.dialog.state.id.remoteTag === dialog.state.id.remoteTag) {
         this.dialog.receive2xxRetransmission();
