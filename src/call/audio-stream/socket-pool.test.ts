@@ -20,7 +20,7 @@ import { fromL16le } from './framing.js';
 import { StreamSocketPool, STREAM_WORKER_FAILED, type PooledSocketHandler } from './socket-pool.js';
 import { startAudioStream } from './stream.js';
 import { StreamTotals } from './totals.js';
-import { BatchBuilder, type ToWorker } from './worker-protocol.js';
+import { BatchBuilder, readBatch, type ToWorker } from './worker-protocol.js';
 
 const INFO = { call_sid: 'w1', direction: 'inbound', from: 'a', to: 'b', call_id: 'x', sip_status: 200, call_status: 'in-progress', account_sid: 'acc', trace_id: 't', fs_sip_address: 'h' } as CallInfo;
 
@@ -82,24 +82,32 @@ function recorder() {
 
 const frame = (v: number): Uint8Array => new Uint8Array(new Int16Array(160).fill(v).buffer);
 
-test('stream worker protocol: a batch keeps its items in order and every frame is a view into ONE transferred ArrayBuffer', () => {
+test('stream worker protocol: a batch keeps its items in order; every frame is a number in it and a view into ONE transferred ArrayBuffer', () => {
   const b = new BatchBuilder<ToWorker>(8);
   b.add({ op: 'open', id: 1, url: 'ws://x/', timeoutMs: 5000 });
-  b.addBytes(new Uint8Array([1, 2, 3, 4]), (data) => ({ op: 'frame', id: 1, data }));
+  b.addBytes(1, new Uint8Array([1, 2, 3, 4]));
   b.add({ op: 'text', id: 2, text: 'mark' });
   // Past the initial 8 bytes: the buffer grows and earlier bytes stay.
-  b.addBytes(new Uint8Array([5, 6, 7, 8, 9, 10]), (data) => ({ op: 'frame', id: 2, data }));
-  const { items, transfer } = b.take();
-  assert.deepEqual(items.map((i) => `${i.op}:${i.id}`), ['open:1', 'frame:1', 'text:2', 'frame:2']);
-  assert.equal(transfer.length, 1);
-  const frames = items.filter((i): i is Extract<ToWorker, { op: 'frame' }> => i.op === 'frame');
-  for (const f of frames) assert.equal(f.data.buffer, transfer[0], 'each frame is a view into the transferred buffer');
-  assert.deepEqual(frames.map((f) => Array.from(f.data)), [[1, 2, 3, 4], [5, 6, 7, 8, 9, 10]]);
+  b.addBytes(2, new Uint8Array([5, 6, 7, 8, 9, 10]));
+  const { batch, transfer } = b.take();
+  assert.deepEqual(transfer, [batch.buffer, batch.index.buffer], 'the bytes and their index are transferred, not cloned');
+  assert.ok(batch.items.every((i) => typeof i === 'number' || typeof i === 'object'));
+  assert.equal(batch.items.filter((i) => typeof i === 'number').length, 2, 'a frame is a number in the items, not an object');
+  const seen: string[] = [];
+  const frames: Uint8Array[] = [];
+  readBatch(batch, (i) => seen.push(`${i.op}:${i.id}`), (id, data) => {
+    seen.push(`frame:${id}`);
+    frames.push(data);
+  });
+  assert.deepEqual(seen, ['open:1', 'frame:1', 'text:2', 'frame:2']);
+  for (const f of frames) assert.equal(f.buffer, batch.buffer, 'each frame is a view into the transferred buffer');
+  assert.deepEqual(frames.map((f) => Array.from(f)), [[1, 2, 3, 4], [5, 6, 7, 8, 9, 10]]);
   assert.equal(b.size, 0, 'the builder is empty after take');
   b.add({ op: 'close', id: 1 });
   const next = b.take();
-  assert.deepEqual(next.transfer, [], 'a batch without bytes transfers nothing');
-  assert.deepEqual(Array.from(frames[0].data), [1, 2, 3, 4], 'a taken batch is not touched by the next one');
+  assert.deepEqual(next.batch.items, [{ op: 'close', id: 1 }]);
+  assert.equal(next.batch.index.length, 0);
+  assert.deepEqual(Array.from(frames[0]), [1, 2, 3, 4], 'a taken batch is not touched by the next one');
 });
 
 test('stream worker: the frames of every stream pushed in one turn go to the worker in ONE message; each socket gets its metadata first, then its frames in order', async (t) => {

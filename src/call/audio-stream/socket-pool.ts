@@ -12,7 +12,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../kernel/logger.js';
 import type { UrlPolicy } from '../../kernel/net-policy.js';
-import { BatchBuilder, policyData, type FromWorker, type ToWorker } from './worker-protocol.js';
+import { BatchBuilder, policyData, readBatch, type Batch, type FromWorker, type ToWorker } from './worker-protocol.js';
 import type { StreamTotals } from './totals.js';
 
 /** What the worker reports for one stream. */
@@ -75,7 +75,7 @@ export class StreamSocketPool {
       first: (text) => this.#live(id) && this.#send({ op: 'first', id, text }),
       push: (frame) => {
         if (!this.#live(id)) return;
-        this.#out.addBytes(frame, (data) => ({ op: 'frame', id, data }));
+        this.#out.addBytes(id, frame);
         this.#schedule();
       },
       text: (message) => this.#live(id) && this.#send({ op: 'text', id, text: message }),
@@ -106,9 +106,7 @@ export class StreamSocketPool {
     }
     const w = new Worker(this.o.workerUrl ?? new URL('./socket-worker.js', import.meta.url));
     this.#worker = w;
-    w.on('message', (events: readonly FromWorker[]) => {
-      for (const e of events) this.#dispatch(e);
-    });
+    w.on('message', (b: Batch<FromWorker>) => readBatch(b, (e) => this.#dispatch(e), (id, data) => this.#handlers.get(id)?.onBinary(data)));
     w.on('error', (e) => this.#died(w, e.message));
     w.on('exit', (code) => this.#died(w, `exited with code ${code}`));
   }
@@ -129,7 +127,8 @@ export class StreamSocketPool {
 
   #dispatch(e: FromWorker): void {
     if (e.ev === 'counts') {
-      this.o.totals?.frames(e.sent, e.dropped);
+      this.#counts(e.counts);
+      return;
     }
     const h = this.#handlers.get(e.id);
     if (!h) return;
@@ -140,16 +139,17 @@ export class StreamSocketPool {
       case 'text':
         h.onText(e.text);
         break;
-      case 'binary':
-        h.onBinary(e.data);
-        break;
-      case 'counts':
-        h.onCounts(e.sent, e.dropped);
-        break;
       case 'end':
         this.#handlers.delete(e.id);
         h.onEnd(e.reason, e.error);
         break;
+    }
+  }
+
+  #counts(c: Uint32Array): void {
+    for (let i = 0; i + 2 < c.length; i += 3) {
+      this.o.totals?.frames(c[i + 1], c[i + 2]);
+      this.#handlers.get(c[i])?.onCounts(c[i + 1], c[i + 2]);
     }
   }
 
@@ -166,8 +166,8 @@ export class StreamSocketPool {
       this.#flushing = false;
       const w = this.#worker;
       if (!w || this.#out.size === 0) return;
-      const b = this.#out.take();
-      w.postMessage(b.items, b.transfer);
+      const { batch, transfer } = this.#out.take();
+      w.postMessage(batch, transfer);
       this.batchesSent++;
     });
   }

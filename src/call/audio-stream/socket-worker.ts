@@ -9,7 +9,7 @@ import { parentPort } from 'node:worker_threads';
 import type WebSocket from 'ws';
 import { FrameSender } from './sender.js';
 import { openStreamSocket } from './socket.js';
-import { BatchBuilder, type FromWorker, type ToWorker } from './worker-protocol.js';
+import { BatchBuilder, readBatch, type Batch, type FromWorker, type ToWorker } from './worker-protocol.js';
 
 interface Entry {
   ws: WebSocket | null;
@@ -23,6 +23,8 @@ interface Entry {
 const streams = new Map<number, Entry>();
 const out = new BatchBuilder<FromWorker>();
 let flushing = false;
+/** Streams that took frames since their counts last went back. */
+const dirty = new Set<number>();
 
 function emit(e: FromWorker): void {
   out.add(e);
@@ -34,26 +36,35 @@ function scheduleFlush(): void {
   flushing = true;
   setImmediate(() => {
     flushing = false;
-    for (const [id, s] of streams) reportCounts(id, s);
+    reportCounts();
     if (out.size === 0) return;
-    const b = out.take();
-    parentPort?.postMessage(b.items, b.transfer);
+    const { batch, transfer } = out.take();
+    parentPort?.postMessage(batch, transfer);
   });
 }
 
-function reportCounts(id: number, s: Entry): void {
-  const sent = s.sender.sent - s.sent;
-  const dropped = s.sender.dropped - s.dropped;
-  if (sent === 0 && dropped === 0) return;
-  s.sent = s.sender.sent;
-  s.dropped = s.sender.dropped;
-  out.add({ ev: 'counts', id, sent, dropped });
+/** The frame counts of every stream that took frames, as ONE item (id, sent, dropped triples). */
+function reportCounts(): void {
+  if (dirty.size === 0) return;
+  const counts = new Uint32Array(dirty.size * 3);
+  let n = 0;
+  for (const id of dirty) {
+    const s = streams.get(id);
+    if (!s) continue;
+    counts[n++] = id;
+    counts[n++] = s.sender.sent - s.sent;
+    counts[n++] = s.sender.dropped - s.dropped;
+    s.sent = s.sender.sent;
+    s.dropped = s.sender.dropped;
+  }
+  dirty.clear();
+  if (n > 0) out.add({ ev: 'counts', counts: counts.subarray(0, n) });
 }
 
 function end(id: number, reason: 'connect-failed' | 'closed', error?: string): void {
   const s = streams.get(id);
   if (!s) return;
-  reportCounts(id, s);
+  reportCounts();
   streams.delete(id);
   s.ws?.terminate();
   emit({ ev: 'end', id, reason, ...(error !== undefined ? { error } : {}) });
@@ -70,7 +81,7 @@ function wire(id: number, s: Entry, ws: WebSocket): void {
   ws.on('close', () => end(id, 'closed'));
   ws.on('message', (data: Buffer, isBinary: boolean) => {
     if (!streams.has(id)) return;
-    if (isBinary) out.addBytes(data, (d) => ({ ev: 'binary', id, data: d }));
+    if (isBinary) out.addBytes(id, data);
     else out.add({ ev: 'text', id, text: data.toString('utf8') });
     scheduleFlush();
   });
@@ -92,7 +103,7 @@ function open(m: Extract<ToWorker, { op: 'open' }>): void {
 function close(id: number): void {
   const s = streams.get(id);
   if (!s) return;
-  reportCounts(id, s);
+  reportCounts();
   streams.delete(id);
   const ws = s.ws;
   if (ws && ws.readyState === ws.OPEN) ws.close(1000);
@@ -111,9 +122,6 @@ function apply(m: ToWorker): void {
       if (s?.ws) s.sender.open(s.ws, m.text);
       break;
     }
-    case 'frame':
-      streams.get(m.id)?.sender.push(Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength));
-      break;
     case 'text':
       streams.get(m.id)?.sender.text(m.text);
       break;
@@ -123,7 +131,14 @@ function apply(m: ToWorker): void {
   }
 }
 
-parentPort?.on('message', (ops: readonly ToWorker[]) => {
-  for (const m of ops) apply(m);
-  scheduleFlush();
+function frame(id: number, data: Uint8Array): void {
+  const s = streams.get(id);
+  if (!s) return;
+  s.sender.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  dirty.add(id);
+}
+
+parentPort?.on('message', (b: Batch<ToWorker>) => {
+  readBatch(b, apply, frame);
+  if (out.size > 0 || dirty.size > 0) scheduleFlush();
 });

@@ -1,9 +1,9 @@
 /**
  * What the media thread and the stream worker (socket-worker.ts) say to each other (issue 15,
  * "Numbers"): the worker owns every listen WebSocket, so the media thread never writes to a TCP
- * socket. Each side sends ONE message per event-loop turn: an ordered list of plain-data ops whose
- * audio bytes are views into one ArrayBuffer, transferred with the message (not copied, not one
- * postMessage per frame). Order matters: a `mark` the server sends after some audio must be
+ * socket. Each side sends ONE message per event-loop turn: an ordered list of plain-data ops and
+ * audio, the audio packed into one ArrayBuffer transferred with the message (not copied, not one
+ * postMessage or one cloned object per frame). Order matters: a `mark` the server sends after some audio must be
  * queued after that audio, and the metadata text goes before the first frame.
  */
 import type { UrlPolicy } from '../../kernel/net-policy.js';
@@ -11,35 +11,33 @@ import type { UrlPolicy } from '../../kernel/net-policy.js';
 /** The URL policy as data (a policy's custom resolver cannot cross threads; the worker uses the system's). */
 export type PolicyData = Pick<UrlPolicy, 'mode' | 'allowNets' | 'allowHosts'>;
 
-/** Media thread → worker. */
+/** Media thread → worker; besides these, a batch's bytes items are L16 frames (sent or dropped by the worker's FrameSender). */
 export type ToWorker =
   | { readonly op: 'open'; readonly id: number; readonly url: string; readonly auth?: { readonly username: string; readonly password: string }; readonly policy?: PolicyData; readonly timeoutMs: number; readonly maxBufferedBytes?: number }
   /** The socket has opened (`open` event): the first text message, then the frames that waited. */
   | { readonly op: 'first'; readonly id: number; readonly text: string }
-  /** One L16 frame (sent or dropped by the worker's FrameSender). */
-  | { readonly op: 'frame'; readonly id: number; readonly data: Uint8Array }
   | { readonly op: 'text'; readonly id: number; readonly text: string }
   /** The stream ended on the media side: close the socket, forget the stream. */
   | { readonly op: 'close'; readonly id: number };
 
-/** Worker → media thread. */
+/** Worker → media thread; besides these, a batch's bytes items are the server's binary messages. */
 export type FromWorker =
   | { readonly ev: 'open'; readonly id: number }
   | { readonly ev: 'text'; readonly id: number; readonly text: string }
-  | { readonly ev: 'binary'; readonly id: number; readonly data: Uint8Array }
-  /** Frames sent and dropped since the last `counts` of this stream. */
-  | { readonly ev: 'counts'; readonly id: number; readonly sent: number; readonly dropped: number }
+  /** Per stream that took frames this turn: id, frames sent, frames dropped since its last count (triples). */
+  | { readonly ev: 'counts'; readonly counts: Uint32Array }
   | { readonly ev: 'end'; readonly id: number; readonly reason: 'connect-failed' | 'closed'; readonly error?: string };
 
-/** One turn's message: the ops in order; every `data` view lies in `transfer[0]`. */
+/**
+ * One turn's message. The audio of the turn is not one object per frame (each would be cloned
+ * field by field on both sides): a bytes item is the number `n` in `items`, and
+ * `index[3n..3n+2]` hold its stream id and where its bytes lie in `buffer`. Both buffers are
+ * transferred with the message, so a frame costs a number and three integers to move.
+ */
 export interface Batch<T> {
-  readonly items: readonly T[];
-  readonly transfer: ArrayBuffer[];
-}
-
-/** An item whose bytes sit at `at` in the batch's buffer. */
-class BytesSlot<T> {
-  constructor(readonly at: number, readonly length: number, readonly make: (data: Uint8Array) => T) {}
+  readonly items: readonly (T | number)[];
+  readonly index: Uint32Array;
+  readonly buffer: ArrayBuffer;
 }
 
 /**
@@ -49,41 +47,54 @@ class BytesSlot<T> {
 export class BatchBuilder<T> {
   #buf: Uint8Array;
   #used = 0;
-  #slots: Array<T | BytesSlot<T>> = [];
+  #items: Array<T | number> = [];
+  #index: number[] = [];
 
   constructor(initialBytes = 16 * 1024) {
     this.#buf = new Uint8Array(initialBytes);
   }
 
   get size(): number {
-    return this.#slots.length;
+    return this.#items.length;
   }
 
   add(item: T): void {
-    this.#slots.push(item);
+    this.#items.push(item);
   }
 
-  /** Copies `bytes` into the batch; `make` builds the item around its view once the buffer is final. */
-  addBytes(bytes: Uint8Array, make: (data: Uint8Array) => T): void {
+  /** Copies `bytes` (a frame of stream `id`) into the batch, in order with the other items. */
+  addBytes(id: number, bytes: Uint8Array): void {
     if (this.#used + bytes.length > this.#buf.length) {
       const bigger = new Uint8Array(Math.max(this.#buf.length * 2, this.#used + bytes.length));
       bigger.set(this.#buf.subarray(0, this.#used));
       this.#buf = bigger;
     }
     this.#buf.set(bytes, this.#used);
-    this.#slots.push(new BytesSlot(this.#used, bytes.length, make));
+    this.#items.push(this.#index.length / 3);
+    this.#index.push(id, this.#used, bytes.length);
     this.#used += bytes.length;
   }
 
-  /** The batch (the builder is empty again); its bytes' buffer is in `transfer` when there are any. */
-  take(): Batch<T> {
+  /** The batch (the builder is empty again) and what to transfer with it. */
+  take(): { batch: Batch<T>; transfer: ArrayBuffer[] } {
     const buffer = this.#buf.buffer as ArrayBuffer;
-    const items = this.#slots.map((s) => (s instanceof BytesSlot ? s.make(new Uint8Array(buffer, s.at, s.length)) : s));
-    const transfer = this.#used > 0 ? [buffer] : [];
-    if (this.#used > 0) this.#buf = new Uint8Array(Math.max(1024, this.#used));
+    const index = Uint32Array.from(this.#index);
+    const batch = { items: this.#items, index, buffer };
+    this.#buf = new Uint8Array(Math.max(1024, this.#used));
     this.#used = 0;
-    this.#slots = [];
-    return { items, transfer };
+    this.#items = [];
+    this.#index = [];
+    return { batch, transfer: [buffer, index.buffer as ArrayBuffer] };
+  }
+}
+
+/** Reads a batch in order: plain items to `onItem`, bytes items to `onBytes` as views into its buffer. */
+export function readBatch<T>(b: Batch<T>, onItem: (item: T) => void, onBytes: (id: number, data: Uint8Array) => void): void {
+  for (const it of b.items) {
+    if (typeof it === 'number') {
+      const k = it * 3;
+      onBytes(b.index[k], new Uint8Array(b.buffer, b.index[k + 1], b.index[k + 2]));
+    } else onItem(it);
   }
 }
 
