@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { getPriority } from 'node:os';
 import { ProcessRunError, ProcessRunner } from './process-runner.js';
 
 /** Child processes started from this thread (libuv's handle for one is a ProcessWrap). */
@@ -19,6 +20,17 @@ test('a process runs on the runner\'s thread: its stdin, stdout, exit code and s
     const big = Buffer.alloc(3 << 20, 7);
     const echoed = await runner.run('cat', [], big);
     assert.equal(Buffer.compare(echoed.stdout, big), 0, 'megabytes both ways');
+  } finally {
+    await runner.close();
+  }
+});
+
+test('a child runs 10 steps nicer than the gateway, so a burst of syntheses cannot starve the media thread (issue 13 §3)', async () => {
+  const runner = new ProcessRunner();
+  try {
+    // `nice` prints the niceness it runs at; the short sleep lets the runner lower it first.
+    const r = await runner.run('sh', ['-c', 'sleep 0.3; nice'], '');
+    assert.equal(r.stdout.toString().trim(), String(Math.min(19, getPriority() + 10)));
   } finally {
     await runner.close();
   }
