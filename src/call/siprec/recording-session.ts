@@ -154,6 +154,10 @@ export class RecordingSession {
     return new Promise<Dialog>((resolve, reject) => {
       inv.once('failed', (f: InviteFailure) => reject(new SiprecError('SIPREC_REJECTED', `the recording server answered ${f.status} ${f.reason}`, f.status)));
       inv.once('answered', (dialog, res) => {
+        if (this.#stopped) {
+          resolve(dialog); // stopped meanwhile: start() ends the dialog
+          return;
+        }
         try {
           const media = applyRecordingAnswer(offer, answerSdp(getHeader(res, 'content-type'), res.body.toString('utf8')));
           media.forEach((m, i) => {
