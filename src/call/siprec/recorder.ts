@@ -104,12 +104,6 @@ export class CallRecorder {
 
   constructor(private readonly o: CallRecorderOptions) {}
 
-  /** Whether the call has a recording started (running or paused). */
-  recording(callSid: string): boolean {
-    const e = this.#calls.get(callSid);
-    return e !== undefined && e.state !== 'stopped';
-  }
-
   /** Checks `req` against the call's recording state and queues it. Throws RecordError. */
   apply(call: Call, req: RecordRequest): void {
     const entry = this.#calls.get(call.sid);
@@ -125,12 +119,13 @@ export class CallRecorder {
       throw new RecordError('RECORD_WRONG_STATE', `${req.action}: the call's recording is ${state === 'stopped' ? 'not running' : state}`, 'record.action');
     }
     if (req.action === 'startCallRecording') {
-      const e: Entry = { state: 'recording', session: undefined, chain: Promise.resolve() };
+      // After the previous recording's requests (a stop still under way), in order.
+      const e: Entry = { state: 'recording', session: undefined, chain: entry?.chain ?? Promise.resolve() };
       this.#calls.set(call.sid, e);
       call.endedSignal.addEventListener('abort', () => this.#enqueue(call, e, 'stop (call ended)', async () => {
         e.state = 'stopped';
         await e.session?.stop();
-        this.#calls.delete(call.sid);
+        if (this.#calls.get(call.sid) === e) this.#calls.delete(call.sid);
       }), { once: true });
       this.#enqueue(call, e, req.action, () => this.#start(call, e, req));
       return;

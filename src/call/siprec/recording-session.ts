@@ -69,14 +69,10 @@ export class RecordingSession {
   #stopped = false;
   #paused = false;
 
-  constructor(private readonly deps: RecordingSessionDeps, private readonly call: RecordedCall, private readonly o: RecordingSessionOptions) {}
-
-  get paused(): boolean {
-    return this.#paused;
-  }
-
   /** The SIP Call-ID of the recording session, once its INVITE is out. */
   callId = '';
+
+  constructor(private readonly deps: RecordingSessionDeps, private readonly call: RecordedCall, private readonly o: RecordingSessionOptions) {}
 
   /** Sends the INVITE; resolves once the server answered and the streams flow. Throws SiprecError. */
   async start(): Promise<void> {
