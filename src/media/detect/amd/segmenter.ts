@@ -109,6 +109,17 @@ export class Segmenter {
     }
   }
 
+  /**
+   * No audio at all for `ms` (the callee's RTP stopped): silence from the end of the last frame,
+   * which also ends a word cut off mid-way. The noise floor is left alone: nothing was heard.
+   */
+  silence(ms: number): void {
+    this.voiced = false;
+    this.loud = false;
+    this.#gapMs += ms;
+    if (this.#gapMs >= this.#t.betweenWordsSilenceMs) this.currentWordMs = 0;
+  }
+
   /** Extends the fading tail of the last word by this frame when the previous frame was still speech or tail. */
   #trackTail(levelDb: number, atMs: number, frameMs: number, tonal: boolean): void {
     const last = this.lastSpeechEndMs;

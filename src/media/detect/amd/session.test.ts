@@ -38,6 +38,15 @@ test('human: a short greeting then silence → amd_human_detected (short greetin
   assert.ok(h.confidence > 0.5 && h.confidence <= 1);
 });
 
+test('RTP that stops mid-word: the gap that tick() advances over is silence, so the word ends and a short greeting is a human', () => {
+  // No silence frames after the speech: the last frame pushed is loud (the callee's RTP stopped).
+  const { events } = run(concat(silence(500), noise(700, 6000)), resolveAmdParams({}), 5000);
+  assert.deepEqual(types(events), ['amd_human_detected', 'amd_stopped']);
+  const h = events[0];
+  near(h.decision_ms - 1200, 960, 40, 'verdict after the last frame');
+  assert.equal(h.evidence.word_count, 1);
+});
+
 test('machine: speech still going on at greetingMs → long greeting; greeting completion timer → stopped speaking', () => {
   const { events } = run(concat(silence(300), speechLike(6000, 7), silence(4000)));
   assert.deepEqual(types(events), ['amd_machine_detected', 'amd_machine_stopped_speaking', 'amd_stopped']);

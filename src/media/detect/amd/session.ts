@@ -82,6 +82,8 @@ export class AmdSession {
     const out: AmdEvent[] = [];
     const rel = atMs - this.#startMs;
     if (this.#phase === 'stopped' || rel <= this.#nowMs) return out;
+    // The gap is silence for the segmenter too: a word cut off by RTP that stopped ends here.
+    this.#seg.silence(rel - this.#nowMs);
     this.#nowMs = rel;
     const findings: ToneFinding[] = [];
     this.#tones.tick(rel, findings);
