@@ -35,12 +35,15 @@ interface Rig {
   close(): Promise<void>;
 }
 
-/** A gateway, a callee sending its tone, an app playing 600 Hz; resolves once the call is answered. */
-async function answeredCall(): Promise<Rig> {
+/**
+ * A gateway, a callee sending its tone (then holding: `hold`, 25 s; else hanging up 8 s after it
+ * answered), an app playing 600 Hz; resolves once the call is answered.
+ */
+async function answeredCall(ending: 'hold' | 'hang-up' = 'hold'): Promise<Rig> {
   const t = await startTestGateway();
   const audio = await serveAudio(wavBytes(tones([600], 12_000)));
   const hooks = await startHookServer({ '/app': () => [{ verb: 'play', url: `${audio.url}/600.wav` }, { verb: 'pause', length: 10 }] });
-  const callee = await startSipp({ scenario: 'uas_answer_tone_long.xml', timeoutSeconds: 40 });
+  const callee = await startSipp({ scenario: ending === 'hold' ? 'uas_answer_tone_hold.xml' : 'uas_answer_tone_long.xml', timeoutSeconds: 40 });
   const p = await provisionSippCarrier(t, hooks.url, [callee.port]);
   const res = await t.api('POST', `/v1/Accounts/${p.accountSid}/Calls`, { application_sid: p.applicationSid, from: p.from, to: { type: 'phone', number: '15550030' } });
   assert.equal(res.status, 201, JSON.stringify(res.body));
@@ -55,6 +58,10 @@ async function answeredCall(): Promise<Rig> {
       return (r.body as { timeline: Array<Record<string, unknown>> }).timeline;
     },
     async close() {
+      // Hang up while the callee can still answer the BYE (a dead peer would hold the gateway's shutdown for Timer F).
+      if ((await t.api('PUT', path, { call_status: 'completed' })).status === 202) {
+        await eventually(() => hooks.seen.find((h) => h.path === '/status' && h.json.call_status === 'completed'), 10_000, 'the call hung up');
+      }
       callee.kill();
       await hooks.close();
       await audio.close();
@@ -130,7 +137,7 @@ test('PUT record: start streams both sides to the SIPREC server (label 1 the cal
 });
 
 test('a recording ends with its call (BYE to the server); a server that answers one stream gets a BYE and the call a record-failure alert', async () => {
-  const rig = await answeredCall();
+  const rig = await answeredCall('hang-up');
   const far = await RtpPeer.open();
   const near = await RtpPeer.open();
   const srs = await startSipp({ scenario: 'uas_siprec_srs_simple.xml', timeoutSeconds: 30, extra: ['-key', 'far_port', String(far.port), '-key', 'near_port', String(near.port)] });
