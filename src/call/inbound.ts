@@ -19,6 +19,8 @@ export interface InboundRoute {
   readonly carrier: VoipCarrier;
   /** The dialled number, as the Request-URI carried it. */
   readonly number: string;
+  /** Where the carrier sent it from: the packet's source, or a trusted proxy's `X-Forwarded-For`. */
+  readonly origin: string;
 }
 
 /** The `sip` object of an inbound `session:new` (contract §2.1). */
@@ -85,7 +87,8 @@ export class InboundHandler {
 
   private async decide(inv: IncomingInvite): Promise<Decision> {
     const req = inv.request;
-    const carriers = await this.gateways.carriersFor(this.carrierAddress(inv));
+    const origin = this.carrierAddress(inv);
+    const carriers = await this.gateways.carriersFor(origin);
     let carrier: VoipCarrier | undefined;
     let dialled = userOf(req.uri);
     let num = dialled ? await this.o.store.phoneNumbers.findByNumber(dialled) : undefined;
@@ -112,7 +115,7 @@ export class InboundHandler {
     if (!applicationSid) return { reject: 480, reason: 'Temporarily Unavailable', headers: [{ name: 'X-Reason', value: 'no application for this number' }] };
     // An INVITE without a body is a late offer (RFC 3261 §13.2.1): our offer goes in the 200.
     if (req.body.length > 0 && !this.offerAcceptable(req.body.toString())) return { reject: 488, reason: 'Not Acceptable Here' };
-    return { route: { accountSid: num.account_sid, applicationSid, carrier, number: dialled } };
+    return { route: { accountSid: num.account_sid, applicationSid, carrier, number: dialled, origin } };
   }
 
   /** Where the INVITE came from: the packet's source, or the `X-Forwarded-For` of a trusted proxy. */
@@ -179,7 +182,7 @@ export class InboundHandler {
     call.remoteHost = `${inv.source.address}:${inv.source.port}`;
     inv.on('cancelled', () => call.failed('no-answer', 487, 'Request Terminated', 'caller'));
     inv.progress(180);
-    const origin = this.carrierAddress(inv);
+    const { origin } = route;
     call.timeline.add('invite-received', { from: `${inv.source.address}:${inv.source.port}`, carrier: route.carrier.name, ...(origin !== inv.source.address ? { carrier_address: origin } : {}) });
     this.o.onCall(call, route, sipObject(inv, route.number, from, origin));
   }

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { goertzelCoefficient, goertzelPower } from '../media/dsp/goertzel.js';
 import { encodeWav } from '../media/index.js';
-import { tones } from '../testkit/audio.js';
+import { toneFrames, tones } from '../testkit/audio.js';
 import { eventually, provisionSippCarrier, startHookServer, startTestGateway, type HookRequest } from '../testkit/gateway.js';
 import { startListenServer, streamedPcm, type ListenConnection } from '../testkit/listen-server.js';
 import { decodeG711, startRtpCapture } from '../testkit/rtp-capture.js';
@@ -19,18 +19,6 @@ function power(pcm: Int16Array, hz: number, rate: number): number {
   return goertzelPower(pcm, pcm.length, goertzelCoefficient(hz, rate));
 }
 
-/** 20 ms frames (at 8 kHz) in which `hz` clearly dominates the other candidates. */
-function framesOf(pcm: Int16Array, hz: number, others: readonly number[]): number {
-  let n = 0;
-  for (let i = 0; i + 160 <= pcm.length; i += 160) {
-    const f = pcm.subarray(i, i + 160);
-    const p = power(f, hz, 8000);
-    let energy = 0;
-    for (const v of f) energy += v * v;
-    if (energy / 160 > 300 * 300 && others.every((o) => p > 10 * power(f, o, 8000))) n++;
-  }
-  return n;
-}
 
 const l16 = (pcm: Int16Array): Buffer => {
   const b = Buffer.alloc(pcm.length * 2);
@@ -114,8 +102,8 @@ test('issue 15 acceptance 2: listen streams the caller\'s tone as L16 at 16 kHz;
   const window = pcm.subarray(16000 * 1, 16000 * 2);
   assert.ok(power(window, 1400, 16000) > 100 * power(window, 1000, 16000), 'the 1.4 kHz tone arrives at 16 kHz');
   // What the caller heard: the whole first clip, and the second only until killAudio.
-  const clip1 = framesOf(r.heard, 600, [800, 1400]);
-  const clip2 = framesOf(r.heard, 800, [600, 1400]);
+  const clip1 = toneFrames(r.heard, 600, [800, 1400]);
+  const clip2 = toneFrames(r.heard, 800, [600, 1400]);
   assert.ok(clip1 >= 40, `the 1 s playAudio clip was heard for ${clip1 * 20} ms`);
   assert.ok(clip2 >= 10 && clip2 <= 60, `the 3 s clip was heard for ${clip2 * 20} ms before killAudio cut it`);
   assert.deepEqual(markEvents(conn), [{ name: 'a', event: 'playout' }, { name: 'k', event: 'cleared' }]);
@@ -142,7 +130,7 @@ test('issue 15 acceptance 2: bidirectional streaming — binary L16 from the ser
       }
     });
   });
-  const heard = framesOf(r.heard, 500, [1400, 1000]);
+  const heard = toneFrames(r.heard, 500, [1400, 1000]);
   assert.ok(heard >= 85, `the streamed 2 s were heard for ${heard * 20} ms`);
   assert.deepEqual(markEvents(r.conn), [{ name: 'end', event: 'playout' }]);
   assert.ok(markAt - sentAt >= 1800, `the mark came back ${markAt - sentAt} ms after the audio was sent (it waits for the audio)`);

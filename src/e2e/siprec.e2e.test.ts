@@ -5,24 +5,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { goertzelCoefficient, goertzelPower } from '../media/dsp/goertzel.js';
-import { serveAudio, tones, wavBytes } from '../testkit/audio.js';
+import { serveAudio, toneFrames, tones, wavBytes } from '../testkit/audio.js';
 import { eventually, provisionSippCarrier, startHookServer, startTestGateway, type TestGateway } from '../testkit/gateway.js';
 import { RtpPeer } from '../testkit/rtp-peer.js';
 import { startSipp, type SippRun } from '../testkit/sipp.js';
 
-/** 20 ms frames in which `hz` is loud and clearly above `other`. */
-function framesOf(pcm: Int16Array, hz: number, other: number): number {
-  let n = 0;
-  for (let i = 0; i + 160 <= pcm.length; i += 160) {
-    const f = pcm.subarray(i, i + 160);
-    let energy = 0;
-    for (const v of f) energy += v * v;
-    const p = goertzelPower(f, 160, goertzelCoefficient(hz, 8000));
-    if (energy / 160 > 300 * 300 && p > 10 * goertzelPower(f, 160, goertzelCoefficient(other, 8000))) n++;
-  }
-  return n;
-}
 
 interface Rig {
   readonly t: TestGateway;
@@ -124,10 +111,10 @@ test('PUT record: start streams both sides to the SIPREC server (label 1 the cal
     // What each side said, on its own stream.
     const farPcm = far.decode(0, 'PCMU');
     const nearPcm = near.decode(0, 'PCMU');
-    assert.ok(framesOf(farPcm, 1400, 600) >= 50, `label 1 carries the callee's 1.4 kHz tone: ${framesOf(farPcm, 1400, 600)} frames`);
-    assert.equal(framesOf(farPcm, 600, 1400), 0, 'and not the prompt');
-    assert.ok(framesOf(nearPcm, 600, 1400) >= 50, `label 2 carries the 600 Hz prompt: ${framesOf(nearPcm, 600, 1400)} frames`);
-    assert.equal(framesOf(nearPcm, 1400, 600), 0, 'and not the callee');
+    assert.ok(toneFrames(farPcm, 1400, [600]) >= 50, `label 1 carries the callee's 1.4 kHz tone: ${toneFrames(farPcm, 1400, [600])} frames`);
+    assert.equal(toneFrames(farPcm, 600, [1400]), 0, 'and not the prompt');
+    assert.ok(toneFrames(nearPcm, 600, [1400]) >= 50, `label 2 carries the 600 Hz prompt: ${toneFrames(nearPcm, 600, [1400])} frames`);
+    assert.equal(toneFrames(nearPcm, 1400, [600]), 0, 'and not the callee');
   } finally {
     srs.kill();
     far.close();

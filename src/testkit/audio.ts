@@ -3,6 +3,7 @@
  * frame, measure and compare audio. Deterministic (seeded noise); tests only.
  */
 import { createServer } from 'node:http';
+import { goertzelCoefficient, goertzelPower } from '../media/dsp/goertzel.js';
 
 export const RATE = 8000;
 export const FRAME = 160;
@@ -176,4 +177,21 @@ export async function serveAudio(wav: Buffer): Promise<{ url: string; close(): P
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
   const a = s.address();
   return { url: `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`, close: () => new Promise((r) => { s.closeAllConnections(); s.close(() => r()); }) };
+}
+
+/**
+ * 20 ms frames (8 kHz) in which the tone `hz` is clearly there: loud (RMS over 300) and at least
+ * 10 times the power of each of the `others` — how the e2e tests tell which tone a capture holds.
+ */
+export function toneFrames(pcm: Int16Array, hz: number, others: readonly number[]): number {
+  const power = (f: Int16Array, f0: number): number => goertzelPower(f, f.length, goertzelCoefficient(f0, RATE));
+  let n = 0;
+  for (let i = 0; i + FRAME <= pcm.length; i += FRAME) {
+    const f = pcm.subarray(i, i + FRAME);
+    let energy = 0;
+    for (const v of f) energy += v * v;
+    const p = power(f, hz);
+    if (energy / FRAME > 300 * 300 && others.every((o) => p > 10 * power(f, o))) n++;
+  }
+  return n;
 }

@@ -5,11 +5,14 @@
  */
 import { FRAME_SAMPLES, type AudioSource, type FrameReader } from '../../media/playout/source.js';
 
-/** 160 ms: more than any jitter between the call's packets and the recording's clock. */
+/** 160 ms: more than the jitter between the call's packets and the recording's clock. */
 const MAX_FRAMES = 8;
 
 export class LiveFeed implements AudioSource, FrameReader {
-  readonly #frames: Int16Array[] = [];
+  /** A ring of frames, allocated once: pushing and reading a frame is a copy, per packet. */
+  readonly #ring = new Int16Array(MAX_FRAMES * FRAME_SAMPLES);
+  #head = 0;
+  #count = 0;
   #ended = false;
   dropped = 0;
 
@@ -18,19 +21,22 @@ export class LiveFeed implements AudioSource, FrameReader {
   /** A frame of the call (copied; a short one is zero-padded). */
   push(pcm: Int16Array, n = pcm.length): void {
     if (this.#ended) return;
-    const f = new Int16Array(FRAME_SAMPLES);
-    f.set(pcm.subarray(0, Math.min(n, FRAME_SAMPLES)));
-    this.#frames.push(f);
-    if (this.#frames.length > MAX_FRAMES) {
-      this.#frames.shift();
+    if (this.#count === MAX_FRAMES) {
+      this.#head = (this.#head + 1) % MAX_FRAMES;
+      this.#count--;
       this.dropped++;
     }
+    const at = ((this.#head + this.#count) % MAX_FRAMES) * FRAME_SAMPLES;
+    const len = Math.min(n, FRAME_SAMPLES);
+    this.#ring.set(pcm.subarray(0, len), at);
+    this.#ring.fill(0, at + len, at + FRAME_SAMPLES);
+    this.#count++;
   }
 
   /** Ends the stream: the reader returns 0 from now on. */
   end(): void {
     this.#ended = true;
-    this.#frames.length = 0;
+    this.#count = 0;
   }
 
   open(): Promise<FrameReader> {
@@ -39,9 +45,13 @@ export class LiveFeed implements AudioSource, FrameReader {
 
   read(out: Int16Array): number {
     if (this.#ended) return 0;
-    const f = this.#frames.shift();
-    if (f) out.set(f.subarray(0, out.length));
-    else out.fill(0);
+    if (this.#count === 0) out.fill(0);
+    else {
+      const at = this.#head * FRAME_SAMPLES;
+      out.set(this.#ring.subarray(at, at + Math.min(out.length, FRAME_SAMPLES)));
+      this.#head = (this.#head + 1) % MAX_FRAMES;
+      this.#count--;
+    }
     return out.length;
   }
 }

@@ -147,7 +147,7 @@ export class CallRecorder {
     if (this.o.urlPolicy) await resolveAllowed(server.host, this.o.urlPolicy);
     const s = new RecordingSession(
       { ua: this.o.ua, media: this.o.media, publicAddress: this.o.publicAddress, logger: this.o.logger, now: () => this.o.clock.wallNow() },
-      { sid: call.sid, accountSid: call.accountSid, direction: call.direction, from: call.from, to: call.to, sipCallId: call.sipCallId, mediaSession: call.mediaSession },
+      call,
       {
         server, ...(req.recordingId ? { recordingId: req.recordingId } : {}), ...(req.headers ? { headers: req.headers } : {}),
         onEnded: (why) => {

@@ -16,7 +16,7 @@ import { getHeader } from '../../sip/message/index.js';
 import { remoteOf } from '../negotiation.js';
 import { LiveFeed } from './feed.js';
 import { METADATA_CONTENT_TYPE, metadataId, newMetadataIds, recordingMetadata } from './metadata.js';
-import { answerSdp, applyRecordingAnswer, multipartBody, recordingOffer } from './sdp.js';
+import { answerSdp, applyRecordingAnswer, multipartBody, recordingOffer, type RecordingStreamPort } from './sdp.js';
 
 /** The streams' labels: what the far end says, what it hears. */
 export const FAR_END_LABEL = '1';
@@ -80,9 +80,7 @@ export class RecordingSession {
     if (!callMedia) throw new SiprecError('SIPREC_NO_MEDIA', 'the call has no media to record');
     try {
       for (let i = 0; i < 2; i++) this.#sessions.push(await this.deps.media.createSession({ latch: false, inbandDtmf: false }));
-      const offer = recordingOffer(this.deps.publicAddress, [
-        { label: FAR_END_LABEL, port: this.#sessions[0].localPort }, { label: NEAR_END_LABEL, port: this.#sessions[1].localPort },
-      ], 'sendonly');
+      const offer = recordingOffer(this.deps.publicAddress, this.#streams(), 'sendonly');
       this.#offer = offer;
       const dialog = await this.#invite(offer);
       if (this.#stopped) {
@@ -181,10 +179,15 @@ export class RecordingSession {
     });
   }
 
+  /** The two streams, as the SDP offers them: label 1 on the first session, label 2 on the second. */
+  #streams(): RecordingStreamPort[] {
+    return [FAR_END_LABEL, NEAR_END_LABEL].map((label, i) => ({ label, port: this.#sessions[i].localPort }));
+  }
+
   async #reoffer(direction: MediaDirection): Promise<void> {
     const dialog = this.#dialog;
     if (!dialog || !this.#offer || this.#stopped) return;
-    const offer = recordingOffer(this.deps.publicAddress, this.#sessions.map((s, i) => ({ label: i === 0 ? FAR_END_LABEL : NEAR_END_LABEL, port: s.localPort })), direction, this.#offer);
+    const offer = recordingOffer(this.deps.publicAddress, this.#streams(), direction, this.#offer);
     const res = await dialog.reinvite({ body: serializeSdp(offer), contentType: 'application/sdp' });
     if (res.status >= 300) throw new SiprecError('SIPREC_REJECTED', `the recording server answered the re-INVITE ${res.status} ${res.reason}`, res.status);
     this.#offer = offer;

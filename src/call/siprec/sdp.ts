@@ -17,13 +17,10 @@ export interface RecordingStreamPort {
  * while paused); `previous` keeps the o= line and bumps its version (a re-INVITE, RFC 3264 §8).
  */
 export function recordingOffer(publicAddress: string, streams: readonly RecordingStreamPort[], direction: MediaDirection, previous?: SessionDescription): SessionDescription {
-  const media = streams.map((s) => {
-    const one = createOffer({ publicAddress, port: s.port, direction, telephoneEvent: false });
-    const m = one.media[0];
-    return { ...m, attributes: [...m.attributes, { name: 'label', value: s.label }] };
-  });
   const base = createOffer({ publicAddress, port: streams[0]?.port ?? 0, direction, telephoneEvent: false, ...(previous ? { previous } : {}) });
-  return { ...base, media };
+  const m = base.media[0];
+  // The streams differ only in their port and label.
+  return { ...base, media: streams.map((s) => ({ ...m, port: s.port, attributes: [...m.attributes, { name: 'label', value: s.label }] })) };
 }
 
 /** What the recording server agreed to for each stream of `offer`, in order; throws SdpNegotiationError. */
