@@ -15,10 +15,17 @@ const FLOOR_WINDOW = 100;
 /** Words closer than this make one speech segment in the evidence. */
 const SEGMENT_JOIN_MS = 250;
 const MAX_SEGMENTS = 200;
-/** A word's fading tail: frames this far over the floor right after it, for at most TAIL_MAX_MS. */
-const TAIL_DB = 3;
+/**
+ * A word's fading tail: frames this far over the floor right after it, for at most TAIL_MAX_MS
+ * from the word's end. A final stop ("beep", "message") is a silent closure and then a release:
+ * a burst of at least TAIL_BURST_FRAMES frames that starts within TAIL_BRIDGE_MS of the tail's
+ * end belongs to the tail too (a single-frame click does not).
+ */
+const TAIL_DB = 4;
 const TAIL_MAX_MS = 240;
 const TAIL_MIN_DBFS = -62;
+const TAIL_BRIDGE_MS = 80;
+const TAIL_BURST_FRAMES = 2;
 
 export class Segmenter {
   readonly #t: AmdTuning;
@@ -34,6 +41,8 @@ export class Segmenter {
   #runCounted = false;
   #gapMs = Infinity;
   #runPeakDb = -120;
+  /** Start of a burst after the tail (a stop's release), while it is too short to count. */
+  #burstFromMs: number | undefined;
   readonly #segments: Array<{ kind: AmdSegment['kind']; start_ms: number; end_ms: number }> = [];
   /** Start of the first word, once there is one. */
   onsetMs: number | undefined;
@@ -97,7 +106,11 @@ export class Segmenter {
       this.speechMs += this.#runMs - frameMs;
       this.#addSpeech(this.#runStart);
     }
-    if (this.#runCounted) {
+    if (!this.#runCounted) {
+      // Too short to be a word (yet): a final consonant belongs to the last word's tail.
+      this.#trackTail(levelDb, atMs, frameMs, tonal);
+    } else {
+      this.#burstFromMs = undefined;
       if (levelDb > this.peakDb) this.peakDb = levelDb;
       this.speechMs += frameMs;
       this.lastSpeechEndMs = end;
@@ -116,16 +129,32 @@ export class Segmenter {
   silence(ms: number): void {
     this.voiced = false;
     this.loud = false;
+    this.#burstFromMs = undefined;
     this.#gapMs += ms;
     if (this.#gapMs >= this.#t.betweenWordsSilenceMs) this.currentWordMs = 0;
   }
 
-  /** Extends the fading tail of the last word by this frame when the previous frame was still speech or tail. */
+  /**
+   * Extends the last word's tail by this frame: a frame over the floor right after the tail, or
+   * the second frame of a burst that started within TAIL_BRIDGE_MS of it (a stop's release).
+   */
   #trackTail(levelDb: number, atMs: number, frameMs: number, tonal: boolean): void {
     const last = this.lastSpeechEndMs;
     const tail = this.tailEndMs;
-    if (last === undefined || tail === undefined || tonal || tail !== atMs || atMs + frameMs - last > TAIL_MAX_MS) return;
-    if (levelDb > Math.max(this.#floor + TAIL_DB, TAIL_MIN_DBFS)) this.tailEndMs = atMs + frameMs;
+    const above = levelDb > Math.max(this.#floor + TAIL_DB, TAIL_MIN_DBFS);
+    if (last === undefined || tail === undefined || tonal || !above || atMs + frameMs - last > TAIL_MAX_MS) {
+      this.#burstFromMs = undefined;
+      return;
+    }
+    if (tail === atMs) {
+      this.tailEndMs = atMs + frameMs;
+      return;
+    }
+    if (this.#burstFromMs === undefined) {
+      if (atMs - tail > TAIL_BRIDGE_MS) return;
+      this.#burstFromMs = atMs;
+    }
+    if (atMs + frameMs - this.#burstFromMs >= TAIL_BURST_FRAMES * frameMs) this.tailEndMs = atMs + frameMs;
   }
 
   /** Forgets a "greeting" that was only a blip (a click, a cough): listening starts over, as before any speech. */

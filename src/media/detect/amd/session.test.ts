@@ -47,6 +47,20 @@ test('RTP that stops mid-word: the gap that tick() advances over is silence, so 
   assert.equal(h.evidence.word_count, 1);
 });
 
+test('a final stop: the release burst after the closure ends the greeting, so a beep that follows is not beaten by the human verdict', () => {
+  // 700 ms word, 60 ms closure, then the release: 40 ms some 40 dB under the word (not a word itself).
+  const word = concat(silence(500), noise(700, 6000));
+  const release = run(concat(word, silence(60), noise(40, 200, 9), silence(3000)));
+  assert.deepEqual(types(release.events), ['amd_human_detected', 'amd_stopped']);
+  near(release.events[0].decision_ms - 1300, 960, 20, 'verdict after the release');
+  // A single-frame click at the same place is not a release: the greeting ended with the word.
+  const click = run(concat(word, silence(60), noise(20, 200, 9), silence(3000)));
+  near(click.events[0].decision_ms - 1200, 960, 20, 'verdict after the word');
+  // Nor is a burst that starts too long after the word (past the 80 ms a closure takes).
+  const late = run(concat(word, silence(160), noise(40, 200, 9), silence(3000)));
+  near(late.events[0].decision_ms - 1200, 960, 20, 'verdict after the word, not the late burst');
+});
+
 test('machine: speech still going on at greetingMs → long greeting; greeting completion timer → stopped speaking', () => {
   const { events } = run(concat(silence(300), speechLike(6000, 7), silence(4000)));
   assert.deepEqual(types(events), ['amd_machine_detected', 'amd_machine_stopped_speaking', 'amd_stopped']);
