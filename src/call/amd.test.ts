@@ -6,6 +6,9 @@ import { concat, frames, silence, speechLike, tones } from '../testkit/audio.js'
 import { FakeClock } from '../testkit/fake-clock.js';
 import { runAmd } from './amd.js';
 
+/** The balanced preset's silence after a greeting → human. */
+const AFTER = resolveAmdParams({}).tuning.afterGreetingSilenceMs;
+
 /** The callee's side of the media: 20 ms packets with RTP timestamps, delivered when told. */
 class FakeMedia {
   #listener: AudioListener | undefined;
@@ -70,7 +73,7 @@ test('AMD on media time: a "Hello?" that arrives in bursts after 1.2 s stalls is
   const { events } = detect(hello, stalls(1200));
   assert.deepEqual(types(events), ['amd_human_detected', 'amd_stopped']);
   const speechEnd = events[0].evidence.initial_silence_ms + events[0].evidence.greeting_ms;
-  assert.ok(Math.abs(events[0].decision_ms - speechEnd - 960) <= 60, `decided at ${events[0].decision_ms}, speech ended ${speechEnd}`);
+  assert.ok(Math.abs(events[0].decision_ms - speechEnd - AFTER) <= 60, `decided at ${events[0].decision_ms}, speech ended ${speechEnd}`);
 });
 
 test('AMD on media time: packets on time give the verdicts of the recording (voicemail; human)', () => {
@@ -86,7 +89,7 @@ test('AMD on media time: lost packets (RFC 3550 timestamps skip them) count as t
   assert.deepEqual(types(events), ['amd_human_detected', 'amd_stopped']);
   const speechEnd = events[0].evidence.initial_silence_ms + events[0].evidence.greeting_ms;
   // Decided when the gap becomes known: the packet after it, at media time 2320 ms.
-  assert.ok(events[0].decision_ms >= speechEnd + 960 && events[0].decision_ms <= 2320, `decided at ${events[0].decision_ms}, speech ended ${speechEnd}`);
+  assert.ok(events[0].decision_ms >= speechEnd + AFTER && events[0].decision_ms <= 2320, `decided at ${events[0].decision_ms}, speech ended ${speechEnd}`);
   assert.ok((at.get('amd_human_detected') ?? Infinity) <= 2340, `human at ${at.get('amd_human_detected')} ms (wall)`);
 });
 
@@ -98,5 +101,5 @@ test('AMD on media time: no RTP at all → no speech at noSpeechTimeoutMs on the
   const stopped = detect(concat(silence(300), speechLike(400, 5), silence(100)), onTime, 4000);
   assert.deepEqual(types(stopped.events), ['amd_human_detected', 'amd_stopped']);
   const when = stopped.at.get('amd_human_detected') ?? Infinity;
-  assert.ok(when >= 700 + 960 && when <= 700 + 960 + 1000 + 300, `human at ${when} ms`);
+  assert.ok(when >= 700 + AFTER && when <= 700 + AFTER + 1000 + 300, `human at ${when} ms`);
 });

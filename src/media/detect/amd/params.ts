@@ -86,7 +86,7 @@ export const DEFAULT_TIMERS: AmdTimers = {
 };
 
 const BALANCED: AmdTuning = {
-  greetingMs: 2500, afterGreetingSilenceMs: 960, minWordMs: 60, betweenWordsSilenceMs: 50, maxWords: 0,
+  greetingMs: 2500, afterGreetingSilenceMs: 980, minWordMs: 60, betweenWordsSilenceMs: 50, maxWords: 0,
   maxWordLengthMs: 2000, onsetDb: 10, releaseDb: 6, minSpeechDbfs: -50, speechRangeDb: 20, greetingRestartDb: 8, floorRiseDbPerS: 2,
   beepMinHz: 400, beepMaxHz: 2100, beepMinMs: 160, beepMaxMs: 4000, beepCompletionMs: 1000,
   detectFax: true, detectSit: true,

@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { decodeWav } from '../../playout/wav.js';
 import { replayPcm, resolveAmdParams, type AmdEvent } from './index.js';
 
-// Fixed recordings from the held-out parts of the AMD corpus (scripts/amd-corpus.mjs: flite and
-// festival voices, telephone band, G.711, noise), one for each failure mode of issue 13 §2. Each
+// Fixed recordings from the held-out parts of the AMD corpus (scripts/amd-corpus.mjs: espeak-ng,
+// flite and festival voices, telephone band, G.711, noise), one for each failure mode of issue 13 §2. Each
 // was misclassified by the detector before the fix; the labels below come from the clean signal.
 
 const dir = fileURLToPath(new URL('../../../../test/amd/', import.meta.url));
@@ -55,4 +55,17 @@ test('clicks on the line before a SIT do not turn its tones into a beep: reason 
   const v = verdict(replay('sit_crackle_flite_8k.wav'));
   assert.equal(v.reason, 'sit');
   assert.deepEqual(v.evidence.tones.map((t) => t.kind), ['sit', 'sit', 'sit']);
+});
+
+test('a final stop whose release comes after its closure ("Talk after the beep.", espeak-ng, brown noise 26 dB) does not end the greeting early: the beep 927 ms later wins', () => {
+  // Speech 947–2027 ms (the release of "beep" at ~1940–2020 ms), 1200 Hz beep 2954–3849 ms.
+  const events = replay('vm_short_greeting_beep_927ms_espeak_8k.wav');
+  assert.equal(verdict(events).reason, 'beep');
+});
+
+test('a steady vowel in background babble (21.6 dB SNR) is no beep: the human verdict on "Morning!" is not held back by it', () => {
+  // Speech 2486–3146 ms; babble of six talkers throughout.
+  const v = verdict(replay('human_babble_espeak_8k.wav'));
+  assert.equal(v.type, 'amd_human_detected');
+  assert.ok(v.decision_ms - 3146 <= 1000, `human verdict ${v.decision_ms - 3146} ms after the speech ended`);
 });

@@ -4,6 +4,8 @@ import { concat, dtmfSignal, frames, noise, scale, silence, speechLike, tones } 
 import { AMD_EVENT_TYPES, AmdSession, resolveAmdParams, type AmdEvent, type AmdParams } from './index.js';
 
 const START = 100_000;
+/** The balanced preset's silence after a greeting → human. */
+const AFTER = resolveAmdParams({}).tuning.afterGreetingSilenceMs;
 
 /** Feeds `pcm` from answer (START) in 20 ms frames, then ticks over `tailMs` of no audio. */
 function run(pcm: Int16Array, params: AmdParams = resolveAmdParams({}), tailMs = 25_000): { events: AmdEvent[]; session: AmdSession } {
@@ -33,7 +35,7 @@ test('human: a short greeting then silence → amd_human_detected (short greetin
   const ev = h.evidence;
   near(ev.initial_silence_ms, 500, 60, 'initial silence');
   const speechEnd = ev.initial_silence_ms + ev.greeting_ms;
-  near(h.decision_ms - speechEnd, 960, 40, 'verdict after the greeting');
+  near(h.decision_ms - speechEnd, AFTER, 40, 'verdict after the greeting');
   assert.ok(ev.word_count >= 1 && ev.segments.some((s) => s.kind === 'speech'));
   assert.ok(h.confidence > 0.5 && h.confidence <= 1);
 });
@@ -43,7 +45,7 @@ test('RTP that stops mid-word: the gap that tick() advances over is silence, so 
   const { events } = run(concat(silence(500), noise(700, 6000)), resolveAmdParams({}), 5000);
   assert.deepEqual(types(events), ['amd_human_detected', 'amd_stopped']);
   const h = events[0];
-  near(h.decision_ms - 1200, 960, 40, 'verdict after the last frame');
+  near(h.decision_ms - 1200, AFTER, 40, 'verdict after the last frame');
   assert.equal(h.evidence.word_count, 1);
 });
 
@@ -52,13 +54,13 @@ test('a final stop: the release burst after the closure ends the greeting, so a 
   const word = concat(silence(500), noise(700, 6000));
   const release = run(concat(word, silence(60), noise(40, 200, 9), silence(3000)));
   assert.deepEqual(types(release.events), ['amd_human_detected', 'amd_stopped']);
-  near(release.events[0].decision_ms - 1300, 960, 20, 'verdict after the release');
+  near(release.events[0].decision_ms - 1300, AFTER, 20, 'verdict after the release');
   // A single-frame click at the same place is not a release: the greeting ended with the word.
   const click = run(concat(word, silence(60), noise(20, 200, 9), silence(3000)));
-  near(click.events[0].decision_ms - 1200, 960, 20, 'verdict after the word');
+  near(click.events[0].decision_ms - 1200, AFTER, 20, 'verdict after the word');
   // Nor is a burst that starts too long after the word (past the 80 ms a closure takes).
   const late = run(concat(word, silence(160), noise(40, 200, 9), silence(3000)));
-  near(late.events[0].decision_ms - 1200, 960, 20, 'verdict after the word, not the late burst');
+  near(late.events[0].decision_ms - 1200, AFTER, 20, 'verdict after the word, not the late burst');
 });
 
 test('machine: speech still going on at greetingMs → long greeting; greeting completion timer → stopped speaking', () => {

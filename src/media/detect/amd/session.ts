@@ -41,6 +41,8 @@ export class AmdSession {
   #phase: Phase = 'listening';
   #nowMs = 0;
   #beepEndMs: number | undefined;
+  /** End of the last tonal frame loud enough to start a beep. */
+  #lastToneEndMs = -Infinity;
   #lastTranscriptMs: number | undefined;
   #transcriptWords: number | undefined;
 
@@ -70,6 +72,8 @@ export class AmdSession {
     // A click or two taken for a word must not turn a fax or SIT tone into a "beep after speech".
     const speechHeard = this.#seg.onsetMs !== undefined && this.#seg.speechMs >= MIN_GREETING_SPEECH_MS;
     const findings = this.#tones.push(frame, level, rel, AMD_FRAME_MS, speechHeard);
+    // A tonal frame barely over the floor (a steady vowel in background babble) could not start a beep.
+    if (this.#tones.tonal && level > this.#seg.noiseFloorDbfs + this.params.tuning.onsetDb) this.#lastToneEndMs = rel + AMD_FRAME_MS;
     this.#seg.push(robustFrameDbfs(frame), rel, AMD_FRAME_MS, this.#tones.tonal);
     this.#nowMs = rel + AMD_FRAME_MS;
     for (const f of findings) this.#onTone(f, out);
@@ -187,7 +191,7 @@ export class AmdSession {
 
   /** End of the last word, tone frame or transcript. */
   #lastActivityMs(): number {
-    return Math.max(this.#seg.tailEndMs ?? 0, this.#tones.lastTonalEndMs, this.#lastTranscriptMs ?? 0);
+    return Math.max(this.#seg.tailEndMs ?? 0, this.#lastToneEndMs, this.#lastTranscriptMs ?? 0);
   }
 
   #machine(out: AmdEvent[], reason: AmdReason, confidence: number, extra: Extra): void {

@@ -50,8 +50,6 @@ export class ToneTracker {
   #faxReported = false;
   /** Whether the last frame was part of a steady single tone (so not speech). */
   tonal = false;
-  /** End of the last tonal frame. */
-  lastTonalEndMs = -Infinity;
 
   constructor(tuning: AmdTuning) {
     this.#t = tuning;
@@ -76,7 +74,6 @@ export class ToneTracker {
     const ev = this.#det.push(frame, atMs);
     const d = this.#det;
     this.tonal = levelDb >= MIN_TONE_DBFS && d.lastPurity >= MIN_PURITY && d.lastHz >= 350 && d.lastHz <= 2200;
-    if (this.tonal) this.lastTonalEndMs = atMs + frameMs;
     const out: ToneFinding[] = [];
     if (ev?.type === 'tone-start') this.#onStart(ev.hz, ev.startMs, speechHeard, out);
     else if (ev?.type === 'tone-end') this.#onEnd(ev.startMs + ev.durationMs, speechHeard, out);
