@@ -1,5 +1,5 @@
 // Speech synthesis engines of the AMD corpus: espeak-ng, flite and festival (all Debian packages,
-// run as child processes). A voice is `{ engine, voice, tempo, pitch }`: tempo 1 is the engine's
+// run as child processes). A voice is `{ engine, voice, tempo, pitch, soxTempo? }`: tempo 1 is the engine's
 // natural speed (higher is faster), pitch is espeak-ng's 0–99 or, for the other engines, a shift
 // in cents applied by sox. Every synthesis returns 8 kHz float samples.
 import { spawn, spawnSync } from 'node:child_process';
@@ -83,7 +83,9 @@ function engineWav(text, v) {
 export async function synthRaw(text, v) {
   const wav = await engineWav(text, v);
   const shift = v.engine === 'espeak' || !v.pitch ? [] : ['pitch', String(v.pitch)];
-  return toFloat(await run('sox', ['-D', '-V1', '-t', 'wav', '-', ...SOX_RAW, '-', ...shift], wav));
+  // Some voices ignore the engine's own rate (festival's HTS voices): sox changes the tempo then.
+  const tempo = v.soxTempo && v.soxTempo !== 1 ? ['tempo', '-s', v.soxTempo.toFixed(3)] : [];
+  return toFloat(await run('sox', ['-D', '-V1', '-t', 'wav', '-', ...SOX_RAW, '-', ...shift, ...tempo], wav));
 }
 
 /** The voices of each engine that the corpus draws from. */
