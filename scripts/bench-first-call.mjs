@@ -65,11 +65,25 @@ function summary(streams) {
   return { first: gaps[0] ?? Number.NaN, worst: Math.max(...gaps), calls: gaps.length, p50: spread(gaps).median, pause: Math.max(0, ...streams.map((s) => s.pause)) };
 }
 
-/** The gateway's own view: how late its event loop ran at worst since the previous scrape (ms). */
-async function loopMaxMs(gw) {
+/**
+ * The gateway's own view since the previous scrape: how late its event loop ran at worst (ms), and
+ * its garbage collections so far that took 10 ms or more (prom-client's histogram, by kind).
+ */
+async function gatewayView(gw) {
   const text = await (await fetch(`${gw.base}/metrics`)).text();
   const m = /vgw_event_loop_delay_seconds\{quantile="1"\} ([0-9.e+-]+)/.exec(text);
-  return m ? Number(m[1]) * 1000 : Number.NaN;
+  const slowGc = {};
+  for (const [, kind, n] of text.matchAll(/vgw_process_nodejs_gc_duration_seconds_count\{kind="(\w+)"\} (\d+)/g)) {
+    const fast = new RegExp(`vgw_process_nodejs_gc_duration_seconds_bucket\\{le="0.01",kind="${kind}"\\} (\\d+)`).exec(text);
+    slowGc[kind] = Number(n) - Number(fast?.[1] ?? 0);
+  }
+  return { loop: m ? Number(m[1]) * 1000 : Number.NaN, slowGc };
+}
+
+/** Slow collections between two views, e.g. "major 1" ("none" when there were none). */
+function slowGcBetween(before, after) {
+  const out = Object.entries(after.slowGc).map(([k, n]) => [k, n - (before.slowGc[k] ?? 0)]).filter(([, n]) => n > 0);
+  return out.length === 0 ? 'none' : out.map(([k, n]) => `${k} ${n}`).join(', ');
 }
 
 async function ours() {
@@ -84,7 +98,7 @@ async function ours() {
   const capture = await startRtpCapture(sipp.mediaPort);
   try {
     const p = await provisionSippCarrier(gw, hooks.url, [sipp.port]);
-    await loopMaxMs(gw); // a scrape resets the gateway's event-loop histogram: the calls' own comes next
+    const before = await gatewayView(gw); // a scrape resets the gateway's event-loop histogram: the calls' own comes next
     const done = () => hooks.seen.filter((h) => h.path === '/status' && h.json.call_status === 'completed').length;
     const call = () => gw.api('POST', `/v1/Accounts/${p.accountSid}/Calls`, { application_sid: p.applicationSid, from: p.from, to: { type: 'phone', number: '15550009' } });
     await call();
@@ -94,8 +108,8 @@ async function ours() {
       await sleep(100);
     }
     await eventually(() => done() >= BURST + 1, 60_000, 'every call completed');
-    const loop = await loopMaxMs(gw);
-    return { ...summary(gapsBySsrc(await capture.stop())), loop };
+    const after = await gatewayView(gw);
+    return { ...summary(gapsBySsrc(await capture.stop())), loop: after.loop, gc: slowGcBetween(before, after) };
   } finally {
     sipp.kill();
     await capture.stop().catch(() => undefined);
@@ -124,7 +138,7 @@ console.log(`bench:first-call — a fresh gateway's first call, then ${BURST} mo
 const runs = await interleaved(ROUNDS, [
   { name: 'ours', run: ours },
   { name: 'sipp', run: base },
-], (side, round, r) => console.log(`round ${round + 1} ${side.padEnd(4)} first call ${r.first.toFixed(1)} ms, worst of ${r.calls} call(s) ${r.worst.toFixed(1)} ms, median ${r.p50.toFixed(1)} ms; longest marked pause between prompts ${r.pause.toFixed(0)} ms${r.loop !== undefined ? `; the gateway's event loop at worst ${r.loop.toFixed(1)} ms late` : ''}`));
+], (side, round, r) => console.log(`round ${round + 1} ${side.padEnd(4)} first call ${r.first.toFixed(1)} ms, worst of ${r.calls} call(s) ${r.worst.toFixed(1)} ms, median ${r.p50.toFixed(1)} ms; longest marked pause between prompts ${r.pause.toFixed(0)} ms${r.loop !== undefined ? `; the gateway's event loop at worst ${r.loop.toFixed(1)} ms late, its collections of 10 ms or more: ${r.gc}` : ''}`));
 const worst = (side) => runs[side].map((r) => r.worst);
 const firsts = runs.ours.map((r) => r.first);
 console.log('\nlargest gap between RTP packets of one talkspurt of a call, median (min–max) of the rounds:');
