@@ -19,7 +19,6 @@ function power(pcm: Int16Array, hz: number, rate: number): number {
   return goertzelPower(pcm, pcm.length, goertzelCoefficient(hz, rate));
 }
 
-
 const l16 = (pcm: Int16Array): Buffer => {
   const b = Buffer.alloc(pcm.length * 2);
   pcm.forEach((v, i) => b.writeInt16LE(v, i * 2));

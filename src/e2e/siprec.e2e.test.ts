@@ -10,7 +10,6 @@ import { eventually, provisionSippCarrier, startHookServer, startTestGateway, ty
 import { RtpPeer } from '../testkit/rtp-peer.js';
 import { startSipp, type SippRun } from '../testkit/sipp.js';
 
-
 interface Rig {
   readonly t: TestGateway;
   readonly put: (body: Record<string, unknown>) => Promise<{ status: number; body: unknown }>;

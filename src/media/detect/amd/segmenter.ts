@@ -72,6 +72,11 @@ export class Segmenter {
     return this.#floor;
   }
 
+  /** Whether a frame this loud could start a word (or a tone): `onsetDb` over the floor, and over `minSpeechDbfs`. */
+  canStart(levelDb: number): boolean {
+    return levelDb > Math.max(this.#t.minSpeechDbfs, this.#floor + this.#t.onsetDb);
+  }
+
   /** Feeds one frame's level; `tonal` frames (a steady single tone) are never speech. */
   push(levelDb: number, atMs: number, frameMs: number, tonal: boolean): void {
     this.#trackFloor(levelDb, frameMs);
@@ -80,7 +85,7 @@ export class Segmenter {
     const margin = inRun ? t.releaseDb : t.onsetDb;
     const gate = Math.max(t.minSpeechDbfs, this.#floor + margin, this.peakDb - t.speechRangeDb);
     this.voiced = !tonal && levelDb > gate;
-    this.loud = levelDb > Math.max(t.minSpeechDbfs, this.#floor + t.onsetDb);
+    this.loud = this.canStart(levelDb);
     if (!this.voiced) {
       if (!tonal) this.#noteUnvoiced(levelDb);
       this.#trackTail(levelDb, atMs, frameMs, tonal);

@@ -73,7 +73,7 @@ export class AmdSession {
     const speechHeard = this.#seg.onsetMs !== undefined && this.#seg.speechMs >= MIN_GREETING_SPEECH_MS;
     const findings = this.#tones.push(frame, level, rel, AMD_FRAME_MS, speechHeard);
     // A tonal frame barely over the floor (a steady vowel in background babble) could not start a beep.
-    if (this.#tones.tonal && level > this.#seg.noiseFloorDbfs + this.params.tuning.onsetDb) this.#lastToneEndMs = rel + AMD_FRAME_MS;
+    if (this.#tones.tonal && this.#seg.canStart(level)) this.#lastToneEndMs = rel + AMD_FRAME_MS;
     this.#seg.push(robustFrameDbfs(frame), rel, AMD_FRAME_MS, this.#tones.tonal);
     this.#nowMs = rel + AMD_FRAME_MS;
     for (const f of findings) this.#onTone(f, out);
