@@ -14,7 +14,7 @@ import { mkdir, readdir, readFile, rename, stat, unlink, utimes, writeFile } fro
 import { join } from 'node:path';
 import type { Clock } from '../kernel/clock.js';
 import { detach } from '../kernel/detached.js';
-import { pcm16FromBytes, pcm16ToBytes } from './resample.js';
+import { pcm16FromBytes, pcm16ToBytes } from '../kernel/pcm16.js';
 import { nullLogger, type Logger } from '../kernel/logger.js';
 import type { TtsAdapter, TtsRequest, TtsResult } from './types.js';
 

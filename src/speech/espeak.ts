@@ -5,7 +5,8 @@
  */
 import { errorMessage } from '../kernel/errors.js';
 import { processRunner, type ProcessResult, type ProcessRunner } from '../kernel/process-runner.js';
-import { pcm16FromBytes, RateConverter } from './resample.js';
+import { pcm16FromBytes } from '../kernel/pcm16.js';
+import { RateConverter } from '../kernel/resample.js';
 import { isSsml, parseSsml, toEspeakSsml } from './ssml.js';
 import { TtsError, type TtsAdapter, type TtsRequest, type TtsResult } from './types.js';
 

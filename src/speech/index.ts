@@ -3,7 +3,7 @@ export { TtsRegistry } from './registry.js';
 export { EspeakAdapter, readStreamedWav, type EspeakOptions } from './espeak.js';
 export { CachedTtsAdapter, TtsCache, TTS_CACHE_MAX_BYTES, TTS_CACHE_MEMORY_BYTES, ttsCacheKey, type TtsCacheOptions } from './cache.js';
 export { isSsml, parseSsml, toEspeakSsml, type SsmlPart } from './ssml.js';
-export { RateConverter, StreamingRateConverter } from './resample.js';
+export { RateConverter, StreamingRateConverter } from '../kernel/resample.js';
 import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/logger.js';
 import { CachedTtsAdapter, TtsCache } from './cache.js';

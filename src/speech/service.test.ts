@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { OPEN_URL_POLICY } from '../kernel/net-policy.js';
 import { FakeClock } from '../testkit/fake-clock.js';
 import { fakeCredentials, FakeSttVendor, FakeTtsVendor } from '../testkit/speech/fake-vendors.js';
-import { RateConverter, StreamingRateConverter } from './resample.js';
 import { SpeechService, type RecognitionEvent, type SpeechFailure } from './service.js';
 import { SpeechVendors } from './vendor.js';
 
@@ -137,20 +136,3 @@ test('speech service TTS: no adapter and no fallback rejects with SPEECH_UNKNOWN
   assert.deepEqual(failures.map((f) => f.error.code), ['SPEECH_UNKNOWN_VENDOR']);
 });
 
-test('streaming rate converter: chunked input gives exactly the whole-buffer conversion', () => {
-  const input = Int16Array.from({ length: 24000 }, (_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 24000)));
-  const whole = new RateConverter(24000, 8000).convert(input);
-  const s = new StreamingRateConverter(24000, 8000);
-  const parts: Int16Array[] = [];
-  for (let off = 0; off < input.length; off += 337) parts.push(s.push(input.subarray(off, off + 337)));
-  parts.push(s.flush());
-  const joined = new Int16Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    joined.set(p, o);
-    o += p.length;
-  }
-  assert.deepEqual(joined, whole);
-  const up = new StreamingRateConverter(8000, 16000);
-  assert.equal(up.push(new Int16Array(160)).length + up.flush().length, 320);
-});

@@ -4,11 +4,9 @@ import { mkdtempSync, readdirSync, rmSync, unlinkSync, utimesSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { systemClock } from '../kernel/clock.js';
-import { zeroCrossingHz } from '../testkit/audio.js';
 import { FakeClock } from '../testkit/fake-clock.js';
-import { pcm16FromBytes } from './resample.js';
 import {
-  CachedTtsAdapter, createDefaultTtsRegistry, EspeakAdapter, parseSsml, RateConverter, toEspeakSsml, TtsCache, TtsError, TtsRegistry, ttsCacheKey,
+  CachedTtsAdapter, createDefaultTtsRegistry, EspeakAdapter, parseSsml, toEspeakSsml, TtsCache, TtsError, TtsRegistry, ttsCacheKey,
   type TtsAdapter,
 } from './index.js';
 
@@ -22,13 +20,6 @@ test('SSML subset: speak, break time/strength, say-as digits, entities; other ta
   ]);
   assert.equal(toEspeakSsml([{ kind: 'text', text: 'a<b' }, { kind: 'break', ms: 300 }]), '<speak>a&lt;b <break time="300ms"/></speak>');
   assert.throws(() => parseSsml('<speak><break time="soon"/></speak>'), (e: unknown) => e instanceof TtsError && e.code === 'TTS_BAD_SSML');
-});
-
-test('rate converter: 22050 → 8000 keeps a 1 kHz tone and the duration', () => {
-  const input = Int16Array.from({ length: 22050 }, (_, i) => Math.round(10000 * Math.sin((2 * Math.PI * 1000 * i) / 22050)));
-  const out = new RateConverter(22050, 8000).convert(input);
-  assert.equal(out.length, 8000);
-  assert.ok(Math.abs(zeroCrossingHz(out.subarray(200, 7800)) - 1000) < 0.5);
 });
 
 test('espeak-ng adapter: text → 8 kHz speech of plausible length, first-audio time measured', async () => {
@@ -174,16 +165,3 @@ test('cache: an entry read from disk is kept in memory for the next hit', async 
   }
 });
 
-test('resample: the slice-by-slice conversion (event loop let through) equals the one-pass conversion', async () => {
-  const c = new RateConverter(22050, 8000);
-  const input = Int16Array.from({ length: 22050 * 2 }, (_, i) => Math.round(8000 * Math.sin(i / 7) + 3000 * Math.sin(i / 31)));
-  assert.deepEqual([...(await c.convertYielding(input, 1000))], [...c.convert(input)]);
-});
-
-test('pcm16FromBytes: a view at an odd offset of a pooled Buffer gives exactly its own samples', () => {
-  // Buffer.from(small) lives in Node's shared pool; `subarray` shares it, and odd offsets are not Int16-aligned.
-  const pool = Buffer.from([0xaa, 0x01, 0x00, 0xff, 0x7f, 0x00, 0x80, 0x55]);
-  const view = pool.subarray(1, 7);
-  assert.deepEqual([...pcm16FromBytes(view)], [1, 0x7fff, -32768]);
-  assert.deepEqual([...pcm16FromBytes(pool.subarray(1, 6))], [1, 0x7fff], 'an odd byte at the end is dropped');
-});

@@ -169,14 +169,20 @@ export function wavBytes(pcm: Int16Array, sampleRate = RATE, channels = 1): Buff
 }
 
 /** Serves `wav` at any path on 127.0.0.1. */
-export async function serveAudio(wav: Buffer): Promise<{ url: string; close(): Promise<void> }> {
+export async function serveAudio(wav: Buffer): Promise<{ url: string; close(): Promise<void>; requests(): number }> {
+  let requests = 0;
   const s = createServer((_q, res) => {
+    requests++;
     res.writeHead(200, { 'content-type': 'audio/wav', 'content-length': String(wav.length) });
     res.end(wav);
   });
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
   const a = s.address();
-  return { url: `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`, close: () => new Promise((r) => { s.closeAllConnections(); s.close(() => r()); }) };
+  return {
+    url: `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`,
+    close: () => new Promise((r) => { s.closeAllConnections(); s.close(() => r()); }),
+    requests: () => requests,
+  };
 }
 
 /**

@@ -8,8 +8,8 @@ import type WebSocket from 'ws';
 import type { Clock, TimerHandle } from '../../kernel/clock.js';
 import type { Logger } from '../../kernel/logger.js';
 import type { UrlPolicy } from '../../kernel/net-policy.js';
-import { decodeWavNative, resample, type AudioSource, type MediaSession } from '../../media/index.js';
-import { StreamingRateConverter } from '../../speech/index.js';
+import { decodeWavNative, type AudioSource, type MediaSession } from '../../media/index.js';
+import { RateConverter, StreamingRateConverter } from '../../speech/index.js';
 import type { AudioStreamEnd, AudioStreamHandle, AudioStreamRequest, CallInfo, ListenStatus } from '../control.js';
 import type { Timeline } from '../timeline.js';
 import { fromL16le, metadataMessage, parseServerMessage } from './framing.js';
@@ -176,7 +176,7 @@ export class AudioStream implements AudioStreamHandle {
     switch (m.type) {
       case 'playAudio':
         // jambonz plays playAudio clips only when not streaming.
-        if (player && !this.#streaming) player.enqueue(m.sampleRate === 8000 ? m.audio : resample(m.audio, m.sampleRate, 8000), m.id ?? null);
+        if (player && !this.#streaming) player.enqueue(new RateConverter(m.sampleRate, 8000).convert(m.audio), m.id ?? null);
         break;
       case 'killAudio':
         player?.kill();

@@ -1,6 +1,5 @@
 export { MediaSourceError, type MediaSourceErrorCode } from './errors.js';
-export { resample } from './resample.js';
-export { decodeRaw, decodeWav, decodeWavNative, encodeWav, wavHeader, type DecodedAudio, type RawFormat } from './wav.js';
+export { decodeRaw, decodeRawYielding, decodeWav, decodeWavNative, decodeWavYielding, encodeWav, wavHeader, type DecodedAudio, type RawFormat } from './wav.js';
 export {
   fileSource, lazyPcmSource, pcmSource, PcmReader, sequenceSource, silenceSource, FRAME_SAMPLES, SAMPLE_RATE,
   type AudioSource, type FileSourceOptions, type FrameReader,

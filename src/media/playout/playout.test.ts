@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { FakeClock } from '../../testkit/fake-clock.js';
 import { tones, wavBytes, zeroCrossingHz } from '../../testkit/audio.js';
 import {
-  decodeRaw, decodeWav, encodeWav, fileSource, MediaSourceError, pcmSource, PlayoutScheduler, resample, sequenceSource, silenceSource,
+  decodeRaw, decodeWav, decodeWavYielding, encodeWav, fileSource, MediaSourceError, pcmSource, PlayoutScheduler, sequenceSource, silenceSource,
 } from './index.js';
 import { ULAW_ENCODE } from '../codec/g711.js';
 
@@ -33,11 +33,35 @@ test('WAV: 8-bit unsigned, µ-law, A-law, stereo and 22.05 kHz all come out as 8
   assert.throws(() => decodeWav(Buffer.from('nope')), MediaSourceError);
 });
 
-test('resampling removes content above the new Nyquist frequency', () => {
-  const alias = Int16Array.from({ length: 16000 }, (_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 6000 * i) / 16000)));
-  const out = resample(alias, 16000, 8000);
-  const rms = Math.sqrt(out.subarray(100, -100).reduce((a, v) => a + v * v, 0) / (out.length - 200));
-  assert.ok(rms < 200, `rms ${rms}`);
+test('WAV in slices (the call path): the same samples as one pass, with other tasks running in between', async () => {
+  const frames = 48000 * 3;
+  // 24-bit stereo at 48 kHz (the mixing path), 16-bit mono at 16 kHz (the one-copy path), 8 kHz (no conversion).
+  const stereo24 = Buffer.alloc(frames * 6);
+  for (let i = 0; i < frames; i++) {
+    stereo24.writeIntLE(Math.round(2e6 * Math.sin((2 * Math.PI * 700 * i) / 48000)), 6 * i, 3);
+    stereo24.writeIntLE(Math.round(1e6 * Math.sin((2 * Math.PI * 300 * i) / 48000)), 6 * i + 3, 3);
+  }
+  const files = [
+    Buffer.concat([wavHeaderFor(1, 24, 48000, 2, frames), stereo24]),
+    wavBytes(Int16Array.from({ length: 48000 }, (_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 1000 * i) / 16000))), 16000),
+    wavBytes(tones([1000], 3000, 8000)),
+  ];
+  for (const wav of files) {
+    let turns = 0;
+    let running = true;
+    const spin = (): void => {
+      turns++;
+      if (running) setImmediate(spin);
+    };
+    setImmediate(spin);
+    const sliced = await decodeWavYielding(wav);
+    running = false;
+    assert.deepEqual(sliced, decodeWav(wav));
+    assert.equal(sliced.length, 24000);
+    if (wav.readUInt32LE(24) !== 8000) assert.ok(turns >= 5, `other tasks ran ${turns} times while ${wav.readUInt32LE(24)} Hz audio was decoded`);
+  }
+  await assert.rejects(decodeWavYielding(wavBytes(new Int16Array(10), 500_000)), (e: unknown) => e instanceof MediaSourceError && e.code === 'MEDIA_BAD_WAV');
+  assert.throws(() => decodeWav(wavBytes(new Int16Array(10), 999)), /outside 1000–384000 Hz/);
 });
 
 test('raw formats: µ-law file, L16 big-endian, s16le', () => {

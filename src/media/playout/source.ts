@@ -5,8 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { MediaSourceError } from './errors.js';
-import { decodeRaw, decodeWav, type RawFormat } from './wav.js';
-import { resample } from './resample.js';
+import { RateConverter } from '../../kernel/resample.js';
+import { decodeRawYielding, decodeWavYielding, type RawFormat } from './wav.js';
 
 export const SAMPLE_RATE = 8000;
 export const FRAME_SAMPLES = 160;
@@ -64,8 +64,7 @@ export function lazyPcmSource(
     description,
     async open(signal) {
       const a = await load(signal);
-      if (a.sampleRate !== SAMPLE_RATE) return new PcmReader(resample(a.samples, a.sampleRate, SAMPLE_RATE));
-      return new PcmReader(a.samples);
+      return new PcmReader(await new RateConverter(a.sampleRate, SAMPLE_RATE).convertYielding(a.samples));
     },
   };
 }
@@ -93,7 +92,7 @@ export function fileSource(path: string, opts: FileSourceOptions = {}): AudioSou
       const ext = extname(path).toLowerCase();
       const format = opts.format ?? (ext === '.wav' || ext === '.wave' ? 'wav' : RAW_EXT[ext]);
       if (format === undefined) throw new MediaSourceError('MEDIA_UNSUPPORTED_FORMAT', `unknown audio file type: ${path}`);
-      return new PcmReader(format === 'wav' ? decodeWav(buf) : decodeRaw(buf, format, opts.sampleRate));
+      return new PcmReader(format === 'wav' ? await decodeWavYielding(buf) : await decodeRawYielding(buf, format, opts.sampleRate));
     },
   };
 }

@@ -4,7 +4,8 @@
  */
 import { ALAW_DECODE, ULAW_DECODE } from '../codec/g711.js';
 import { MediaSourceError } from './errors.js';
-import { resample } from './resample.js';
+import { pcm16View } from '../../kernel/pcm16.js';
+import { MAX_RATE, MIN_RATE, RateConverter } from '../../kernel/resample.js';
 
 const FORMAT_PCM = 1;
 const FORMAT_FLOAT = 3;
@@ -67,40 +68,88 @@ function chunks(buf: Buffer): { fmt: WavFormat; dataOffset: number; dataLength: 
   throw new MediaSourceError('MEDIA_BAD_WAV', 'WAV has no data chunk');
 }
 
-/** Decodes to mono at the file's own rate. */
-export function decodeWavNative(buf: Buffer): DecodedAudio {
-  const { fmt, dataOffset, dataLength } = chunks(buf);
-  if (fmt.channels < 1 || fmt.sampleRate < 1000) throw new MediaSourceError('MEDIA_BAD_WAV', 'bad WAV channel count or rate');
-  const r = sampleReader(fmt);
-  const stride = r.bytes * fmt.channels;
-  const frames = Math.floor(dataLength / stride);
-  const mono = new Float32Array(frames);
-  for (let i = 0; i < frames; i++) {
-    let acc = 0;
-    for (let c = 0; c < fmt.channels; c++) acc += r.read(buf, dataOffset + i * stride + c * r.bytes);
-    mono[i] = acc / fmt.channels;
-  }
-  return { samples: resample(mono, fmt.sampleRate, fmt.sampleRate), sampleRate: fmt.sampleRate };
+const FORMAT_PCM16_MONO = (f: WavFormat): boolean => f.format === FORMAT_PCM && f.bits === 16 && f.channels === 1;
+/** Frames mixed to mono between two turns of the event loop when decoding in slices. */
+const MIX_SLICE = 32_768;
+
+function checkRate(rate: number, what: string): void {
+  if (rate < MIN_RATE || rate > MAX_RATE) throw new MediaSourceError('MEDIA_BAD_WAV', `${what} rate ${rate} Hz is outside ${MIN_RATE}–${MAX_RATE} Hz`);
 }
 
-/** Decodes a WAV file to 8 kHz mono Int16. */
+/** The format and where the samples are, checked before any sample is read. */
+function layout(buf: Buffer): { fmt: WavFormat; dataOffset: number; frames: number } {
+  const { fmt, dataOffset, dataLength } = chunks(buf);
+  if (fmt.channels < 1) throw new MediaSourceError('MEDIA_BAD_WAV', 'bad WAV channel count');
+  checkRate(fmt.sampleRate, 'WAV sample');
+  return { fmt, dataOffset, frames: Math.floor(dataLength / (sampleReader(fmt).bytes * fmt.channels)) };
+}
+
+/** Mixes frames [f0, f1) to mono (the mean of the channels, rounded to 16 bits) into `mono`. */
+function mixDown(buf: Buffer, fmt: WavFormat, dataOffset: number, mono: Int16Array, f0: number, f1: number): void {
+  const r = sampleReader(fmt);
+  const stride = r.bytes * fmt.channels;
+  for (let i = f0; i < f1; i++) {
+    let acc = 0;
+    for (let c = 0; c < fmt.channels; c++) acc += r.read(buf, dataOffset + i * stride + c * r.bytes);
+    const v = Math.round(acc / fmt.channels);
+    mono[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+  }
+}
+
+/** Decodes to mono at the file's own rate, in one pass. */
+export function decodeWavNative(buf: Buffer): DecodedAudio {
+  const { fmt, dataOffset, frames } = layout(buf);
+  if (FORMAT_PCM16_MONO(fmt)) return { samples: pcm16View(buf.subarray(dataOffset, dataOffset + 2 * frames)), sampleRate: fmt.sampleRate };
+  const mono = new Int16Array(frames);
+  mixDown(buf, fmt, dataOffset, mono, 0, frames);
+  return { samples: mono, sampleRate: fmt.sampleRate };
+}
+
+/** Decodes a WAV file to 8 kHz mono Int16, in one pass (tools and tests; calls use {@link decodeWavYielding}). */
 export function decodeWav(buf: Buffer): Int16Array {
   const { samples, sampleRate } = decodeWavNative(buf);
-  return sampleRate === 8000 ? samples : resample(samples, sampleRate, 8000);
+  return new RateConverter(sampleRate, 8000).convert(samples);
+}
+
+/**
+ * Decodes a WAV file to 8 kHz mono Int16 in slices, letting the event loop through between them:
+ * a long file at 44.1 or 48 kHz takes tens to hundreds of milliseconds of CPU, which in one piece
+ * would hold up every call's audio (issue 13 §3). The result equals {@link decodeWav}'s.
+ */
+export async function decodeWavYielding(buf: Buffer): Promise<Int16Array> {
+  const { fmt, dataOffset, frames } = layout(buf);
+  const converter = new RateConverter(fmt.sampleRate, 8000);
+  if (FORMAT_PCM16_MONO(fmt)) return converter.convertYielding(pcm16View(buf.subarray(dataOffset, dataOffset + 2 * frames)));
+  const mono = new Int16Array(frames);
+  for (let f = 0; f < frames; f += MIX_SLICE) {
+    mixDown(buf, fmt, dataOffset, mono, f, Math.min(frames, f + MIX_SLICE));
+    if (f + MIX_SLICE < frames) await new Promise<void>((r) => setImmediate(r));
+  }
+  return converter.convertYielding(mono);
 }
 
 export type RawFormat = 'ulaw' | 'alaw' | 'l16' | 's16le';
 
-/** Decodes headerless audio: G.711 bytes, L16 (network byte order, RFC 3551 §4.5.11) or s16le. */
+/** Headerless audio at its own rate: G.711 bytes, L16 (network byte order, RFC 3551 §4.5.11) or s16le. */
+function rawSamples(buf: Buffer, format: RawFormat): Int16Array {
+  if (format === 'ulaw') return Int16Array.from(buf, (b) => ULAW_DECODE[b]);
+  if (format === 'alaw') return Int16Array.from(buf, (b) => ALAW_DECODE[b]);
+  if (format === 's16le') return pcm16View(buf);
+  const pcm = new Int16Array(buf.length >> 1);
+  for (let i = 0; i < pcm.length; i++) pcm[i] = buf.readInt16BE(2 * i);
+  return pcm;
+}
+
+/** Decodes headerless audio to 8 kHz, in one pass. */
 export function decodeRaw(buf: Buffer, format: RawFormat, sampleRate = 8000): Int16Array {
-  let pcm: Int16Array;
-  if (format === 'ulaw') pcm = Int16Array.from(buf, (b) => ULAW_DECODE[b]);
-  else if (format === 'alaw') pcm = Int16Array.from(buf, (b) => ALAW_DECODE[b]);
-  else {
-    pcm = new Int16Array(buf.length >> 1);
-    for (let i = 0; i < pcm.length; i++) pcm[i] = format === 'l16' ? buf.readInt16BE(2 * i) : buf.readInt16LE(2 * i);
-  }
-  return sampleRate === 8000 ? pcm : resample(pcm, sampleRate, 8000);
+  checkRate(sampleRate, 'raw audio');
+  return new RateConverter(sampleRate, 8000).convert(rawSamples(buf, format));
+}
+
+/** {@link decodeRaw} with the rate conversion in slices (see {@link decodeWavYielding}). */
+export async function decodeRawYielding(buf: Buffer, format: RawFormat, sampleRate = 8000): Promise<Int16Array> {
+  checkRate(sampleRate, 'raw audio');
+  return new RateConverter(sampleRate, 8000).convertYielding(rawSamples(buf, format));
 }
 
 /** A 44-byte header for 16-bit PCM; `dataBytes` may be patched later. */

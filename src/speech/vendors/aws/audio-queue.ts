@@ -2,7 +2,7 @@
  * The audio side of a streaming request: L16 frames in, batched into events of a set size, handed
  * out as an async iterable the SDK reads (it pulls as fast as the connection takes them).
  */
-import { pcm16ToBytes } from '../../resample.js';
+import { pcm16ToBytes } from '../../../kernel/pcm16.js';
 
 export class AudioQueue<T> implements AsyncIterable<T> {
   readonly #ready: T[] = [];

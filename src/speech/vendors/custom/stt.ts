@@ -11,7 +11,7 @@
  * `recognizer.customOptions.options` plus `hints` and `hintsBoost`.
  */
 import WebSocket from 'ws';
-import { pcm16ToBytes } from '../../resample.js';
+import { pcm16ToBytes } from '../../../kernel/pcm16.js';
 import {
   SttError,
   type SpeechVendorError,

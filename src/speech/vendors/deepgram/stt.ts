@@ -21,7 +21,7 @@ import {
   type SttEvent,
   type SttVendor,
 } from '../../vendor.js';
-import { pcm16ToBytes } from '../../resample.js';
+import { pcm16ToBytes } from '../../../kernel/pcm16.js';
 import { closeOnAbort, openWebSocket, describeUrl } from '../shared/connect.js';
 import { listenTarget, shortUtterance } from './options.js';
 

@@ -1,4 +1,4 @@
-import { pcm16FromBytes } from '../../resample.js';
+import { pcm16FromBytes } from '../../../kernel/pcm16.js';
 
 /** Turns byte pieces of little-endian L16 into Int16Array chunks, carrying an odd byte over. */
 export async function* l16Chunks(body: AsyncIterable<Uint8Array>, onError: (e: unknown) => Error): AsyncGenerator<Int16Array> {
