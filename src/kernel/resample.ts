@@ -88,7 +88,8 @@ function filter(b: Bank, input: Int16Array, start: number, out: Int16Array, n0: 
   }
 }
 
-const letTheEventLoopThrough = (): Promise<void> => new Promise((r) => setImmediate(r));
+/** Resolves after the event loop has run what was waiting (timers, I/O): a pause between two slices of work. */
+export const letTheEventLoopThrough = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /** A converter for one rate pair; its filter bank is built once. */
 export class RateConverter {

@@ -5,7 +5,7 @@
 import { ALAW_DECODE, ULAW_DECODE } from '../codec/g711.js';
 import { MediaSourceError } from './errors.js';
 import { pcm16View } from '../../kernel/pcm16.js';
-import { MAX_RATE, MIN_RATE, RateConverter } from '../../kernel/resample.js';
+import { letTheEventLoopThrough, MAX_RATE, MIN_RATE, RateConverter } from '../../kernel/resample.js';
 
 const FORMAT_PCM = 1;
 const FORMAT_FLOAT = 3;
@@ -68,7 +68,11 @@ function chunks(buf: Buffer): { fmt: WavFormat; dataOffset: number; dataLength: 
   throw new MediaSourceError('MEDIA_BAD_WAV', 'WAV has no data chunk');
 }
 
-const FORMAT_PCM16_MONO = (f: WavFormat): boolean => f.format === FORMAT_PCM && f.bits === 16 && f.channels === 1;
+/** 16-bit mono PCM: the samples are the data chunk itself. */
+function isPcm16Mono(f: WavFormat): boolean {
+  return f.format === FORMAT_PCM && f.bits === 16 && f.channels === 1;
+}
+
 /** Frames mixed to mono between two turns of the event loop when decoding in slices. */
 const MIX_SLICE = 32_768;
 
@@ -99,7 +103,7 @@ function mixDown(buf: Buffer, fmt: WavFormat, dataOffset: number, mono: Int16Arr
 /** Decodes to mono at the file's own rate, in one pass. */
 export function decodeWavNative(buf: Buffer): DecodedAudio {
   const { fmt, dataOffset, frames } = layout(buf);
-  if (FORMAT_PCM16_MONO(fmt)) return { samples: pcm16View(buf.subarray(dataOffset, dataOffset + 2 * frames)), sampleRate: fmt.sampleRate };
+  if (isPcm16Mono(fmt)) return { samples: pcm16View(buf.subarray(dataOffset, dataOffset + 2 * frames)), sampleRate: fmt.sampleRate };
   const mono = new Int16Array(frames);
   mixDown(buf, fmt, dataOffset, mono, 0, frames);
   return { samples: mono, sampleRate: fmt.sampleRate };
@@ -119,11 +123,11 @@ export function decodeWav(buf: Buffer): Int16Array {
 export async function decodeWavYielding(buf: Buffer): Promise<Int16Array> {
   const { fmt, dataOffset, frames } = layout(buf);
   const converter = new RateConverter(fmt.sampleRate, 8000);
-  if (FORMAT_PCM16_MONO(fmt)) return converter.convertYielding(pcm16View(buf.subarray(dataOffset, dataOffset + 2 * frames)));
+  if (isPcm16Mono(fmt)) return converter.convertYielding(pcm16View(buf.subarray(dataOffset, dataOffset + 2 * frames)));
   const mono = new Int16Array(frames);
   for (let f = 0; f < frames; f += MIX_SLICE) {
     mixDown(buf, fmt, dataOffset, mono, f, Math.min(frames, f + MIX_SLICE));
-    if (f + MIX_SLICE < frames) await new Promise<void>((r) => setImmediate(r));
+    if (f + MIX_SLICE < frames) await letTheEventLoopThrough();
   }
   return converter.convertYielding(mono);
 }
