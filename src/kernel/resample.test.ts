@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { zeroCrossingHz } from '../testkit/audio.js';
+import { concat, zeroCrossingHz } from '../testkit/audio.js';
+import { turnsWhile } from '../testkit/event-loop.js';
 import { RateConverter, StreamingRateConverter } from './resample.js';
 
 const sine = (rate: number, hz: number, n: number, amp = 8000): Int16Array =>
@@ -11,14 +12,7 @@ const rms = (x: Int16Array): number => Math.sqrt(x.reduce((a, v) => a + v * v, 0
 function streamed(c: StreamingRateConverter, input: Int16Array, chunk: number): Int16Array {
   const parts: Int16Array[] = [];
   for (let off = 0; off < input.length; off += chunk) parts.push(c.push(input.subarray(off, off + chunk)));
-  parts.push(c.flush());
-  const joined = new Int16Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    joined.set(p, o);
-    o += p.length;
-  }
-  return joined;
+  return concat(...parts, c.flush());
 }
 
 test('rate converter: 22050 → 8000 keeps a 1 kHz tone and the duration', () => {
@@ -60,15 +54,7 @@ test('rate converter: rates outside 1–384 kHz are refused', () => {
 test('rate converter: the slice-by-slice conversion equals the one-pass one and lets the event loop through between slices', async () => {
   const c = new RateConverter(22050, 8000);
   const input = Int16Array.from({ length: 22050 * 2 }, (_, i) => Math.round(8000 * Math.sin(i / 7) + 3000 * Math.sin(i / 31)));
-  let turns = 0;
-  let running = true;
-  const spin = (): void => {
-    turns++;
-    if (running) setImmediate(spin);
-  };
-  setImmediate(spin);
-  const sliced = await c.convertYielding(input, 1000);
-  running = false;
+  const { result: sliced, turns } = await turnsWhile(() => c.convertYielding(input, 1000));
   assert.deepEqual([...sliced], [...c.convert(input)]);
   // 16000 outputs in slices of 1000: 15 pauses, and another task ran in each of them.
   assert.ok(turns >= 15, `other tasks ran ${turns} times`);

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { FakeClock } from '../../testkit/fake-clock.js';
 import { tones, wavBytes, zeroCrossingHz } from '../../testkit/audio.js';
+import { turnsWhile } from '../../testkit/event-loop.js';
 import {
   decodeRaw, decodeWav, decodeWavYielding, encodeWav, fileSource, MediaSourceError, pcmSource, PlayoutScheduler, sequenceSource, silenceSource,
 } from './index.js';
@@ -47,15 +48,7 @@ test('WAV in slices (the call path): the same samples as one pass, with other ta
     wavBytes(tones([1000], 3000, 8000)),
   ];
   for (const wav of files) {
-    let turns = 0;
-    let running = true;
-    const spin = (): void => {
-      turns++;
-      if (running) setImmediate(spin);
-    };
-    setImmediate(spin);
-    const sliced = await decodeWavYielding(wav);
-    running = false;
+    const { result: sliced, turns } = await turnsWhile(() => decodeWavYielding(wav));
     assert.deepEqual(sliced, decodeWav(wav));
     assert.equal(sliced.length, 24000);
     if (wav.readUInt32LE(24) !== 8000) assert.ok(turns >= 5, `other tasks ran ${turns} times while ${wav.readUInt32LE(24)} Hz audio was decoded`);
