@@ -39,6 +39,12 @@ test(`issue 12 item 4: kill -9 with ${CALLS} calls in progress — after a resta
     for (let i = 0; i < CALLS; i += 25) sids.push(...await Promise.all(Array.from({ length: Math.min(25, CALLS - i) }, post)));
     const answered = (): number => new Set(hooks.seen.filter((h) => h.path === '/status' && h.json.call_status === 'in-progress').map((h) => h.json.call_sid)).size;
     await eventually(() => answered() === CALLS, 60_000, `${CALLS} calls in progress (${answered()})`);
+    // A call's answer is written to its record by a task queued (setImmediate) when its in-progress
+    // webhook is queued, so it may still be waiting when the webhook arrives here. The gateway holds
+    // its SQLite file exclusively; what proves the write is causality: each request below is
+    // read by a later turn of the gateway's event loop than the one before it, and the second runs
+    // at least two turns after the turn that sent the last webhook, after every task that turn queued.
+    for (let i = 0; i < 2; i++) assert.equal((await first.api('GET', '/v1/Accounts')).status, 200);
     hooks.seen.length = 0;
 
     await first.stop('SIGKILL');

@@ -63,7 +63,11 @@ test('issue 7 acceptance 1 + 7: an inbound PCMU caller, app dials a PCMA call ce
     assert.equal(dialed.json.dial_call_status, 'completed');
     assert.equal(dialed.json.dial_sip_status, 200);
     const childSid = String(dialed.json.dial_call_sid);
-    const child = hooks.seen.filter((h) => h.path === '/status' && h.json.call_sid === childSid);
+    // The child leg's statuses go on the parent's status queue, apart from the actionHook: wait for its last one.
+    const child = await eventually(() => {
+      const c = hooks.seen.filter((h) => h.path === '/status' && h.json.call_sid === childSid);
+      return c.some((h) => h.json.call_status === 'completed') && c;
+    }, 5000, 'the child leg\'s completed status');
     assert.ok(child.length >= 3, 'the child leg sends its own status events');
     assert.ok(child.every((h) => typeof h.json.parent_call_sid === 'string'));
     // Issue 12 item 17: the child leg's record names its parent's SIP Call-ID.
@@ -185,8 +189,8 @@ test('dial confirmHook: the screening app runs on the answered callee; a digit a
       const [a, b] = [await caller.done, await callee.done];
       assert.equal(a.successful, 1, `${mode} caller: ${a.errors}`);
       assert.equal(b.successful, 1, `${mode} callee: ${b.errors}`);
-      const seen = hooks.seen.slice(before);
       const dialed = await eventually(() => hooks.seen.slice(before).find((h) => h.path === '/dialed'), 5000, 'dial actionHook');
+      const seen = hooks.seen.slice(before);
       const childSid = String(dialed.json.dial_call_sid);
       const confirm = seen.find((h) => h.path === '/confirm');
       assert.equal(confirm?.json.call_sid, childSid, 'the confirm app is requested with the callee leg info');
@@ -194,8 +198,7 @@ test('dial confirmHook: the screening app runs on the answered callee; a digit a
       assert.equal(seen.find((h) => h.path === '/confirmed')?.json.digits, '1');
       if (mode === 'accept') {
         assert.equal(dialed.json.dial_call_status, 'completed');
-        const bridged = seen.find((h) => h.path === '/status' && h.json.call_sid === childSid && h.json.call_status === 'completed');
-        assert.ok(bridged, 'the callee leg completed after the bridge');
+        await eventually(() => hooks.seen.slice(before).find((h) => h.path === '/status' && h.json.call_sid === childSid && h.json.call_status === 'completed'), 5000, 'the callee leg completed after the bridge');
       } else {
         assert.equal(dialed.json.dial_call_status, 'no-answer');
         assert.equal(dialed.json.dial_sip_status, 480);

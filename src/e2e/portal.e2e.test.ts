@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { DEMO_FROM } from '../cli/demo.js';
-import { TEST_ADMIN_KEY } from '../testkit/gateway.js';
+import { eventually, TEST_ADMIN_KEY } from '../testkit/gateway.js';
 import { startSimGateway, type SimGateway } from '../testkit/sim-gateway.js';
 import { startDeepgramServer } from '../testkit/speech/deepgram-server.js';
 
@@ -180,8 +180,8 @@ test('issue 8: the portal provisions, places a call, follows it live and in rece
     const sid = ((await page.getByRole('heading', { level: 2, name: /^Call / }).textContent()) ?? '').replace(/^Call /, '');
     assert.match(sid, /^[0-9a-f-]{36}$/);
     await shot(page, '08-place-call');
-    const appHits = hooks.seen.filter((h) => h.path === '/app' && h.json.call_sid === sid);
-    assert.equal(appHits.length, 1, 'the application webhook ran on answer');
+    const appHits = await eventually(() => hooks.seen.filter((h) => h.path === '/app' && h.json.call_sid === sid), 5000, 'the application webhook');
+    assert.equal(appHits.length, 1, 'the application webhook ran on answer, once');
     assert.deepEqual(appHits[0].json.customerData, { env: 'app', internalId: 'ABDC1234' });
 
     // Live calls: the call is there, updating without reload; hang it up.

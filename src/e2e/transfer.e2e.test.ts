@@ -91,7 +91,8 @@ async function gatewaySid(t: Awaited<ReturnType<typeof startTestGateway>>, carri
 
 test('issue 7 acceptance 8: during a call the app POSTs /Calls; the follow-up call runs on its own with its own hooks while the first continues', async () => {
   const g = await startSimGateway({
-    '/app': () => [{ verb: 'pause', length: 4 }, { verb: 'hangup' }],
+    // The first call stays up until the test ends it, however long the follow-up takes on a loaded machine.
+    '/app': () => [{ verb: 'pause', length: 60 }, { verb: 'hangup' }],
     '/followup-app': () => [{ verb: 'say', text: 'This is your follow-up call.' }, { verb: 'hangup' }],
   });
   try {
@@ -106,6 +107,7 @@ test('issue 7 acceptance 8: during a call the app POSTs /Calls; the follow-up ca
     const followup = () => g.hooks.seen.filter((h) => h.path === '/followup-status' && h.json.call_sid === second).map((h) => h.json.call_status);
     await eventually(() => followup().includes('completed'), 15_000, 'follow-up completed');
     assert.ok(!g.statuses(first).some((e) => e.call_status === 'completed'), 'the first call is still up');
+    assert.equal((await g.t.api('PUT', `/v1/Accounts/${g.accountSid}/Calls/${first}`, { call_status: 'completed' })).status, 202);
     await eventually(() => g.statuses(first).find((e) => e.call_status === 'completed'), 10_000, 'first completed');
     assert.ok(g.statuses(second).length === 0, 'the follow-up call\'s events went to its own hook');
   } finally {

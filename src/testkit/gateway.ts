@@ -99,12 +99,16 @@ export async function startHookServer(routes: Record<string, (r: HookRequest) =>
   return { url, seen, close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) };
 }
 
-/** Polls `check` every 50 ms until it is truthy or `ms` pass. */
+/**
+ * Polls `check` every 50 ms until it gives a truthy value or `ms` pass. An empty array counts as
+ * not there yet: `eventually(() => list.filter(…))` waits for a match (an empty array is truthy,
+ * and such a wait returned at once, on the first poll).
+ */
 export async function eventually<T>(check: () => T | undefined | false | Promise<T | undefined | false>, ms = 10_000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await check();
-    if (v) return v;
+    if (v && !(Array.isArray(v) && v.length === 0)) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
