@@ -157,8 +157,10 @@ export class StreamingRateConverter {
     buf.set(input, this.#buf.length);
     this.#buf = buf;
     this.#received += input.length;
-    // Output n needs input up to base(n) + half: n·down/up < received − half.
-    const end = Math.max(this.#n, Math.ceil(((this.#received - b.half) * b.up) / b.down));
+    // Output n needs input up to base(n) + half: n·down/up < received − half (one sample more
+    // when its phase is rounded, which may move base(n) on by one).
+    const reach = b.half + (b.phases === b.up ? 0 : 1);
+    const end = Math.max(this.#n, Math.ceil(((this.#received - reach) * b.up) / b.down));
     return this.#emit(b, end);
   }
 
