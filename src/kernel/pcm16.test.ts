@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pcm16FromBytes, pcm16ToBytes, pcm16View } from './pcm16.js';
+import { pcm16FromBytes, pcm16ToBytes, pcm16View, toInt16 } from './pcm16.js';
 
 test('pcm16FromBytes: a view at an odd offset of a pooled Buffer gives exactly its own samples', () => {
   // Buffer.from(small) lives in Node's shared pool; `subarray` shares it, and odd offsets are not Int16-aligned.
@@ -19,4 +19,8 @@ test('pcm16View: aligned bytes are viewed in place, unaligned ones copied; both 
   const odd = pcm16View(body.subarray(1, 7));
   assert.deepEqual([...odd], [256, -256, 127]);
   assert.notEqual(odd.buffer, body.buffer, 'an odd offset is copied');
+});
+
+test('toInt16: rounds, and clips where an Int16Array would wrap', () => {
+  assert.deepEqual([40000, 32767.4, 1.5, -1.5, -32768.6, -40000].map(toInt16), [32767, 32767, 2, -1, -32768, -32768]);
 });

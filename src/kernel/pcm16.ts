@@ -2,6 +2,11 @@
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
+/** A sample value rounded and clipped to 16 bits (an Int16Array would wrap it instead). */
+export function toInt16(v: number): number {
+  return v >= 32767 ? 32767 : v <= -32768 ? -32768 : Math.round(v);
+}
+
 /**
  * 16-bit little-endian PCM bytes as samples, in one copy (no per-sample reads). `bytes` may be a
  * view at any offset of a larger buffer (a Node Buffer from the pool, a WAV body after its header).

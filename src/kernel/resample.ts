@@ -6,6 +6,8 @@
  * audio streams both ways.
  */
 
+import { toInt16 } from './pcm16.js';
+
 /** Zero crossings of the sinc on each side, in samples of the lower rate. */
 const ZERO_CROSSINGS = 8;
 /**
@@ -84,7 +86,7 @@ function filter(b: Bank, input: Int16Array, start: number, out: Int16Array, n0: 
     const j1 = Math.min(h.length, input.length - i0);
     let acc = 0;
     for (let j = j0; j < j1; j++) acc += input[i0 + j] * h[j];
-    out[n - n0] = acc > 32767 ? 32767 : acc < -32768 ? -32768 : Math.round(acc);
+    out[n - n0] = toInt16(acc);
   }
 }
 

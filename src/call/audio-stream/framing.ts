@@ -4,6 +4,7 @@
  * (RFC 6455 §5.6 binary frames), two interleaved channels for `stereo`. And what the server may
  * send back (bidirectional audio), parsed into typed messages.
  */
+import { toInt16 } from '../../kernel/pcm16.js';
 import type { AudioStreamRequest, CallInfo } from '../control.js';
 
 /** True on little-endian hosts (x86, arm64): typed-array bytes are already L16 LE. */
@@ -45,7 +46,7 @@ export function interleave(left: Int16Array, right: Int16Array): Int16Array {
 export function mixDown(a: Int16Array, b: Int16Array): Int16Array {
   const n = Math.max(a.length, b.length);
   const out = new Int16Array(n);
-  for (let i = 0; i < n; i++) out[i] = Math.max(-32768, Math.min(32767, (a[i] ?? 0) + (b[i] ?? 0)));
+  for (let i = 0; i < n; i++) out[i] = toInt16((a[i] ?? 0) + (b[i] ?? 0));
   return out;
 }
 

@@ -62,6 +62,8 @@ export class AudioStream implements AudioStreamHandle {
   readonly #streaming: boolean;
   /** Their resampler to 8 kHz (none when they already are). */
   readonly #back: StreamingRateConverter | null;
+  /** The converter of the last playAudio clip's rate (its filter is built once, not per clip). */
+  #clipConverter: RateConverter | null = null;
   readonly #offs: Array<() => void> = [];
   #lastSound: number;
   #silenceTimer: TimerHandle | undefined;
@@ -170,13 +172,18 @@ export class AudioStream implements AudioStreamHandle {
     if (player && this.#streaming) player.enqueue(this.#back ? this.#back.push(fromL16le(data)) : fromL16le(data));
   }
 
+  #clipTo8k(audio: Int16Array, rate: number): Int16Array {
+    if (this.#clipConverter?.from !== rate) this.#clipConverter = new RateConverter(rate, 8000);
+    return this.#clipConverter.convert(audio);
+  }
+
   #text(text: string): void {
     const player = this.#player;
     const m = parseServerMessage(text, (b) => decodeWavNative(b));
     switch (m.type) {
       case 'playAudio':
         // jambonz plays playAudio clips only when not streaming.
-        if (player && !this.#streaming) player.enqueue(new RateConverter(m.sampleRate, 8000).convert(m.audio), m.id ?? null);
+        if (player && !this.#streaming) player.enqueue(this.#clipTo8k(m.audio, m.sampleRate), m.id ?? null);
         break;
       case 'killAudio':
         player?.kill();

@@ -4,7 +4,7 @@
  */
 import { ALAW_DECODE, ULAW_DECODE } from '../codec/g711.js';
 import { MediaSourceError } from './errors.js';
-import { pcm16View } from '../../kernel/pcm16.js';
+import { pcm16View, toInt16 } from '../../kernel/pcm16.js';
 import { letTheEventLoopThrough, MAX_RATE, MIN_RATE, RateConverter } from '../../kernel/resample.js';
 
 const FORMAT_PCM = 1;
@@ -95,8 +95,7 @@ function mixDown(buf: Buffer, fmt: WavFormat, dataOffset: number, mono: Int16Arr
   for (let i = f0; i < f1; i++) {
     let acc = 0;
     for (let c = 0; c < fmt.channels; c++) acc += r.read(buf, dataOffset + i * stride + c * r.bytes);
-    const v = Math.round(acc / fmt.channels);
-    mono[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+    mono[i] = toInt16(acc / fmt.channels);
   }
 }
 
