@@ -54,9 +54,12 @@ export function createSystemClock(opts: { readonly maxTimerMs?: number } = {}): 
       }
       const deadline = performance.now() + delay;
       let t: ReturnType<typeof setTimeout>;
+      // Node times a timer from the loop's cached time, which may lag: a link can fire a little
+      // early. Each wake-up re-checks the deadline, so `fn` never runs before it.
       const arm = (): void => {
         const left = deadline - performance.now();
-        t = left > chunk ? setTimeout(arm, chunk) : setTimeout(fn, Math.max(0, left));
+        if (left <= 0) fn();
+        else t = setTimeout(arm, Math.min(chunk, Math.ceil(left)));
       };
       arm();
       return { cancel: () => clearTimeout(t) };
