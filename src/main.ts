@@ -223,7 +223,7 @@ function reloadTlsOnSighup(reload: () => Promise<void>, logger: Logger): () => v
 
 function buildCallLayer({ config, logger, clock }: Env, { store, sip, speech: shipped, cluster }: Base, rtpPorts: { min: number; max: number }, speech: GatewaySpeech): CallLayer {
   const registrations = new RegistrationManager({ clock, logger: logger.child({ layer: 'registration' }), store, context: registrarContext(sip.ua.context), privateAddress: config.sipAddress });
-  const media = new MediaEngine({ clock, logger: logger.child({ layer: 'media' }), portRange: rtpPorts, bindAddress: config.sipAddress, latch: config.rtpLatch });
+  const media = new MediaEngine({ clock, logger: logger.child({ layer: 'media' }), portRange: rtpPorts, bindAddress: config.sipAddress, latch: config.rtpLatch, ioThread: config.mediaThread });
   const ttsCache = new TtsCache({ dir: join(config.dataDir, 'tts-cache'), clock, logger: logger.child({ layer: 'tts' }) });
   const tts = createDefaultTtsRegistry({ clock, cache: ttsCache, logger: logger.child({ layer: 'tts' }) });
   let activeCalls = (): number => 0;

@@ -25,6 +25,8 @@ export interface Config {
   readonly mediaTimeoutMs: number;
   /** Symmetric RTP (RFC 4961): send to where the peer's RTP comes from, not the SDP address. */
   readonly rtpLatch: boolean;
+  /** VGW_MEDIA_THREAD: RTP sent and received on the media I/O thread (issue 13 §3). */
+  readonly mediaThread: boolean;
   /** RFC 3261 §17.1.1.1 T1 (RTT estimate, default 500 ms); every SIP timer scales with it. */
   readonly sipT1Ms: number;
   /** Per-API-key token bucket; none by default. */
@@ -90,6 +92,7 @@ const KEYS = {
   'drain-timeout': 'VGW_DRAIN_TIMEOUT_MS',
   'media-timeout': 'VGW_MEDIA_TIMEOUT_MS',
   'rtp-latch': 'VGW_RTP_LATCH',
+  'media-thread': 'VGW_MEDIA_THREAD',
   'api-rate-limit': 'VGW_API_RATE_LIMIT',
   'sip-t1': 'VGW_SIP_T1_MS',
   'url-policy': 'VGW_URL_POLICY',
@@ -170,6 +173,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     ...simulatorSettings(get),
     ...timers,
     rtpLatch: onOff('VGW_RTP_LATCH', get('rtp-latch') ?? 'on'),
+    mediaThread: onOff('VGW_MEDIA_THREAD', get('media-thread') ?? 'off'),
     apiRateLimit: rateLimit(get('api-rate-limit')),
     urlPolicy: urlPolicy(get('url-policy'), get('url-allow')),
     ...tlsSettings(get),

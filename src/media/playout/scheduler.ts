@@ -9,6 +9,10 @@
  * tick at once: re-arming for the sub-millisecond remainder would hand the event loop a poll
  * phase first, and a burst of received RTP processed there (one datagram per call) delays the
  * tick — and every packet of it — by milliseconds.
+ *
+ * With `leadMs`, each tick runs that long before its media time (`dueMs` while it runs): the
+ * packets it builds are sent at their media time by the media I/O thread (io-worker.ts), so a
+ * stall of this thread shorter than the lead does not reach the wire.
  */
 import type { Clock, TimerHandle } from '../../kernel/clock.js';
 import type { Logger } from '../../kernel/logger.js';
@@ -30,6 +34,8 @@ export interface PlayoutSchedulerOptions {
   readonly maxCatchUpTicks?: number;
   /** A timer firing this much before the due time still runs the tick (default 1.5 ms). */
   readonly earlyToleranceMs?: number;
+  /** Run each tick this long before its media time (default 0: at it). */
+  readonly leadMs?: number;
   /** Told about a target whose `onTick` threw (it is removed); without it the failure is logged. */
   readonly onTargetError?: (target: TickTarget, err: unknown) => void;
 }
@@ -48,6 +54,8 @@ export class PlayoutScheduler {
   readonly #tickMs: number;
   readonly #maxCatchUp: number;
   readonly #early: number;
+  readonly #lead: number;
+  #dueMs = NaN;
   readonly #onTargetError: ((target: TickTarget, err: unknown) => void) | undefined;
   readonly #targets: TickTarget[] = [];
   readonly #removals: TickTarget[] = [];
@@ -64,13 +72,25 @@ export class PlayoutScheduler {
     this.#clock = opts.clock;
     this.#logger = opts.logger;
     this.#tickMs = opts.tickMs ?? TICK_MS;
-    this.#maxCatchUp = opts.maxCatchUpTicks ?? 3;
     this.#early = opts.earlyToleranceMs ?? 1.5;
+    this.#lead = opts.leadMs ?? 0;
+    // Ticks missed within the lead are not late on the wire: they are all still built.
+    this.#maxCatchUp = opts.maxCatchUpTicks ?? 3 + Math.ceil(this.#lead / this.#tickMs);
     this.#onTargetError = opts.onTargetError;
   }
 
   get stats(): SchedulerStats {
     return { ticks: this.#ticks, skippedTicks: this.#skipped, targets: this.#targets.length, maxLateMs: this.#maxLate };
+  }
+
+  /** While a tick runs, the media time it is for (ms on the clock); NaN between ticks. */
+  get dueMs(): number {
+    return this.#dueMs;
+  }
+
+  /** How long before its media time a tick runs. */
+  get leadMs(): number {
+    return this.#lead;
   }
 
   /** Starts driving `t`; the clock runs while at least one target is registered. */
@@ -110,14 +130,14 @@ export class PlayoutScheduler {
   }
 
   #arm(): void {
-    const due = this.#start + this.#next * this.#tickMs;
+    const due = this.#start + this.#next * this.#tickMs - this.#lead;
     this.#timer = this.#clock.setTimer(due - this.#clock.now(), this.#run);
   }
 
   #onTimer(): void {
     const now = this.#clock.now();
-    const due = Math.floor((now + this.#early - this.#start) / this.#tickMs);
-    const late = now - (this.#start + this.#next * this.#tickMs);
+    const due = Math.floor((now + this.#early + this.#lead - this.#start) / this.#tickMs);
+    const late = now - (this.#start + this.#next * this.#tickMs - this.#lead);
     if (late > this.#maxLate) this.#maxLate = late;
     if (due - this.#next > this.#maxCatchUp) {
       const skip = due - this.#next - this.#maxCatchUp;
@@ -137,6 +157,7 @@ export class PlayoutScheduler {
   #tickAll(tick: number, now: number): void {
     const ts = this.#targets;
     this.#ticking = true;
+    this.#dueMs = this.#start + tick * this.#tickMs;
     for (let i = 0; i < ts.length; i++) {
       try {
         ts[i].onTick(tick, now);
@@ -146,6 +167,7 @@ export class PlayoutScheduler {
       }
     }
     this.#ticking = false;
+    this.#dueMs = NaN;
     while (this.#removals.length > 0) this.remove(this.#removals.pop() as TickTarget);
   }
 

@@ -8,7 +8,8 @@ import type { Logger } from '../../kernel/logger.js';
 import { newSid } from '../../kernel/ids.js';
 import { PlayoutScheduler, type SchedulerStats } from '../playout/scheduler.js';
 import type { CreateSessionOptions, MediaService } from './media-session.js';
-import { PortAllocator, type PortRange } from './port-allocator.js';
+import { MediaIoThread } from './io-thread.js';
+import { bindHere, PortAllocator, type PortRange } from './port-allocator.js';
 import { RtpSession } from './rtp-session.js';
 
 export interface MediaEngineOptions {
@@ -22,7 +23,18 @@ export interface MediaEngineOptions {
   readonly latch?: boolean;
   readonly reorderDepth?: number;
   readonly rtcpIntervalMs?: number;
+  /**
+   * VGW_MEDIA_THREAD: send and receive RTP on the media I/O thread, the scheduler running
+   * `leadMs` ahead of media time (default 40), so that a pause of this thread (a garbage
+   * collection, a long task) shorter than the lead does not delay any packet. Needs the system
+   * clock (its `now()` is `performance.now()`).
+   */
+  readonly ioThread?: boolean;
+  readonly leadMs?: number;
 }
+
+/** How far ahead of media time the scheduler runs with the I/O thread. */
+export const DEFAULT_LEAD_MS = 40;
 
 export type { CreateSessionOptions } from './media-session.js';
 
@@ -30,18 +42,22 @@ export class MediaEngine implements MediaService {
   readonly scheduler: PlayoutScheduler;
   readonly #o: MediaEngineOptions;
   readonly #ports: PortAllocator;
+  readonly #io: MediaIoThread | null;
   readonly #sessions = new Set<RtpSession>();
   #closed = false;
 
   constructor(opts: MediaEngineOptions) {
     this.#o = opts;
     this.scheduler = new PlayoutScheduler({
-      clock: opts.clock, logger: opts.logger,
+      clock: opts.clock, logger: opts.logger, leadMs: opts.ioThread ? (opts.leadMs ?? DEFAULT_LEAD_MS) : 0,
       onTargetError: (t, err) => opts.logger.error('media session tick failed; the session no longer sends', {
         session: t instanceof RtpSession ? t.id : 'unknown', err: err instanceof Error ? err : String(err),
       }),
     });
-    this.#ports = new PortAllocator(opts.portRange, opts.bindAddress ?? '0.0.0.0');
+    const scheduler = this.scheduler;
+    this.#io = opts.ioThread ? new MediaIoThread({ logger: opts.logger, dueMs: () => scheduler.dueMs }) : null;
+    const io = this.#io;
+    this.#ports = new PortAllocator(opts.portRange, opts.bindAddress ?? '0.0.0.0', io ? (port, address) => io.bind(port, address) : bindHere);
   }
 
   get sessionCount(): number {
@@ -75,5 +91,6 @@ export class MediaEngine implements MediaService {
     this.#closed = true;
     await Promise.all([...this.#sessions].map((s) => s.close()));
     this.scheduler.stop();
+    await this.#io?.close();
   }
 }

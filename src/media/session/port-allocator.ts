@@ -3,8 +3,9 @@
  * next odd one (RFC 3550 §11). Ports are tried round-robin so a just-freed pair is not reused
  * at once (late packets of the old call would land in the new one).
  */
-import { createSocket, type Socket } from 'node:dgram';
+import { createSocket } from 'node:dgram';
 import { MediaSessionError } from './errors.js';
+import type { MediaSocket } from './media-socket.js';
 
 export interface PortRange {
   readonly min: number;
@@ -13,11 +14,15 @@ export interface PortRange {
 
 export interface BoundPair {
   readonly port: number;
-  readonly rtp: Socket;
-  readonly rtcp: Socket;
+  readonly rtp: MediaSocket;
+  readonly rtcp: MediaSocket;
 }
 
-function bind(port: number, address: string): Promise<Socket> {
+/** Binds one UDP socket exclusively; rejects as `dgram` does (EADDRINUSE …). */
+export type BindSocket = (port: number, address: string) => Promise<MediaSocket>;
+
+/** Binds on this thread. */
+export function bindHere(port: number, address: string): Promise<MediaSocket> {
   return new Promise((resolve, reject) => {
     const s = createSocket({ type: address.includes(':') ? 'udp6' : 'udp4' });
     const onError = (e: Error): void => {
@@ -38,7 +43,7 @@ export class PortAllocator {
   readonly #inUse = new Set<number>();
   #next = 0;
 
-  constructor(range: PortRange, private readonly address = '0.0.0.0') {
+  constructor(range: PortRange, private readonly address = '0.0.0.0', private readonly bind: BindSocket = bindHere) {
     this.#first = range.min + (range.min % 2);
     this.#pairs = Math.max(0, Math.floor((range.max - this.#first + 1) / 2));
   }
@@ -55,9 +60,9 @@ export class PortAllocator {
       if (this.#inUse.has(port)) continue;
       this.#inUse.add(port);
       try {
-        const rtp = await bind(port, this.address);
+        const rtp = await this.bind(port, this.address);
         try {
-          return { port, rtp, rtcp: await bind(port + 1, this.address) };
+          return { port, rtp, rtcp: await this.bind(port + 1, this.address) };
         } catch (e) {
           rtp.close();
           throw e;

@@ -2,7 +2,7 @@
  * Periodic RTCP for one session (RFC 3550 §6.2, §6.4): an SR while we send, an RR otherwise,
  * each with SDES CNAME, every `intervalMs` (randomised ×[0.5, 1.5] as §6.3.1 asks).
  */
-import type { Socket } from 'node:dgram';
+import type { MediaSocket } from './media-socket.js';
 import type { Clock, TimerHandle } from '../../kernel/clock.js';
 import type { Logger } from '../../kernel/logger.js';
 import { ntpFromUnixMs, writeBye, writeReceiverReport, writeSdesCname, writeSenderReport, type ReportBlock } from '../rtp/rtcp.js';
@@ -29,7 +29,7 @@ export class RtcpReporter {
   protect: ((buf: Buffer, length: number) => number) | null = null;
 
   constructor(
-    private readonly socket: Socket, private readonly clock: Clock, private readonly src: RtcpSource, private readonly logger: Logger,
+    private readonly socket: MediaSocket, private readonly clock: Clock, private readonly src: RtcpSource, private readonly logger: Logger,
     private readonly intervalMs = 5000,
   ) {}
 

@@ -192,7 +192,17 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
    * closes; rejects with the source's typed error if it cannot be opened.
    */
   play(source: AudioSource, signal?: AbortSignal): Promise<PlayResult> {
-    return this.#playback.play(source, signal);
+    return this.#afterLead(this.#playback.play(source, signal), (r) => r.reason === 'finished');
+  }
+
+  /**
+   * With a scheduler that runs ahead of media time (`leadMs`, the media I/O thread), the last
+   * frame of a playback or a digit is built `leadMs` before it goes out: say it is done then.
+   */
+  #afterLead<T>(p: Promise<T>, delays: (r: T) => boolean): Promise<T> {
+    const lead = this.#o.scheduler.leadMs;
+    if (lead <= 0) return p;
+    return p.then((r) => (delays(r) && !this.closed ? new Promise<T>((resolve) => this.#o.clock.setTimer(lead, () => resolve(r))) : r));
   }
 
   /**
@@ -203,7 +213,7 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
     if (this.#remote?.dtmfPayloadType === null) {
       return this.play(pcmSource(dtmfTonesPcm(digits, opts.toneMs ?? 100, opts.gapMs ?? 100), `dtmf:${digits}`)).then(() => undefined);
     }
-    return this.#dtmfOut.enqueue(digits, opts, () => this.closed);
+    return this.#afterLead(this.#dtmfOut.enqueue(digits, opts, () => this.closed), () => true);
   }
 
   /** Starts recording what each side hears. */

@@ -4,7 +4,7 @@
  * address lookup, about 1.5 µs less per packet), unconnected otherwise. Node completes
  * `connect()` on a later tick; a change asked for meanwhile is applied when it completes.
  */
-import type { Socket } from 'node:dgram';
+import type { MediaSocket } from './media-socket.js';
 import type { Logger } from '../../kernel/logger.js';
 
 const IDLE = 0;
@@ -12,7 +12,7 @@ const CONNECTING = 1;
 const CONNECTED = 2;
 
 export class SocketLink {
-  readonly #socket: Socket;
+  readonly #socket: MediaSocket;
   readonly #logger: Logger;
   #state: typeof IDLE | typeof CONNECTING | typeof CONNECTED = IDLE;
   #address = '';
@@ -21,7 +21,7 @@ export class SocketLink {
   #wantPort = 0;
   #closed = false;
 
-  constructor(socket: Socket, logger: Logger) {
+  constructor(socket: MediaSocket, logger: Logger) {
     this.#socket = socket;
     this.#logger = logger;
   }

@@ -1,4 +1,3 @@
-import type { Socket } from 'node:dgram';
 import type { Clock } from '../../kernel/clock.js';
 import type { Logger } from '../../kernel/logger.js';
 import type { PlayoutScheduler } from '../playout/scheduler.js';
@@ -6,6 +5,7 @@ import type { RtpSession } from './rtp-session.js';
 import type { G711Law } from '../codec/g711.js';
 import type { DtmfDigit } from '../dtmf/digits.js';
 import type { SrtpSuite } from '../srtp/index.js';
+import type { MediaSocket } from './media-socket.js';
 
 export type Direction = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
 
@@ -72,8 +72,8 @@ export interface SessionStats {
 export interface RtpSessionOptions {
   readonly id: string;
   readonly port: number;
-  readonly rtp: Socket;
-  readonly rtcp: Socket;
+  readonly rtp: MediaSocket;
+  readonly rtcp: MediaSocket;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly scheduler: PlayoutScheduler;

@@ -1,0 +1,198 @@
+/**
+ * The media I/O thread (issue 13 §3): owns the RTP/RTCP sockets and sends each datagram at its
+ * due time. The sessions on the main thread build their packets a little ahead of time
+ * (`PlayoutScheduler` `leadMs`), so a garbage collection or a long task there no longer delays
+ * the audio on the wire: this thread, with its own heap, keeps the 20 ms pace. Per socket the
+ * datagrams leave in the order they were sent (a packet due "now" waits behind those queued).
+ * Received datagrams go back in batches, one per turn of this thread's event loop.
+ */
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { parentPort } from 'node:worker_threads';
+import { monotonicMs, ROW, type IoCommand, type IoEvent, type OutBatch } from './io-protocol.js';
+
+interface Entry {
+  readonly sock: Sock;
+  readonly due: number;
+  readonly bytes: Buffer;
+}
+
+interface Sock {
+  readonly id: number;
+  readonly socket: Socket;
+  port: number;
+  address: string;
+  connected: boolean;
+  /** Effective due time of the last datagram queued: a later one never leaves before it. */
+  lastDue: number;
+  queued: number;
+  closing: boolean;
+}
+
+const socks = new Map<number, Sock>();
+let queue: Entry[] = [];
+let head = 0;
+let timer: NodeJS.Timeout | null = null;
+let timerAt = Infinity;
+/** A timer may fire up to this much early on Node's 1 ms grid: what is due that soon goes now. */
+const EARLY_MS = 0.5;
+
+function post(e: IoEvent, transfer: ArrayBuffer[] = []): void {
+  parentPort?.postMessage(e, transfer);
+}
+
+// ---- receive: one batch per event-loop turn ----
+let rxData = new Uint8Array(64 * 1024);
+let rxUsed = 0;
+let rxRows: number[] = [];
+let rxAddresses: string[] = [];
+let rxScheduled = false;
+
+function received(sock: Sock, msg: Buffer, rinfo: RemoteInfo): void {
+  if (rxUsed + msg.length > rxData.length) {
+    const bigger = new Uint8Array(Math.max(rxData.length * 2, rxUsed + msg.length));
+    bigger.set(rxData.subarray(0, rxUsed));
+    rxData = bigger;
+  }
+  rxData.set(msg, rxUsed);
+  rxRows.push(sock.id, rinfo.port, rxUsed, msg.length);
+  rxAddresses.push(rinfo.address);
+  rxUsed += msg.length;
+  if (!rxScheduled) {
+    rxScheduled = true;
+    setImmediate(flushReceived);
+  }
+}
+
+function flushReceived(): void {
+  rxScheduled = false;
+  if (rxRows.length === 0) return;
+  const data = rxData.slice(0, rxUsed).buffer;
+  const rows = new Float64Array(rxRows);
+  post({ k: 'rx', data, rows, addresses: rxAddresses }, [data, rows.buffer]);
+  rxUsed = 0;
+  rxRows = [];
+  rxAddresses = [];
+}
+
+// ---- send: datagrams in due order ----
+function enqueue(sock: Sock, due: number, bytes: Buffer): void {
+  const at = Math.max(due, sock.lastDue);
+  sock.lastDue = at;
+  sock.queued++;
+  const e: Entry = { sock, due: at, bytes };
+  // Nearly always the last place: the ticks come in order, and "now" is before them all.
+  let i = queue.length;
+  while (i > head && queue[i - 1].due > at) i--;
+  if (i === queue.length) queue.push(e);
+  else queue.splice(i, 0, e);
+}
+
+function arm(): void {
+  if (head >= queue.length) {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    timerAt = Infinity;
+    return;
+  }
+  const at = queue[head].due;
+  if (timer && timerAt <= at) return;
+  if (timer) clearTimeout(timer);
+  timerAt = at;
+  timer = setTimeout(sendDue, Math.max(0, at - monotonicMs()));
+}
+
+function sendDue(): void {
+  timer = null;
+  timerAt = Infinity;
+  const now = monotonicMs() + EARLY_MS;
+  while (head < queue.length && queue[head].due <= now) {
+    const e = queue[head++];
+    transmit(e.sock, e.bytes);
+    if (--e.sock.queued === 0 && e.sock.closing) closeNow(e.sock);
+  }
+  if (head > 1024 && head * 2 > queue.length) {
+    queue = queue.slice(head);
+    head = 0;
+  }
+  arm();
+}
+
+function transmit(s: Sock, bytes: Buffer): void {
+  try {
+    if (s.connected) s.socket.send(bytes);
+    else if (s.port !== 0) s.socket.send(bytes, s.port, s.address);
+  } catch (e) {
+    post({ k: 'error', id: s.id, message: e instanceof Error ? e.message : String(e), code: (e as NodeJS.ErrnoException).code });
+  }
+}
+
+function closeNow(s: Sock): void {
+  socks.delete(s.id);
+  try {
+    s.socket.close();
+  } catch {
+    // Already closed.
+  }
+}
+
+// ---- commands ----
+function bind(c: Extract<IoCommand, { k: 'bind' }>): void {
+  const socket = createSocket({ type: c.address.includes(':') ? 'udp6' : 'udp4' });
+  const fail = (e: NodeJS.ErrnoException): void => {
+    socket.close();
+    post({ k: 'bound', id: c.id, error: e.message, code: e.code });
+  };
+  socket.once('error', fail);
+  socket.bind({ port: c.port, address: c.address, exclusive: true }, () => {
+    socket.off('error', fail);
+    const s: Sock = { id: c.id, socket, port: 0, address: '', connected: false, lastDue: 0, queued: 0, closing: false };
+    socks.set(c.id, s);
+    socket.on('message', (msg, rinfo) => received(s, msg, rinfo));
+    socket.on('error', (e: NodeJS.ErrnoException) => post({ k: 'error', id: c.id, message: e.message, code: e.code }));
+    post({ k: 'bound', id: c.id });
+  });
+}
+
+function command(c: IoCommand): void {
+  if (c.k === 'bind') return bind(c);
+  const s = socks.get(c.id);
+  if (!s || s.closing) return;
+  switch (c.k) {
+    case 'dest':
+      s.port = c.port;
+      s.address = c.address;
+      return;
+    case 'connect':
+      s.socket.connect(c.port, c.address, (err?: Error) => {
+        if (!err) s.connected = true;
+        post({ k: 'connected', id: c.id, req: c.req, error: err?.message });
+      });
+      return;
+    case 'disconnect':
+      s.connected = false;
+      try {
+        s.socket.disconnect();
+      } catch {
+        // Not connected (yet): nothing to undo.
+      }
+      return;
+    case 'close':
+      s.closing = true;
+      if (s.queued === 0) closeNow(s);
+  }
+}
+
+parentPort?.on('message', (m: OutBatch) => {
+  const base = Buffer.from(m.data);
+  const rows = m.rows;
+  const n = rows.length / ROW;
+  let ci = 0;
+  for (let i = 0; i < n; i++) {
+    while (ci < m.commands.length && m.commands[ci].at <= i) command(m.commands[ci++]);
+    const r = i * ROW;
+    const s = socks.get(rows[r]);
+    if (s && !s.closing) enqueue(s, rows[r + 1], base.subarray(rows[r + 2], rows[r + 2] + rows[r + 3]));
+  }
+  while (ci < m.commands.length) command(m.commands[ci++]);
+  sendDue();
+});
