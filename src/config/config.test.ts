@@ -13,6 +13,7 @@ test('defaults match the README', () => {
   assert.equal(c.simulator, true);
   assert.equal(c.simulatorPort, 15060);
   assert.equal(c.rtpLatch, true);
+  assert.equal(c.mediaThread, false);
   assert.equal(c.apiRateLimit, undefined);
 });
 
@@ -27,6 +28,7 @@ test('on/off settings accept on|off|true|false|1|0 and nothing else', () => {
   assert.equal(loadConfig([], { VGW_RTP_LATCH: 'off' }).rtpLatch, false);
   assert.equal(loadConfig(['--rtp-latch', 'false'], { VGW_RTP_LATCH: 'on' }).rtpLatch, false);
   assert.equal(loadConfig([], { VGW_SIMULATOR: 'OFF' }).simulator, false);
+  assert.equal(loadConfig(['--media-thread=on'], {}).mediaThread, true);
   assert.throws(() => loadConfig([], { VGW_RTP_LATCH: 'maybe' }), (e: unknown) => e instanceof ConfigError && /VGW_RTP_LATCH must be on or off/.test(e.message));
   assert.throws(() => loadConfig([], { VGW_SIMULATOR: 'yes' }), /VGW_SIMULATOR must be on or off/);
 });

@@ -116,6 +116,24 @@ test('scheduler: a stalled loop catches up a few ticks back to back, then skips'
   assert.deepEqual(ticks.slice(6), [17, 18, 19, 20]); // 3 missed + the one due now
 });
 
+test('scheduler with a lead: each tick runs that long before its media time, which it exposes while it runs; a stall within the lead is caught up, not skipped', () => {
+  let now = 1000;
+  const timers: Array<{ at: number; fn: () => void }> = [];
+  const clock = { now: () => now, wallNow: () => now, setTimer: (ms: number, fn: () => void) => { timers.push({ at: now + ms, fn }); return { cancel: () => undefined }; } };
+  const s = new PlayoutScheduler({ clock, leadMs: 40 });
+  const seen: Array<[number, number]> = [];
+  s.add({ onTick: (t) => seen.push([t, s.dueMs]) });
+  const fire = (at: number) => { now = at; const t = timers.shift(); t?.fn(); };
+  fire(1000); // ticks 0–2 (media time 1000, 1020, 1040) are all due within the lead
+  assert.deepEqual(seen, [[0, 1000], [1, 1020], [2, 1040]]);
+  assert.ok(Number.isNaN(s.dueMs), 'no media time between ticks');
+  assert.equal(timers[0].at, 1020, 'tick 3 (media time 1060) runs at 1020');
+  fire(1020 + 100); // a 100 ms stall: 5 ticks behind, within 3 + lead/20 = 5: none skipped
+  assert.deepEqual(seen.slice(3).map((x) => x[0]), [3, 4, 5, 6, 7, 8]);
+  assert.equal(s.stats.skippedTicks, 0);
+  assert.equal(seen[seen.length - 1][1], 1160);
+});
+
 test('scheduler: a timer firing within the 1 ms timer grid before the due time runs the tick at once', () => {
   let now = 0;
   const timers: Array<{ at: number; fn: () => void }> = [];

@@ -88,6 +88,25 @@ export class PlayoutScheduler {
     return this.#dueMs;
   }
 
+  /** The media time of the next tick to run; NaN while the clock is stopped. */
+  get nextDueMs(): number {
+    return this.#timer === null ? NaN : this.#start + this.#next * this.#tickMs;
+  }
+
+  /**
+   * Runs `fn` as if in a tick of media time `dueMs` (what it sends is due then): for frames a
+   * session sends between ticks, such as the first frames of a playback.
+   */
+  sendAt(dueMs: number, fn: () => void): void {
+    const before = this.#dueMs;
+    this.#dueMs = dueMs;
+    try {
+      fn();
+    } finally {
+      this.#dueMs = before;
+    }
+  }
+
   /** How long before its media time a tick runs. */
   get leadMs(): number {
     return this.#lead;

@@ -99,9 +99,10 @@ test('with the I/O thread, stalls of the main thread shorter than the lead do no
   const gThread = largestGap(withThread);
   const gPlain = largestGap(without);
   t.diagnostic(`largest gap between tone packets through ${STALL_MS} ms stalls: ${gThread.toFixed(1)} ms with the I/O thread (lead ${LEAD_MS} ms), ${gPlain.toFixed(1)} ms without`);
-  // The cause, not a time: a gap as long as the stall means the stall reached the wire.
-  assert.ok(gPlain >= STALL_MS, `without the thread a ${STALL_MS} ms stall shows on the wire (${gPlain.toFixed(1)} ms)`);
-  assert.ok(gThread < STALL_MS, `with the thread no stall shows on the wire (${gThread.toFixed(1)} ms)`);
+  // The cause, not a time: a gap near the stall's length means the stall reached the wire. (The
+  // margins allow for the capture thread's own scheduling; the paced gap is 20 ms.)
+  assert.ok(gPlain >= 0.8 * STALL_MS, `without the thread a ${STALL_MS} ms stall shows on the wire (${gPlain.toFixed(1)} ms)`);
+  assert.ok(gThread < 0.6 * STALL_MS, `with the thread no stall shows on the wire (${gThread.toFixed(1)} ms)`);
 });
 
 test('with the I/O thread two sessions hear each other and RFC 4733 digits; a barge-in is on the wire within the lead; close frees the ports', async () => {

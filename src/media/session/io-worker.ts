@@ -22,6 +22,11 @@ interface Sock {
   port: number;
   address: string;
   connected: boolean;
+  /**
+   * Datagrams due while a connect() is under way. Node completes a connect on a later tick, and a
+   * datagram sent with an address meanwhile fails (EISCONN) once it has: they wait for it.
+   */
+  held: Buffer[] | null;
   /** Effective due time of the last datagram queued: a later one never leaves before it. */
   lastDue: number;
   queued: number;
@@ -108,7 +113,7 @@ function sendDue(): void {
   while (head < queue.length && queue[head].due <= now) {
     const e = queue[head++];
     transmit(e.sock, e.bytes);
-    if (--e.sock.queued === 0 && e.sock.closing) closeNow(e.sock);
+    if (--e.sock.queued === 0) closeIfDone(e.sock);
   }
   if (head > 1024 && head * 2 > queue.length) {
     queue = queue.slice(head);
@@ -118,12 +123,21 @@ function sendDue(): void {
 }
 
 function transmit(s: Sock, bytes: Buffer): void {
+  if (s.held) {
+    s.held.push(bytes);
+    return;
+  }
   try {
     if (s.connected) s.socket.send(bytes);
     else if (s.port !== 0) s.socket.send(bytes, s.port, s.address);
   } catch (e) {
     post({ k: 'error', id: s.id, message: e instanceof Error ? e.message : String(e), code: (e as NodeJS.ErrnoException).code });
   }
+}
+
+/** A closing socket closes once nothing it was given is left to send. */
+function closeIfDone(s: Sock): void {
+  if (s.closing && s.queued === 0 && !s.held) closeNow(s);
 }
 
 function closeNow(s: Sock): void {
@@ -145,7 +159,7 @@ function bind(c: Extract<IoCommand, { k: 'bind' }>): void {
   socket.once('error', fail);
   socket.bind({ port: c.port, address: c.address, exclusive: true }, () => {
     socket.off('error', fail);
-    const s: Sock = { id: c.id, socket, port: 0, address: '', connected: false, lastDue: 0, queued: 0, closing: false };
+    const s: Sock = { id: c.id, socket, port: 0, address: '', connected: false, held: null, lastDue: 0, queued: 0, closing: false };
     socks.set(c.id, s);
     socket.on('message', (msg, rinfo) => received(s, msg, rinfo));
     socket.on('error', (e: NodeJS.ErrnoException) => post({ k: 'error', id: c.id, message: e.message, code: e.code }));
@@ -163,8 +177,13 @@ function command(c: IoCommand): void {
       s.address = c.address;
       return;
     case 'connect':
+      s.held ??= [];
       s.socket.connect(c.port, c.address, (err?: Error) => {
         if (!err) s.connected = true;
+        const held = s.held ?? [];
+        s.held = null;
+        for (const b of held) transmit(s, b);
+        closeIfDone(s);
         post({ k: 'connected', id: c.id, req: c.req, error: err?.message });
       });
       return;
@@ -178,7 +197,7 @@ function command(c: IoCommand): void {
       return;
     case 'close':
       s.closing = true;
-      if (s.queued === 0) closeNow(s);
+      closeIfDone(s);
   }
 }
 

@@ -38,6 +38,7 @@ import { receives, sends, type AudioFrameInfo, type AudioListener, type Directio
 export type { AudioListener, DtmfListener, RtpSessionOptions } from './types.js';
 
 const FRAME = 160;
+const FRAME_MS = 20;
 const MAX_FRAME = 480;
 const RING = 8;
 const PT_PCMU = 0;
@@ -77,6 +78,8 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
   readonly #playback = new PlaybackQueue(() => this.closed, () => this.#sendFirstFrame());
   /** A playback's first frame went out ahead of the tick grid: the first idle tick repays it. */
   #ahead = false;
+  /** Media time of the last tick this session had (NaN before the first). */
+  #lastTickDue = NaN;
   readonly #dtmfOut = new DtmfSendQueue();
   readonly #recording = new SessionRecording(FRAME, (e) => this.#o.logger.error('sent-audio listener failed', { err: e instanceof Error ? e : String(e) }));
   readonly #bridge = new BridgeLink();
@@ -269,10 +272,17 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
    * continuous timestamps, so the next packet is up to 20 ms early, never late (marked when it
    * opens the stream or follows a pause, RFC 3551 §4.1). That puts the stream one frame ahead of
    * the tick grid: the first tick with nothing to play repays it, so prompts never add up to drift.
+   *
+   * When the ticks run ahead of media time (`leadMs`, the media I/O thread), see `#fillAhead`.
    */
   #sendFirstFrame(): void {
     if (this.closed || this.#ahead || this.#dtmfOut.active || this.#bridge.peer || !this.#remote || !this.#canSend()) return;
     try {
+      const s = this.#o.scheduler;
+      if (s.leadMs > 0 && Number.isFinite(s.nextDueMs)) {
+        this.#fillAhead(s.nextDueMs);
+        return;
+      }
       if (this.#playback.read(this.#pcmOut) === 0) return;
       this.#ahead = true;
       // Recorded in the slot of the tick period it is heard in (the ticks write the next ones).
@@ -284,8 +294,29 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
     }
   }
 
+  /**
+   * With a lead, the ticks already built reach up to the next tick's media time `next`. The
+   * playback's frames go in the 20 ms slots from now up to it that this session has had no tick
+   * for (a session that has just started), each due at its slot, so the next tick's frame follows
+   * without a gap and the stream stays on the grid. A session whose ticks already fill those slots
+   * (silence queued on the I/O thread) starts the playback at the next tick.
+   */
+  #fillAhead(next: number): void {
+    const now = this.#o.clock.now();
+    let due = next - FRAME_MS * Math.ceil((next - now) / FRAME_MS);
+    if (Number.isFinite(this.#lastTickDue) && due <= this.#lastTickDue) due = this.#lastTickDue + FRAME_MS;
+    const s = this.#o.scheduler;
+    for (; due < next; due += FRAME_MS) {
+      if (this.#playback.read(this.#pcmOut) === 0) return;
+      this.#recording.outbound(this.#pcmOut, FRAME, Math.round((next - due) / FRAME_MS));
+      s.sendAt(due, () => this.#sendAudio());
+      this.#seq.advanceTimestamp(FRAME);
+    }
+  }
+
   /** Scheduler tick: one packet (or none) per session. */
   onTick(_tick: number, nowMs: number): void {
+    this.#lastTickDue = this.#o.scheduler.dueMs;
     this.#recording.tick();
     // RFC 7362 §5: the latched source went quiet; let the socket hear a source that moved.
     if (this.#link.connected && this.#latch.idleIfQuiet(nowMs)) this.#syncLink();
