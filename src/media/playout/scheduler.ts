@@ -56,6 +56,7 @@ export class PlayoutScheduler {
   readonly #early: number;
   readonly #lead: number;
   #dueMs = NaN;
+  #replacing = false;
   readonly #onTargetError: ((target: TickTarget, err: unknown) => void) | undefined;
   readonly #targets: TickTarget[] = [];
   readonly #removals: TickTarget[] = [];
@@ -97,14 +98,21 @@ export class PlayoutScheduler {
    * Runs `fn` as if in a tick of media time `dueMs` (what it sends is due then): for frames a
    * session sends between ticks, such as the first frames of a playback.
    */
-  sendAt(dueMs: number, fn: () => void): void {
+  sendAt(dueMs: number, fn: () => void, replacing = false): void {
     const before = this.#dueMs;
     this.#dueMs = dueMs;
+    this.#replacing = replacing;
     try {
       fn();
     } finally {
       this.#dueMs = before;
+      this.#replacing = false;
     }
+  }
+
+  /** Inside `sendAt(…, true)`: what is sent rebuilds a packet already queued for that media time. */
+  get replacing(): boolean {
+    return this.#replacing;
   }
 
   /** How long before its media time a tick runs. */

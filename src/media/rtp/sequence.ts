@@ -21,6 +21,11 @@ export class RtpSequencer {
     this.#seq = (s + 1) & 0xffff;
     return s;
   }
+  /** Goes back to an earlier point, to build again packets not yet sent (the media I/O thread). */
+  rewind(sequence: number, timestamp: number): void {
+    this.#seq = sequence & 0xffff;
+    this.#timestamp = timestamp >>> 0;
+  }
   /** Moves the media clock on by `samples` (one frame, or a gap of silence not sent). */
   advanceTimestamp(samples: number): void {
     this.#timestamp = (this.#timestamp + samples) >>> 0;

@@ -55,7 +55,7 @@ export class MediaEngine implements MediaService {
       }),
     });
     const scheduler = this.scheduler;
-    this.#io = opts.ioThread ? new MediaIoThread({ logger: opts.logger, dueMs: () => scheduler.dueMs }) : null;
+    this.#io = opts.ioThread ? new MediaIoThread({ logger: opts.logger, timing: scheduler }) : null;
     const io = this.#io;
     this.#ports = new PortAllocator(opts.portRange, opts.bindAddress ?? '0.0.0.0', io ? (port, address) => io.bind(port, address) : bindHere);
   }

@@ -4,13 +4,19 @@
  * row of `ROW` numbers in a Float64Array.
  *
  * Out (to the thread), per datagram: socket id, due time (ms on the monotonic clock shared by
- * all threads, `monotonicMs()`), byte offset, length. Commands ride in the same batch and apply
+ * all threads, `monotonicMs()`), byte offset, length, and `REPLACES` when it is a rebuilt packet:
+ * it takes the place of the queued packet with the same RTP sequence number, or is dropped when
+ * that one has already left. Commands ride in the same batch and apply
  * before the datagram at their index, so a close never overtakes the packets sent before it.
- * In (from the thread), per datagram: socket id, source port, byte offset, length; the source
+ * In (from the thread), per datagram (`RX_ROW`): socket id, source port, byte offset, length; the source
  * address is in `addresses` at the same index.
  */
 
-export const ROW = 4;
+/** Numbers per datagram sent (socket, due, offset, length, flags). */
+export const ROW = 5;
+export const REPLACES = 1;
+/** Numbers per datagram received (socket, source port, offset, length). */
+export const RX_ROW = 4;
 
 export type IoCommand =
   | { readonly k: 'bind'; readonly at: number; readonly id: number; readonly port: number; readonly address: string }

@@ -105,7 +105,7 @@ test('with the I/O thread, stalls of the main thread shorter than the lead do no
   assert.ok(gThread < 0.6 * STALL_MS, `with the thread no stall shows on the wire (${gThread.toFixed(1)} ms)`);
 });
 
-test('with the I/O thread two sessions hear each other and RFC 4733 digits; a barge-in is on the wire within the lead; close frees the ports', async () => {
+test('with the I/O thread two sessions hear each other and RFC 4733 digits; a prompt and a barge-in take the place of the packets already queued; close frees the ports', async () => {
   const a = await threaded.createSession();
   const b = await threaded.createSession();
   try {
@@ -134,21 +134,36 @@ test('with the I/O thread two sessions hear each other and RFC 4733 digits; a ba
   const { cap, port } = await ThreadCapture.open();
   const s = await threaded.createSession();
   s.setRemote(remote(port));
+  // The session sends silence, LEAD_MS of it queued on the thread at any time.
+  await sleep(300);
+  await cap.take();
   const ac = new AbortController();
   const p = s.play(pcmSource(tones([700], 5000, 8000)), ac.signal);
+  /** What arrives from now on, until `enough` holds. */
+  const collect = async (enough: (xs: Arrival[]) => boolean): Promise<Arrival[]> => {
+    let xs: Arrival[] = [];
+    for (let i = 0; i < 200 && !enough(xs); i++) {
+      await sleep(10);
+      xs = xs.concat(await cap.take());
+    }
+    return xs;
+  };
+  const start = await collect((xs) => xs.some((x) => !x.silent));
+  const silentFirst = start.findIndex((x) => !x.silent);
+  // The prompt took the place of the queued silence: at most the packet on its way and one due within 3 ms
+  // come first (the queue holds LEAD_MS / 20 = 6).
+  assert.ok(silentFirst >= 0 && silentFirst <= 2, `${silentFirst} silence packets before the prompt`);
+  for (let i = 1; i < start.length; i++) assert.equal((start[i].seq - start[i - 1].seq) & 0xffff, 1, 'one stream, no packet lost or repeated');
   await sleep(300);
   await cap.take();
   ac.abort();
   assert.equal((await p).reason, 'aborted');
-  // Packets built before the abort are already on the I/O thread: at most the lead's worth.
-  let after: Arrival[] = [];
-  for (let i = 0; i < 200 && after.filter((x) => x.silent).length < 3; i++) {
-    await sleep(10);
-    after = after.concat(await cap.take());
-  }
+  const after = await collect((xs) => xs.filter((x) => x.silent).length >= 3);
   const tone = after.findIndex((x) => x.silent);
-  assert.ok(tone >= 0 && tone <= LEAD_MS / 20 + 1, `${tone} tone packets after the abort`);
+  // Likewise silence took the place of the queued prompt.
+  assert.ok(tone >= 0 && tone <= 2, `${tone} tone packets after the abort`);
   assert.ok(after.slice(tone).every((x) => x.silent), 'nothing but silence after them');
+  for (let i = 1; i < after.length; i++) assert.equal((after[i].seq - after[i - 1].seq) & 0xffff, 1, 'one stream, no packet lost or repeated');
   const local = s.localPort;
   await s.close();
   await cap.close();

@@ -9,16 +9,23 @@ import type { RemoteInfo } from 'node:dgram';
 import { Worker } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../../kernel/logger.js';
-import { monotonicMs, NOW, ROW, type IoCommand, type IoEvent, type OutBatch } from './io-protocol.js';
+import { monotonicMs, NOW, REPLACES, ROW, RX_ROW, type IoCommand, type IoEvent, type OutBatch } from './io-protocol.js';
 import type { MediaSocket } from './media-socket.js';
 
 type MessageListener = (msg: Buffer, rinfo: RemoteInfo) => void;
 type ErrorListener = (err: Error) => void;
 
+/** When what is sent now is due, and whether it replaces a packet already queued. */
+export interface SendTiming {
+  /** This thread's `performance.now()` ms; NaN: at once. */
+  readonly dueMs: number;
+  /** A rebuilt packet: it takes the place of the queued one with its RTP sequence number. */
+  readonly replacing: boolean;
+}
+
 export interface IoThreadOptions {
   readonly logger: Logger;
-  /** The due time (this thread's `performance.now()` ms) of what is sent now; NaN: at once. */
-  readonly dueMs: () => number;
+  readonly timing: SendTiming;
 }
 
 export class MediaIoThread {
@@ -87,8 +94,9 @@ export class MediaIoThread {
       this.#data = bigger;
     }
     this.#data.set(msg, this.#used);
-    const due = this.#o.dueMs();
-    this.#rows.push(id, Number.isNaN(due) ? NOW : due + this.#toMonotonic, this.#used, msg.length);
+    const t = this.#o.timing;
+    const due = t.dueMs;
+    this.#rows.push(id, Number.isNaN(due) ? NOW : due + this.#toMonotonic, this.#used, msg.length, t.replacing ? REPLACES : 0);
     this.#used += msg.length;
     this.#queueFlush();
   }
@@ -123,7 +131,7 @@ export class MediaIoThread {
       case 'rx': {
         const base = Buffer.from(m.data);
         const r = m.rows;
-        for (let i = 0, j = 0; i < r.length; i += ROW, j++) {
+        for (let i = 0, j = 0; i < r.length; i += RX_ROW, j++) {
           const s = this.#sockets.get(r[i]);
           if (!s) continue;
           const len = r[i + 3];

@@ -8,12 +8,12 @@
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { parentPort } from 'node:worker_threads';
-import { monotonicMs, ROW, type IoCommand, type IoEvent, type OutBatch } from './io-protocol.js';
+import { monotonicMs, REPLACES, ROW, type IoCommand, type IoEvent, type OutBatch } from './io-protocol.js';
 
 interface Entry {
   readonly sock: Sock;
   readonly due: number;
-  readonly bytes: Buffer;
+  bytes: Buffer;
 }
 
 interface Sock {
@@ -30,6 +30,8 @@ interface Sock {
   /** Effective due time of the last datagram queued: a later one never leaves before it. */
   lastDue: number;
   queued: number;
+  /** This socket's entries still in the queue, oldest first (they leave in this order). */
+  readonly pending: Entry[];
   closing: boolean;
 }
 
@@ -59,7 +61,7 @@ function received(sock: Sock, msg: Buffer, rinfo: RemoteInfo): void {
     rxData = bigger;
   }
   rxData.set(msg, rxUsed);
-  rxRows.push(sock.id, rinfo.port, rxUsed, msg.length);
+  rxRows.push(sock.id, rinfo.port, rxUsed, msg.length); // RX_ROW numbers
   rxAddresses.push(rinfo.address);
   rxUsed += msg.length;
   if (!rxScheduled) {
@@ -85,11 +87,24 @@ function enqueue(sock: Sock, due: number, bytes: Buffer): void {
   sock.lastDue = at;
   sock.queued++;
   const e: Entry = { sock, due: at, bytes };
+  sock.pending.push(e);
   // Nearly always the last place: the ticks come in order, and "now" is before them all.
   let i = queue.length;
   while (i > head && queue[i - 1].due > at) i--;
   if (i === queue.length) queue.push(e);
   else queue.splice(i, 0, e);
+}
+
+/** A rebuilt packet takes the place of the queued one with its sequence number; too late, it is dropped. */
+function replace(sock: Sock, bytes: Buffer): void {
+  if (bytes.length < 4) return;
+  const seq = bytes.readUInt16BE(2);
+  for (const e of sock.pending) {
+    if (e.bytes.length >= 4 && e.bytes.readUInt16BE(2) === seq) {
+      e.bytes = bytes;
+      return;
+    }
+  }
 }
 
 function arm(): void {
@@ -112,6 +127,7 @@ function sendDue(): void {
   const now = monotonicMs() + EARLY_MS;
   while (head < queue.length && queue[head].due <= now) {
     const e = queue[head++];
+    e.sock.pending.shift();
     transmit(e.sock, e.bytes);
     if (--e.sock.queued === 0) closeIfDone(e.sock);
   }
@@ -159,7 +175,7 @@ function bind(c: Extract<IoCommand, { k: 'bind' }>): void {
   socket.once('error', fail);
   socket.bind({ port: c.port, address: c.address, exclusive: true }, () => {
     socket.off('error', fail);
-    const s: Sock = { id: c.id, socket, port: 0, address: '', connected: false, held: null, lastDue: 0, queued: 0, closing: false };
+    const s: Sock = { id: c.id, socket, port: 0, address: '', connected: false, held: null, lastDue: 0, queued: 0, pending: [], closing: false };
     socks.set(c.id, s);
     socket.on('message', (msg, rinfo) => received(s, msg, rinfo));
     socket.on('error', (e: NodeJS.ErrnoException) => post({ k: 'error', id: c.id, message: e.message, code: e.code }));
@@ -210,7 +226,10 @@ parentPort?.on('message', (m: OutBatch) => {
     while (ci < m.commands.length && m.commands[ci].at <= i) command(m.commands[ci++]);
     const r = i * ROW;
     const s = socks.get(rows[r]);
-    if (s && !s.closing) enqueue(s, rows[r + 1], base.subarray(rows[r + 2], rows[r + 2] + rows[r + 3]));
+    if (!s || s.closing) continue;
+    const bytes = base.subarray(rows[r + 2], rows[r + 2] + rows[r + 3]);
+    if (rows[r + 4] === REPLACES) replace(s, bytes);
+    else enqueue(s, rows[r + 1], bytes);
   }
   while (ci < m.commands.length) command(m.commands[ci++]);
   sendDue();

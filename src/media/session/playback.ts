@@ -20,10 +20,12 @@ export class PlaybackQueue {
   /** Playbacks asked for and not yet ended (the current one and those queued). */
   #pending = 0;
   readonly #onIdleStart: () => void;
+  readonly #onAborted: () => void;
 
-  constructor(isClosed: () => boolean, onIdleStart: () => void = () => undefined) {
+  constructor(isClosed: () => boolean, onIdleStart: () => void = () => undefined, onAborted: () => void = () => undefined) {
     this.#isClosed = isClosed;
     this.#onIdleStart = onIdleStart;
+    this.#onAborted = onAborted;
   }
 
   /** True while a source is being read. */
@@ -61,6 +63,8 @@ export class PlaybackQueue {
     if (this.#abort) this.#abort.signal.removeEventListener('abort', this.#abort.fn);
     this.#abort = null;
     resolve({ reason, playedMs: Math.round(this.#playedSamples / 8), source: this.#source });
+    // The current playback was stopped from outside (barge-in): nothing of it is read any more.
+    if (reason === 'aborted') this.#onAborted();
   }
 
   async #counted(source: AudioSource, signal: AbortSignal, idle: boolean): Promise<PlayResult> {

@@ -31,6 +31,7 @@ import { BridgeLink } from './bridge-link.js';
 import { ReorderBuffer, type ReorderSink } from './reorder.js';
 import { RtcpReporter, type RtcpSource } from './rtcp-reporter.js';
 import { SessionCrypto } from './session-crypto.js';
+import { FutureSlots } from './future-slots.js';
 import { SRTP_MAX_OVERHEAD } from '../srtp/index.js';
 import { SocketLink } from './socket-link.js';
 import { receives, sends, type AudioFrameInfo, type AudioListener, type Direction, type DtmfEvent, type DtmfListener, type PlayResult, type RemoteMedia, type RtpSessionOptions, type SentAudioListener, type SessionStats } from './types.js';
@@ -39,6 +40,8 @@ export type { AudioListener, DtmfListener, RtpSessionOptions } from './types.js'
 
 const FRAME = 160;
 const FRAME_MS = 20;
+/** A queued packet due this soon may be on its way already: it is not built again. */
+const REBUILD_MARGIN_MS = 3;
 const MAX_FRAME = 480;
 const RING = 8;
 const PT_PCMU = 0;
@@ -75,7 +78,9 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
   #droppedBefore = 0;
   #direction: Direction = 'sendrecv';
   #marker = true;
-  readonly #playback = new PlaybackQueue(() => this.closed, () => this.#sendFirstFrame());
+  readonly #playback = new PlaybackQueue(() => this.closed, () => this.#sendFirstFrame(), () => this.#rebuildAhead());
+  /** Lead mode: where each tick left the sequence, to build queued packets again (`#rebuildAhead`). */
+  readonly #future = new FutureSlots();
   /** A playback's first frame went out ahead of the tick grid: the first idle tick repays it. */
   #ahead = false;
   /** Media time of the last tick this session had (NaN before the first). */
@@ -280,7 +285,7 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
     try {
       const s = this.#o.scheduler;
       if (s.leadMs > 0 && Number.isFinite(s.nextDueMs)) {
-        this.#fillAhead(s.nextDueMs);
+        if (!this.#rebuildAhead()) this.#fillAhead(s.nextDueMs);
         return;
       }
       if (this.#playback.read(this.#pcmOut) === 0) return;
@@ -314,12 +319,47 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
     }
   }
 
+  /**
+   * Lead mode: what is heard from now on changed (a prompt starts on a session sending silence, a
+   * barge-in stopped the prompt). The packets built for media times still ahead, queued on the I/O
+   * thread, are built again from what plays now, with the same sequence numbers and timestamps,
+   * and take the place of the queued ones; one that has already left keeps its place, so the
+   * stream stays continuous either way. Not with SRTP (a rebuilt packet would reuse its key
+   * stream), bridged audio or digits being sent. True when it rebuilt.
+   */
+  #rebuildAhead(): boolean {
+    const s = this.#o.scheduler;
+    if (s.leadMs <= 0 || this.closed || this.#srtp || this.#bridge.peer || this.#dtmfOut.active || !this.#canSend()) return false;
+    const slots = this.#future.after(this.#o.clock.now() + REBUILD_MARGIN_MS);
+    if (!slots) return false;
+    const seq = this.#seq.sequenceNumber;
+    const ts = this.#seq.timestamp;
+    this.#seq.rewind(slots[0].seq, slots[0].ts);
+    for (const slot of slots) s.sendAt(slot.due, () => this.#produce(1 + Math.round((this.#lastTickDue - slot.due) / FRAME_MS)), true);
+    // Each slot built one packet again, so the sequence is back where it was; if not, it goes on from there.
+    this.#seq.rewind(seq, ts);
+    return true;
+  }
+
   /** Scheduler tick: one packet (or none) per session. */
   onTick(_tick: number, nowMs: number): void {
-    this.#lastTickDue = this.#o.scheduler.dueMs;
+    const s = this.#o.scheduler;
+    this.#lastTickDue = s.dueMs;
     this.#recording.tick();
     // RFC 7362 §5: the latched source went quiet; let the socket hear a source that moved.
     if (this.#link.connected && this.#latch.idleIfQuiet(nowMs)) this.#syncLink();
+    if (s.leadMs <= 0) {
+      this.#produce(1);
+      return;
+    }
+    const slot = this.#future.note(s.dueMs, this.#seq.sequenceNumber, this.#seq.timestamp);
+    const sent = this.packetsSent;
+    this.#produce(1);
+    slot.sent = this.packetsSent !== sent;
+  }
+
+  /** One tick's packet (or none); its frame is recorded `framesBack` slots before the current position. */
+  #produce(framesBack: number): void {
     const canSend = this.#canSend();
     if (this.#dtmfOut.active && this.#tickDtmf(canSend)) return;
     const n = this.#playback.read(this.#pcmOut);
@@ -337,7 +377,7 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
       }
       this.#pcmOut.fill(0);
     }
-    this.#recording.outbound(this.#pcmOut, FRAME, 1);
+    this.#recording.outbound(this.#pcmOut, FRAME, framesBack);
     if (canSend) this.#sendAudio();
     this.#seq.advanceTimestamp(FRAME);
   }
@@ -374,8 +414,10 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
 
   /** Sends the first `length` bytes of the buffer `#nextBuffer()` returned last (as SRTP when keyed). */
   #send(length: number): void {
-    this.packetsSent++;
-    this.octetsSent += length - RTP_HEADER_SIZE;
+    if (!this.#o.scheduler.replacing) {
+      this.packetsSent++;
+      this.octetsSent += length - RTP_HEADER_SIZE;
+    }
     const n = this.#srtp ? this.#srtp.protectRtp(this.#ring.current(), length) : length;
     this.#link.send(this.#ring.view(n), this.#latch.port, this.#latch.address);
   }
