@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // `npm run bench:media [N…]`: for each N (default 250 500 1000 2000), N concurrent G.711 calls
+// VGW_MEDIA_THREAD=on: the engine sends and receives on the media I/O thread (docs/media.md).
 // sending and receiving on loopback, first from a bare Node dgram loop (the baseline), then from
 // the media engine (dist/media), each against a separate receiver process
 // (bench-media-receiver.mjs) that counts loss and sends a stream back to every call. Then, at the
@@ -144,7 +145,7 @@ async function engineChild(n, port, mode) {
   const { MediaEngine } = await import('../dist/media/index.js');
   const { systemClock } = await import('../dist/kernel/clock.js');
   const { nullLogger } = await import('../dist/kernel/logger.js');
-  const engine = new MediaEngine({ clock: systemClock, logger: nullLogger, portRange: { min: 20000, max: 29999 }, bindAddress: '127.0.0.1', rtcpIntervalMs: 5000 });
+  const engine = new MediaEngine({ clock: systemClock, logger: nullLogger, portRange: { min: 20000, max: 29999 }, bindAddress: '127.0.0.1', rtcpIntervalMs: 5000, ioThread: process.env.VGW_MEDIA_THREAD === 'on' });
   const stopLoad = mode === 'engine+load' ? startMainThreadLoad(LOAD_MS) : () => undefined;
   const loop = Int16Array.from({ length: 8000 }, (_, i) => Math.round(6000 * Math.sin((2 * Math.PI * 440 * i) / 8000)));
   // 1 s of tone read a 160-sample frame at a time, round and round (8000 is a multiple of 160).

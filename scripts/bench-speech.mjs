@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // `npm run bench:speech [N]`: the speech figures of issue 14. Prints numbers; asserts nothing.
+// VGW_MEDIA_THREAD=on: the engine sends and receives on the media I/O thread (docs/media.md).
 // Needs `npm run build` first. Vendors are in-process fakes (no network): the figures are the
 // gateway's own share of each path.
 //
@@ -109,7 +110,7 @@ async function bargeInTrial(m, engine, svc) {
 
 async function benchBargeIn(m) {
   const trials = Number(process.env.BENCH_BARGEIN_TRIALS ?? 40);
-  const engine = new m.media.MediaEngine({ clock: m.clock, logger: m.logger, portRange: { min: 30000, max: 30999 }, bindAddress: '127.0.0.1' });
+  const engine = new m.media.MediaEngine({ clock: m.clock, logger: m.logger, portRange: { min: 30000, max: 30999 }, bindAddress: '127.0.0.1', ioThread: process.env.VGW_MEDIA_THREAD === 'on' });
   const svc = new m.speech.SpeechService({ vendors: new m.speech.SpeechVendors().addStt(countingStt()), credentials: anyCredential, urlPolicy: { mode: 'open', allowNets: [], allowHosts: [] }, clock: m.clock });
   const xs = [];
   for (let done = 0; done < trials; done += 10) {
@@ -177,7 +178,7 @@ async function ttsTrial(m, engine, svc, cache, text) {
 }
 
 async function benchTts(m) {
-  const engine = new m.media.MediaEngine({ clock: m.clock, logger: m.logger, portRange: { min: 31000, max: 31999 }, bindAddress: '127.0.0.1' });
+  const engine = new m.media.MediaEngine({ clock: m.clock, logger: m.logger, portRange: { min: 31000, max: 31999 }, bindAddress: '127.0.0.1', ioThread: process.env.VGW_MEDIA_THREAD === 'on' });
   const marks = { first: NaN };
   const vendors = new m.speech.SpeechVendors().addTts(streamingTts(m, marks));
   const svc = { marks, svc: new m.speech.SpeechService({ vendors, credentials: anyCredential, urlPolicy: { mode: 'open', allowNets: [], allowHosts: [] }, clock: m.clock }) };
@@ -217,7 +218,7 @@ async function jitterRun(mode, n) {
 
 async function child(mode, n, port) {
   const m = await modules();
-  const engine = new m.media.MediaEngine({ clock: m.clock, logger: m.logger, portRange: { min: 20000, max: 29999 }, bindAddress: '127.0.0.1', rtcpIntervalMs: 5000 });
+  const engine = new m.media.MediaEngine({ clock: m.clock, logger: m.logger, portRange: { min: 20000, max: 29999 }, bindAddress: '127.0.0.1', rtcpIntervalMs: 5000, ioThread: process.env.VGW_MEDIA_THREAD === 'on' });
   const stt = countingStt();
   const svc = new m.speech.SpeechService({ vendors: new m.speech.SpeechVendors().addStt(stt), credentials: anyCredential, urlPolicy: { mode: 'open', allowNets: [], allowHosts: [] }, clock: m.clock });
   const tone = Int16Array.from({ length: 8000 }, (_, i) => Math.round(6000 * Math.sin((2 * Math.PI * 440 * i) / 8000)));

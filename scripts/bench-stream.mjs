@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench:stream [N]`: the audio-streaming figures of issue 15. Prints numbers; asserts
 // nothing. Needs `npm run build` first.
+// VGW_MEDIA_THREAD=on: the engine sends and receives on the media I/O thread (docs/media.md).
 //
 // 1. N (default 200) concurrent calls (real RTP sessions on loopback), each with a `listen`
 //    stream to a local WebSocket server in other processes (bench-stream-far.mjs, which is also
@@ -86,7 +87,7 @@ async function ulawCodes() {
 
 async function child(mode, n, udpPort, wsPort) {
   const m = await modules();
-  const engine = new m.media.MediaEngine({ clock: m.clock, logger: m.logger, portRange: { min: 20000, max: 29999 }, bindAddress: '127.0.0.1', rtcpIntervalMs: 5000 });
+  const engine = new m.media.MediaEngine({ clock: m.clock, logger: m.logger, portRange: { min: 20000, max: 29999 }, bindAddress: '127.0.0.1', rtcpIntervalMs: 5000, ioThread: process.env.VGW_MEDIA_THREAD === 'on' });
   const totals = new m.streams.StreamTotals();
   // The gateway's stream worker when this build has one (BENCH_STREAM_DIRECT=1: sockets on the media thread).
   const pool = m.streams.StreamSocketPool && process.env.BENCH_STREAM_DIRECT !== '1' ? new m.streams.StreamSocketPool({ logger: m.logger, totals }) : undefined;
@@ -155,7 +156,7 @@ async function benchStreams(n) {
 /** killAudio → the first silent packet at the caller, in-process: one call, its stream, its far end. */
 async function benchKill(m) {
   const trials = Number(process.env.BENCH_KILL_TRIALS ?? 40);
-  const engine = new m.media.MediaEngine({ clock: m.clock, logger: m.logger, portRange: { min: 30000, max: 30999 }, bindAddress: '127.0.0.1' });
+  const engine = new m.media.MediaEngine({ clock: m.clock, logger: m.logger, portRange: { min: 30000, max: 30999 }, bindAddress: '127.0.0.1', ioThread: process.env.VGW_MEDIA_THREAD === 'on' });
   const { ULAW_DECODE } = await dist('media/codec/g711.js');
   const caller = createSocket('udp4');
   await new Promise((r) => caller.bind(0, '127.0.0.1', r));
