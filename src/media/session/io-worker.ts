@@ -85,10 +85,15 @@ function flushReceived(): void {
 function enqueue(sock: Sock, due: number, bytes: Buffer): void {
   const at = Math.max(due, sock.lastDue);
   sock.lastDue = at;
+  if (sock.pending.length === 0 && at <= monotonicMs() + EARLY_MS) {
+    // Due now and nothing of this socket waits (bridged audio, RTCP): it goes at once.
+    transmit(sock, bytes);
+    return;
+  }
   sock.queued++;
   const e: Entry = { sock, due: at, bytes };
   sock.pending.push(e);
-  // Nearly always the last place: the ticks come in order, and "now" is before them all.
+  // Nearly always the last place: the ticks come in order.
   let i = queue.length;
   while (i > head && queue[i - 1].due > at) i--;
   if (i === queue.length) queue.push(e);
