@@ -2,34 +2,41 @@
  * With the media I/O thread, a session builds its packets `leadMs` ahead of their media time. It
  * notes, per tick, where its RTP sequence and timestamp stood and whether the tick sent a packet,
  * so that the packets still queued can be built again from what should be heard now (a prompt
- * that starts, a barge-in) with the same sequence numbers and timestamps (`RtpSession`).
+ * that starts, a barge-in) with the same sequence numbers and timestamps (`RtpSession`). The
+ * slots are a ring of reused objects: noting one per tick allocates nothing.
  */
 export interface FutureSlot {
   /** Media time of the tick (ms on the session's clock). */
-  readonly due: number;
+  due: number;
   /** Sequence number and timestamp before the tick built its packet. */
-  readonly seq: number;
-  readonly ts: number;
+  seq: number;
+  ts: number;
   sent: boolean;
 }
 
 const KEEP = 16;
 
 export class FutureSlots {
-  readonly #slots: FutureSlot[] = [];
+  readonly #ring: FutureSlot[] = Array.from({ length: KEEP }, () => ({ due: NaN, seq: 0, ts: 0, sent: false }));
+  /** Slots noted so far (the newest is at (count − 1) % KEEP). */
+  #count = 0;
 
   note(due: number, seq: number, ts: number): FutureSlot {
-    const slot: FutureSlot = { due, seq, ts, sent: false };
-    this.#slots.push(slot);
-    if (this.#slots.length > KEEP) this.#slots.shift();
+    const slot = this.#ring[this.#count++ % KEEP];
+    slot.due = due;
+    slot.seq = seq;
+    slot.ts = ts;
+    slot.sent = false;
     return slot;
   }
 
   /** The slots due after `limit`, oldest first, if each of them sent a packet; else null. */
   after(limit: number): FutureSlot[] | null {
-    const i = this.#slots.findIndex((s) => s.due > limit);
-    if (i < 0) return null;
-    const out = this.#slots.slice(i);
-    return out.every((s) => s.sent) ? out : null;
+    const out: FutureSlot[] = [];
+    for (let i = Math.max(0, this.#count - KEEP); i < this.#count; i++) {
+      const s = this.#ring[i % KEEP];
+      if (s.due > limit) out.push({ ...s });
+    }
+    return out.length > 0 && out.every((s) => s.sent) ? out : null;
   }
 }
