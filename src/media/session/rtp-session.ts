@@ -1,24 +1,22 @@
 /**
  * One call's RTP session: the only socket code in media/. It sends a 20 ms frame on every tick of
  * the shared scheduler (playback, RFC 4733 events, or silence), receives through the latch
- * (RFC 7362, strays dropped) and a small reorder buffer, decodes into a reused frame that
- * listeners tap, and reports over RTCP. Per packet, nothing is allocated by this code. With SDES
+ * (RFC 7362, strays dropped) into its receiver (`rtp-receiver.ts`: reorder, DTMF, decoding into
+ * a reused frame that listeners tap), and reports over RTCP. Per packet, nothing is allocated by this code. With SDES
  * keys in the remote (RFC 4568) every RTP and RTCP packet is protected before it is sent and
  * must authenticate before it is looked at (RFC 3711), in place in the same buffers.
  */
 import type { RemoteInfo } from 'node:dgram';
 import { randomInt } from 'node:crypto';
-import { ALAW_TO_ULAW, decodeG711, decodeTable, encodeG711, encodeTable, transcodeG711, ULAW_TO_ALAW, type G711Law } from '../codec/g711.js';
-import { Listeners } from './listeners.js';
-import { InbandDtmfDetector } from '../dtmf/inband.js';
-import { Rfc4733Receiver, writeRfc4733Payload, type Rfc4733SenderOptions } from '../dtmf/rfc4733.js';
+import { ALAW_TO_ULAW, decodeG711, decodeTable, encodeG711, encodeTable, transcodeG711, ULAW_TO_ALAW } from '../codec/g711.js';
+import { writeRfc4733Payload, type Rfc4733SenderOptions } from '../dtmf/rfc4733.js';
 import { DtmfSendQueue } from '../dtmf/send-queue.js';
 import { dtmfTonesPcm } from '../dtmf/tones.js';
 import { pcmSource, type AudioSource } from '../playout/source.js';
 import type { TickTarget } from '../playout/scheduler.js';
 import { looksLikeRtcp, parseRtpHeader, RtpHeader, RTP_HEADER_SIZE, writeRtpHeader } from '../rtp/rtp-header.js';
-import { RtpReceiveStats } from '../rtp/receive-stats.js';
 import { parseRtcp } from '../rtp/rtcp.js';
+import type { RtpReceiveStats } from '../rtp/receive-stats.js';
 import { RtpSequencer } from '../rtp/sequence.js';
 import { MediaSessionError } from './errors.js';
 import { LATCHED, RtpLatch, STRAY } from './latch.js';
@@ -28,13 +26,13 @@ import { PlaybackQueue } from './playback.js';
 import type { RecordingResult, RecordingTarget } from './recorder.js';
 import { SessionRecording } from './session-recording.js';
 import { BridgeLink } from './bridge-link.js';
-import { ReorderBuffer, type ReorderSink } from './reorder.js';
+import { lawOf, RtpReceiver } from './rtp-receiver.js';
 import { RtcpReporter, type RtcpSource } from './rtcp-reporter.js';
 import { SessionCrypto } from './session-crypto.js';
 import { FutureSlots } from './future-slots.js';
 import { SRTP_MAX_OVERHEAD } from '../srtp/index.js';
 import { SocketLink } from './socket-link.js';
-import { receives, sends, type AudioFrameInfo, type AudioListener, type Direction, type DtmfEvent, type DtmfListener, type PlayResult, type RemoteMedia, type RtpSessionOptions, type SentAudioListener, type SessionStats } from './types.js';
+import { receives, sends, type AudioListener, type Direction, type DtmfListener, type PlayResult, type RemoteMedia, type RtpSessionOptions, type SentAudioListener, type SessionStats } from './types.js';
 
 export type { AudioListener, DtmfListener, RtpSessionOptions } from './types.js';
 
@@ -44,12 +42,8 @@ const FRAME_MS = 20;
 const REBUILD_MARGIN_MS = 3;
 const MAX_FRAME = 480;
 const RING = 8;
-const PT_PCMU = 0;
-const PT_PCMA = 8;
 
-const lawOf = (pt: number): G711Law => (pt === PT_PCMA ? 'PCMA' : 'PCMU');
-
-export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSource {
+export class RtpSession implements MediaSession, TickTarget, RtcpSource {
   readonly id: string;
   readonly localPort: number;
   readonly ssrc = randomInt(1, 0xffffffff) >>> 0;
@@ -58,22 +52,14 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
   readonly #seq = new RtpSequencer(randomInt(0, 0x10000), randomInt(0, 0xffffffff));
   readonly #ring = new PacketRing(RING, RTP_HEADER_SIZE + MAX_FRAME + SRTP_MAX_OVERHEAD);
   readonly #pcmOut = new Int16Array(FRAME);
-  readonly #pcmIn = new Int16Array(MAX_FRAME);
   readonly #hdr = new RtpHeader();
-  readonly receiveStats = new RtpReceiveStats();
-  readonly #reorder: ReorderBuffer;
-  readonly #dtmfRx = new Rfc4733Receiver();
+  readonly #rx: RtpReceiver;
   readonly #latch: RtpLatch;
   readonly #link: SocketLink;
   readonly #rtcpReporter: RtcpReporter;
-  readonly #info = { sequenceNumber: 0, timestamp: 0, samples: 0 };
-  readonly #audioListeners: Listeners<Int16Array, AudioFrameInfo>;
-  readonly #dtmfListeners: Listeners<DtmfEvent>;
   #remote: RemoteMedia | null = null;
   #srtp: SessionCrypto | null = null;
   #encode: Uint8Array = encodeTable('PCMU');
-  #inband: InbandDtmfDetector | null = null;
-  #inbandDetector: InbandDtmfDetector | null = null;
   #receiveErrors = 0;
   #droppedBefore = 0;
   #direction: Direction = 'sendrecv';
@@ -91,8 +77,6 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
   #closed: Promise<void> | null = null;
   packetsSent = 0;
   octetsSent = 0;
-  packetsReceived = 0;
-  remoteSsrc: number | null = null;
   lastSr: { middle32: number; at: number } | null = null;
   readonly bridgePort: BridgePort = {
     forwardAudio: (payloadType, buf, offset, length, timestamp) => this.#forwardAudio(payloadType, buf, offset, length, timestamp),
@@ -106,14 +90,12 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
   constructor(opts: RtpSessionOptions) {
     this.#o = opts;
     this.id = opts.id;
-    this.#audioListeners = new Listeners((e) => opts.logger.error('audio listener failed', { err: e instanceof Error ? e : String(e) }));
-    this.#dtmfListeners = new Listeners((e) => opts.logger.error('dtmf listener failed', { err: e instanceof Error ? e : String(e) }));
     this.localPort = opts.port;
     this.cname = `vgw-${opts.id}`;
-    this.#reorder = new ReorderBuffer(this, opts.reorderDepth ?? 4);
+    this.#rx = new RtpReceiver({ clock: opts.clock, logger: opts.logger, reorderDepth: opts.reorderDepth ?? 4, recording: this.#recording, bridge: this.#bridge });
     this.#latch = new RtpLatch({ enabled: opts.latch !== false });
     this.#link = new SocketLink(opts.rtp, opts.logger);
-    this.#setInband(opts.inbandDtmf === true);
+    this.#rx.setInband(opts.inbandDtmf === true);
     this.#rtcpReporter = new RtcpReporter(opts.rtcp, opts.clock, this, opts.logger, opts.rtcpIntervalMs);
     opts.rtp.on('message', this.#onMessage);
     opts.rtcp.on('message', this.#onRtcp);
@@ -121,6 +103,12 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
     opts.rtcp.on('error', this.#onSocketError);
   }
 
+  get receiveStats(): RtpReceiveStats {
+    return this.#rx.stats;
+  }
+  get remoteSsrc(): number | null {
+    return this.#rx.remoteSsrc;
+  }
   get rtpTimestamp(): number {
     return this.#seq.timestamp;
   }
@@ -146,8 +134,9 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
     this.#remote = r;
     this.#setSrtp(r);
     this.#encode = encodeTable(r.codec);
-    this.#setInband(this.#o.inbandDtmf ?? r.dtmfPayloadType === null);
-    this.#restartStream();
+    this.#rx.dtmfPayloadType = r.dtmfPayloadType;
+    this.#rx.setInband(this.#o.inbandDtmf ?? r.dtmfPayloadType === null);
+    this.#rx.restart();
     if (moved) {
       this.#latch.reset(r.address, r.port);
       this.#marker = true;
@@ -166,19 +155,6 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
     if (before && next !== before) this.#droppedBefore += before.authFailures + before.replays;
   }
 
-  #setInband(on: boolean): void {
-    this.#inband = on ? (this.#inbandDetector ??= new InbandDtmfDetector()) : null;
-  }
-
-  /** A new stream follows: forget the old one's sequence space, SSRC, timing and last event. */
-  #restartStream(): void {
-    this.#reorder.reset();
-    this.receiveStats.reset();
-    this.#dtmfRx.reset();
-    this.#recording.restartInbound();
-    this.remoteSsrc = null;
-  }
-
   /** Connected (the kernel then drops strays) only while the destination is final (RFC 7362 §5). */
   #syncLink(): void {
     this.#link.connectTo(this.#latch.address, this.#latch.final ? this.#latch.port : 0);
@@ -190,8 +166,8 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
     this.#direction = d;
   }
 
-  onAudio(l: AudioListener): () => void { return this.#audioListeners.add(l); }
-  onDtmf(l: DtmfListener): () => void { return this.#dtmfListeners.add(l); }
+  onAudio(l: AudioListener): () => void { return this.#rx.onAudio(l); }
+  onDtmf(l: DtmfListener): () => void { return this.#rx.onDtmf(l); }
   onSentAudio(l: SentAudioListener): () => void { return this.#recording.onSent(l); }
 
   /**
@@ -252,9 +228,9 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
 
   get stats(): SessionStats {
     return {
-      packetsSent: this.packetsSent, octetsSent: this.octetsSent, packetsReceived: this.packetsReceived,
-      packetsLost: Math.max(0, this.receiveStats.cumulativeLost), jitterMs: this.receiveStats.jitter / 8,
-      lateOrDuplicate: this.#reorder.late, strays: this.#latch.strays, remoteSsrc: this.remoteSsrc,
+      packetsSent: this.packetsSent, octetsSent: this.octetsSent, packetsReceived: this.#rx.packetsReceived,
+      packetsLost: Math.max(0, this.#rx.stats.cumulativeLost), jitterMs: this.#rx.stats.jitter / 8,
+      lateOrDuplicate: this.#rx.late, strays: this.#latch.strays, remoteSsrc: this.#rx.remoteSsrc,
       srtpDropped: this.#droppedBefore + (this.#srtp ? this.#srtp.authFailures + this.#srtp.replays : 0),
       latchedTo: this.#latch.latched ? `${this.#latch.address}:${this.#latch.port}` : null,
     };
@@ -441,60 +417,19 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
     // Strays reach nothing: not the stats, listeners, recorder, DTMF or the bridge.
     if (verdict === STRAY) return;
     if (verdict === LATCHED) {
-      this.#restartStream();
+      this.#rx.restart();
       this.#marker = true;
       this.#syncLink();
     } else if (!this.#link.connected && this.#latch.final) {
       this.#syncLink();
     }
-    if (!receives(this.#direction)) return;
-    // RFC 3550 §8.2: a new SSRC is a new source with its own sequence space and timing.
-    if (h.ssrc !== this.remoteSsrc && this.remoteSsrc !== null) this.#restartStream();
-    this.packetsReceived++;
-    this.remoteSsrc = h.ssrc;
-    this.receiveStats.update(h.sequenceNumber);
-    this.receiveStats.updateJitter(Math.round(now * 8), h.timestamp);
-    const dtmfPt = this.#remote?.dtmfPayloadType;
-    if (dtmfPt !== null && dtmfPt !== undefined && h.payloadType === dtmfPt) this.#onTelephoneEvent(msg);
-    else if (h.payloadType === PT_PCMU || h.payloadType === PT_PCMA) {
-      this.#reorder.push(h.sequenceNumber, h.timestamp, h.payloadType, msg, h.payloadOffset, h.payloadLength);
-    }
+    if (receives(this.#direction)) this.#rx.accept(h, msg, now);
   }
 
   /** Logged at the 1st, 2nd, 4th, 8th… failure, so a flood of bad packets cannot flood the log. */
   #receiveFailed(e: unknown): void {
     const n = ++this.#receiveErrors;
     if ((n & (n - 1)) === 0) this.#o.logger.error('RTP receive failed', { err: e instanceof Error ? e : String(e), count: n, session: this.id });
-  }
-
-  #onTelephoneEvent(msg: Buffer): void {
-    const h = this.#hdr;
-    const d = this.#dtmfRx.receive(h.sequenceNumber, h.timestamp, msg, h.payloadOffset, h.payloadLength, this.#o.clock.now());
-    if (d) this.#emitDtmf({ digit: d.digit, source: 'rfc4733', atMs: d.at });
-    this.#bridge.port?.forwardEvent(msg, h.payloadOffset, h.payloadLength, h.marker, h.timestamp);
-  }
-
-  /** Reorder-buffer output: one in-order G.711 payload. */
-  deliver(seq: number, timestamp: number, payloadType: number, buf: Uint8Array, offset: number, length: number): void {
-    const n = Math.min(length, MAX_FRAME);
-    const port = this.#bridge.port;
-    const rec = this.#recording;
-    if (this.#audioListeners.size === 0 && !rec.active && !this.#inband) {
-      // Nobody taps the decoded audio: a bridge forwards the G.711 bytes as they are.
-      if (port) port.forwardAudio(payloadType, buf, offset, n, timestamp);
-      return;
-    }
-    decodeG711(decodeTable(lawOf(payloadType)), buf, offset, n, this.#pcmIn);
-    rec.inbound(timestamp, this.#pcmIn, n);
-    if (this.#inband && n >= FRAME) {
-      const d = this.#inband.push(this.#pcmIn, this.#o.clock.now(), FRAME);
-      if (d) this.#emitDtmf({ digit: d.digit, source: 'inband', atMs: d.startMs });
-    }
-    this.#info.sequenceNumber = seq;
-    this.#info.timestamp = timestamp;
-    this.#info.samples = n;
-    this.#audioListeners.emit(this.#pcmIn, this.#info);
-    if (port) port.forwardAudio(payloadType, buf, offset, n, timestamp);
   }
 
   /** Sends audio the bridged peer received, in our codec, unless we are playing something. */
@@ -524,10 +459,6 @@ export class RtpSession implements MediaSession, TickTarget, ReorderSink, RtcpSo
     writeRtpHeader(out, 0, marker, pt, this.#seq.nextSequence(), this.#bridge.timestamp(ts, this.#seq.timestamp), this.ssrc);
     out.set(buf.subarray(offset, offset + 4), RTP_HEADER_SIZE);
     this.#send(RTP_HEADER_SIZE + 4);
-  }
-
-  #emitDtmf(e: DtmfEvent): void {
-    this.#dtmfListeners.emit(e, undefined);
   }
 
   readonly #onRtcp = (msg: Buffer): void => {
