@@ -8,6 +8,8 @@
 export interface FutureSlot {
   /** Media time of the tick (ms on the session's clock). */
   due: number;
+  /** How long before its media time the packet goes (a playback ahead of the grid: one frame). */
+  early: number;
   /** Sequence number and timestamp before the tick built its packet. */
   seq: number;
   ts: number;
@@ -17,26 +19,35 @@ export interface FutureSlot {
 const KEEP = 16;
 
 export class FutureSlots {
-  readonly #ring: FutureSlot[] = Array.from({ length: KEEP }, () => ({ due: NaN, seq: 0, ts: 0, sent: false }));
+  readonly #ring: FutureSlot[] = Array.from({ length: KEEP }, () => ({ due: NaN, early: 0, seq: 0, ts: 0, sent: false }));
   /** Slots noted so far (the newest is at (count − 1) % KEEP). */
   #count = 0;
 
-  note(due: number, seq: number, ts: number): FutureSlot {
+  note(due: number, early: number, seq: number, ts: number): FutureSlot {
     const slot = this.#ring[this.#count++ % KEEP];
     slot.due = due;
+    slot.early = early;
     slot.seq = seq;
     slot.ts = ts;
     slot.sent = false;
     return slot;
   }
 
-  /** The slots due after `limit`, oldest first, if each of them sent a packet; else null. */
+  /** The slots whose packets go after `limit`, oldest first, if each of them sent one; else null. */
   after(limit: number): FutureSlot[] | null {
     const out: FutureSlot[] = [];
     for (let i = Math.max(0, this.#count - KEEP); i < this.#count; i++) {
       const s = this.#ring[i % KEEP];
-      if (s.due > limit) out.push({ ...s });
+      if (s.due - s.early > limit) out.push({ ...s });
     }
     return out.length > 0 && out.every((s) => s.sent) ? out : null;
+  }
+
+  /** The packets of the slots that go after `limit` now go `ms` earlier. */
+  advance(limit: number, ms: number): void {
+    for (let i = Math.max(0, this.#count - KEEP); i < this.#count; i++) {
+      const s = this.#ring[i % KEEP];
+      if (s.due - s.early > limit) s.early += ms;
+    }
   }
 }

@@ -5,8 +5,9 @@
  *
  * Out (to the thread), per datagram: socket id, due time (ms on the monotonic clock shared by
  * all threads, `monotonicMs()`), byte offset, length, and `REPLACES` when it is a rebuilt packet:
- * it takes the place of the queued packet with the same RTP sequence number, or is dropped when
- * that one has already left. Commands ride in the same batch and apply
+ * it takes the place of the queued packet with the same RTP sequence number (and its due time,
+ * when that is earlier: a playback that starts goes a frame ahead), or is dropped when that one
+ * has already left. Commands ride in the same batch and apply
  * before the datagram at their index, so a close never overtakes the packets sent before it.
  * In (from the thread), per datagram (`RX_ROW`): socket id, source port, byte offset, length; the source
  * address is in `addresses` at the same index.

@@ -26,7 +26,7 @@ const remote = (port: number) => ({ address: '127.0.0.1', port, codec: 'PCMU' as
 
 interface Arrival { at: number; seq: number; pt: number; silent: boolean }
 
-/** A UDP capture on its own thread: every datagram's arrival time (that thread's clock), sequence number and payload type. */
+/** A UDP capture on its own thread: every datagram's arrival time (ms since the epoch, that thread's clock), sequence number and payload type. */
 class ThreadCapture {
   readonly #w: Worker;
   readonly port: Promise<number>;
@@ -35,7 +35,7 @@ class ThreadCapture {
       const { parentPort } = require('node:worker_threads');
       const s = require('node:dgram').createSocket('udp4');
       const got = [];
-      s.on('message', (m) => got.push({ at: performance.now(), seq: m.readUInt16BE(2), pt: m[1] & 0x7f, silent: m.subarray(12).every((b) => b === 0xff || b === 0x7f) }));
+      s.on('message', (m) => got.push({ at: performance.timeOrigin + performance.now(), seq: m.readUInt16BE(2), pt: m[1] & 0x7f, silent: m.subarray(12).every((b) => b === 0xff || b === 0x7f) }));
       parentPort.on('message', () => parentPort.postMessage(got.splice(0)));
       s.bind(0, '127.0.0.1', () => parentPort.postMessage(s.address().port));
     `, { eval: true });
@@ -105,7 +105,7 @@ test('with the I/O thread, stalls of the main thread shorter than the lead do no
   assert.ok(gThread < 0.6 * STALL_MS, `with the thread no stall shows on the wire (${gThread.toFixed(1)} ms)`);
 });
 
-test('with the I/O thread two sessions hear each other and RFC 4733 digits; a prompt and a barge-in take the place of the packets already queued; close frees the ports', async () => {
+test('with the I/O thread two sessions hear each other and RFC 4733 digits; a prompt and a barge-in take the place of the packets already queued; close frees the ports', async (t) => {
   const a = await threaded.createSession();
   const b = await threaded.createSession();
   try {
@@ -138,6 +138,7 @@ test('with the I/O thread two sessions hear each other and RFC 4733 digits; a pr
   await sleep(300);
   await cap.take();
   const ac = new AbortController();
+  const playAt = performance.timeOrigin + performance.now();
   const p = s.play(pcmSource(tones([700], 5000, 8000)), ac.signal);
   /** What arrives from now on, until `enough` holds. */
   const collect = async (enough: (xs: Arrival[]) => boolean): Promise<Arrival[]> => {
@@ -154,6 +155,7 @@ test('with the I/O thread two sessions hear each other and RFC 4733 digits; a pr
   // come first (the queue holds LEAD_MS / 20 = 6).
   assert.ok(silentFirst >= 0 && silentFirst <= 2, `${silentFirst} silence packets before the prompt`);
   for (let i = 1; i < start.length; i++) assert.equal((start[i].seq - start[i - 1].seq) & 0xffff, 1, 'one stream, no packet lost or repeated');
+  t.diagnostic(`play() on a session sending silence → first prompt packet at the far end: ${(start[silentFirst].at - playAt).toFixed(1)} ms (it goes a frame ahead of the grid, as without the thread)`);
   await sleep(300);
   await cap.take();
   ac.abort();

@@ -12,7 +12,7 @@ import { monotonicMs, REPLACES, ROW, type IoCommand, type IoEvent, type OutBatch
 
 interface Entry {
   readonly sock: Sock;
-  readonly due: number;
+  due: number;
   bytes: Buffer;
 }
 
@@ -100,16 +100,34 @@ function enqueue(sock: Sock, due: number, bytes: Buffer): void {
   else queue.splice(i, 0, e);
 }
 
-/** A rebuilt packet takes the place of the queued one with its sequence number; too late, it is dropped. */
-function replace(sock: Sock, bytes: Buffer): void {
+/**
+ * A rebuilt packet takes the place of the queued one with its sequence number, and goes at its own
+ * due time when that is earlier (never before the socket's packets ahead of it); too late, it is
+ * dropped.
+ */
+function replace(sock: Sock, due: number, bytes: Buffer): void {
   if (bytes.length < 4) return;
   const seq = bytes.readUInt16BE(2);
-  for (const e of sock.pending) {
-    if (e.bytes.length >= 4 && e.bytes.readUInt16BE(2) === seq) {
-      e.bytes = bytes;
-      return;
-    }
+  const pending = sock.pending;
+  for (let k = 0; k < pending.length; k++) {
+    const e = pending[k];
+    if (e.bytes.length < 4 || e.bytes.readUInt16BE(2) !== seq) continue;
+    e.bytes = bytes;
+    const at = Math.max(due, k > 0 ? pending[k - 1].due : -Infinity);
+    if (at < e.due) move(e, at);
+    return;
   }
+}
+
+/** Moves a queued entry to an earlier due time, keeping the queue in due order. */
+function move(e: Entry, at: number): void {
+  const i = queue.indexOf(e, head);
+  if (i < 0) return;
+  queue.splice(i, 1);
+  e.due = at;
+  let j = i;
+  while (j > head && queue[j - 1].due > at) j--;
+  queue.splice(j, 0, e);
 }
 
 function arm(): void {
@@ -233,7 +251,7 @@ parentPort?.on('message', (m: OutBatch) => {
     const s = socks.get(rows[r]);
     if (!s || s.closing) continue;
     const bytes = base.subarray(rows[r + 2], rows[r + 2] + rows[r + 3]);
-    if (rows[r + 4] === REPLACES) replace(s, bytes);
+    if (rows[r + 4] === REPLACES) replace(s, rows[r + 1], bytes);
     else enqueue(s, rows[r + 1], bytes);
   }
   while (ci < m.commands.length) command(m.commands[ci++]);

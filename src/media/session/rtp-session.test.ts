@@ -420,3 +420,72 @@ test('onSentAudio taps what the session sends: silence while idle, each playback
   assert.equal(sent.length, 1, 'nothing after unsubscribing');
   await h.s.close();
 });
+
+/** Lead mode (the media I/O thread): what the session sends, with the media time the scheduler gives each packet. */
+function leadHarness() {
+  const clock = new FakeClock();
+  const scheduler = new PlayoutScheduler({ clock, leadMs: 40 });
+  const rtp = new FakeSocket();
+  const sent: Array<{ due: number; replacing: boolean; seq: number; ts: number; marker: boolean; loud: boolean }> = [];
+  const send = rtp.send.bind(rtp);
+  const hdr = new RtpHeader();
+  rtp.send = (msg: Uint8Array, port?: number, address?: string): void => {
+    const b = Buffer.from(msg);
+    assert.ok(parseRtpHeader(b, b.length, hdr));
+    sent.push({ due: scheduler.dueMs, replacing: scheduler.replacing, seq: hdr.sequenceNumber, ts: hdr.timestamp, marker: hdr.marker, loud: b.subarray(12).some((x) => x !== 0xff && x !== 0x7f) });
+    send(msg, port, address);
+  };
+  const s = new RtpSession({ id: 'lead', port: 40_000, rtp: rtp as unknown as Socket, rtcp: new FakeSocket() as unknown as Socket, clock, logger: nullLogger, scheduler, rtcpIntervalMs: 60_000 });
+  return { clock, s, sent };
+}
+
+test('lead mode: a prompt on a session sending silence goes a frame ahead of the grid — its first frame at once, in place of the first queued packet not on its way — and its end repays it with a pause (RFC 3551 §4.1)', async () => {
+  const { clock, s, sent } = leadHarness();
+  s.setRemote(remote(PHONE, 4000));
+  clock.advance(105); // ticks up to media time 140 have run: 120 and 140 are queued, 100 is on its way
+  const queued = sent.filter((p) => p.due > 108).map((p) => [p.seq, p.ts]);
+  assert.deepEqual(sent.filter((p) => p.due > 108).map((p) => p.due), [120, 140]);
+  const n = sent.length;
+  const played = s.play(pcmSource(tones([700], 100, 8000)));
+  await flush(); // the source opens
+  const rebuilt = sent.slice(n);
+  assert.deepEqual(rebuilt.map((p) => [p.seq, p.ts]), queued, 'the same sequence numbers and timestamps');
+  assert.ok(rebuilt.every((p) => p.replacing && p.loud));
+  assert.deepEqual(rebuilt.map((p) => p.due), [100, 120], 'each a frame early: the first goes with the packet on its way');
+  clock.advance(200);
+  const after = sent.slice(n + 2);
+  const ts0 = rebuilt[0].ts;
+  // Media 160, 180, 200: the prompt's last three frames, a frame early; 220: nothing; then silence on the grid, marked.
+  assert.deepEqual(after.slice(0, 4).map((p) => [p.due, p.loud, p.marker, (p.ts - ts0) / 160]), [[140, true, false, 2], [160, true, false, 3], [180, true, false, 4], [240, false, true, 6]]);
+  for (let i = 1; i < after.length; i++) {
+    assert.equal(after[i].seq, (after[i - 1].seq + 1) & 0xffff, 'no sequence number lost or repeated');
+    if (i >= 4) assert.equal(after[i].due - after[i - 1].due, 20);
+  }
+  // Each packet's timestamp is its media time on the stream's clock: the pause kept them in step.
+  for (const p of after) if (p.due >= 240) assert.equal((p.ts - ts0) / 160, (p.due - 120) / 20);
+  await flush();
+  clock.advance(40); // \`finished\` comes the lead after the last frame was built
+  assert.equal((await played).reason, 'finished');
+  await s.close();
+});
+
+test('lead mode: a barge-in puts silence in place of the prompt queued a frame early; the first live tick then repays the frame', async () => {
+  const { clock, s, sent } = leadHarness();
+  s.setRemote(remote(PHONE, 4000));
+  clock.advance(105);
+  const ac = new AbortController();
+  const played = s.play(pcmSource(tones([700], 1000, 8000)), ac.signal);
+  await flush();
+  clock.advance(100); // now 205: media up to 240 built, 220 and 240 (going at 200 and 220) queued
+  const n = sent.length;
+  ac.abort();
+  const rebuilt = sent.slice(n);
+  assert.deepEqual(rebuilt.map((p) => [p.due, p.loud, p.replacing]), [[220, false, true]], 'the queued prompt frame going after now + 3 ms is silence now');
+  assert.equal((await played).reason, 'aborted');
+  clock.advance(100);
+  const next = sent.slice(n + 1);
+  assert.ok(next.every((p) => !p.loud && !p.replacing));
+  assert.equal(next[0].due, 280, 'media time 260 (the repaid frame) sends nothing');
+  assert.ok(next[0].marker);
+  await s.close();
+});

@@ -64,7 +64,7 @@ export class RtpSession implements MediaSession, TickTarget, RtcpSource {
   #droppedBefore = 0;
   #direction: Direction = 'sendrecv';
   #marker = true;
-  readonly #playback = new PlaybackQueue(() => this.closed, () => this.#sendFirstFrame(), () => this.#rebuildAhead());
+  readonly #playback = new PlaybackQueue(() => this.closed, () => this.#sendFirstFrame(), () => this.#rebuildAhead(false));
   /** Lead mode: where each tick left the sequence, to build queued packets again (`#rebuildAhead`). */
   readonly #future = new FutureSlots();
   /** A playback's first frame went out ahead of the tick grid: the first idle tick repays it. */
@@ -254,17 +254,18 @@ export class RtpSession implements MediaSession, TickTarget, RtcpSource {
    * opens the stream or follows a pause, RFC 3551 §4.1). That puts the stream one frame ahead of
    * the tick grid: the first tick with nothing to play repays it, so prompts never add up to drift.
    *
-   * When the ticks run ahead of media time (`leadMs`, the media I/O thread), see `#fillAhead`.
+   * When the ticks run ahead of media time (`leadMs`, the media I/O thread), see `#rebuildAhead`
+   * and `#fillAhead`.
    */
   #sendFirstFrame(): void {
-    if (this.closed || this.#ahead || this.#dtmfOut.active || this.#bridge.peer || !this.#remote || !this.#canSend()) return;
+    if (this.closed || this.#dtmfOut.active || this.#bridge.peer || !this.#remote || !this.#canSend()) return;
     try {
       const s = this.#o.scheduler;
       if (s.leadMs > 0 && Number.isFinite(s.nextDueMs)) {
-        if (!this.#rebuildAhead()) this.#fillAhead(s.nextDueMs);
+        if (!this.#rebuildAhead(true)) this.#fillAhead(s.nextDueMs);
         return;
       }
-      if (this.#playback.read(this.#pcmOut) === 0) return;
+      if (this.#ahead || this.#playback.read(this.#pcmOut) === 0) return;
       this.#ahead = true;
       // Recorded in the slot of the tick period it is heard in (the ticks write the next ones).
       this.#recording.outbound(this.#pcmOut, FRAME, 1);
@@ -302,18 +303,30 @@ export class RtpSession implements MediaSession, TickTarget, RtcpSource {
    * and take the place of the queued ones; one that has already left keeps its place, so the
    * stream stays continuous either way. Not with SRTP (a rebuilt packet would reuse its key
    * stream), bridged audio or digits being sent. True when it rebuilt.
+   *
+   * A playback that `starts` goes one frame ahead of the grid, as without a lead: its first frame
+   * takes the place of the first queued packet not yet on its way and goes at once (with the one
+   * before it, at most 3 ms from now), the rest each a frame early, until the first idle tick.
    */
-  #rebuildAhead(): boolean {
+  #rebuildAhead(starts: boolean): boolean {
     const s = this.#o.scheduler;
     if (s.leadMs <= 0 || this.closed || this.#srtp || this.#bridge.peer || this.#dtmfOut.active || !this.#canSend()) return false;
-    const slots = this.#future.after(this.#o.clock.now() + REBUILD_MARGIN_MS);
+    const limit = this.#o.clock.now() + REBUILD_MARGIN_MS;
+    const slots = this.#future.after(limit);
     if (!slots) return false;
+    const shift = starts && !this.#ahead ? FRAME_MS : 0;
     const seq = this.#seq.sequenceNumber;
     const ts = this.#seq.timestamp;
     this.#seq.rewind(slots[0].seq, slots[0].ts);
-    for (const slot of slots) s.sendAt(slot.due, () => this.#produce(1 + Math.round((this.#lastTickDue - slot.due) / FRAME_MS)), true);
+    for (const slot of slots) {
+      s.sendAt(slot.due - slot.early - shift, () => this.#produce(1 + Math.round((this.#lastTickDue - slot.due) / FRAME_MS)), true);
+    }
     // Each slot built one packet again, so the sequence is back where it was; if not, it goes on from there.
     this.#seq.rewind(seq, ts);
+    if (shift > 0) {
+      this.#future.advance(limit, shift);
+      this.#ahead = true;
+    }
     return true;
   }
 
@@ -328,11 +341,15 @@ export class RtpSession implements MediaSession, TickTarget, RtcpSource {
       this.#produce(1);
       return;
     }
-    const slot = this.#future.note(s.dueMs, this.#seq.sequenceNumber, this.#seq.timestamp);
+    const early = this.#ahead ? FRAME_MS : 0;
+    const slot = this.#future.note(s.dueMs, early, this.#seq.sequenceNumber, this.#seq.timestamp);
     const sent = this.packetsSent;
-    this.#produce(1);
+    if (early > 0) s.sendAt(s.dueMs - early, this.#produceOne);
+    else this.#produce(1);
     slot.sent = this.packetsSent !== sent;
   }
+
+  readonly #produceOne = (): void => this.#produce(1);
 
   /** One tick's packet (or none); its frame is recorded `framesBack` slots before the current position. */
   #produce(framesBack: number): void {
@@ -340,10 +357,15 @@ export class RtpSession implements MediaSession, TickTarget, RtcpSource {
     if (this.#dtmfOut.active && this.#tickDtmf(canSend)) return;
     const n = this.#playback.read(this.#pcmOut);
     if (n === 0) {
-      if (this.#ahead) {
+      // (A packet built again in place of a queued one is always sent: silence, if nothing plays.)
+      const s = this.#o.scheduler;
+      if (this.#ahead && !s.replacing) {
         // Back on the grid: one tick without a packet; the next one opens a talkspurt (RFC 3551 §4.1).
+        // Without a lead the timestamps ran a frame ahead, and this tick's frame is the one sent
+        // early; with a lead only the sending ran early, and this tick's frame is not sent.
         this.#ahead = false;
         this.#marker = true;
+        if (s.leadMs > 0) this.#seq.advanceTimestamp(FRAME);
         return;
       }
       if (this.#bridge.peer) {
