@@ -16,7 +16,7 @@ test('future slots: a packet that goes early counts by when it goes; advancing m
   const f = new FutureSlots();
   for (let i = 0; i < 4; i++) f.note(1000 + 20 * i, 0, 100 + i, 160 * i).sent = true;
   f.advance(1023, 20); // the slots of 1040 and 1060 now go at 1020 and 1040
-  assert.deepEqual(f.after(1019)?.map((s) => [s.due, s.early, s.seq]), [[1040, 20, 102], [1060, 20, 103]]);
+  assert.deepEqual(f.after(1019)?.map((s) => [s.due, s.early, s.seq]), [[1020, 0, 101], [1040, 20, 102], [1060, 20, 103]]);
   assert.deepEqual(f.after(1020)?.map((s) => s.seq), [103], 'the packet of 1040 goes at 1020: not after it');
   f.note(1080, 20, 104, 640).sent = true;
   assert.deepEqual(f.after(1040)?.map((s) => [s.due, s.early]), [[1080, 20]]);

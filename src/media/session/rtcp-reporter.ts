@@ -1,11 +1,12 @@
 /**
- * Periodic RTCP for one session (RFC 3550 §6.2, §6.4): an SR while we send, an RR otherwise,
- * each with SDES CNAME, every `intervalMs` (randomised ×[0.5, 1.5] as §6.3.1 asks).
+ * RTCP for one session. Out: periodic reports (RFC 3550 §6.2, §6.4), an SR while we send, an RR
+ * otherwise, each with SDES CNAME, every `intervalMs` (randomised ×[0.5, 1.5] as §6.3.1 asks). In:
+ * the peer's last SR, for our report blocks' LSR and DLSR (§6.4.1).
  */
 import type { MediaSocket } from './media-socket.js';
 import type { Clock, TimerHandle } from '../../kernel/clock.js';
 import type { Logger } from '../../kernel/logger.js';
-import { ntpFromUnixMs, writeBye, writeReceiverReport, writeSdesCname, writeSenderReport, type ReportBlock } from '../rtp/rtcp.js';
+import { ntpFromUnixMs, parseRtcp, writeBye, writeReceiverReport, writeSdesCname, writeSenderReport, type ReportBlock } from '../rtp/rtcp.js';
 import type { RtpReceiveStats } from '../rtp/receive-stats.js';
 import { SRTCP_OVERHEAD } from '../srtp/index.js';
 
@@ -17,7 +18,6 @@ export interface RtcpSource {
   readonly rtpTimestamp: number;
   readonly remoteSsrc: number | null;
   readonly receiveStats: RtpReceiveStats;
-  readonly lastSr: { readonly middle32: number; readonly at: number } | null;
   rtcpTarget(): { address: string; port: number } | null;
 }
 
@@ -25,8 +25,14 @@ export class RtcpReporter {
   readonly #buf = Buffer.alloc(256 + SRTCP_OVERHEAD);
   #timer: TimerHandle | null = null;
   #sentPackets = 0;
-  /** SRTCP (RFC 3711 §3.4): protects the compound packet in place and returns its new length. */
+  /**
+   * SRTCP (RFC 3711 §3.4): protects a compound packet in place and returns its new length; and
+   * authenticates and decrypts one received, returning its length, or −1 when it must be dropped.
+   */
   protect: ((buf: Buffer, length: number) => number) | null = null;
+  unprotect: ((buf: Buffer, length: number) => number) | null = null;
+  /** The middle 32 bits of the NTP timestamp of the peer's last SR, and when it came. */
+  lastSr: { middle32: number; at: number } | null = null;
 
   constructor(
     private readonly socket: MediaSocket, private readonly clock: Clock, private readonly src: RtcpSource, private readonly logger: Logger,
@@ -57,7 +63,7 @@ export class RtcpReporter {
     const s = this.src;
     if (s.remoteSsrc === null) return [];
     const v = s.receiveStats.reportBlock();
-    const lsr = s.lastSr;
+    const lsr = this.lastSr;
     const dlsr = lsr ? Math.round(((this.clock.now() - lsr.at) / 1000) * 65536) : 0;
     return [{ ssrc: s.remoteSsrc, ...v, lastSr: lsr?.middle32 ?? 0, delaySinceLastSr: dlsr }];
   }
@@ -80,5 +86,14 @@ export class RtcpReporter {
     if (bye) n += writeBye(this.#buf, n, s.ssrc);
     if (this.protect) n = this.protect(this.#buf, n);
     this.socket.send(Buffer.from(this.#buf.subarray(0, n)), target.port, target.address);
+  }
+
+  /** One datagram from the RTCP socket (throws on a malformed compound packet). */
+  receive(msg: Buffer): void {
+    const length = this.unprotect ? this.unprotect(msg, msg.length) : msg.length;
+    if (length < 0) return;
+    for (const p of parseRtcp(length === msg.length ? msg : msg.subarray(0, length))) {
+      if (p.type === 'sr') this.lastSr = { middle32: ((p.sender.ntpSeconds << 16) | (p.sender.ntpFraction >>> 16)) >>> 0, at: this.clock.now() };
+    }
   }
 }

@@ -15,7 +15,6 @@ import { dtmfTonesPcm } from '../dtmf/tones.js';
 import { pcmSource, type AudioSource } from '../playout/source.js';
 import type { TickTarget } from '../playout/scheduler.js';
 import { looksLikeRtcp, parseRtpHeader, RtpHeader, RTP_HEADER_SIZE, writeRtpHeader } from '../rtp/rtp-header.js';
-import { parseRtcp } from '../rtp/rtcp.js';
 import type { RtpReceiveStats } from '../rtp/receive-stats.js';
 import { RtpSequencer } from '../rtp/sequence.js';
 import { MediaSessionError } from './errors.js';
@@ -77,7 +76,6 @@ export class RtpSession implements MediaSession, TickTarget, RtcpSource {
   #closed: Promise<void> | null = null;
   packetsSent = 0;
   octetsSent = 0;
-  lastSr: { middle32: number; at: number } | null = null;
   readonly bridgePort: BridgePort = {
     forwardAudio: (payloadType, buf, offset, length, timestamp) => this.#forwardAudio(payloadType, buf, offset, length, timestamp),
     forwardEvent: (buf, offset, length, marker, timestamp) => this.#forwardEvent(buf, offset, length, marker, timestamp),
@@ -152,6 +150,7 @@ export class RtpSession implements MediaSession, TickTarget, RtcpSource {
     const next = SessionCrypto.follow(before, r.srtp);
     this.#srtp = next;
     this.#rtcpReporter.protect = next ? (buf, n) => next.protectRtcp(buf, n) : null;
+    this.#rtcpReporter.unprotect = next ? (buf, n) => next.unprotectRtcp(buf, n) : null;
     if (before && next !== before) this.#droppedBefore += before.authFailures + before.replays;
   }
 
@@ -485,12 +484,7 @@ export class RtpSession implements MediaSession, TickTarget, RtcpSource {
 
   readonly #onRtcp = (msg: Buffer): void => {
     try {
-      const length = this.#srtp ? this.#srtp.unprotectRtcp(msg, msg.length) : msg.length;
-      if (length < 0) return;
-      for (const p of parseRtcp(length === msg.length ? msg : msg.subarray(0, length))) {
-        // RFC 3550 §6.4.1 LSR: the middle 32 bits of the SR's NTP timestamp.
-        if (p.type === 'sr') this.lastSr = { middle32: ((p.sender.ntpSeconds << 16) | (p.sender.ntpFraction >>> 16)) >>> 0, at: this.#o.clock.now() };
-      }
+      this.#rtcpReporter.receive(msg);
     } catch (e) {
       this.#receiveFailed(e);
     }
