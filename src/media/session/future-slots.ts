@@ -10,25 +10,28 @@ export interface FutureSlot {
   due: number;
   /** How long before its media time the packet goes (a playback ahead of the grid: one frame). */
   early: number;
-  /** Sequence number and timestamp before the tick built its packet. */
+  /** Sequence number and timestamp before the tick built its packet, and whether it was marked. */
   seq: number;
   ts: number;
+  marker: boolean;
+  /** The tick sent an audio packet (not an RFC 4733 event): it can be built again. */
   sent: boolean;
 }
 
 const KEEP = 16;
 
 export class FutureSlots {
-  readonly #ring: FutureSlot[] = Array.from({ length: KEEP }, () => ({ due: NaN, early: 0, seq: 0, ts: 0, sent: false }));
+  readonly #ring: FutureSlot[] = Array.from({ length: KEEP }, () => ({ due: NaN, early: 0, seq: 0, ts: 0, marker: false, sent: false }));
   /** Slots noted so far (the newest is at (count − 1) % KEEP). */
   #count = 0;
 
-  note(due: number, early: number, seq: number, ts: number): FutureSlot {
+  note(due: number, early: number, seq: number, ts: number, marker: boolean): FutureSlot {
     const slot = this.#ring[this.#count++ % KEEP];
     slot.due = due;
     slot.early = early;
     slot.seq = seq;
     slot.ts = ts;
+    slot.marker = marker;
     slot.sent = false;
     return slot;
   }

@@ -489,3 +489,26 @@ test('lead mode: a barge-in puts silence in place of the prompt queued a frame e
   assert.ok(next[0].marker);
   await s.close();
 });
+
+test('lead mode: a prompt that starts in place of the packet opening a talkspurt keeps its marker (RFC 3551 §4.1)', async () => {
+  const { clock, s, sent } = leadHarness();
+  s.setRemote(remote(PHONE, 4000));
+  clock.advance(105);
+  const first = s.play(pcmSource(tones([700], 100, 8000)));
+  await flush();
+  clock.advance(95); // now 200: the prompt (media 120–200) is built, 220 repaid, 240 queued as marked silence
+  await flush();
+  clock.advance(5); // the queue is idle again (\`finished\` itself comes the lead later)
+  const opener = sent.at(-1);
+  assert.deepEqual([opener?.due, opener?.loud, opener?.marker], [240, false, true]);
+  const n = sent.length;
+  const second = s.play(pcmSource(tones([700], 100, 8000)));
+  await flush();
+  assert.deepEqual(sent.slice(n).map((p) => [p.seq, p.due, p.loud, p.marker, p.replacing]), [[opener?.seq, 220, true, true, true]]);
+  clock.advance(200);
+  await flush();
+  clock.advance(40);
+  assert.equal((await first).reason, 'finished');
+  assert.equal((await second).reason, 'finished');
+  await s.close();
+});

@@ -316,12 +316,16 @@ export class RtpSession implements MediaSession, TickTarget, RtcpSource {
     const shift = starts && !this.#ahead ? FRAME_MS : 0;
     const seq = this.#seq.sequenceNumber;
     const ts = this.#seq.timestamp;
+    const marker = this.#marker;
     this.#seq.rewind(slots[0].seq, slots[0].ts);
     for (const slot of slots) {
+      // A packet that opened a talkspurt (RFC 3551 §4.1) still does.
+      this.#marker = slot.marker;
       s.sendAt(slot.due - slot.early - shift, () => this.#produce(1 + Math.round((this.#lastTickDue - slot.due) / FRAME_MS)), true);
     }
     // Each slot built one packet again, so the sequence is back where it was; if not, it goes on from there.
     this.#seq.rewind(seq, ts);
+    this.#marker = marker;
     if (shift > 0) {
       this.#future.advance(limit, shift);
       this.#ahead = true;
@@ -341,11 +345,12 @@ export class RtpSession implements MediaSession, TickTarget, RtcpSource {
       return;
     }
     const early = this.#ahead ? FRAME_MS : 0;
-    const slot = this.#future.note(s.dueMs, early, this.#seq.sequenceNumber, this.#seq.timestamp);
+    const slot = this.#future.note(s.dueMs, early, this.#seq.sequenceNumber, this.#seq.timestamp, this.#marker);
     const sent = this.packetsSent;
+    const digits = this.#dtmfOut.active;
     if (early > 0) s.sendAt(s.dueMs - early, this.#produceOne);
     else this.#produce(1);
-    slot.sent = this.packetsSent !== sent;
+    slot.sent = this.packetsSent !== sent && !digits;
   }
 
   readonly #produceOne = (): void => this.#produce(1);
