@@ -1,10 +1,11 @@
 /**
  * One call's RTP session: the only socket code in media/. It sends a 20 ms frame on every tick of
  * the shared scheduler (playback, RFC 4733 events, or silence), receives through the latch
- * (RFC 7362, strays dropped) into its receiver (`rtp-receiver.ts`: reorder, DTMF, decoding into
- * a reused frame that listeners tap), and reports over RTCP. Per packet, nothing is allocated by this code. With SDES
- * keys in the remote (RFC 4568) every RTP and RTCP packet is protected before it is sent and
- * must authenticate before it is looked at (RFC 3711), in place in the same buffers.
+ * (RFC 7362, strays dropped) into its receiver (`rtp-receiver.ts`: reorder, DTMF, decoding into a
+ * reused frame that listeners tap), and runs RTCP (`rtcp-reporter.ts`). Per packet, nothing is
+ * allocated by this code. With SDES keys in the remote (RFC 4568) every RTP and RTCP packet is
+ * protected before it is sent and must authenticate before it is looked at (RFC 3711), in place
+ * in the same buffers.
  */
 import type { RemoteInfo } from 'node:dgram';
 import { randomInt } from 'node:crypto';
