@@ -12,7 +12,7 @@ const CALLS = 300;
 
 type Cdr = { call_sid: string; termination_reason: string | null; termination_cause: string | null; terminated_at: string | null; answered: boolean };
 
-test(`issue 12 item 4: kill -9 with ${CALLS} calls in progress — after a restart on the same data dir every call is in RecentCalls as failed / gateway restart, and each status hook was told`, async () => {
+test(`issue 12 item 4: kill -9 with ${CALLS} calls in progress — after a restart on the same data dir every call is in RecentCalls as failed / gateway restart, and each status hook was told`, async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'vgw-crash-'));
   const env = {
     VGW_DATA_DIR: dataDir, VGW_SIP_ADDRESS: '127.0.0.1', VGW_SIP_PORT: String(await freePort()),
@@ -48,7 +48,9 @@ test(`issue 12 item 4: kill -9 with ${CALLS} calls in progress — after a resta
     hooks.seen.length = 0;
 
     await first.stop('SIGKILL');
+    const restart = performance.now();
     second = await startCli(env);
+    t.diagnostic(`restart with ${CALLS} calls to settle: ready in ${Math.round(performance.now() - restart)} ms`);
     const page = await second.api('GET', `/v1/Accounts/${demo.account_sid}/RecentCalls?count=500`);
     const rows = (page.body as { data: Cdr[] }).data;
     const bySid = new Map(rows.map((c) => [c.call_sid, c]));
