@@ -8,20 +8,18 @@
  * in the same buffers.
  */
 import type { RemoteInfo } from 'node:dgram';
-import { randomInt } from 'node:crypto';
-import { ALAW_TO_ULAW, decodeG711, decodeTable, encodeG711, encodeTable, transcodeG711, ULAW_TO_ALAW } from '../codec/g711.js';
-import { writeRfc4733Payload, type Rfc4733SenderOptions } from '../dtmf/rfc4733.js';
+import { decodeG711, decodeTable, encodeTable } from '../codec/g711.js';
+import type { Rfc4733SenderOptions } from '../dtmf/rfc4733.js';
 import { DtmfSendQueue } from '../dtmf/send-queue.js';
 import { dtmfTonesPcm } from '../dtmf/tones.js';
 import { pcmSource, type AudioSource } from '../playout/source.js';
 import type { TickTarget } from '../playout/scheduler.js';
-import { looksLikeRtcp, parseRtpHeader, RtpHeader, RTP_HEADER_SIZE, writeRtpHeader } from '../rtp/rtp-header.js';
+import { looksLikeRtcp, parseRtpHeader, RtpHeader, RTP_HEADER_SIZE } from '../rtp/rtp-header.js';
 import type { RtpReceiveStats } from '../rtp/receive-stats.js';
-import { RtpSequencer } from '../rtp/sequence.js';
 import { MediaSessionError } from './errors.js';
 import { LATCHED, RtpLatch, STRAY } from './latch.js';
 import { checkRemote, linkBridge, unlinkBridge, type BridgePort, type MediaSession } from './media-session.js';
-import { PacketRing } from './packet-ring.js';
+import { RtpSender } from './rtp-sender.js';
 import { PlaybackQueue } from './playback.js';
 import type { RecordingResult, RecordingTarget } from './recorder.js';
 import { SessionRecording } from './session-recording.js';
@@ -30,7 +28,6 @@ import { lawOf, RtpReceiver } from './rtp-receiver.js';
 import { RtcpReporter, type RtcpSource } from './rtcp-reporter.js';
 import { SessionCrypto } from './session-crypto.js';
 import { FutureSlots } from './future-slots.js';
-import { SRTP_MAX_OVERHEAD } from '../srtp/index.js';
 import { SocketLink } from './socket-link.js';
 import { receives, sends, type AudioListener, type Direction, type DtmfListener, type PlayResult, type RemoteMedia, type RtpSessionOptions, type SentAudioListener, type SessionStats } from './types.js';
 
@@ -41,16 +38,15 @@ const FRAME_MS = 20;
 /** A queued packet due this soon may be on its way already: it is not built again. */
 const REBUILD_MARGIN_MS = 3;
 const MAX_FRAME = 480;
-const RING = 8;
 
 export class RtpSession implements MediaSession, TickTarget, RtcpSource {
   readonly id: string;
   readonly localPort: number;
-  readonly ssrc = randomInt(1, 0xffffffff) >>> 0;
   readonly cname: string;
   readonly #o: RtpSessionOptions;
-  readonly #seq = new RtpSequencer(randomInt(0, 0x10000), randomInt(0, 0xffffffff));
-  readonly #ring = new PacketRing(RING, RTP_HEADER_SIZE + MAX_FRAME + SRTP_MAX_OVERHEAD);
+  readonly #tx = new RtpSender((d) => this.#link.send(d, this.#latch.port, this.#latch.address), () => !this.#o.scheduler.replacing);
+  readonly ssrc = this.#tx.ssrc;
+  readonly #seq = this.#tx.seq;
   readonly #pcmOut = new Int16Array(FRAME);
   readonly #hdr = new RtpHeader();
   readonly #rx: RtpReceiver;
@@ -63,7 +59,6 @@ export class RtpSession implements MediaSession, TickTarget, RtcpSource {
   #receiveErrors = 0;
   #droppedBefore = 0;
   #direction: Direction = 'sendrecv';
-  #marker = true;
   readonly #playback = new PlaybackQueue(() => this.closed, () => this.#sendFirstFrame(), () => this.#rebuildAhead(false));
   /** Lead mode: where each tick left the sequence, to build queued packets again (`#rebuildAhead`). */
   readonly #future = new FutureSlots();
@@ -75,14 +70,12 @@ export class RtpSession implements MediaSession, TickTarget, RtcpSource {
   readonly #recording = new SessionRecording(FRAME, (e) => this.#o.logger.error('sent-audio listener failed', { err: e instanceof Error ? e : String(e) }));
   readonly #bridge = new BridgeLink();
   #closed: Promise<void> | null = null;
-  packetsSent = 0;
-  octetsSent = 0;
   readonly bridgePort: BridgePort = {
     forwardAudio: (payloadType, buf, offset, length, timestamp) => this.#forwardAudio(payloadType, buf, offset, length, timestamp),
     forwardEvent: (buf, offset, length, marker, timestamp) => this.#forwardEvent(buf, offset, length, marker, timestamp),
     link: (peer) => {
       this.#bridge.link(peer);
-      this.#marker = true;
+      this.#tx.marker = true;
     },
   };
 
@@ -102,6 +95,12 @@ export class RtpSession implements MediaSession, TickTarget, RtcpSource {
     opts.rtcp.on('error', this.#onSocketError);
   }
 
+  get packetsSent(): number {
+    return this.#tx.packetsSent;
+  }
+  get octetsSent(): number {
+    return this.#tx.octetsSent;
+  }
   get receiveStats(): RtpReceiveStats {
     return this.#rx.stats;
   }
@@ -138,7 +137,7 @@ export class RtpSession implements MediaSession, TickTarget, RtcpSource {
     this.#rx.restart();
     if (moved) {
       this.#latch.reset(r.address, r.port);
-      this.#marker = true;
+      this.#tx.marker = true;
       this.#syncLink();
     }
     this.#o.scheduler.add(this);
@@ -150,6 +149,7 @@ export class RtpSession implements MediaSession, TickTarget, RtcpSource {
     const before = this.#srtp;
     const next = SessionCrypto.follow(before, r.srtp);
     this.#srtp = next;
+    this.#tx.srtp = next;
     this.#rtcpReporter.protect = next ? (buf, n) => next.protectRtcp(buf, n) : null;
     this.#rtcpReporter.unprotect = next ? (buf, n) => next.unprotectRtcp(buf, n) : null;
     if (before && next !== before) this.#droppedBefore += before.authFailures + before.replays;
@@ -162,7 +162,7 @@ export class RtpSession implements MediaSession, TickTarget, RtcpSource {
 
   /** RFC 3264 §8.4 hold and resume, from our side's perspective. */
   setDirection(d: Direction): void {
-    if (sends(d) && !sends(this.#direction)) this.#marker = true;
+    if (sends(d) && !sends(this.#direction)) this.#tx.marker = true;
     this.#direction = d;
   }
 
@@ -317,16 +317,16 @@ export class RtpSession implements MediaSession, TickTarget, RtcpSource {
     const shift = starts && !this.#ahead ? FRAME_MS : 0;
     const seq = this.#seq.sequenceNumber;
     const ts = this.#seq.timestamp;
-    const marker = this.#marker;
+    const marker = this.#tx.marker;
     this.#seq.rewind(slots[0].seq, slots[0].ts);
     for (const slot of slots) {
       // A packet that opened a talkspurt (RFC 3551 §4.1) still does.
-      this.#marker = slot.marker;
+      this.#tx.marker = slot.marker;
       s.sendAt(slot.due - slot.early - shift, () => this.#produce(1 + Math.round((this.#lastTickDue - slot.due) / FRAME_MS)), true);
     }
     // Each slot built one packet again, so the sequence is back where it was; if not, it goes on from there.
     this.#seq.rewind(seq, ts);
-    this.#marker = marker;
+    this.#tx.marker = marker;
     if (shift > 0) {
       this.#future.advance(limit, shift);
       this.#ahead = true;
@@ -346,7 +346,7 @@ export class RtpSession implements MediaSession, TickTarget, RtcpSource {
       return;
     }
     const early = this.#ahead ? FRAME_MS : 0;
-    const slot = this.#future.note(s.dueMs, early, this.#seq.sequenceNumber, this.#seq.timestamp, this.#marker);
+    const slot = this.#future.note(s.dueMs, early, this.#seq.sequenceNumber, this.#seq.timestamp, this.#tx.marker);
     const sent = this.packetsSent;
     const digits = this.#dtmfOut.active;
     if (early > 0) s.sendAt(s.dueMs - early, this.#produceOne);
@@ -369,7 +369,7 @@ export class RtpSession implements MediaSession, TickTarget, RtcpSource {
         // Without a lead the timestamps ran a frame ahead, and this tick's frame is the one sent
         // early; with a lead only the sending ran early, and this tick's frame is not sent.
         this.#ahead = false;
-        this.#marker = true;
+        this.#tx.marker = true;
         if (s.leadMs > 0) this.#seq.advanceTimestamp(FRAME);
         return;
       }
@@ -386,12 +386,7 @@ export class RtpSession implements MediaSession, TickTarget, RtcpSource {
   }
 
   #sendAudio(): void {
-    const buf = this.#nextBuffer();
-    const r = this.#remote as RemoteMedia;
-    writeRtpHeader(buf, 0, this.#marker, r.payloadType, this.#seq.nextSequence(), this.#seq.timestamp, this.ssrc);
-    this.#marker = false;
-    encodeG711(this.#encode, this.#pcmOut, FRAME, buf, RTP_HEADER_SIZE);
-    this.#send(RTP_HEADER_SIZE + FRAME);
+    this.#tx.audio((this.#remote as RemoteMedia).payloadType, this.#encode, this.#pcmOut, FRAME);
   }
 
   /** True when this tick carried a telephone-event packet. */
@@ -402,27 +397,10 @@ export class RtpSession implements MediaSession, TickTarget, RtcpSource {
     this.#playback.read(this.#pcmOut);
     const pt = this.#remote?.dtmfPayloadType;
     if (canSend && pt !== null && pt !== undefined) {
-      const buf = this.#nextBuffer();
-      writeRtpHeader(buf, 0, step.marker, pt, this.#seq.nextSequence(), step.timestamp, this.ssrc);
-      writeRfc4733Payload(buf, RTP_HEADER_SIZE, step.event, step.end, step.volume, step.duration);
-      this.#send(RTP_HEADER_SIZE + 4);
+      this.#tx.event(pt, step.marker, step.timestamp, step.event, step.end, step.volume, step.duration);
     }
     this.#seq.advanceTimestamp(FRAME);
     return true;
-  }
-
-  #nextBuffer(): Buffer {
-    return this.#ring.next();
-  }
-
-  /** Sends the first `length` bytes of the buffer `#nextBuffer()` returned last (as SRTP when keyed). */
-  #send(length: number): void {
-    if (!this.#o.scheduler.replacing) {
-      this.packetsSent++;
-      this.octetsSent += length - RTP_HEADER_SIZE;
-    }
-    const n = this.#srtp ? this.#srtp.protectRtp(this.#ring.current(), length) : length;
-    this.#link.send(this.#ring.view(n), this.#latch.port, this.#latch.address);
   }
 
   readonly #onMessage = (msg: Buffer, rinfo: RemoteInfo): void => {
@@ -445,7 +423,7 @@ export class RtpSession implements MediaSession, TickTarget, RtcpSource {
     if (verdict === STRAY) return;
     if (verdict === LATCHED) {
       this.#rx.restart();
-      this.#marker = true;
+      this.#tx.marker = true;
       this.#syncLink();
     } else if (!this.#link.connected && this.#latch.final) {
       this.#syncLink();
@@ -464,28 +442,20 @@ export class RtpSession implements MediaSession, TickTarget, RtcpSource {
     const r = this.#remote;
     if (!r || this.closed || this.#playback.active || this.#dtmfOut.active || !sends(this.#direction) || this.#latch.address === '0.0.0.0') return;
     const n = Math.min(length, MAX_FRAME);
-    const out = this.#nextBuffer();
-    writeRtpHeader(out, 0, this.#marker, r.payloadType, this.#seq.nextSequence(), this.#bridge.timestamp(ts, this.#seq.timestamp), this.ssrc);
-    this.#marker = false;
-    out.set(buf.subarray(offset, offset + n), RTP_HEADER_SIZE);
-    const inLaw = lawOf(payloadType);
-    if (inLaw !== r.codec) {
-      transcodeG711(inLaw === 'PCMU' ? ULAW_TO_ALAW : ALAW_TO_ULAW, out, RTP_HEADER_SIZE, n);
-    }
-    if (this.#recording.active) {
-      decodeG711(decodeTable(r.codec), out, RTP_HEADER_SIZE, Math.min(n, FRAME), this.#pcmOut);
-      this.#recording.outbound(this.#pcmOut, Math.min(n, FRAME), 0);
-    }
-    this.#send(RTP_HEADER_SIZE + n);
+    this.#tx.forwardAudio(r.payloadType, lawOf(payloadType), r.codec, buf, offset, n, this.#bridge.timestamp(ts, this.#seq.timestamp), this.#recording.active ? this.#recordForwarded : undefined);
   }
+
+  /** What goes out of a bridge is what this side hears: recorded (decoded) like a prompt. */
+  readonly #recordForwarded = (payload: Buffer, n: number): void => {
+    const samples = Math.min(n, FRAME);
+    decodeG711(decodeTable((this.#remote as RemoteMedia).codec), payload, RTP_HEADER_SIZE, samples, this.#pcmOut);
+    this.#recording.outbound(this.#pcmOut, samples, 0);
+  };
 
   #forwardEvent(buf: Uint8Array, offset: number, length: number, marker: boolean, ts: number): void {
     const pt = this.#remote?.dtmfPayloadType;
     if (pt === null || pt === undefined || this.closed || !sends(this.#direction) || length < 4) return;
-    const out = this.#nextBuffer();
-    writeRtpHeader(out, 0, marker, pt, this.#seq.nextSequence(), this.#bridge.timestamp(ts, this.#seq.timestamp), this.ssrc);
-    out.set(buf.subarray(offset, offset + 4), RTP_HEADER_SIZE);
-    this.#send(RTP_HEADER_SIZE + 4);
+    this.#tx.forwardEvent(pt, marker, this.#bridge.timestamp(ts, this.#seq.timestamp), buf, offset);
   }
 
   readonly #onRtcp = (msg: Buffer): void => {
